@@ -1,0 +1,33 @@
+import { createHash } from 'node:crypto'
+
+/** SHA-256 of the concatenation of the given byte strings. */
+export function sha256(...parts: Uint8Array[]): Uint8Array {
+  const h = createHash('sha256')
+  for (const p of parts) h.update(p)
+  return new Uint8Array(h.digest().buffer.slice(0)) as Uint8Array
+}
+
+export function toHex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
+}
+
+export function fromHex(s: string): Uint8Array {
+  if (!/^(?:[0-9a-fA-F]{2})*$/.test(s)) throw new TypeError('not a hex string')
+  return new Uint8Array(Buffer.from(s, 'hex'))
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  return Buffer.compare(a, b)
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  return new Uint8Array(Buffer.concat(parts))
+}
+
+export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s)
