@@ -61,8 +61,9 @@ export interface BatchPut { key: Uint8Array; value: Uint8Array }
 export interface App {
   info(): AppInfo
   initChain(genesis: unknown): Promise<{ appHash: Uint8Array; validators: ValidatorUpdate[] }>
-  checkTx(tx: Uint8Array, recheck?: boolean): Promise<CheckTxResult>
+  checkTx(tx: Uint8Array): Promise<CheckTxResult>
   finalizeBlock(block: BlockRequest): Promise<FinalizeResult>
-  commit(extra?: BatchPut[]): Promise<void>
+  /** Persist atomically (with the engine's `extra` records); re-admit `recheck` (the mempool's remainder). */
+  commit(extra?: BatchPut[], recheck?: Uint8Array[]): Promise<CheckTxResult[]>
   query(q: QueryRequest): QueryResult
 }

@@ -1,0 +1,76 @@
+/**
+ * The module seam. A module owns a key prefix (its name + "/"), its message types, its queries,
+ * its genesis and its end-of-block work. It never reads another module's keys: it calls the other
+ * module's exported keeper functions, passing the context it was given.
+ */
+import type { CborValue } from '../codec/cbor.js'
+import type { KV, KVReader } from './kv.js'
+import { PrefixKV } from './kv.js'
+import { utf8 } from '../crypto/hash.js'
+import type { AppEvent } from './types.js'
+
+export interface BlockInfo {
+  readonly chainId: string
+  readonly height: bigint
+  readonly time: bigint  // ms since epoch, from the block header
+}
+
+/** Context of state-changing code: a message handler, genesis, or end-of-block work. */
+export interface ExecContext extends BlockInfo {
+  readonly kv: KV
+  emit(type: string, attributes: Record<string, string>): void
+}
+
+export interface TxContext extends ExecContext {
+  readonly sender: Uint8Array
+  readonly txHash: Uint8Array
+  /** True while the mempool admits the transaction (checkTx); state is a scratch copy then. */
+  readonly checkOnly: boolean
+}
+
+export interface QueryContext {
+  readonly chainId: string
+  readonly height: bigint
+  readonly kv: KVReader
+}
+
+export type MsgValue = { [key: string]: CborValue }
+
+export interface MessageDef<T = unknown> {
+  /** Roles of which the sender must hold at least one; 'any' = any active account. */
+  roles: readonly string[] | 'any'
+  /** Validates and types the message value; throws PolisError('invalid_message') if malformed. */
+  parse(value: MsgValue): T
+  handle(ctx: TxContext, msg: T): void
+}
+
+export type QueryParams = Record<string, unknown>
+
+export interface Module {
+  readonly name: string
+  readonly roles?: readonly string[]
+  readonly messages: Readonly<Record<string, MessageDef<any>>>
+  readonly queries: Readonly<Record<string, (ctx: QueryContext, params: QueryParams) => unknown>>
+  /** Checks this module's genesis section; throws PolisError('invalid_genesis'). */
+  validateGenesis?(state: unknown): void
+  initGenesis?(ctx: ExecContext, state: unknown): void
+  endBlock?(ctx: ExecContext): void
+}
+
+export function defineMessage<T>(def: MessageDef<T>): MessageDef<T> {
+  return def
+}
+
+/** The module's own slice of state. */
+export function moduleStore(kv: KV, moduleName: string): KV {
+  return new PrefixKV(kv, utf8(moduleName + '/'))
+}
+
+export function moduleReader(kv: KVReader, moduleName: string): KVReader {
+  // PrefixKV only reads through on get/iterate; the cast keeps writes impossible via the type.
+  return new PrefixKV(kv as KV, utf8(moduleName + '/'))
+}
+
+export function eventOf(type: string, attributes: Record<string, string>): AppEvent {
+  return { type, attributes: Object.keys(attributes).sort().map((key) => ({ key, value: attributes[key]! })) }
+}

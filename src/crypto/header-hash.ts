@@ -1,0 +1,31 @@
+/**
+ * The pluggable function that links block headers. A chain's genesis names it
+ * (consensus.hash = { name, params }); nodes and light clients of that chain use it for every link.
+ */
+import { fail } from '../app/errors.js'
+import { sha256 } from './hash.js'
+import type { HashChoice } from '../app/genesis.js'
+
+export type HeaderHasher = (bytes: Uint8Array) => Uint8Array
+
+export interface HeaderHashFactory {
+  /** Checks the genesis parameters (throws PolisError('invalid_genesis')) and returns the hasher. */
+  create(params: Record<string, unknown> | undefined): HeaderHasher
+}
+
+const registry = new Map<string, HeaderHashFactory>([
+  ['sha256', { create: (params) => {
+    if (params && Object.keys(params).length) fail('invalid_genesis', 'sha256 takes no parameters')
+    return (b) => sha256(b)
+  } }],
+])
+
+export function registerHeaderHash(name: string, factory: HeaderHashFactory): void {
+  registry.set(name, factory)
+}
+
+export function headerHasher(choice: HashChoice = { name: 'sha256' }): HeaderHasher {
+  const f = registry.get(choice.name)
+  if (!f) fail('invalid_genesis', `unknown header hash "${choice.name}" (known: ${[...registry.keys()].join(', ')})`)
+  return f.create(choice.params)
+}

@@ -1,0 +1,264 @@
+/**
+ * The solo engine: the embedded default. One validator key in process; a mempool admitted through
+ * the App's checkTx; blocks cut when the mempool holds a block's worth or on an interval; each
+ * header links the previous header's hash, carries the app hash and is signed by the validator;
+ * block, results and state commit in one atomic write.
+ */
+import { EventEmitter } from 'node:events'
+import { ClassicLevel } from 'classic-level'
+import { PolisApp } from '../../app/app.js'
+import type { StoredTxResult } from '../../app/events.js'
+import { PolisError, errorNameOf, fail } from '../../app/errors.js'
+import { genesisHash, parseGenesis, type ParsedGenesis } from '../../app/genesis.js'
+import type { Module } from '../../app/module.js'
+import type { AppEvent, CheckTxResult } from '../../app/types.js'
+import { encodeCanonical } from '../../codec/cbor.js'
+import { headerHasher, type HeaderHasher } from '../../crypto/header-hash.js'
+import { bytesEqual, sha256, toHex } from '../../crypto/hash.js'
+import type { KeyPair } from '../../crypto/keys.js'
+import { merkleRoot } from '../../crypto/merkle.js'
+import { VerifyPool } from '../../crypto/verify-pool.js'
+import { encodeTxResult } from '../../app/events.js'
+import { BlockStore, blockRecords, type Block } from './block-store.js'
+import { signHeader, type Header } from './header.js'
+import { Mempool } from './mempool.js'
+
+export interface SoloOptions {
+  dataDir: string
+  genesis: unknown
+  validatorKey: KeyPair
+  blockIntervalMs?: number
+  modules?: Module[]
+  verifyThreads?: number
+  mempoolMaxTxs?: number
+  cacheSize?: number
+  /** Wall clock for block times (the engine's, never the App's). */
+  now?: () => bigint
+}
+
+export interface CommittedBlock { block: Block; results: StoredTxResult[]; events: AppEvent[] }
+
+export type TxStatus =
+  | { status: 'committed'; result: StoredTxResult }
+  | { status: 'pending' }
+  | { status: 'unknown' }
+
+export function validatorSetHash(validators: ParsedGenesis['validators']): Uint8Array {
+  return sha256(encodeCanonical(validators.map((v) => [v.pubKey, v.power])))
+}
+
+export class SoloEngine extends EventEmitter {
+  readonly mempool: Mempool
+  readonly blocks: BlockStore
+  readonly hasher: HeaderHasher
+  private timer?: NodeJS.Timeout
+  private producing?: Promise<CommittedBlock | undefined>
+  private stopped = false
+  private readonly waiters = new Map<string, Array<(r: StoredTxResult | PolisError) => void>>()
+  private readonly blockIntervalMs: number
+
+  private constructor(
+    readonly app: PolisApp,
+    private readonly db: ClassicLevel<Uint8Array, Uint8Array>,
+    readonly genesis: ParsedGenesis,
+    private readonly key: KeyPair,
+    opts: SoloOptions,
+    private readonly now: () => bigint,
+  ) {
+    super()
+    this.mempool = new Mempool(opts.mempoolMaxTxs)
+    this.blocks = new BlockStore(db)
+    this.hasher = headerHasher(genesis.hash)
+    this.blockIntervalMs = opts.blockIntervalMs ?? 100
+  }
+
+  static async open(opts: SoloOptions): Promise<SoloEngine> {
+    const genesis = parseGenesis(opts.genesis)
+    headerHasher(genesis.hash) // refuses an unknown hash before anything is written
+    if (genesis.validators.length !== 1) fail('invalid_genesis', 'the solo engine runs exactly one validator; use the cometbft engine for more')
+    if (!bytesEqual(genesis.validators[0]!.pubKey, opts.validatorKey.publicKey)) fail('invalid_genesis', "the validator key does not match genesis' validator")
+    const db = new ClassicLevel<Uint8Array, Uint8Array>(opts.dataDir, { keyEncoding: 'view', valueEncoding: 'view' })
+    await db.open()
+    let app: PolisApp
+    try {
+      app = new PolisApp({ db, modules: opts.modules, verifyPool: new VerifyPool(opts.verifyThreads), cacheSize: opts.cacheSize })
+      const info = app.info()
+      if (info.lastHeight === 0n) await app.initChain(genesis.doc)
+      else if (info.chainId !== genesis.chainId) fail('invalid_genesis', `data directory holds chain "${info.chainId}", genesis is for "${genesis.chainId}"`)
+    } catch (e) {
+      await db.close()
+      throw e
+    }
+    return new SoloEngine(app, db, genesis, opts.validatorKey, opts, opts.now ?? (() => BigInt(Date.now())))
+  }
+
+  get height(): bigint {
+    return this.app.info().lastHeight
+  }
+
+  start(): void {
+    this.stopped = false
+    if (this.mempool.size > 0) this.schedule()
+  }
+
+  /** Stops cutting blocks, lets the block in progress commit, and closes the database. */
+  async stop(): Promise<void> {
+    this.stopped = true
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = undefined
+    await this.producing
+    for (const [, ws] of this.waiters) for (const w of ws) w(new PolisError('invalid_state', 'node stopped'))
+    this.waiters.clear()
+    await this.app.pool.close()
+    await this.db.close()
+  }
+
+  /** Admits a transaction to the mempool (typed refusal in `code`/`log`). */
+  async submit(bytes: Uint8Array): Promise<CheckTxResult & { hash: Uint8Array }> {
+    const hash = sha256(bytes)
+    try {
+      if (this.stopped) fail('invalid_state', 'node is stopping')
+      this.mempool.ensureRoom(hash, bytes.length)
+    } catch (e) {
+      const err = e as PolisError
+      return { code: err.code, log: `${err.errorName}: ${err.message}`, hash }
+    }
+    const r = await this.app.checkTx(bytes)
+    if (r.code === 0) {
+      const hashHex = toHex(hash)
+      if (this.mempool.has(hashHex)) return { code: 14, log: 'duplicate_tx: transaction is already in the mempool', hash }
+      this.mempool.add({ bytes, hash, hashHex })
+      this.schedule()
+    }
+    return { ...r, hash }
+  }
+
+  /** Submits and resolves once the transaction is in a committed block (with its result). */
+  async submitAndWait(bytes: Uint8Array, timeoutMs = 30_000): Promise<StoredTxResult> {
+    const hash = sha256(bytes)
+    const wait = this.waitForTx(hash, timeoutMs)
+    const r = await this.submit(bytes)
+    if (r.code !== 0) {
+      this.cancelWait(toHex(hash))
+      wait.catch(() => undefined)
+      throw new PolisError(errorName(r.code), r.log)
+    }
+    return wait
+  }
+
+  waitForTx(hash: Uint8Array, timeoutMs = 30_000): Promise<StoredTxResult> {
+    const committed = this.app.txResult(hash)
+    if (committed) return Promise.resolve(committed)
+    const key = toHex(hash)
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => {
+        this.cancelWait(key, done)
+        reject(new PolisError('expired', `transaction ${key} not committed within ${timeoutMs} ms`))
+      }, timeoutMs)
+      const done = (r: StoredTxResult | PolisError) => {
+        clearTimeout(t)
+        if (r instanceof PolisError) reject(r)
+        else resolve(r)
+      }
+      const list = this.waiters.get(key) ?? []
+      list.push(done)
+      this.waiters.set(key, list)
+    })
+  }
+
+  private cancelWait(key: string, fn?: (r: StoredTxResult | PolisError) => void): void {
+    const list = this.waiters.get(key)
+    if (!list) return
+    const rest = fn ? list.filter((f) => f !== fn) : []
+    if (rest.length) this.waiters.set(key, rest)
+    else this.waiters.delete(key)
+  }
+
+  txStatus(hash: Uint8Array): TxStatus {
+    const r = this.app.txResult(hash)
+    if (r) return { status: 'committed', result: r }
+    if (this.mempool.has(toHex(hash))) return { status: 'pending' }
+    return { status: 'unknown' }
+  }
+
+  private schedule(): void {
+    if (this.stopped || this.producing) return
+    if (this.mempool.size >= this.genesis.maxBlockTxs) {
+      if (this.timer) clearTimeout(this.timer)
+      this.timer = undefined
+      void this.produceBlock()
+      return
+    }
+    if (!this.timer) this.timer = setTimeout(() => {
+      this.timer = undefined
+      void this.produceBlock()
+    }, this.blockIntervalMs)
+  }
+
+  /** Cuts a block from the mempool now (also used by tests); resolves when it is committed. */
+  async produceBlock(): Promise<CommittedBlock | undefined> {
+    while (this.producing) await this.producing
+    if (this.mempool.size === 0) return undefined
+    this.producing = this.cutBlock()
+    try {
+      return await this.producing
+    } finally {
+      this.producing = undefined
+      if (this.mempool.size > 0) this.schedule()
+    }
+  }
+
+  private async cutBlock(): Promise<CommittedBlock | undefined> {
+    const picked = this.mempool.reap(this.genesis.maxBlockTxs, this.genesis.maxBlockBytes)
+    if (picked.length === 0) return undefined
+    const info = this.app.info()
+    const height = info.lastHeight + 1n
+    const prev = height === 1n ? undefined : this.blocks.header(info.lastHeight)
+    if (height > 1n && !prev) throw new Error(`block store lacks block ${info.lastHeight}`)
+    const lastTime = prev ? prev.header.time : this.genesis.genesisTime
+    const now = this.now()
+    const time = now > lastTime ? now : lastTime + 1n
+    const txs = picked.map((t) => t.bytes)
+    const fin = await this.app.finalizeBlock({ height, time, txs, proposer: this.key.publicKey })
+    const stored = fin.results as StoredTxResult[]
+    const header: Header = {
+      chainId: this.genesis.chainId,
+      height,
+      time,
+      prevHash: prev ? prev.hash : genesisHash(this.genesis.doc),
+      appHash: fin.appHash,
+      txsHash: merkleRoot(txs),
+      resultsHash: merkleRoot(stored.map(encodeTxResult)),
+      validatorsHash: validatorSetHash(this.genesis.validators),
+      proposer: this.key.publicKey,
+      hashAlg: this.genesis.hash.name,
+    }
+    const block: Block = { signed: signHeader(header, this.hasher, this.key), txs }
+    for (const t of picked) this.mempool.remove(t.hashHex)
+    const remaining = this.mempool.all()
+    const rechecked = await this.app.commit(blockRecords(block), remaining.map((t) => t.bytes))
+    rechecked.forEach((r, i) => {
+      if (r.code !== 0) {
+        const t = remaining[i]!
+        this.mempool.remove(t.hashHex)
+        this.resolveWaiters(t.hashHex, new PolisError(errorName(r.code), `dropped from the mempool on recheck: ${r.log}`))
+      }
+    })
+    for (const r of stored) this.resolveWaiters(toHex(r.hash), r)
+    const committed: CommittedBlock = { block, results: stored, events: fin.events }
+    this.emit('block', committed)
+    return committed
+  }
+
+  private resolveWaiters(key: string, r: StoredTxResult | PolisError): void {
+    const list = this.waiters.get(key)
+    if (!list) return
+    this.waiters.delete(key)
+    for (const w of list) w(r)
+  }
+}
+
+function errorName(code: number) {
+  const n = errorNameOf(code)
+  return n === 'unknown' ? 'internal' : n
+}

@@ -1,0 +1,94 @@
+/**
+ * Bank keeper: integer token balances per (account, denomination) and the supply of each
+ * denomination. Invariant: for every denom, supply = sum of balances (tested by property tests).
+ * Keys (under "bank/"):  b|pubkey|denom -> amount   s|denom -> supply   p -> params
+ */
+import { decodeCanonical, encodeCanonical } from '../../codec/cbor.js'
+import { amountFromBytes, amountToBytes } from '../../codec/amount.js'
+import { fail } from '../../app/errors.js'
+import type { KV, KVReader } from '../../app/kv.js'
+import { moduleReader, moduleStore, type ExecContext } from '../../app/module.js'
+import { concatBytes, toHex, utf8 } from '../../crypto/hash.js'
+import { getAccount } from '../identity/keeper.js'
+
+export const MODULE = 'bank'
+
+const balanceKey = (pk: Uint8Array, denom: string) => concatBytes(utf8('b'), pk, utf8(denom))
+const supplyKey = (denom: string) => utf8('s' + denom)
+const PARAMS_KEY = utf8('p')
+
+export function balanceStoreKey(pk: Uint8Array, denom: string): Uint8Array {
+  return concatBytes(utf8(MODULE + '/'), balanceKey(pk, denom))
+}
+
+export function nativeDenom(kv: KVReader): string {
+  const b = moduleReader(kv, MODULE).get(PARAMS_KEY)
+  if (!b) fail('invalid_state', 'bank params missing')
+  return (decodeCanonical(b, 'invalid_state') as { denom: string }).denom
+}
+
+export function setParams(kv: KV, denom: string): void {
+  moduleStore(kv, MODULE).set(PARAMS_KEY, encodeCanonical({ denom }))
+}
+
+export function balanceOf(kv: KVReader, pk: Uint8Array, denom: string): bigint {
+  return amountFromBytes(moduleReader(kv, MODULE).get(balanceKey(pk, denom)))
+}
+
+export function supplyOf(kv: KVReader, denom: string): bigint {
+  return amountFromBytes(moduleReader(kv, MODULE).get(supplyKey(denom)))
+}
+
+export function balancesOf(kv: KVReader, pk: Uint8Array): Array<{ denom: string; amount: bigint }> {
+  const prefix = concatBytes(utf8('b'), pk)
+  const out: Array<{ denom: string; amount: bigint }> = []
+  const end = concatBytes(utf8('b'), pk, new Uint8Array([0xff]))
+  for (const [k, v] of moduleReader(kv, MODULE).iterate({ gte: prefix, lt: end })) {
+    out.push({ denom: Buffer.from(k.subarray(prefix.length)).toString('utf8'), amount: amountFromBytes(v) })
+  }
+  return out
+}
+
+function setBalance(kv: KV, pk: Uint8Array, denom: string, amount: bigint): void {
+  const s = moduleStore(kv, MODULE)
+  if (amount === 0n) s.delete(balanceKey(pk, denom))
+  else s.set(balanceKey(pk, denom), amountToBytes(amount))
+}
+
+function setSupply(kv: KV, denom: string, amount: bigint): void {
+  const s = moduleStore(kv, MODULE)
+  if (amount === 0n) s.delete(supplyKey(denom))
+  else s.set(supplyKey(denom), amountToBytes(amount))
+}
+
+function requireRecipient(kv: KVReader, to: Uint8Array): void {
+  if (!getAccount(kv, to)) fail('unknown_account', `recipient ${toHex(to)} is not a registered account`)
+}
+
+export function transfer(ctx: ExecContext, from: Uint8Array, to: Uint8Array, denom: string, amount: bigint): void {
+  if (amount <= 0n) fail('invalid_message', 'amount must be positive')
+  requireRecipient(ctx.kv, to)
+  const fromBal = balanceOf(ctx.kv, from, denom)
+  if (fromBal < amount) fail('insufficient_funds', `balance ${fromBal}${denom} is less than ${amount}${denom}`)
+  setBalance(ctx.kv, from, denom, fromBal - amount)
+  setBalance(ctx.kv, to, denom, balanceOf(ctx.kv, to, denom) + amount)
+  ctx.emit('bank.transfer', { sender: toHex(from), recipient: toHex(to), denom, amount: amount.toString() })
+}
+
+/** Creates tokens: the native denom by the authority, vouchers by the bridge. */
+export function mint(ctx: ExecContext, to: Uint8Array, denom: string, amount: bigint): void {
+  if (amount <= 0n) fail('invalid_message', 'amount must be positive')
+  requireRecipient(ctx.kv, to)
+  setBalance(ctx.kv, to, denom, balanceOf(ctx.kv, to, denom) + amount)
+  setSupply(ctx.kv, denom, supplyOf(ctx.kv, denom) + amount)
+  ctx.emit('bank.mint', { recipient: toHex(to), denom, amount: amount.toString() })
+}
+
+export function burn(ctx: ExecContext, from: Uint8Array, denom: string, amount: bigint): void {
+  if (amount <= 0n) fail('invalid_message', 'amount must be positive')
+  const bal = balanceOf(ctx.kv, from, denom)
+  if (bal < amount) fail('insufficient_funds', `balance ${bal}${denom} is less than ${amount}${denom}`)
+  setBalance(ctx.kv, from, denom, bal - amount)
+  setSupply(ctx.kv, denom, supplyOf(ctx.kv, denom) - amount)
+  ctx.emit('bank.burn', { sender: toHex(from), denom, amount: amount.toString() })
+}

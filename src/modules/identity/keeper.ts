@@ -1,0 +1,147 @@
+/**
+ * Identity keeper: accounts are Ed25519 public keys with roles, a nonce and a revocation mark.
+ * Keys (under "identity/"):  a|pubkey -> Account (CBOR)      r|role|0x00|pubkey -> 0x01 (active members)
+ * A revoked account stays on record (its history must remain verifiable) and is refused
+ * from the block after the one that revoked it.
+ */
+import { decodeCanonical, encodeCanonical } from '../../codec/cbor.js'
+import { fail } from '../../app/errors.js'
+import type { KV, KVReader } from '../../app/kv.js'
+import { moduleReader, moduleStore, type ExecContext } from '../../app/module.js'
+import { concatBytes, toHex, utf8 } from '../../crypto/hash.js'
+
+export const MODULE = 'identity'
+
+export const CORE_ROLES = ['authority', 'validator', 'rsu', 'vehicle', 'device', 'citizen', 'operator', 'relayer'] as const
+
+export interface Account {
+  pubKey: Uint8Array
+  roles: string[]           // sorted
+  nonce: bigint
+  createdAt: bigint         // height
+  revokedAt?: bigint        // height of the block that revoked it
+  revokeReason?: string
+  meta?: Uint8Array         // a salted commitment to off-chain personal data, never the data
+}
+
+const accountKey = (pk: Uint8Array) => concatBytes(utf8('a'), pk)
+const roleKey = (role: string, pk: Uint8Array) => concatBytes(utf8('r' + role), new Uint8Array([0]), pk)
+const ONE = new Uint8Array([1])
+
+export function accountStoreKey(pk: Uint8Array): Uint8Array {
+  return concatBytes(utf8(MODULE + '/'), accountKey(pk))
+}
+
+function encodeAccount(a: Account): Uint8Array {
+  const m: Record<string, unknown> = { roles: a.roles, nonce: a.nonce, created_at: a.createdAt }
+  if (a.revokedAt !== undefined) m.revoked_at = a.revokedAt
+  if (a.revokeReason !== undefined) m.revoke_reason = a.revokeReason
+  if (a.meta !== undefined) m.meta = a.meta
+  return encodeCanonical(m)
+}
+
+function decodeAccount(pk: Uint8Array, bytes: Uint8Array): Account {
+  const m = decodeCanonical(bytes, 'invalid_state') as Record<string, unknown>
+  const a: Account = {
+    pubKey: pk,
+    roles: m.roles as string[],
+    nonce: BigInt(m.nonce as number | bigint),
+    createdAt: BigInt(m.created_at as number | bigint),
+  }
+  if (m.revoked_at !== undefined) a.revokedAt = BigInt(m.revoked_at as number | bigint)
+  if (typeof m.revoke_reason === 'string') a.revokeReason = m.revoke_reason
+  if (m.meta instanceof Uint8Array) a.meta = m.meta
+  return a
+}
+
+export function getAccount(kv: KVReader, pk: Uint8Array): Account | undefined {
+  const b = moduleReader(kv, MODULE).get(accountKey(pk))
+  return b ? decodeAccount(pk, b) : undefined
+}
+
+function putAccount(kv: KV, a: Account): void {
+  moduleStore(kv, MODULE).set(accountKey(a.pubKey), encodeAccount(a))
+}
+
+/** Active at `height`: not revoked, or revoked by a block at or after this height. */
+export function isActiveAt(a: Account, height: bigint): boolean {
+  return a.revokedAt === undefined || a.revokedAt >= height
+}
+
+export function hasRole(a: Account, role: string): boolean {
+  return a.roles.includes(role)
+}
+
+/** The account of `pk`, refused unless it exists and is active at the context's height. */
+export function requireActiveAccount(ctx: { kv: KVReader; height: bigint }, pk: Uint8Array): Account {
+  const a = getAccount(ctx.kv, pk)
+  if (!a) fail('unknown_account', `account ${toHex(pk)} is not registered`)
+  if (!isActiveAt(a, ctx.height)) fail('account_revoked', `account ${toHex(pk)} was revoked at height ${a.revokedAt}`)
+  return a
+}
+
+export function requireRole(ctx: { kv: KVReader; height: bigint }, pk: Uint8Array, role: string): Account {
+  const a = requireActiveAccount(ctx, pk)
+  if (!hasRole(a, role)) fail('unauthorized', `account ${toHex(pk)} does not hold the role "${role}"`)
+  return a
+}
+
+export function setNonce(kv: KV, a: Account, nonce: bigint): void {
+  putAccount(kv, { ...a, nonce })
+}
+
+export function registerAccount(ctx: ExecContext, pk: Uint8Array, roles: string[], meta?: Uint8Array): Account {
+  if (getAccount(ctx.kv, pk)) fail('already_exists', `account ${toHex(pk)} is already registered`)
+  const a: Account = { pubKey: pk, roles: [...roles].sort(), nonce: 0n, createdAt: ctx.height }
+  if (meta) a.meta = meta
+  putAccount(ctx.kv, a)
+  const store = moduleStore(ctx.kv, MODULE)
+  for (const r of a.roles) store.set(roleKey(r, pk), ONE)
+  ctx.emit('identity.registered', { account: toHex(pk), roles: a.roles.join(',') })
+  return a
+}
+
+export function grantRole(ctx: ExecContext, pk: Uint8Array, role: string): void {
+  const a = requireActiveAccount(ctx, pk)
+  if (hasRole(a, role)) fail('already_exists', `account already holds the role "${role}"`)
+  putAccount(ctx.kv, { ...a, roles: [...a.roles, role].sort() })
+  moduleStore(ctx.kv, MODULE).set(roleKey(role, pk), ONE)
+  ctx.emit('identity.role_granted', { account: toHex(pk), role })
+}
+
+export function revokeRole(ctx: ExecContext, pk: Uint8Array, role: string): void {
+  const a = requireActiveAccount(ctx, pk)
+  if (!hasRole(a, role)) fail('not_found', `account does not hold the role "${role}"`)
+  if (role === 'authority') ensureAnotherAuthority(ctx.kv, pk)
+  putAccount(ctx.kv, { ...a, roles: a.roles.filter((r) => r !== role) })
+  moduleStore(ctx.kv, MODULE).delete(roleKey(role, pk))
+  ctx.emit('identity.role_revoked', { account: toHex(pk), role })
+}
+
+/** Revokes a key from the next block on (also used by other modules, e.g. SIEM quarantine). */
+export function revokeAccount(ctx: ExecContext, pk: Uint8Array, reason: string): void {
+  const a = requireActiveAccount(ctx, pk)
+  if (a.revokedAt !== undefined) fail('account_revoked', 'account is already revoked')
+  if (hasRole(a, 'authority')) ensureAnotherAuthority(ctx.kv, pk)
+  putAccount(ctx.kv, { ...a, revokedAt: ctx.height, revokeReason: reason })
+  const store = moduleStore(ctx.kv, MODULE)
+  for (const r of a.roles) store.delete(roleKey(r, pk))
+  ctx.emit('identity.revoked', { account: toHex(pk), reason })
+}
+
+function ensureAnotherAuthority(kv: KVReader, pk: Uint8Array): void {
+  for (const other of listRoleMembers(kv, 'authority', 2)) {
+    if (toHex(other) !== toHex(pk)) return
+  }
+  fail('invalid_state', 'the last authority cannot be removed: grant the role to another account first')
+}
+
+/** Active holders of a role, in key order. */
+export function listRoleMembers(kv: KVReader, role: string, limit = 1000, after?: Uint8Array): Uint8Array[] {
+  const prefix = concatBytes(utf8('r' + role), new Uint8Array([0]))
+  const out: Uint8Array[] = []
+  const gte = after ? concatBytes(prefix, after, new Uint8Array([0])) : prefix
+  const lt = concatBytes(utf8('r' + role), new Uint8Array([1]))
+  for (const [k] of moduleReader(kv, MODULE).iterate({ gte, lt, limit })) out.push(k.subarray(prefix.length))
+  return out
+}

@@ -1,0 +1,11 @@
+/**
+ * Starts a worker thread on a TypeScript module. Node 20 does not apply the parent's `--import tsx`
+ * hooks to a worker's entry module, so the worker first registers tsx itself, then imports it.
+ */
+import { Worker, type WorkerOptions } from 'node:worker_threads'
+
+export function startTsWorker(moduleUrl: URL, options: WorkerOptions = {}): Worker {
+  if (!moduleUrl.pathname.endsWith('.ts')) return new Worker(moduleUrl, options)
+  const bootstrap = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(moduleUrl.href)}) })`
+  return new Worker(bootstrap, { ...options, eval: true })
+}
