@@ -5,6 +5,7 @@
 import { fail } from '../app/errors.js'
 import { sha256 } from './hash.js'
 import type { HashChoice } from '../app/genesis.js'
+import { qhf, validateQhfParams } from './qhf/index.js'
 
 export type HeaderHasher = (bytes: Uint8Array) => Uint8Array
 
@@ -17,6 +18,11 @@ const registry = new Map<string, HeaderHashFactory>([
   ['sha256', { create: (params) => {
     if (params && Object.keys(params).length) fail('invalid_genesis', 'sha256 takes no parameters')
     return (b) => sha256(b)
+  } }],
+  ['qhf', { create: (params) => {
+    const p = validateQhfParams(params)
+    if (p.hashBits !== 256) fail('invalid_genesis', 'qhf.hashBits must be 256 to link headers (header hashes are 32 bytes)')
+    return (b) => qhf(b, p)
   } }],
 ])
 

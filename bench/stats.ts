@@ -1,0 +1,21 @@
+/** Small statistics helpers for benchmarks. */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
+  return sorted[i]!
+}
+
+export function median(xs: number[]): number {
+  return percentile([...xs].sort((a, b) => a - b), 50)
+}
+
+export function summarize(latenciesMs: number[]) {
+  const s = [...latenciesMs].sort((a, b) => a - b)
+  return { n: s.length, p50: round(percentile(s, 50)), p90: round(percentile(s, 90)), p99: round(percentile(s, 99)), max: round(s[s.length - 1] ?? NaN) }
+}
+
+export const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d
+
+export function machine() {
+  return { node: process.version, cpus: (globalThis as any).navigator?.hardwareConcurrency ?? undefined, platform: process.platform, arch: process.arch }
+}

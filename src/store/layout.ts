@@ -1,0 +1,108 @@
+/**
+ * Where the store keeps its records, all under the caller's key prefix P:
+ *   P 'n' be64(seq)      a node (see node.ts for its encoding); seq grows with every node written,
+ *                        so each commit appends keys in order (cheap for LevelDB)
+ *   P 'r' be64(version)  root record of a committed version: uvarint(rootSeq, 0 = empty) ‖ rootHash[32]
+ *   P 'm'                metadata: uvarint(format = 1) ‖ uvarint(latest version) ‖ uvarint(next seq)
+ */
+import { fail } from '../app/errors.js'
+import { HASH_SIZE } from './node.js'
+import { putUvarint, Reader, uvarintSize } from './varint.js'
+
+const NODE = 0x6e // 'n'
+const ROOT = 0x72 // 'r'
+const META = 0x6d // 'm'
+const FORMAT = 1
+
+export interface RootRecord {
+  /** Sequence number of the root node; 0 for an empty tree. */
+  seq: number
+  hash: Uint8Array
+}
+
+export interface Meta {
+  version: number
+  nextSeq: number
+}
+
+function putBe64(buf: Uint8Array, pos: number, n: number): void {
+  const hi = Math.floor(n / 0x1_0000_0000)
+  const lo = n >>> 0
+  buf[pos] = hi >>> 24
+  buf[pos + 1] = hi >>> 16
+  buf[pos + 2] = hi >>> 8
+  buf[pos + 3] = hi
+  buf[pos + 4] = lo >>> 24
+  buf[pos + 5] = lo >>> 16
+  buf[pos + 6] = lo >>> 8
+  buf[pos + 7] = lo
+}
+
+export class Layout {
+  private readonly scratch: Uint8Array
+
+  constructor(readonly prefix: Uint8Array) {
+    this.scratch = new Uint8Array(prefix.length + 9)
+    this.scratch.set(prefix)
+  }
+
+  private numbered(tag: number, n: number): Uint8Array {
+    const out = new Uint8Array(this.prefix.length + 9)
+    out.set(this.prefix)
+    out[this.prefix.length] = tag
+    putBe64(out, this.prefix.length + 1, n)
+    return out
+  }
+
+  nodeKey(seq: number): Uint8Array {
+    return this.numbered(NODE, seq)
+  }
+
+  /** The node key in a shared buffer: valid only until the next call (for synchronous reads). */
+  nodeKeyScratch(seq: number): Uint8Array {
+    this.scratch[this.prefix.length] = NODE
+    putBe64(this.scratch, this.prefix.length + 1, seq)
+    return this.scratch
+  }
+
+  rootKey(version: number): Uint8Array {
+    return this.numbered(ROOT, version)
+  }
+
+  metaKey(): Uint8Array {
+    const out = new Uint8Array(this.prefix.length + 1)
+    out.set(this.prefix)
+    out[this.prefix.length] = META
+    return out
+  }
+}
+
+export function encodeRoot(r: RootRecord): Uint8Array {
+  const out = new Uint8Array(uvarintSize(r.seq) + HASH_SIZE)
+  out.set(r.hash, putUvarint(out, 0, r.seq))
+  return out
+}
+
+export function decodeRoot(buf: Uint8Array, version: number): RootRecord {
+  const rd = new Reader(buf, `root record of version ${version}`)
+  const seq = rd.uvarint()
+  const hash = rd.bytes(HASH_SIZE)
+  rd.end()
+  return { seq, hash }
+}
+
+export function encodeMeta(m: Meta): Uint8Array {
+  const out = new Uint8Array(uvarintSize(FORMAT) + uvarintSize(m.version) + uvarintSize(m.nextSeq))
+  putUvarint(out, putUvarint(out, putUvarint(out, 0, FORMAT), m.version), m.nextSeq)
+  return out
+}
+
+export function decodeMeta(buf: Uint8Array): Meta {
+  const rd = new Reader(buf, 'store metadata')
+  const format = rd.uvarint()
+  if (format !== FORMAT) fail('invalid_state', `store metadata format ${format} is not supported (expected ${FORMAT})`)
+  const version = rd.uvarint()
+  const nextSeq = rd.uvarint()
+  rd.end()
+  return { version, nextSeq }
+}

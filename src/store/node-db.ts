@@ -1,0 +1,134 @@
+/**
+ * The store's view of the database: loads nodes lazily (`getSync`) through a bounded LRU cache of
+ * decoded nodes, reads root records and metadata, and turns a commit's dirty nodes into batch ops.
+ *
+ * The store never writes: `persist` returns the ops and the caller writes them atomically with its
+ * own. Until those ops are on disk, the nodes they hold are kept in `unflushed` (consulted before
+ * the disk), so the tree stays readable between `commit()` and the caller's write. A commit's nodes
+ * are released once its root record is seen on disk (checked at the next commit).
+ */
+import { fail } from '../app/errors.js'
+import { toHex } from '../crypto/hash.js'
+import { Lru } from './lru.js'
+import { decodeMeta, decodeRoot, encodeMeta, encodeRoot, Layout, type Meta, type RootRecord } from './layout.js'
+import { decodeNode, EMPTY_HASH, encodeNode, hashOf, type Node } from './node.js'
+
+export type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array }
+
+/** What the store needs from the database: a synchronous read (classic-level's `getSync`). */
+export interface SyncReader {
+  getSync(key: Uint8Array): Uint8Array | undefined
+}
+
+interface Unflushed {
+  version: number
+  rootKey: Uint8Array
+  root: RootRecord
+  nodes: Map<number, Node>
+}
+
+export class NodeDb {
+  private readonly layout: Layout
+  private readonly cache: Lru<number, Node>
+  private readonly roots = new Lru<number, RootRecord>(4096)
+  private unflushed: Unflushed[] = []
+  private nextSeq: number
+  /** Latest committed version found on disk when opened (0 if none). */
+  readonly openedVersion: number
+
+  constructor(private readonly db: SyncReader, prefix: Uint8Array, cacheSize: number) {
+    this.layout = new Layout(prefix)
+    this.cache = new Lru(cacheSize)
+    const raw = this.db.getSync(this.layout.metaKey())
+    const meta: Meta = raw ? decodeMeta(raw) : { version: 0, nextSeq: 1 }
+    this.nextSeq = meta.nextSeq
+    this.openedVersion = meta.version
+  }
+
+  /** Root record of a committed version, or undefined if there is none. */
+  readRoot(version: number): RootRecord | undefined {
+    const cached = this.roots.get(version)
+    if (cached) return cached
+    const pending = this.unflushed.find((u) => u.version === version)
+    if (pending) return pending.root
+    const raw = this.db.getSync(this.layout.rootKey(version))
+    if (!raw) return undefined
+    const rec = decodeRoot(raw, version)
+    this.roots.set(version, rec)
+    return rec
+  }
+
+  /** Loads a persisted node; `hash` is what its referrer recorded for it. */
+  load(seq: number, hash: Uint8Array): Node {
+    let n = this.cache.get(seq)
+    if (n) return n
+    for (const u of this.unflushed) {
+      n = u.nodes.get(seq)
+      if (n) {
+        this.cache.set(seq, n)
+        return n
+      }
+    }
+    const raw = this.db.getSync(this.layout.nodeKeyScratch(seq))
+    if (!raw) fail('invalid_state', `store node ${seq} (hash ${toHex(hash)}) is missing from the database`)
+    n = decodeNode(raw, seq, hash)
+    this.cache.set(seq, n)
+    return n
+  }
+
+  /** Loads the root node of a root record (undefined for an empty tree). */
+  loadRoot(rec: RootRecord): Node | undefined {
+    return rec.seq === 0 ? undefined : this.load(rec.seq, rec.hash)
+  }
+
+  /**
+   * Persists the tree rooted at `root` as `version`: every dirty node gets a sequence number (children
+   * before parents), its hash and its put op; the root record and metadata follow. Afterwards the
+   * nodes are persisted nodes (no in-memory child pointers).
+   */
+  persist(root: Node | undefined, version: number): { rootHash: Uint8Array; ops: BatchOp[]; root: Node | undefined } {
+    this.releaseFlushed()
+    const ops: BatchOp[] = []
+    const nodes = new Map<number, Node>()
+    const visit = (n: Node): void => {
+      if (n.left) {
+        visit(n.left)
+        n.leftSeq = n.left.seq
+        n.leftHash = n.left.hash
+        n.left = undefined
+      }
+      if (n.right) {
+        visit(n.right)
+        n.rightSeq = n.right.seq
+        n.rightHash = n.right.hash
+        n.right = undefined
+      }
+      hashOf(n)
+      n.seq = this.nextSeq++
+      ops.push({ type: 'put', key: this.layout.nodeKey(n.seq), value: encodeNode(n) })
+      nodes.set(n.seq, n)
+      this.cache.set(n.seq, n)
+    }
+    if (root && root.seq === 0) visit(root)
+    const rec: RootRecord = root ? { seq: root.seq, hash: root.hash! } : { seq: 0, hash: EMPTY_HASH }
+    const rootKey = this.layout.rootKey(version)
+    ops.push({ type: 'put', key: rootKey, value: encodeRoot(rec) })
+    ops.push({ type: 'put', key: this.layout.metaKey(), value: encodeMeta({ version, nextSeq: this.nextSeq }) })
+    this.unflushed.push({ version, rootKey, root: rec, nodes })
+    this.roots.set(version, rec)
+    return { rootHash: rec.hash, ops, root }
+  }
+
+  /** Drops the in-memory copies of commits whose root record has reached the disk. */
+  private releaseFlushed(): void {
+    if (this.unflushed.length === 0) return
+    const last = this.unflushed[this.unflushed.length - 1]!
+    // Batches are written in order, so the newest one being on disk means all of them are.
+    if (this.db.getSync(last.rootKey)) this.unflushed = []
+  }
+
+  /** Versions committed but not yet seen on disk (their nodes are held in memory). */
+  get unflushedVersions(): number[] {
+    return this.unflushed.map((u) => u.version)
+  }
+}
