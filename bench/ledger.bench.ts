@@ -116,6 +116,7 @@ async function main() {
       const res = await throughputRound(engine, txs)
       console.log(`  throughput round ${r + 1}: ${res.txPerSec} tx/s (${res.committed} ok, ${res.failed} failed), latency p50 ${res.latencyMs.p50} ms p99 ${res.latencyMs.p99} ms`)
       rounds.push(res)
+      if (RATE <= 0) continue
       const ltx = signTransfers(RATE * LATENCY_SECONDS, offset)
       offset += ltx.length
       const lres = await latencyRound(engine, ltx, RATE)

@@ -61,14 +61,21 @@ export function defineMessage<T>(def: MessageDef<T>): MessageDef<T> {
   return def
 }
 
+const prefixes = new Map<string, Uint8Array>()
+function modulePrefix(name: string): Uint8Array {
+  let p = prefixes.get(name)
+  if (!p) prefixes.set(name, (p = utf8(name + '/')))
+  return p
+}
+
 /** The module's own slice of state. */
 export function moduleStore(kv: KV, moduleName: string): KV {
-  return new PrefixKV(kv, utf8(moduleName + '/'))
+  return new PrefixKV(kv, modulePrefix(moduleName))
 }
 
 export function moduleReader(kv: KVReader, moduleName: string): KVReader {
   // PrefixKV only reads through on get/iterate; the cast keeps writes impossible via the type.
-  return new PrefixKV(kv as KV, utf8(moduleName + '/'))
+  return new PrefixKV(kv as KV, modulePrefix(moduleName))
 }
 
 export function eventOf(type: string, attributes: Record<string, string>): AppEvent {

@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto'
 export function sha256(...parts: Uint8Array[]): Uint8Array {
   const h = createHash('sha256')
   for (const p of parts) h.update(p)
-  return new Uint8Array(h.digest().buffer.slice(0)) as Uint8Array
+  const d = h.digest()
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength)
 }
 
 export function toHex(b: Uint8Array): string {
@@ -27,7 +28,16 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
 }
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  return new Uint8Array(Buffer.concat(parts))
+  let n = 0
+  for (const p of parts) n += p.length
+  const out = new Uint8Array(n)
+  let o = 0
+  for (const p of parts) {
+    out.set(p, o)
+    o += p.length
+  }
+  return out
 }
 
-export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s)
+const encoder = new TextEncoder()
+export const utf8 = (s: string): Uint8Array => encoder.encode(s)
