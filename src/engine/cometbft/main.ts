@@ -1,0 +1,59 @@
+/**
+ * The Polis App as a process that CometBFT connects to (its `proxy_app`).
+ *
+ *   node --import tsx src/engine/cometbft/main.ts --home NODE_DIR --abci tcp://127.0.0.1:26658
+ *        [--db DIR] [--verify-threads N] [--cache-size N] [--quiet]
+ *
+ * Prints `abci listening on ADDR` once it accepts connections (start CometBFT after that: CometBFT
+ * exits if its App is not there), then one line per committed block unless --quiet.
+ * SIGTERM/SIGINT close the socket and the database cleanly; a block finalized but not committed is
+ * simply dropped (CometBFT replays it on reconnection).
+ */
+import { parseArgs } from 'node:util'
+import { toHex } from '../../crypto/hash.js'
+import { startAbciNode } from './node.js'
+
+const { values } = parseArgs({
+  options: {
+    home: { type: 'string' },
+    abci: { type: 'string', default: 'tcp://127.0.0.1:26658' },
+    db: { type: 'string' },
+    'verify-threads': { type: 'string', default: '1' },
+    'cache-size': { type: 'string' },
+    quiet: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+})
+
+if (values.help || !values.home) {
+  process.stderr.write('usage: main.ts --home NODE_DIR [--abci tcp://127.0.0.1:26658|unix:///path] [--db DIR] [--verify-threads N] [--cache-size N] [--quiet]\n')
+  process.exit(values.help ? 0 : 2)
+}
+
+const ts = () => new Date().toISOString()
+const log = (m: string) => process.stdout.write(`${ts()} ${m}\n`)
+const node = await startAbciNode({
+  home: values.home,
+  dbDir: values.db,
+  abci: values.abci!,
+  verifyThreads: Number(values['verify-threads']),
+  cacheSize: values['cache-size'] ? Number(values['cache-size']) : undefined,
+  log,
+  onCommit: values.quiet ? undefined : (h, hash, n) => log(`committed height ${h} txs ${n} app_hash ${toHex(hash)}`),
+})
+const info = node.abci.app.info()
+log(`app at height ${info.lastHeight} app_hash ${toHex(info.lastAppHash)}`)
+log(`abci listening on ${node.address}`)
+
+let stopping = false
+const stop = async (sig: string) => {
+  if (stopping) return
+  stopping = true
+  log(`${sig}: closing`)
+  const t = setTimeout(() => process.exit(1), 10_000)
+  t.unref()
+  await node.close()
+  process.exit(0)
+}
+process.on('SIGTERM', () => void stop('SIGTERM'))
+process.on('SIGINT', () => void stop('SIGINT'))

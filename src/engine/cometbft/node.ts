@@ -1,0 +1,86 @@
+/**
+ * One Polis App process behind CometBFT: opens the App's database, serves it over the ABCI socket.
+ * `src/engine/cometbft/main.ts` is the command-line entry; the node service can embed this too.
+ */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { ClassicLevel } from 'classic-level'
+import { PolisApp } from '../../app/app.js'
+import type { Module } from '../../app/module.js'
+import { VerifyPool } from '../../crypto/verify-pool.js'
+import { toHex } from '../../crypto/hash.js'
+import { AbciServer } from './server.js'
+import { PolisAbciApp } from './abci-app.js'
+
+export interface AbciNodeOptions {
+  /** The node's directory; the App's LevelDB lives in `<home>/app` unless `dbDir` is given. */
+  home: string
+  dbDir?: string
+  /** Where CometBFT's `proxy_app` connects: `tcp://127.0.0.1:26658` or `unix:///path/app.sock`. */
+  abci: string
+  modules?: Module[]
+  verifyThreads?: number
+  cacheSize?: number
+  indexEvents?: boolean
+  log?: (msg: string) => void
+  onCommit?: (height: bigint, appHash: Uint8Array, txs: number) => void
+}
+
+export interface AbciNode {
+  readonly abci: PolisAbciApp
+  readonly server: AbciServer
+  readonly address: string
+  readonly db: ClassicLevel<Uint8Array, Uint8Array>
+  close(): Promise<void>
+}
+
+export async function startAbciNode(opts: AbciNodeOptions): Promise<AbciNode> {
+  const dbDir = opts.dbDir ?? join(opts.home, 'app')
+  mkdirSync(dbDir, { recursive: true })
+  const db = new ClassicLevel<Uint8Array, Uint8Array>(dbDir, { keyEncoding: 'view', valueEncoding: 'view' })
+  await db.open()
+  const pool = new VerifyPool(opts.verifyThreads ?? 1)
+  const log = opts.log ?? ((m: string) => process.stderr.write(m + '\n'))
+  let abci: PolisAbciApp
+  try {
+    abci = new PolisAbciApp({
+      openApp: () => new PolisApp({ db, modules: opts.modules, verifyPool: pool, cacheSize: opts.cacheSize }),
+      indexEvents: opts.indexEvents,
+      log,
+      onCommit: opts.onCommit,
+    })
+  } catch (e) {
+    await pool.close()
+    await db.close()
+    throw e
+  }
+  const server = new AbciServer(abci, { log })
+  let address: string
+  try {
+    address = await server.listen(opts.abci)
+  } catch (e) {
+    await abci.close()
+    await pool.close()
+    await db.close()
+    throw e
+  }
+  let closing: Promise<void> | undefined
+  return {
+    abci,
+    server,
+    address,
+    db,
+    close: () =>
+      (closing ??= (async () => {
+        await server.close()
+        await abci.close()
+        await pool.close()
+        await db.close()
+      })()),
+  }
+}
+
+export function describeInfo(node: AbciNode): string {
+  const i = node.abci.app.info()
+  return `height ${i.lastHeight} app_hash ${toHex(i.lastAppHash)}`
+}
