@@ -199,7 +199,7 @@ export class Mutator {
     const b = this.balanceOf(n)
     if (b > 1) {
       const l = this.left(n)
-      if (this.balanceOf(l) > 0) return this.rotateRight(n)
+      if (this.balanceOf(l) >= 0) return this.rotateRight(n)
       this.setLeft(n, this.rotateLeft(l))
       return this.rotateRight(n)
     }

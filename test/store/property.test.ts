@@ -130,7 +130,7 @@ test('random set/delete/commit/rollback sequences agree with a Map model', async
         }
       },
     ),
-    { numRuns: 60 },
+    { numRuns: 100 },
   )
 })
 
