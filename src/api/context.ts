@@ -1,0 +1,25 @@
+/** What every route module gets: the engine, the metrics, and the node's lifecycle state. */
+import type { SoloEngine } from '../engine/solo/engine.js'
+import type { EventHub } from './events.js'
+import type { NodeMetrics } from './metrics.js'
+
+export interface ApiLimits {
+  /** Body limit of POST /v1/txs (one transaction as hex, in JSON). */
+  txBodyBytes: number
+  /** Body limit of POST /v1/txs/batch and the default for every other route. */
+  bodyBytes: number
+  /** Transactions in one batch. */
+  maxBatch: number
+  /** Default and maximum wait of `?wait=true`. */
+  waitMs: number
+  maxWaitMs: number
+}
+
+export interface ApiContext {
+  engine: SoloEngine
+  metrics: NodeMetrics
+  hub: EventHub
+  limits: ApiLimits
+  /** True once shutdown has begun: submissions are refused (503), /ready fails. */
+  isStopping(): boolean
+}
