@@ -1,0 +1,7 @@
+/** CometBFT light client: verify signed headers from CometBFT RPC against a trusted validator set. */
+export * from './types.js'
+export { headerHash, validatorSetHash, voteSignBytes, headerLeaves } from './hash.js'
+export { parseHeader, parseCommit, parseSignedHeader, parseValidatorSet, parseLightBlock, parseTime, formatTime, sortValidators, LightClientError } from './json.js'
+export { verify, signedPower, totalPower, DEFAULT_MAX_CLOCK_DRIFT_NS } from './verifier.js'
+export { LightClient, VerificationError, wallClockNs, type LightBlockProvider, type LightClientOptions } from './client.js'
+export { rpcProvider } from './rpc-provider.js'
