@@ -1,0 +1,149 @@
+/** `polis init`, `polis start`, `polis status`. */
+import { existsSync } from 'node:fs'
+import { relative, resolve } from 'node:path'
+import { Option, type Command } from 'commander'
+import { PolisError } from '../../app/errors.js'
+import {
+  DEFAULT_API_PORT, DEFAULT_BLOCK_INTERVAL_MS, DEFAULT_CHAIN_ID, DEFAULT_DENOM, DEFAULT_HOME, DEFAULT_SAMPLE_BALANCE, LOG_LEVELS,
+  configPathOf, initHome, loadConfig, loadNodeFiles, nodeUrlOf, type InitResult, type LogLevel,
+} from '../../node/config.js'
+import { toAmount } from '../../sdk/msgs.js'
+import type { CliContext } from '../context.js'
+import { columns, isoTime, table } from '../format.js'
+
+const intArg = (what: string, min: number, max: number) => (v: string): number => {
+  const n = /^[0-9]+$/.test(v) ? Number(v) : NaN
+  if (!Number.isInteger(n) || n < min || n > max) throw new PolisError('invalid_request', `${what} must be an integer from ${min} to ${max} (got "${v}")`)
+  return n
+}
+
+interface InitOpts { chainId?: string; sampleAccounts?: number; denom?: string; balance?: string; host?: string; port?: number; blockIntervalMs?: number }
+
+function doInit(c: CliContext, o: InitOpts): InitResult {
+  return initHome({
+    home: c.home,
+    chainId: o.chainId,
+    sampleAccounts: o.sampleAccounts,
+    denom: o.denom,
+    sampleBalance: o.balance !== undefined ? toAmount(o.balance, '--balance') : undefined,
+    apiHost: o.host,
+    apiPort: o.port,
+    blockIntervalMs: o.blockIntervalMs,
+  })
+}
+
+function initLines(r: InitResult): string[] {
+  return [
+    `Initialised city chain "${r.chainId}" in ${r.home}`,
+    ...table([['config', r.configPath], ['genesis', r.genesisFile], ['keys', `${r.keysDir} (files 0600)`]], '  '),
+    'Accounts:',
+    ...columns(r.keys.map((k) => [k.name, k.address, k.roles.join(','), k.balance === '0' ? '' : `${k.balance} ${r.denom}`]), '  '),
+  ]
+}
+
+/** "--home X" when the CLI would not find this home by default. */
+function homeFlag(c: CliContext, home: string): string {
+  const dflt = resolve(c.io.cwd, c.io.env.POLIS_HOME || DEFAULT_HOME)
+  if (home === dflt) return ''
+  const rel = relative(c.io.cwd, home)
+  return ` --home ${rel && !rel.startsWith('..') && rel.length < home.length ? rel : home}`
+}
+
+export function nodeCommands(program: Command, ctx: (cmd: Command) => CliContext): void {
+  program.command('init')
+    .description('create a node home: keys for the validator, the city authority and sample citizens, a genesis and polis.yaml')
+    .option('--chain-id <id>', 'chain id (a-z, 0-9, -)', DEFAULT_CHAIN_ID)
+    .option('--sample-accounts <n>', 'number of sample citizen accounts (citizen-1 …) with balances', intArg('--sample-accounts', 0, 1000), 3)
+    .option('--denom <denom>', 'the native token denomination', DEFAULT_DENOM)
+    .option('--balance <amount>', 'the balance of each sample citizen', DEFAULT_SAMPLE_BALANCE.toString())
+    .option('--host <host>', 'API host written to polis.yaml', '127.0.0.1')
+    .option('--port <port>', 'API port written to polis.yaml', intArg('--port', 0, 65535), DEFAULT_API_PORT)
+    .option('--block-interval-ms <ms>', 'block interval written to polis.yaml', intArg('--block-interval-ms', 1, 60_000), DEFAULT_BLOCK_INTERVAL_MS)
+    .addHelpText('after', '\nThe home is --home, else $POLIS_HOME, else ./.polis. Example:\n  polis init --home ./city-a --chain-id city-a --sample-accounts 5')
+    .action((o: InitOpts, cmd: Command) => {
+      const c = ctx(cmd)
+      const r = doInit(c, o)
+      c.print([...initLines(r), `Start the node with: polis start${homeFlag(c, r.home)}`], r)
+    })
+
+  program.command('start')
+    .description('start the city node (solo engine) and its HTTP API; stops cleanly on Ctrl-C / SIGTERM')
+    .option('--init', 'initialise the home first if it has no polis.yaml (3 sample citizens)')
+    .option('--host <host>', 'API host (overrides polis.yaml and POLIS_API_HOST)')
+    .option('--port <port>', 'API port, 0 for any free port (overrides polis.yaml and POLIS_API_PORT)')
+    .option('--block-interval-ms <ms>', 'longest wait before a pending transaction goes into a block')
+    .addOption(new Option('--log-level <level>', 'log level (overrides polis.yaml and POLIS_LOG_LEVEL)').choices([...LOG_LEVELS]))
+    .action(async (o: { init?: boolean; host?: string; port?: string; blockIntervalMs?: string; logLevel?: LogLevel }, cmd: Command) => {
+      const c = ctx(cmd)
+      const home = c.home
+      if (!existsSync(configPathOf(home))) {
+        if (!o.init) throw new PolisError('invalid_request', `no polis.yaml in ${home}: create a node with \`polis init${homeFlag(c, home)}\` (or \`polis start --init\`)`)
+        const r = doInit(c, {})
+        if (!c.json) c.print(initLines(r), r)
+        else c.io.out(JSON.stringify({ event: 'initialised', home: r.home, chain_id: r.chainId }) + '\n')
+      }
+      const overrides = { apiHost: o.host, apiPort: o.port, blockIntervalMs: o.blockIntervalMs, logLevel: o.logLevel }
+      const cfg = loadConfig({ home, env: c.io.env, cwd: c.io.cwd, overrides })
+      const { genesis, validatorKey } = loadNodeFiles(cfg)
+      const { startNode } = await import('../../node/node.js')
+      const node = await startNode({
+        dataDir: cfg.dataDir,
+        genesis,
+        validatorKey,
+        host: cfg.api.host,
+        port: cfg.api.port,
+        blockIntervalMs: cfg.blockIntervalMs,
+        logLevel: cfg.logLevel,
+        bodyLimitBytes: cfg.api.bodyLimitBytes,
+      })
+      const url = node.url.replace(/\/+$/, '')
+      // the CLI line to try: a transfer between two sample citizens, if the keyring has them
+      const ring = c.keyring()
+      const names = ring.names()
+      const from = names.find((n) => n.startsWith('citizen-'))
+      const to = names.find((n) => n.startsWith('citizen-') && n !== from)
+      let cliDefaultUrl: string | undefined
+      try {
+        cliDefaultUrl = nodeUrlOf(loadConfig({ home, env: c.io.env, cwd: c.io.cwd }))
+      } catch {
+        cliDefaultUrl = undefined
+      }
+      const flags = homeFlag(c, home) + (c.io.env.POLIS_NODE || cliDefaultUrl !== url ? ` --node ${url}` : '')
+      const tryLine = from && to ? `npx polis tx bank send ${to} 100 --from ${from}${flags}` : `npx polis status${flags}`
+      if (c.json) {
+        c.io.out(JSON.stringify({ event: 'listening', url, chain_id: cfg.chainId, home, data_dir: cfg.dataDir, height: node.engine.height.toString(), try: tryLine }) + '\n')
+      } else {
+        c.io.out([
+          `Polis city node "${cfg.chainId}" is running (solo engine, height ${node.engine.height}).`,
+          `  API      ${url}   (status: ${url}/v1/status, OpenAPI: ${url}/openapi.json)`,
+          `  home     ${home}`,
+          `Try, in another terminal:`,
+          `  ${tryLine}`,
+          `Stop with Ctrl-C.`,
+        ].join('\n') + '\n')
+      }
+      const signal = await (c.io.waitForStop ? c.io.waitForStop() : new Promise<string>(() => undefined))
+      if (!c.json) c.io.out(`\n${signal}: stopping (the block in progress is finished first)…\n`)
+      await node.stop()
+      if (c.json) c.io.out(JSON.stringify({ event: 'stopped', signal, height: node.engine.height.toString() }) + '\n')
+      else c.io.out('Stopped.\n')
+    })
+
+  program.command('status')
+    .description("show the node's chain, height, app hash and mempool")
+    .action(async (_o: unknown, cmd: Command) => {
+      const c = ctx(cmd)
+      const s = await c.client().status()
+      c.print(table([
+        ['node', c.nodeUrl()],
+        ['chain', s.chain_id],
+        ['engine', s.engine],
+        ['height', s.height],
+        ['app hash', s.app_hash],
+        ['time', s.height === '0' ? '(no block yet)' : isoTime(s.time)],
+        ['header hash', s.hash_alg],
+        ['validator', s.validator],
+        ['mempool', `${s.mempool_size} tx`],
+      ]), { node: c.nodeUrl(), ...s })
+    })
+}

@@ -1,0 +1,125 @@
+/**
+ * What every CLI command shares: where output goes, the home directory and its configuration,
+ * the node URL, the keyring, and printing in human or `--json` form.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { PolisError } from '../app/errors.js'
+import { DEFAULT_NODE_URL, PolisClient } from '../sdk/client.js'
+import { Keyring, loadKeyFile, type NamedKey } from '../sdk/keys.js'
+import { trustGenesis, type TrustedChain } from '../sdk/proof.js'
+import { nodeUrlOf, resolveHome, tryLoadConfig, type NodeConfig } from '../node/config.js'
+import { join } from 'node:path'
+
+/** Where the CLI writes and what it reads from its environment (a test passes its own). */
+export interface CliIO {
+  out(text: string): void
+  err(text: string): void
+  env: NodeJS.ProcessEnv
+  cwd: string
+  /** Resolves when the process is asked to stop (SIGINT/SIGTERM); `start` waits on it. */
+  waitForStop?(): Promise<string>
+}
+
+export interface GlobalOptions {
+  home?: string
+  node?: string
+  json?: boolean
+}
+
+export class CliContext {
+  private cfg?: NodeConfig | null
+  private names?: Map<string, string>
+  constructor(readonly io: CliIO, readonly globals: GlobalOptions) {}
+
+  get json(): boolean {
+    return this.globals.json === true
+  }
+
+  get home(): string {
+    return resolveHome(this.globals.home, this.io.env, this.io.cwd)
+  }
+
+  /** The home's configuration (with environment overrides), or undefined if it has no polis.yaml. */
+  config(): NodeConfig | undefined {
+    if (this.cfg === undefined) this.cfg = tryLoadConfig({ home: this.home, env: this.io.env, cwd: this.io.cwd }) ?? null
+    return this.cfg ?? undefined
+  }
+
+  keyring(): Keyring {
+    return new Keyring(this.config()?.keysDir ?? join(this.home, 'keys'))
+  }
+
+  /** --node, else POLIS_NODE, else the API address in the home's polis.yaml, else the default. */
+  nodeUrl(): string {
+    if (this.globals.node) return this.globals.node
+    if (this.io.env.POLIS_NODE) return this.io.env.POLIS_NODE
+    const c = this.config()
+    return c ? nodeUrlOf(c) : DEFAULT_NODE_URL
+  }
+
+  client(): PolisClient {
+    return new PolisClient(this.nodeUrl())
+  }
+
+  /** A signing key: the name of a key in the keyring, or the path of a key file. */
+  signer(from: string | undefined): NamedKey {
+    if (!from) throw new PolisError('invalid_request', 'say which key signs: --from <key name or key file>')
+    const ring = this.keyring()
+    if (ring.has(from)) return ring.get(from)
+    if (from.includes('/') || from.endsWith('.json')) return loadKeyFile(resolve(this.io.cwd, from))
+    return ring.get(from) // throws "no key named …" listing the keys there are
+  }
+
+  /** An address: 64 hex characters, or the name of a key in the keyring. */
+  address(who: string): Uint8Array {
+    return this.keyring().resolveAddress(who)
+  }
+
+  /** The name of the key with this address, if the keyring has one (for friendlier output). */
+  nameOf(address: string): string | undefined {
+    if (!this.names) {
+      try {
+        this.names = new Map(this.keyring().list().map((k) => [k.address, k.name]))
+      } catch {
+        this.names = new Map()
+      }
+    }
+    return this.names.get(address)
+  }
+
+  /** The genesis to trust for verification: --genesis FILE, else the home's genesis file. */
+  trustedGenesis(file?: string): { trust: TrustedChain; path: string } {
+    const path = file ? resolve(this.io.cwd, file) : this.config()?.genesisFile ?? join(this.home, 'genesis.json')
+    if (!existsSync(path)) {
+      throw new PolisError('invalid_request', `no trusted genesis at ${path}: pass --genesis FILE (the chain's genesis document, obtained from the city out of band)`)
+    }
+    let doc: unknown
+    try {
+      doc = JSON.parse(readFileSync(path, 'utf8'))
+    } catch (e) {
+      throw new PolisError('invalid_request', `genesis file ${path} is not valid JSON: ${(e as Error).message}`)
+    }
+    return { trust: trustGenesis(doc), path }
+  }
+
+  /** Prints `data` as JSON with --json, else the human lines. */
+  print(human: string | string[] | (() => string | string[]), data: unknown): void {
+    if (this.json) {
+      this.io.out(toJson(data) + '\n')
+      return
+    }
+    const h = typeof human === 'function' ? human() : human
+    this.io.out((Array.isArray(h) ? h.join('\n') : h) + '\n')
+  }
+
+  /** A note for people (stderr in --json mode so that stdout stays one JSON document). */
+  note(text: string): void {
+    if (this.json) this.io.err(text + '\n')
+    else this.io.out(text + '\n')
+  }
+}
+
+export function toJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x instanceof Uint8Array ? Buffer.from(x).toString('hex') : x), 2)
+}

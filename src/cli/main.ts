@@ -1,0 +1,4 @@
+/** Entry of the `polis` command: bin/polis registers tsx, then imports this. */
+import { main } from './run.js'
+
+await main()

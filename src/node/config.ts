@@ -1,0 +1,349 @@
+/**
+ * Node configuration: one YAML file per node, `<home>/polis.yaml`, plus environment overrides.
+ *
+ *   chain_id: polis-city              # must equal the genesis' chain_id
+ *   data_dir: data                    # the node's database; paths are relative to the home directory
+ *   genesis_file: genesis.json
+ *   validator_key_file: keys/validator.json
+ *   keys_dir: keys                    # the CLI's keyring
+ *   api: { host: 127.0.0.1, port: 26680, body_limit_bytes: 1048576 }
+ *   block_interval_ms: 200
+ *   log_level: info                   # fatal | error | warn | info | debug | trace | silent
+ *
+ * Precedence: defaults < file < environment < explicit overrides (command-line flags).
+ * Environment: POLIS_HOME (the home directory itself), POLIS_DATA_DIR, POLIS_GENESIS_FILE,
+ * POLIS_VALIDATOR_KEY_FILE, POLIS_KEYS_DIR (relative paths there resolve against the working
+ * directory), POLIS_API_HOST, POLIS_API_PORT, POLIS_BODY_LIMIT_BYTES, POLIS_BLOCK_INTERVAL_MS,
+ * POLIS_LOG_LEVEL. Anything unclear is refused with a ConfigError naming the file or variable.
+ *
+ * `initHome` creates a home: keys (0600, in a 0700 directory) for the validator, the city
+ * authority and sample citizens, a genesis, and polis.yaml.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import YAML from 'yaml'
+import { PolisError } from '../app/errors.js'
+import { CHAIN_ID_PATTERN, parseGenesis, type Genesis } from '../app/genesis.js'
+import { Keyring, loadKeyFile, type NamedKey } from '../sdk/keys.js'
+import { identityModule } from '../modules/identity/index.js'
+import { bankModule } from '../modules/bank/index.js'
+
+export const CONFIG_FILE = 'polis.yaml'
+export const DEFAULT_HOME = '.polis'
+export const DEFAULT_API_HOST = '127.0.0.1'
+export const DEFAULT_API_PORT = 26680
+export const DEFAULT_BODY_LIMIT_BYTES = 8 * 1024 * 1024
+export const DEFAULT_BLOCK_INTERVAL_MS = 200
+export const DEFAULT_CHAIN_ID = 'polis-city'
+export const DEFAULT_DENOM = 'ucity'
+export const DEFAULT_SAMPLE_BALANCE = 1_000_000n
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+
+export interface NodeConfig {
+  /** Absolute path of the home directory. */
+  home: string
+  /** Absolute path of polis.yaml (which may not exist for a config built from defaults). */
+  configPath: string
+  chainId: string
+  dataDir: string
+  genesisFile: string
+  validatorKeyFile: string
+  keysDir: string
+  api: { host: string; port: number; bodyLimitBytes: number }
+  blockIntervalMs: number
+  logLevel: LogLevel
+}
+
+/** What flags may override (already typed). */
+export interface ConfigOverrides {
+  dataDir?: string
+  genesisFile?: string
+  validatorKeyFile?: string
+  keysDir?: string
+  apiHost?: string
+  apiPort?: number | string
+  bodyLimitBytes?: number | string
+  blockIntervalMs?: number | string
+  logLevel?: string
+}
+
+export class ConfigError extends PolisError {
+  constructor(message: string) {
+    super('invalid_request', message)
+    this.name = 'ConfigError'
+  }
+}
+
+/** The home directory: an explicit one, else POLIS_HOME, else ./.polis (like .git, next to the project). */
+export function resolveHome(home?: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  const h = home ?? (env.POLIS_HOME ? env.POLIS_HOME : undefined) ?? DEFAULT_HOME
+  return resolve(cwd, h)
+}
+
+export function configPathOf(home: string): string {
+  return join(home, CONFIG_FILE)
+}
+
+const FILE_KEYS = ['chain_id', 'data_dir', 'genesis_file', 'validator_key_file', 'keys_dir', 'api', 'block_interval_ms', 'log_level'] as const
+const API_KEYS = ['host', 'port', 'body_limit_bytes'] as const
+
+function intIn(where: string, v: unknown, min: number, max: number): number {
+  const n = typeof v === 'string' && /^-?[0-9]+$/.test(v.trim()) ? Number(v.trim()) : v
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${where} must be an integer from ${min} to ${max} (got ${JSON.stringify(v)})`)
+  }
+  return n
+}
+
+function str(where: string, v: unknown): string {
+  if (typeof v !== 'string' || v.trim() === '') throw new ConfigError(`${where} must be a non-empty string (got ${JSON.stringify(v)})`)
+  return v.trim()
+}
+
+function host(where: string, v: unknown): string {
+  const h = str(where, v)
+  if (!/^[A-Za-z0-9.:_-]+$/.test(h) && !/^\[[0-9a-fA-F:]+\]$/.test(h)) throw new ConfigError(`${where} must be a host name or IP address (got ${JSON.stringify(v)})`)
+  return h
+}
+
+function logLevel(where: string, v: unknown): LogLevel {
+  if (typeof v !== 'string' || !(LOG_LEVELS as readonly string[]).includes(v)) throw new ConfigError(`${where} must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(v)})`)
+  return v as LogLevel
+}
+
+function chainId(where: string, v: unknown): string {
+  if (typeof v !== 'string' || !CHAIN_ID_PATTERN.test(v)) throw new ConfigError(`${where} must be 1..48 of a-z, 0-9 and "-", starting with a letter or digit (got ${JSON.stringify(v)})`)
+  return v
+}
+
+/** Parses and validates the YAML text of polis.yaml (paths resolved against `home`). */
+export function parseConfigFile(text: string, home: string, fileName = CONFIG_FILE): Omit<NodeConfig, 'configPath'> {
+  let doc: unknown
+  try {
+    doc = YAML.parse(text)
+  } catch (e) {
+    throw new ConfigError(`${fileName} is not valid YAML: ${(e as Error).message.split('\n')[0]}`)
+  }
+  if (doc === null || doc === undefined) doc = {}
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`${fileName} must be a YAML mapping of settings`)
+  const m = doc as Record<string, unknown>
+  for (const k of Object.keys(m)) {
+    if (!(FILE_KEYS as readonly string[]).includes(k)) throw new ConfigError(`${fileName}: unknown setting "${k}" (known: ${FILE_KEYS.join(', ')})`)
+  }
+  const api = m.api ?? {}
+  if (typeof api !== 'object' || api === null || Array.isArray(api)) throw new ConfigError(`${fileName}: api must be a mapping (host, port, body_limit_bytes)`)
+  const a = api as Record<string, unknown>
+  for (const k of Object.keys(a)) {
+    if (!(API_KEYS as readonly string[]).includes(k)) throw new ConfigError(`${fileName}: unknown setting "api.${k}" (known: ${API_KEYS.join(', ')})`)
+  }
+  const p = (key: string, v: unknown, dflt: string) => resolve(home, v === undefined ? dflt : str(`${fileName}: ${key}`, v))
+  if (m.chain_id === undefined) throw new ConfigError(`${fileName}: chain_id is required`)
+  return {
+    home,
+    chainId: chainId(`${fileName}: chain_id`, m.chain_id),
+    dataDir: p('data_dir', m.data_dir, 'data'),
+    genesisFile: p('genesis_file', m.genesis_file, 'genesis.json'),
+    validatorKeyFile: p('validator_key_file', m.validator_key_file, 'keys/validator.json'),
+    keysDir: p('keys_dir', m.keys_dir, 'keys'),
+    api: {
+      host: a.host === undefined ? DEFAULT_API_HOST : host(`${fileName}: api.host`, a.host),
+      port: a.port === undefined ? DEFAULT_API_PORT : intIn(`${fileName}: api.port`, a.port, 0, 65535),
+      bodyLimitBytes: a.body_limit_bytes === undefined ? DEFAULT_BODY_LIMIT_BYTES : intIn(`${fileName}: api.body_limit_bytes`, a.body_limit_bytes, 1024, 64 * 1024 * 1024),
+    },
+    blockIntervalMs: m.block_interval_ms === undefined ? DEFAULT_BLOCK_INTERVAL_MS : intIn(`${fileName}: block_interval_ms`, m.block_interval_ms, 1, 60_000),
+    logLevel: m.log_level === undefined ? 'info' : logLevel(`${fileName}: log_level`, m.log_level),
+  }
+}
+
+/** Applies environment variables and then explicit overrides to a parsed configuration. */
+export function applyOverrides(cfg: NodeConfig, env: NodeJS.ProcessEnv = process.env, o: ConfigOverrides = {}, cwd = process.cwd()): NodeConfig {
+  const c: NodeConfig = { ...cfg, api: { ...cfg.api } }
+  const e = (name: string) => (env[name] !== undefined && env[name] !== '' ? env[name] : undefined)
+  const path = (name: string, v: string | undefined) => (v === undefined ? undefined : resolve(cwd, str(name, v)))
+  c.dataDir = path('--data-dir', o.dataDir) ?? path('POLIS_DATA_DIR', e('POLIS_DATA_DIR')) ?? c.dataDir
+  c.genesisFile = path('--genesis-file', o.genesisFile) ?? path('POLIS_GENESIS_FILE', e('POLIS_GENESIS_FILE')) ?? c.genesisFile
+  c.validatorKeyFile = path('--validator-key-file', o.validatorKeyFile) ?? path('POLIS_VALIDATOR_KEY_FILE', e('POLIS_VALIDATOR_KEY_FILE')) ?? c.validatorKeyFile
+  c.keysDir = path('--keys-dir', o.keysDir) ?? path('POLIS_KEYS_DIR', e('POLIS_KEYS_DIR')) ?? c.keysDir
+  const pick = <T>(flag: string, fv: unknown, envName: string, parse: (where: string, v: unknown) => T, current: T): T => {
+    if (fv !== undefined) return parse(flag, fv)
+    const ev = e(envName)
+    if (ev !== undefined) return parse(envName, ev)
+    return current
+  }
+  c.api.host = pick('--host', o.apiHost, 'POLIS_API_HOST', host, c.api.host)
+  c.api.port = pick('--port', o.apiPort, 'POLIS_API_PORT', (w, v) => intIn(w, v, 0, 65535), c.api.port)
+  c.api.bodyLimitBytes = pick('--body-limit-bytes', o.bodyLimitBytes, 'POLIS_BODY_LIMIT_BYTES', (w, v) => intIn(w, v, 1024, 64 * 1024 * 1024), c.api.bodyLimitBytes)
+  c.blockIntervalMs = pick('--block-interval-ms', o.blockIntervalMs, 'POLIS_BLOCK_INTERVAL_MS', (w, v) => intIn(w, v, 1, 60_000), c.blockIntervalMs)
+  c.logLevel = pick('--log-level', o.logLevel, 'POLIS_LOG_LEVEL', logLevel, c.logLevel)
+  return c
+}
+
+/**
+ * Loads `<home>/polis.yaml` with environment and flag overrides. Throws ConfigError if the file is
+ * missing (telling how to create it) or anything in it is unclear.
+ */
+export function loadConfig(opts: { home?: string; env?: NodeJS.ProcessEnv; overrides?: ConfigOverrides; cwd?: string } = {}): NodeConfig {
+  const env = opts.env ?? process.env
+  const cwd = opts.cwd ?? process.cwd()
+  const home = resolveHome(opts.home, env, cwd)
+  const configPath = configPathOf(home)
+  if (!existsSync(configPath)) {
+    throw new ConfigError(`no ${CONFIG_FILE} in ${home}: create a node there with \`polis init --home ${home}\` (or run \`npm start\`, which does it for ./${DEFAULT_HOME})`)
+  }
+  const parsed = parseConfigFile(readFileSync(configPath, 'utf8'), home, configPath)
+  return applyOverrides({ ...parsed, configPath }, env, opts.overrides, cwd)
+}
+
+/** The configuration if `<home>/polis.yaml` exists, else undefined (errors in an existing file still throw). */
+export function tryLoadConfig(opts: { home?: string; env?: NodeJS.ProcessEnv; overrides?: ConfigOverrides; cwd?: string } = {}): NodeConfig | undefined {
+  const home = resolveHome(opts.home, opts.env ?? process.env, opts.cwd ?? process.cwd())
+  if (!existsSync(configPathOf(home))) return undefined
+  return loadConfig(opts)
+}
+
+/** The URL a client on this machine reaches the node's API at. */
+export function nodeUrlOf(cfg: Pick<NodeConfig, 'api'>): string {
+  let h = cfg.api.host
+  if (h === '0.0.0.0' || h === '::' || h === '[::]') h = '127.0.0.1'
+  if (h.includes(':') && !h.startsWith('[')) h = `[${h}]`
+  return `http://${h}:${cfg.api.port}`
+}
+
+export function loadGenesisFile(path: string): Genesis {
+  if (!existsSync(path)) throw new ConfigError(`genesis file ${path} does not exist`)
+  let g: unknown
+  try {
+    g = JSON.parse(readFileSync(path, 'utf8'))
+  } catch (e) {
+    throw new ConfigError(`genesis file ${path} is not valid JSON: ${(e as Error).message}`)
+  }
+  try {
+    parseGenesis(g)
+  } catch (e) {
+    throw new ConfigError(`genesis file ${path}: ${(e as Error).message}`)
+  }
+  return g as Genesis
+}
+
+/** Everything `startNode` needs, from a configuration: checks the genesis and the validator key file. */
+export function loadNodeFiles(cfg: NodeConfig): { genesis: Genesis; validatorKey: NamedKey } {
+  const genesis = loadGenesisFile(cfg.genesisFile)
+  if (genesis.chain_id !== cfg.chainId) throw new ConfigError(`${cfg.configPath}: chain_id "${cfg.chainId}" differs from the genesis' "${genesis.chain_id}" (${cfg.genesisFile})`)
+  let validatorKey: NamedKey
+  try {
+    validatorKey = loadKeyFile(cfg.validatorKeyFile)
+  } catch (e) {
+    throw new ConfigError(`validator key: ${(e as Error).message}`)
+  }
+  return { genesis, validatorKey }
+}
+
+// ------------------------------------------------------------------------------------ init
+
+export interface InitOptions {
+  home: string
+  chainId?: string
+  sampleAccounts?: number
+  denom?: string
+  sampleBalance?: bigint
+  apiHost?: string
+  apiPort?: number
+  blockIntervalMs?: number
+  logLevel?: LogLevel
+  /** ms since epoch; default now. */
+  genesisTime?: bigint
+}
+
+export interface InitResult {
+  home: string
+  configPath: string
+  genesisFile: string
+  keysDir: string
+  chainId: string
+  denom: string
+  keys: Array<{ name: string; address: string; roles: string[]; balance: string }>
+}
+
+export function renderConfig(c: { chainId: string; apiHost: string; apiPort: number; blockIntervalMs: number; logLevel: string }): string {
+  return `# Polis node configuration (see src/node/config.ts). Paths are relative to this directory.
+# Environment overrides: POLIS_API_HOST, POLIS_API_PORT, POLIS_LOG_LEVEL, POLIS_BLOCK_INTERVAL_MS,
+# POLIS_DATA_DIR, POLIS_GENESIS_FILE, POLIS_VALIDATOR_KEY_FILE, POLIS_KEYS_DIR, POLIS_BODY_LIMIT_BYTES.
+chain_id: ${c.chainId}
+data_dir: data
+genesis_file: genesis.json
+validator_key_file: keys/validator.json
+keys_dir: keys
+api:
+  host: ${c.apiHost}
+  port: ${c.apiPort}
+  body_limit_bytes: ${DEFAULT_BODY_LIMIT_BYTES}
+block_interval_ms: ${c.blockIntervalMs}
+log_level: ${c.logLevel}
+`
+}
+
+/**
+ * Creates a node home: keys/validator.json, keys/authority.json, keys/citizen-<i>.json (0600),
+ * genesis.json (the authority, the validator, and the citizens with `sampleBalance` each) and
+ * polis.yaml. Refuses a home that already holds a polis.yaml or genesis.json.
+ */
+export function initHome(o: InitOptions): InitResult {
+  const home = resolve(o.home)
+  const chain = chainId('--chain-id', o.chainId ?? DEFAULT_CHAIN_ID)
+  const n = o.sampleAccounts ?? 3
+  if (!Number.isInteger(n) || n < 0 || n > 1000) throw new ConfigError(`--sample-accounts must be an integer from 0 to 1000 (got ${n})`)
+  const denom = o.denom ?? DEFAULT_DENOM
+  if (!/^[a-zA-Z][a-zA-Z0-9._-]{1,127}$/.test(denom)) throw new ConfigError(`--denom must be 2..128 of letters, digits, . _ - starting with a letter (got "${denom}")`)
+  const balance = o.sampleBalance ?? DEFAULT_SAMPLE_BALANCE
+  if (balance <= 0n) throw new ConfigError('the sample balance must be positive')
+  const apiHost = host('--host', o.apiHost ?? DEFAULT_API_HOST)
+  const apiPort = intIn('--port', o.apiPort ?? DEFAULT_API_PORT, 0, 65535)
+  const blockIntervalMs = intIn('--block-interval-ms', o.blockIntervalMs ?? DEFAULT_BLOCK_INTERVAL_MS, 1, 60_000)
+  const level = logLevel('--log-level', o.logLevel ?? 'info')
+  const configPath = configPathOf(home)
+  const genesisFile = join(home, 'genesis.json')
+  for (const f of [configPath, genesisFile]) {
+    if (existsSync(f)) throw new ConfigError(`${f} already exists: ${home} is already initialised (choose another --home, or remove it to start over)`)
+  }
+  mkdirSync(home, { recursive: true })
+  const keyring = new Keyring(join(home, 'keys'))
+  const take = (name: string) => (keyring.has(name) ? keyring.get(name) : keyring.add(name))
+  const validator = take('validator')
+  const authority = take('authority')
+  const citizens = Array.from({ length: n }, (_, i) => take(`citizen-${i + 1}`))
+  const genesis: Genesis = {
+    chain_id: chain,
+    genesis_time: (o.genesisTime ?? BigInt(Date.now())).toString(),
+    validators: [{ name: 'validator', pub_key: validator.address, power: '10' }],
+    app_state: {
+      identity: {
+        accounts: [
+          { pub_key: authority.address, roles: ['authority'] },
+          { pub_key: validator.address, roles: ['validator'] },
+          ...citizens.map((c) => ({ pub_key: c.address, roles: ['citizen'] })),
+        ],
+      },
+      bank: { denom, balances: citizens.map((c) => ({ address: c.address, amount: balance.toString() })) },
+    },
+  }
+  // the node would refuse a bad genesis at start; refuse it here instead
+  parseGenesis(genesis)
+  identityModule().validateGenesis!(genesis.app_state.identity)
+  bankModule().validateGenesis!(genesis.app_state.bank)
+  writeFileSync(genesisFile, JSON.stringify(genesis, null, 2) + '\n', { mode: 0o644 })
+  writeFileSync(configPath, renderConfig({ chainId: chain, apiHost, apiPort, blockIntervalMs, logLevel: level }), { mode: 0o644 })
+  return {
+    home,
+    configPath,
+    genesisFile,
+    keysDir: keyring.dir,
+    chainId: chain,
+    denom,
+    keys: [
+      { name: 'authority', address: authority.address, roles: ['authority'], balance: '0' },
+      { name: 'validator', address: validator.address, roles: ['validator'], balance: '0' },
+      ...citizens.map((c) => ({ name: c.name, address: c.address, roles: ['citizen'], balance: balance.toString() })),
+    ],
+  }
+}
