@@ -12,6 +12,7 @@
 import { parseArgs } from 'node:util'
 import { toHex } from '../../crypto/hash.js'
 import { startAbciNode } from './node.js'
+import { timings } from './server.js'
 
 const { values } = parseArgs({
   options: {
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     'verify-threads': { type: 'string', default: '1' },
     'cache-size': { type: 'string' },
     quiet: { type: 'boolean', default: false },
+    'no-index': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 })
@@ -38,6 +40,7 @@ const node = await startAbciNode({
   abci: values.abci!,
   verifyThreads: Number(values['verify-threads']),
   cacheSize: values['cache-size'] ? Number(values['cache-size']) : undefined,
+  indexEvents: !values['no-index'] && !process.env.POLIS_ABCI_NO_INDEX,
   log,
   onCommit: values.quiet ? undefined : (h, hash, n) => log(`committed height ${h} txs ${n} app_hash ${toHex(hash)}`),
 })
@@ -50,6 +53,7 @@ const stop = async (sig: string) => {
   if (stopping) return
   stopping = true
   log(`${sig}: closing`)
+  log(`abci time per request: ${[...timings].map(([k, t]) => `${k} ${t.n}× ${t.ms.toFixed(0)} ms`).join(', ')}`)
   const t = setTimeout(() => process.exit(1), 10_000)
   t.unref()
   await node.close()

@@ -52,6 +52,9 @@ export function parseAbciAddress(addr: string): { path: string } | { host: strin
   return { host: host.replace(/^\[|\]$/g, ''), port }
 }
 
+/** Time spent per request kind in this process (count, total ms), for diagnostics and benchmarks. */
+export const timings = new Map<RequestKind, { n: number; ms: number }>()
+
 function frameOf(res: Response): Uint8Array {
   const body = Response.encode(res).finish()
   const len = encodeUvarint(body.length)
@@ -125,9 +128,14 @@ class Connection implements AbciConnection {
         else if (kind === 'echo') res = Response.fromPartial({ echo: { message: req.echo!.message } })
         else {
           this.seen.add(kind)
+          const t0 = performance.now()
           try {
             const r = this.handler.handle(req, kind, this)
             res = r instanceof Promise ? await r : r
+            const t = timings.get(kind) ?? { n: 0, ms: 0 }
+            t.n++
+            t.ms += performance.now() - t0
+            timings.set(kind, t)
           } catch (e) {
             const msg = e instanceof Error ? e.message : String(e)
             this.log(`abci conn ${this.id}: ${kind} failed: ${msg}`)

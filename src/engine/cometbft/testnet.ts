@@ -331,7 +331,7 @@ interface NodeState { app?: Proc; comet?: Proc; restarts: number }
 export interface TestnetStartOptions {
   /** Restart a node whose App or CometBFT process died (the `polis testnet start` behaviour). */
   autoRestart?: boolean
-  /** Verification threads per App process (default 1: N Apps share the machine). */
+  /** Verification threads per App process (default 0, inline: N Apps share the machine's cores). */
   verifyThreads?: number
   log?: (msg: string) => void
   /** Environment for the child processes. */
@@ -434,6 +434,10 @@ export class Testnet {
     return this.state[i]!.app?.child.pid
   }
 
+  cometbftPid(i: number): number | undefined {
+    return this.state[i]!.comet?.child.pid
+  }
+
   /** Starts every node (Apps first, each CometBFT once its App listens), then waits for RPC. */
   async start(): Promise<void> {
     this.stopping = false
@@ -473,7 +477,7 @@ export class Testnet {
       const from = fileSize(appLog)
       const app = this.spawnProc(
         process.execPath,
-        [...(APP_MAIN.endsWith('.ts') ? ['--import', 'tsx'] : []), APP_MAIN, '--home', dir, '--abci', `tcp://${this.manifest.host}:${node.abciPort}`, '--verify-threads', String(this.opts.verifyThreads ?? 1)],
+        [...(APP_MAIN.endsWith('.ts') ? ['--import', 'tsx'] : []), APP_MAIN, '--home', dir, '--abci', `tcp://${this.manifest.host}:${node.abciPort}`, '--verify-threads', String(this.opts.verifyThreads ?? 0)],
         appLog,
         (code, sig) => this.onExit(i, 'app', app, code, sig),
       )
