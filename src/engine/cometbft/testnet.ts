@@ -326,7 +326,7 @@ const APP_MAIN = fileURLToPath(new URL('./main' + (import.meta.url.endsWith('.ts
 
 interface Proc { child: ChildProcess; exited: Promise<number | null>; expectedExit: boolean }
 
-interface NodeState { app?: Proc; comet?: Proc; restarts: number }
+interface NodeState { app?: Proc; comet?: Proc; restarts: number; restarting?: boolean }
 
 export interface TestnetStartOptions {
   /** Restart a node whose App or CometBFT process died (the `polis testnet start` behaviour). */
@@ -507,21 +507,25 @@ export class Testnet {
     this.log(`${name}: ${what} exited unexpectedly (code ${code}, signal ${sig})`)
     if (!this.opts.autoRestart) return
     const s = this.state[i]!
+    if (s.restarting) return // the other process of the node went down with it: one restart
     if (s.restarts >= 20) {
       this.log(`${name}: restarted too often; leaving it down`)
       return
     }
     s.restarts++
+    s.restarting = true
     void (async () => {
-      // CometBFT exits by itself when its App goes; let both be gone before starting again.
-      await this.stopNode(i, 'SIGTERM')
-      await sleep(Math.min(30_000, 500 * 2 ** Math.min(s.restarts, 6)))
-      if (this.stopping) return
       try {
+        // CometBFT exits by itself when its App goes; let both be gone before starting again.
+        await this.stopNode(i, 'SIGTERM')
+        await sleep(Math.min(30_000, 500 * 2 ** Math.min(s.restarts, 6)))
+        if (this.stopping) return
         await this.startNode(i)
         this.log(`${name}: restarted`)
       } catch (e) {
         this.log(`${name}: restart failed: ${(e as Error).message}`)
+      } finally {
+        s.restarting = false
       }
     })()
   }
