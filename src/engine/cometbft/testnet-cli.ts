@@ -4,10 +4,14 @@
  *   node --import tsx src/engine/cometbft/testnet-cli.ts gen --validators 4 --out DIR
  *        [--chain-id polis-city] [--base-port 26600] [--citizens 0] [--app polis|kvstore]
  *   node --import tsx src/engine/cometbft/testnet-cli.ts start DIR
+ *   node --import tsx src/engine/cometbft/testnet-cli.ts up [--validators 4] [--out DIR] [gen options]
+ *        (generates DIR unless it already holds a testnet, then starts it: one command)
  *
  * `start` runs one App process and one cometbft process per validator, restarts a node whose
  * process dies, writes logs to DIR/nodeI/logs/, and stops everything on ^C / SIGTERM.
  */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Testnet, generateTestnet, type TestnetOptions } from './testnet.js'
 
@@ -49,7 +53,7 @@ export async function runTestnet(dir: string, log: (m: string) => void = (m) => 
 const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\/src\//, 'src/'))
 if (isMain) {
   const [cmd, ...rest] = process.argv.slice(2)
-  if (cmd === 'gen') {
+  if (cmd === 'gen' || cmd === 'up') {
     const { values } = parseArgs({
       args: rest,
       options: {
@@ -57,18 +61,27 @@ if (isMain) {
         'base-port': { type: 'string' }, citizens: { type: 'string' }, app: { type: 'string' },
       },
     })
+    if (cmd === 'up') values.out ??= 'city'
     if (!values.out) throw new Error('--out DIR is required')
+    if (cmd === 'up' && existsSync(join(values.out, 'testnet.json'))) {
+      await runTestnet(values.out)
+      process.exit(0)
+    }
     console.log(generate({
       validators: Number(values.validators), out: values.out, chainId: values['chain-id'],
       basePort: values['base-port'] ? Number(values['base-port']) : undefined,
       citizens: values.citizens ? Number(values.citizens) : undefined,
       app: values.app as 'polis' | 'kvstore' | undefined,
     }))
+    if (cmd === 'up') {
+      await runTestnet(values.out)
+      process.exit(0)
+    }
   } else if (cmd === 'start' && rest[0]) {
     await runTestnet(rest[0])
     process.exit(0)
   } else {
-    console.error('usage: testnet-cli.ts gen --validators N --out DIR [--chain-id ID] [--base-port P] [--citizens N] [--app polis|kvstore]\n       testnet-cli.ts start DIR')
+    console.error('usage: testnet-cli.ts up [--validators N] [--out DIR]   (generate if needed, then start)\n       testnet-cli.ts gen --validators N --out DIR [--chain-id ID] [--base-port P] [--citizens N] [--app polis|kvstore]\n       testnet-cli.ts start DIR')
     process.exit(2)
   }
 }

@@ -477,7 +477,7 @@ export class Testnet {
       const from = fileSize(appLog)
       const app = this.spawnProc(
         process.execPath,
-        [...(APP_MAIN.endsWith('.ts') ? ['--import', 'tsx'] : []), APP_MAIN, '--home', dir, '--abci', `tcp://${this.manifest.host}:${node.abciPort}`, '--verify-threads', String(this.opts.verifyThreads ?? 0)],
+        [...(APP_MAIN.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : []), APP_MAIN, '--home', dir, '--abci', `tcp://${this.manifest.host}:${node.abciPort}`, '--verify-threads', String(this.opts.verifyThreads ?? 0)],
         appLog,
         (code, sig) => this.onExit(i, 'app', app, code, sig),
       )
