@@ -48,28 +48,30 @@ export interface RunningNode {
 export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
   const logger = opts.logger ?? pino({ level: opts.logLevel ?? 'info', base: { svc: 'polis-node' } })
   const engine = await SoloEngine.open({ dataDir: opts.dataDir, genesis: opts.genesis, validatorKey: opts.validatorKey, blockIntervalMs: opts.blockIntervalMs })
-  let server: Awaited<ReturnType<typeof buildServer>>
+  let server: Awaited<ReturnType<typeof buildServer>> | undefined
   let url: string
   try {
     server = await buildServer({ engine, logger, bodyLimitBytes: opts.bodyLimitBytes })
     engine.start()
     url = await server.app.listen({ host: opts.host ?? DEFAULT_API_HOST, port: opts.port ?? DEFAULT_API_PORT })
   } catch (e) {
+    await server?.app.close().catch(() => undefined)
     await engine.stop().catch(() => undefined)
     throw e
   }
+  const api = server
   logger.info({ url, chain_id: engine.genesis.chainId, height: engine.height.toString(), validator: toHex(opts.validatorKey.publicKey) }, 'node listening')
 
   let stopped: Promise<void> | undefined
   const stop = () => (stopped ??= (async () => {
     logger.info('node stopping')
-    server.beginStop()
-    server.hub.closeAll()
+    api.beginStop()
+    api.hub.closeAll()
     // Close keep-alive connections as soon as their in-flight request is answered (fastify closes
     // only those idle at the moment close starts; the others would linger until keepAliveTimeout).
-    const idle = setInterval(() => server.app.server.closeIdleConnections(), 25)
+    const idle = setInterval(() => api.app.server.closeIdleConnections(), 25)
     try {
-      await server.app.close()
+      await api.app.close()
     } finally {
       clearInterval(idle)
     }

@@ -9,7 +9,8 @@
  * Run as a script it is the child itself:
  *   node --import tsx test/helpers/node-process.ts --child ROOT [--block-interval MS] [--body-limit BYTES] [--log-level L]
  * where ROOT holds genesis.json and validator.key (hex seed, mode 0600) and data/ is the data dir.
- * The child prints "POLIS_NODE_URL <url>" on stdout once it listens, and stops gracefully on SIGTERM.
+ * The child prints "POLIS_NODE_URL <url>" on stdout once it listens, and stops gracefully on SIGTERM
+ * or when its parent goes away (the IPC channel closes).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -42,6 +43,8 @@ export interface NodeProcessOptions {
   /** Reuse this root (genesis.json, validator.key, data/) instead of a new temp dir. */
   root?: string
   startTimeoutMs?: number
+  /** Extra flags for the child's node (e.g. --cpu-prof). */
+  nodeArgs?: string[]
 }
 
 const live = new Set<ChildProcess>()
@@ -61,11 +64,12 @@ export async function startNodeProcess(opts: NodeProcessOptions = {}): Promise<N
     writeFileSync(join(root, 'genesis.json'), JSON.stringify(city.genesis))
     writeFileSync(join(root, 'validator.key'), toHex(city.validator.seed), { mode: 0o600 })
   }
-  const args = ['--import', 'tsx', SELF, '--child', root]
+  const args = [...(opts.nodeArgs ?? []), '--import', 'tsx', SELF, '--child', root]
   if (opts.blockIntervalMs !== undefined) args.push('--block-interval', String(opts.blockIntervalMs))
   if (opts.bodyLimitBytes !== undefined) args.push('--body-limit', String(opts.bodyLimitBytes))
   args.push('--log-level', opts.logLevel ?? 'warn')
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
+  ;(child.channel as { unref?: () => void } | undefined)?.unref?.()
   live.add(child)
   let out = ''
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
@@ -131,6 +135,8 @@ async function child(argv: string[]): Promise<void> {
     blockIntervalMs: bi === undefined ? undefined : Number(bi), bodyLimitBytes: bl === undefined ? undefined : Number(bl), logLevel: opt('log-level') ?? 'warn',
   })
   stopOnSignals(node)
+  // the parent went away (killed, crashed): stop gracefully rather than linger
+  process.on('disconnect', () => void node.stop().then(() => process.exit(0), () => process.exit(1)))
   process.stdout.write(`POLIS_NODE_URL ${node.url}\n`)
 }
 
