@@ -5,13 +5,15 @@
  * Persisted nodes are never modified: a path is copied into dirty nodes (`own`) and dirty nodes are
  * then modified in place, clearing their cached hash. Leaves are never modified, only replaced.
  */
-import { compareBytes } from '../crypto/hash.js'
+import { compare } from './bytes.js'
 import { fail } from '../app/errors.js'
 import { Node } from './node.js'
 
 /** Loads a persisted node from its sequence number and the hash its parent recorded. */
 export interface NodeLoader {
   load(seq: number, hash: Uint8Array): Node
+  /** Hint: this persisted node was just replaced in the working tree (cache it less eagerly). */
+  replaced?(seq: number): void
 }
 
 export function leftOf(n: Node, nodes: NodeLoader): Node {
@@ -30,8 +32,8 @@ export function rightOf(n: Node, nodes: NodeLoader): Node {
 export function lookup(root: Node | undefined, key: Uint8Array, nodes: NodeLoader): Uint8Array | undefined {
   let n = root
   while (n) {
-    if (n.isLeaf) return compareBytes(key, n.key) === 0 ? n.value : undefined
-    n = compareBytes(key, n.key) < 0 ? leftOf(n, nodes) : rightOf(n, nodes)
+    if (n.isLeaf) return compare(key, n.key) === 0 ? n.value : undefined
+    n = compare(key, n.key) < 0 ? leftOf(n, nodes) : rightOf(n, nodes)
   }
   return undefined
 }
@@ -54,6 +56,7 @@ export class Mutator {
       n.hash = undefined
       return n
     }
+    this.nodes.replaced?.(n.seq)
     const c = new Node(n.key, undefined, this.version, n.height, n.size)
     c.leftSeq = n.leftSeq
     c.leftHash = n.leftHash
@@ -88,10 +91,9 @@ export class Mutator {
     }
   }
 
-  private update(n: Node): void {
-    const l = this.left(n)
-    const r = this.right(n)
-    n.height = Math.max(l.height, r.height) + 1
+  /** Recomputes height and size of dirty `n` from its children `l` and `r`. */
+  private update(n: Node, l: Node = this.left(n), r: Node = this.right(n)): void {
+    n.height = (l.height > r.height ? l.height : r.height) + 1
     n.size = l.size + r.size
     n.hash = undefined
   }
@@ -111,33 +113,40 @@ export class Mutator {
     return n
   }
 
+  /** Set by `setIn` when the key existed (the shape, heights and sizes do not change then). */
+  private replaced = false
+
   /** Inserts or replaces `key`; returns the new root. */
   set(root: Node | undefined, key: Uint8Array, value: Uint8Array): Node {
     if (!root) return this.leaf(key, value)
-    return this.setIn(root, key, value).node
+    this.replaced = false
+    return this.setIn(root, key, value)
   }
 
-  private setIn(node: Node, key: Uint8Array, value: Uint8Array): { node: Node; updated: boolean } {
+  private setIn(node: Node, key: Uint8Array, value: Uint8Array): Node {
     if (node.isLeaf) {
-      const c = compareBytes(key, node.key)
-      if (c < 0) return { node: this.inner(node.key, this.leaf(key, value), node), updated: false }
-      if (c > 0) return { node: this.inner(key, node, this.leaf(key, value)), updated: false }
-      return { node: this.leaf(key, value), updated: true }
+      const c = compare(key, node.key)
+      if (c < 0) return this.inner(node.key, this.leaf(key, value), node)
+      if (c > 0) return this.inner(key, node, this.leaf(key, value))
+      this.replaced = true
+      return this.leaf(key, value)
     }
     const n = this.own(node)
-    let updated: boolean
-    if (compareBytes(key, n.key) < 0) {
-      const r = this.setIn(this.left(n), key, value)
-      this.setLeft(n, r.node)
-      updated = r.updated
+    let l: Node
+    let r: Node
+    if (compare(key, n.key) < 0) {
+      l = this.setIn(this.left(n), key, value)
+      this.setLeft(n, l)
+      if (this.replaced) return n
+      r = this.right(n)
     } else {
-      const r = this.setIn(this.right(n), key, value)
-      this.setRight(n, r.node)
-      updated = r.updated
+      r = this.setIn(this.right(n), key, value)
+      this.setRight(n, r)
+      if (this.replaced) return n
+      l = this.left(n)
     }
-    if (updated) return { node: n, updated }
-    this.update(n)
-    return { node: this.balance(n), updated }
+    this.update(n, l, r)
+    return this.balance(n, l, r)
   }
 
   /** Removes `key`; returns the new root, or `removed: false` (and the same root) if it was absent. */
@@ -152,8 +161,8 @@ export class Mutator {
    * if it was the removed leaf) and, when the subtree's smallest key changed, the new one.
    */
   private removeIn(node: Node, key: Uint8Array): { node: Node | undefined; newKey: Uint8Array | undefined } | undefined {
-    if (node.isLeaf) return compareBytes(key, node.key) === 0 ? { node: undefined, newKey: undefined } : undefined
-    if (compareBytes(key, node.key) < 0) {
+    if (node.isLeaf) return compare(key, node.key) === 0 ? { node: undefined, newKey: undefined } : undefined
+    if (compare(key, node.key) < 0) {
       const r = this.removeIn(this.left(node), key)
       if (!r) return undefined
       // The left child was the removed leaf: the right subtree takes this node's place, and its
@@ -161,8 +170,9 @@ export class Mutator {
       if (!r.node) return { node: this.right(node), newKey: node.key }
       const n = this.own(node)
       this.setLeft(n, r.node)
-      this.update(n)
-      return { node: this.balance(n), newKey: r.newKey }
+      const right = this.right(n)
+      this.update(n, r.node, right)
+      return { node: this.balance(n, r.node, right), newKey: r.newKey }
     }
     const r = this.removeIn(this.right(node), key)
     if (!r) return undefined
@@ -170,8 +180,9 @@ export class Mutator {
     const n = this.own(node)
     this.setRight(n, r.node)
     if (r.newKey) n.key = r.newKey
-    this.update(n)
-    return { node: this.balance(n), newKey: undefined }
+    const left = this.left(n)
+    this.update(n, left, r.node)
+    return { node: this.balance(n, left, r.node), newKey: undefined }
   }
 
   private rotateRight(node: Node): Node {
@@ -194,17 +205,15 @@ export class Mutator {
     return top
   }
 
-  /** Restores the AVL invariant at a dirty node whose children are balanced. */
-  private balance(n: Node): Node {
-    const b = this.balanceOf(n)
+  /** Restores the AVL invariant at dirty `n` (children `l`, `r`), whose subtrees are balanced. */
+  private balance(n: Node, l: Node, r: Node): Node {
+    const b = l.height - r.height
     if (b > 1) {
-      const l = this.left(n)
       if (this.balanceOf(l) >= 0) return this.rotateRight(n)
       this.setLeft(n, this.rotateLeft(l))
       return this.rotateRight(n)
     }
     if (b < -1) {
-      const r = this.right(n)
       if (this.balanceOf(r) <= 0) return this.rotateLeft(n)
       this.setRight(n, this.rotateRight(r))
       return this.rotateLeft(n)

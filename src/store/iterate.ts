@@ -1,5 +1,5 @@
 /** In-order range iteration over a tree, visiting only the subtrees that can hold keys in range. */
-import { compareBytes } from '../crypto/hash.js'
+import { compare } from './bytes.js'
 import { leftOf, rightOf, type NodeLoader } from './avl.js'
 import type { Node } from './node.js'
 
@@ -14,17 +14,17 @@ export interface Range {
 /** Leaves of `root` with gte <= key < lt, in key order (descending if `reverse`). */
 export function* leaves(root: Node | undefined, nodes: NodeLoader, range: Range = {}): Generator<Node> {
   const { gte, lt, reverse = false } = range
-  if (!root || (gte && lt && compareBytes(gte, lt) >= 0)) return
+  if (!root || (gte && lt && compare(gte, lt) >= 0)) return
   const stack: Node[] = [root]
   while (stack.length > 0) {
     const n = stack.pop()!
     if (n.isLeaf) {
-      if ((!gte || compareBytes(n.key, gte) >= 0) && (!lt || compareBytes(n.key, lt) < 0)) yield n
+      if ((!gte || compare(n.key, gte) >= 0) && (!lt || compare(n.key, lt) < 0)) yield n
       continue
     }
     // Left subtree keys are < n.key; right subtree keys are >= n.key.
-    const wantLeft = !gte || compareBytes(gte, n.key) < 0
-    const wantRight = !lt || compareBytes(n.key, lt) < 0
+    const wantLeft = !gte || compare(gte, n.key) < 0
+    const wantRight = !lt || compare(n.key, lt) < 0
     if (reverse) {
       if (wantLeft) stack.push(leftOf(n, nodes))
       if (wantRight) stack.push(rightOf(n, nodes))

@@ -1,7 +1,7 @@
 /**
  * Where the store keeps its records, all under the caller's key prefix P:
- *   P 'n' be64(seq)      a node (see node.ts for its encoding); seq grows with every node written,
- *                        so each commit appends keys in order (cheap for LevelDB)
+ *   P 'n' be64(page)     a page of nodes (see page.ts; nodes encoded as in node.ts); node sequence
+ *                        numbers only grow, so each commit appends keys in order (cheap for LevelDB)
  *   P 'r' be64(version)  root record of a committed version: uvarint(rootSeq, 0 = empty) ‖ rootHash[32]
  *   P 'm'                metadata: uvarint(format = 1) ‖ uvarint(latest version) ‖ uvarint(next seq)
  */
@@ -54,14 +54,14 @@ export class Layout {
     return out
   }
 
-  nodeKey(seq: number): Uint8Array {
-    return this.numbered(NODE, seq)
+  pageKey(page: number): Uint8Array {
+    return this.numbered(NODE, page)
   }
 
-  /** The node key in a shared buffer: valid only until the next call (for synchronous reads). */
-  nodeKeyScratch(seq: number): Uint8Array {
+  /** The page key in a shared buffer: valid only until the next call (for synchronous reads). */
+  pageKeyScratch(page: number): Uint8Array {
     this.scratch[this.prefix.length] = NODE
-    putBe64(this.scratch, this.prefix.length + 1, seq)
+    putBe64(this.scratch, this.prefix.length + 1, page)
     return this.scratch
   }
 

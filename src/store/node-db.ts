@@ -1,17 +1,19 @@
 /**
- * The store's view of the database: loads nodes lazily (`getSync`) through a bounded LRU cache of
- * decoded nodes, reads root records and metadata, and turns a commit's dirty nodes into batch ops.
+ * The store's view of the database: loads nodes lazily (`getSync`, a page at a time) through a
+ * bounded LRU cache of decoded nodes, reads root records and metadata, and turns a commit's dirty
+ * nodes into batch ops (one per page of nodes).
  *
  * The store never writes: `persist` returns the ops and the caller writes them atomically with its
- * own. Until those ops are on disk, the nodes they hold are kept in `unflushed` (consulted before
- * the disk), so the tree stays readable between `commit()` and the caller's write. A commit's nodes
+ * own. Until those ops are on disk, the pages they hold are kept in `unflushed` (consulted before
+ * the disk), so the tree stays readable between `commit()` and the caller's write. A commit's pages
  * are released once its root record is seen on disk (checked at the next commit).
  */
 import { fail } from '../app/errors.js'
 import { toHex } from '../crypto/hash.js'
 import { Lru } from './lru.js'
 import { decodeMeta, decodeRoot, encodeMeta, encodeRoot, Layout, type Meta, type RootRecord } from './layout.js'
-import { decodeNode, EMPTY_HASH, encodeNode, hashOf, type Node } from './node.js'
+import { decodeNode, EMPTY_HASH, hashOf, type Node } from './node.js'
+import { nextPageStart, PAGE_SOFT_BYTES, PageBuilder, pageOf, slotOf, slotRange } from './page.js'
 
 export type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array }
 
@@ -24,13 +26,17 @@ interface Unflushed {
   version: number
   rootKey: Uint8Array
   root: RootRecord
-  nodes: Map<number, Node>
+  /** The commit's page records, by page number. */
+  pages: Map<number, Uint8Array>
 }
 
 export class NodeDb {
   private readonly layout: Layout
   private readonly cache: Lru<number, Node>
   private readonly roots = new Lru<number, RootRecord>(4096)
+  /** Raw pages recently read: the neighbours of a node just loaded are often loaded next. */
+  private readonly pages = new Lru<number, Uint8Array>(256)
+  private readonly builder = new PageBuilder()
   private unflushed: Unflushed[] = []
   private nextSeq: number
   /** Latest committed version found on disk when opened (0 if none). */
@@ -62,18 +68,23 @@ export class NodeDb {
   load(seq: number, hash: Uint8Array): Node {
     let n = this.cache.get(seq)
     if (n) return n
-    for (const u of this.unflushed) {
-      n = u.nodes.get(seq)
-      if (n) {
-        this.cache.set(seq, n)
-        return n
-      }
+    const id = pageOf(seq)
+    let page = this.pages.get(id)
+    if (!page) {
+      for (const u of this.unflushed) if ((page = u.pages.get(id))) break
+      page ??= this.db.getSync(this.layout.pageKeyScratch(id))
+      if (page) this.pages.set(id, page)
     }
-    const raw = this.db.getSync(this.layout.nodeKeyScratch(seq))
-    if (!raw) fail('invalid_state', `store node ${seq} (hash ${toHex(hash)}) is missing from the database`)
-    n = decodeNode(raw, seq, hash)
+    const at = page && slotRange(page, slotOf(seq), `store page ${id}`)
+    if (!page || !at) fail('invalid_state', `store node ${seq} (hash ${toHex(hash)}) is missing from the database`)
+    n = decodeNode(page, at[0], at[1], seq, hash)
     this.cache.set(seq, n)
     return n
+  }
+
+  /** A persisted node was replaced in the working tree: let the cache evict it first. */
+  replaced(seq: number): void {
+    this.cache.demote(seq)
   }
 
   /** Loads the root node of a root record (undefined for an empty tree). */
@@ -89,7 +100,17 @@ export class NodeDb {
   persist(root: Node | undefined, version: number): { rootHash: Uint8Array; ops: BatchOp[]; root: Node | undefined } {
     this.releaseFlushed()
     const ops: BatchOp[] = []
-    const nodes = new Map<number, Node>()
+    const pages = new Map<number, Uint8Array>()
+    const page = this.builder
+    let pageId = -1
+    const flush = (): void => {
+      if (page.count > 0) {
+        const value = page.finish()
+        ops.push({ type: 'put', key: this.layout.pageKey(pageId), value })
+        pages.set(pageId, value)
+      }
+      page.start(0)
+    }
     const visit = (n: Node): void => {
       if (n.left) {
         visit(n.left)
@@ -105,16 +126,27 @@ export class NodeDb {
       }
       hashOf(n)
       n.seq = this.nextSeq++
-      ops.push({ type: 'put', key: this.layout.nodeKey(n.seq), value: encodeNode(n) })
-      nodes.set(n.seq, n)
+      if (pageOf(n.seq) !== pageId) {
+        flush()
+        pageId = pageOf(n.seq)
+        page.start(n.seq)
+      }
+      page.add(n)
+      if (page.bytes >= PAGE_SOFT_BYTES) {
+        flush()
+        this.nextSeq = nextPageStart(this.nextSeq)
+      }
       this.cache.set(n.seq, n)
     }
     if (root && root.seq === 0) visit(root)
+    flush()
+    // The next commit starts a new page: a page is written once, whole.
+    this.nextSeq = nextPageStart(this.nextSeq)
     const rec: RootRecord = root ? { seq: root.seq, hash: root.hash! } : { seq: 0, hash: EMPTY_HASH }
     const rootKey = this.layout.rootKey(version)
     ops.push({ type: 'put', key: rootKey, value: encodeRoot(rec) })
     ops.push({ type: 'put', key: this.layout.metaKey(), value: encodeMeta({ version, nextSeq: this.nextSeq }) })
-    this.unflushed.push({ version, rootKey, root: rec, nodes })
+    this.unflushed.push({ version, rootKey, root: rec, pages })
     this.roots.set(version, rec)
     return { rootHash: rec.hash, ops, root }
   }
@@ -125,10 +157,5 @@ export class NodeDb {
     const last = this.unflushed[this.unflushed.length - 1]!
     // Batches are written in order, so the newest one being on disk means all of them are.
     if (this.db.getSync(last.rootKey)) this.unflushed = []
-  }
-
-  /** Versions committed but not yet seen on disk (their nodes are held in memory). */
-  get unflushedVersions(): number[] {
-    return this.unflushed.map((u) => u.version)
   }
 }

@@ -13,6 +13,7 @@
  */
 import { hash as nodeCryptoHash } from 'node:crypto'
 import { fail } from '../app/errors.js'
+import { ownBytes } from './bytes.js'
 import { putUvarint, Reader, uvarintSize, zigzag } from './varint.js'
 
 export const HASH_SIZE = 32
@@ -50,6 +51,12 @@ export class Node {
 /** One-shot SHA-256 (`crypto.hash`: the hot path, about 40% faster than a Hash object per call). */
 export const sha256 = (data: Uint8Array): Uint8Array => nodeCryptoHash('sha256', data, 'buffer')
 
+/** SHA-256 into a fresh 32-byte array held in V8's heap: for hashes that are kept (see `ownBytes`). */
+function keptSha256(data: Uint8Array): Uint8Array {
+  const d = nodeCryptoHash('sha256', data, 'buffer')
+  return ownBytes(d, 0, d.length)
+}
+
 /** Root hash of the empty tree: sha256 of the empty string (never a zero root). */
 export const EMPTY_HASH: Uint8Array = sha256(new Uint8Array(0))
 
@@ -85,7 +92,7 @@ export function leafHash(version: number, key: Uint8Array, value: Uint8Array): U
   buf[p++] = HASH_SIZE
   buf.set(sha256(value), p)
   p += HASH_SIZE
-  return sha256(buf.subarray(0, p))
+  return keptSha256(buf.subarray(0, p))
 }
 
 export function innerHash(height: number, size: number, version: number, left: Uint8Array, right: Uint8Array): Uint8Array {
@@ -99,7 +106,7 @@ export function innerHash(height: number, size: number, version: number, left: U
   buf[p++] = HASH_SIZE
   buf.set(right, p)
   p += HASH_SIZE
-  return sha256(buf.subarray(0, p))
+  return keptSha256(buf.subarray(0, p))
 }
 
 /** The node's hash, computing (and caching) it and those of its dirty descendants as needed. */
@@ -123,26 +130,30 @@ export function hashOf(n: Node): Uint8Array {
  *          leftHash[32] uvarint(leftSeq) rightHash[32] uvarint(rightSeq)
  * The node's own hash is not stored: its parent (or its version's root record) holds it.
  */
-export function encodeNode(n: Node): Uint8Array {
+/** Bytes `writeNode` will write for `n`. */
+export function nodeSize(n: Node): number {
+  const k = n.key.length
+  if (n.isLeaf) return 1 + uvarintSize(n.version) + uvarintSize(k) + k + n.value!.length
+  return uvarintSize(n.height) + uvarintSize(n.size) + uvarintSize(n.version) + uvarintSize(k) + k +
+    2 * HASH_SIZE + uvarintSize(n.leftSeq) + uvarintSize(n.rightSeq)
+}
+
+/** Writes the encoding of `n` (whose children must be persisted) at `pos`; returns the end. */
+export function writeNode(out: Uint8Array, pos: number, n: Node): number {
   const k = n.key
   if (n.isLeaf) {
     const v = n.value!
-    const out = new Uint8Array(1 + uvarintSize(n.version) + uvarintSize(k.length) + k.length + v.length)
-    let p = putUvarint(out, 0, 0)
+    let p = putUvarint(out, pos, 0)
     p = putUvarint(out, p, n.version)
     p = putUvarint(out, p, k.length)
     out.set(k, p)
     out.set(v, p + k.length)
-    return out
+    return p + k.length + v.length
   }
   if (n.left || n.right || !n.leftHash || !n.rightHash || n.leftSeq <= 0 || n.rightSeq <= 0) {
     fail('invalid_state', 'encoding an inner node whose children are not persisted')
   }
-  const out = new Uint8Array(
-    uvarintSize(n.height) + uvarintSize(n.size) + uvarintSize(n.version) + uvarintSize(k.length) + k.length +
-      2 * HASH_SIZE + uvarintSize(n.leftSeq) + uvarintSize(n.rightSeq),
-  )
-  let p = putUvarint(out, 0, n.height)
+  let p = putUvarint(out, pos, n.height)
   p = putUvarint(out, p, n.size)
   p = putUvarint(out, p, n.version)
   p = putUvarint(out, p, k.length)
@@ -151,13 +162,16 @@ export function encodeNode(n: Node): Uint8Array {
   out.set(n.leftHash, p)
   p = putUvarint(out, p + HASH_SIZE, n.leftSeq)
   out.set(n.rightHash, p)
-  putUvarint(out, p + HASH_SIZE, n.rightSeq)
-  return out
+  return putUvarint(out, p + HASH_SIZE, n.rightSeq)
 }
 
-/** Decodes a persisted node; `hash` is the hash its referrer recorded for it. */
-export function decodeNode(buf: Uint8Array, seq: number, hash: Uint8Array): Node {
-  const r = new Reader(buf, `node ${seq}`)
+/**
+ * Decodes the persisted node in buf[start, end); `hash` is what its referrer recorded for it.
+ * The node's bytes are copied first and its fields are views into that copy: one allocation per
+ * node, and the node does not keep `buf` (a whole page) alive.
+ */
+export function decodeNode(buf: Uint8Array, start: number, end: number, seq: number, hash: Uint8Array): Node {
+  const r = new Reader(ownBytes(buf, start, end), `node ${seq}`)
   const height = r.uvarint()
   let n: Node
   if (height === 0) {

@@ -6,11 +6,11 @@
  */
 import { ics23 } from '@confio/ics23'
 import { fail } from '../app/errors.js'
-import { compareBytes, concatBytes, toHex } from '../crypto/hash.js'
+import { concatBytes, toHex } from '../crypto/hash.js'
 import { leftOf, rightOf, type NodeLoader } from './avl.js'
 import { leaves } from './iterate.js'
 import { HASH_SIZE, innerHeader, leafPrefix, type Node } from './node.js'
-import { copy } from './bytes.js'
+import { compare, copy } from './bytes.js'
 
 const LEN = Uint8Array.of(HASH_SIZE)
 const EMPTY = new Uint8Array(0)
@@ -23,7 +23,7 @@ export function existenceProof(root: Node | undefined, key: Uint8Array, nodes: N
   while (!n.isLeaf) {
     if (!n.leftHash || !n.rightHash) fail('invalid_state', 'proof requested over uncommitted nodes')
     const header = innerHeader(n.height, n.size, n.version)
-    if (compareBytes(key, n.key) < 0) {
+    if (compare(key, n.key) < 0) {
       path.push({ hash: ics23.HashOp.SHA256, prefix: concatBytes(header, LEN), suffix: concatBytes(LEN, n.rightHash) })
       n = leftOf(n, nodes)
     } else {
@@ -31,7 +31,7 @@ export function existenceProof(root: Node | undefined, key: Uint8Array, nodes: N
       n = rightOf(n, nodes)
     }
   }
-  if (compareBytes(key, n.key) !== 0) return undefined
+  if (compare(key, n.key) !== 0) return undefined
   path.reverse()
   return {
     key: copy(n.key),
@@ -56,7 +56,7 @@ export function nonExistenceProof(root: Node | undefined, key: Uint8Array, nodes
   if (!root) fail('not_found', 'the tree is empty at this version: there is no neighbour to prove absence with')
   const next = leaves(root, nodes, { gte: key }).next()
   const right = next.done ? undefined : next.value
-  if (right && compareBytes(right.key, key) === 0) return undefined
+  if (right && compare(right.key, key) === 0) return undefined
   const prev = leaves(root, nodes, { lt: key, reverse: true }).next()
   const left = prev.done ? undefined : prev.value
   const proof: ics23.INonExistenceProof = { key: copy(key) }

@@ -7,6 +7,9 @@ import { fail } from '../app/errors.js'
 
 /** Bytes the unsigned varint of `n` takes. */
 export function uvarintSize(n: number): number {
+  if (n < 0x80) return 1
+  if (n < 0x4000) return 2
+  if (n < 0x200000) return 3
   let size = 1
   while (n >= 128) {
     n = Math.floor(n / 128)
@@ -17,6 +20,10 @@ export function uvarintSize(n: number): number {
 
 /** Writes the unsigned varint of `n` at `pos`; returns the position after it. */
 export function putUvarint(buf: Uint8Array, pos: number, n: number): number {
+  if (n < 0x80) {
+    buf[pos] = n
+    return pos + 1
+  }
   while (n >= 128) {
     buf[pos++] = (n % 128) | 128
     n = Math.floor(n / 128)
@@ -30,14 +37,20 @@ export const zigzag = (n: number): number => n * 2
 
 /** A cursor over bytes read from the database; malformed input is an `invalid_state` error. */
 export class Reader {
-  pos = 0
-  constructor(readonly buf: Uint8Array, readonly what: string) {}
+  pos: number
+  private readonly limit: number
+
+  /** Reads buf[start, end). */
+  constructor(readonly buf: Uint8Array, readonly what: string, start = 0, end = buf.length) {
+    this.pos = start
+    this.limit = end
+  }
 
   uvarint(): number {
     let result = 0
     let scale = 1
     for (let i = 0; i < 8; i++) {
-      const b = this.buf[this.pos++]
+      const b = this.pos < this.limit ? this.buf[this.pos++] : undefined
       if (b === undefined) fail('invalid_state', `${this.what}: truncated varint`)
       result += (b & 127) * scale
       if (b < 128) {
@@ -49,20 +62,20 @@ export class Reader {
     fail('invalid_state', `${this.what}: varint too large`)
   }
 
+  /** The next `n` bytes: a view into the buffer being read. */
   bytes(n: number): Uint8Array {
-    if (this.pos + n > this.buf.length) fail('invalid_state', `${this.what}: truncated (${n} bytes wanted at ${this.pos} of ${this.buf.length})`)
+    if (this.pos + n > this.limit) fail('invalid_state', `${this.what}: truncated (${n} bytes wanted, ${this.limit - this.pos} left)`)
     const out = this.buf.subarray(this.pos, this.pos + n)
     this.pos += n
     return out
   }
 
+  /** The remaining bytes (a view). */
   rest(): Uint8Array {
-    const out = this.buf.subarray(this.pos)
-    this.pos = this.buf.length
-    return out
+    return this.bytes(this.limit - this.pos)
   }
 
   end(): void {
-    if (this.pos !== this.buf.length) fail('invalid_state', `${this.what}: ${this.buf.length - this.pos} trailing bytes`)
+    if (this.pos !== this.limit) fail('invalid_state', `${this.what}: ${this.limit - this.pos} trailing bytes`)
   }
 }

@@ -4,7 +4,8 @@
  * O(n): meant for tests, tooling and recovery, not for the block path.
  */
 import { fail } from '../app/errors.js'
-import { bytesEqual, compareBytes, toHex } from '../crypto/hash.js'
+import { bytesEqual, toHex } from '../crypto/hash.js'
+import { compare } from './bytes.js'
 import { leftOf, rightOf, type NodeLoader } from './avl.js'
 import { EMPTY_HASH, innerHash, leafHash, type Node } from './node.js'
 
@@ -39,7 +40,7 @@ export function verifyTree(root: Node | undefined, nodes: NodeLoader): TreeStats
       if (n.height !== Math.max(l.height, r.height) + 1) bad(n, `height ${n.height}, children ${l.height}/${r.height}`)
       if (Math.abs(l.height - r.height) > 1) bad(n, `unbalanced: children heights ${l.height}/${r.height}`)
       if (n.size !== l.size + r.size) bad(n, `size ${n.size}, children ${l.size}+${r.size}`)
-      if (compareBytes(ls.max, rs.min) >= 0) bad(n, 'keys out of order')
+      if (compare(ls.max, rs.min) >= 0) bad(n, 'keys out of order')
       if (!bytesEqual(n.key, rs.min)) bad(n, 'key is not the smallest key of the right subtree')
       if (n.version < l.version || n.version < r.version) bad(n, 'older than a child')
       sub = { hash: innerHash(n.height, n.size, n.version, ls.hash, rs.hash), min: ls.min, max: rs.max }

@@ -195,3 +195,16 @@ test('inner-op layout is IAVL\'s: prefix zz(height) zz(size) zz(version) 0x20 an
     assert.notEqual(prefix[0], 0)
   }
 })
+
+test('long keys (multi-byte length prefixes) and big values prove and verify', async () => {
+  const db1 = await dbs.db()
+  const t = IavlStore.open(db1)
+  const long = (c: string, n: number) => b(c.repeat(n))
+  const keys = [long('a', 200), long('a', 201), long('b', 130), long('a', 199) , b('short')]
+  const big = new Uint8Array(70_000).fill(7)
+  for (const k of keys) t.set(k, big)
+  const { rootHash } = await commitTo(db1, t)
+  for (const k of keys) assert.equal(verifyMembership(t.proveExistence(1, k), iavlSpec, rootHash, k, big), true)
+  const gap = b('a'.repeat(200) + '\u0000')
+  assert.equal(verifyNonMembership(t.proveNonExistence(1, gap), iavlSpec, rootHash, gap), true)
+})
