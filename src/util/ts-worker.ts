@@ -6,6 +6,8 @@ import { Worker, type WorkerOptions } from 'node:worker_threads'
 
 export function startTsWorker(moduleUrl: URL, options: WorkerOptions = {}): Worker {
   if (!moduleUrl.pathname.endsWith('.ts')) return new Worker(moduleUrl, options)
-  const bootstrap = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(moduleUrl.href)}) })`
+  // Resolved here, not in the worker: the worker's own resolution starts from the current directory.
+  const tsxApi = import.meta.resolve('tsx/esm/api')
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(moduleUrl.href)}) })`
   return new Worker(bootstrap, { ...options, eval: true })
 }

@@ -5,6 +5,10 @@ import { SoloEngine } from '../../src/engine/solo/engine.js'
 import { bytesEqual, toHex, utf8 } from '../../src/crypto/hash.js'
 import { verifySignedHeader } from '../../src/engine/solo/header.js'
 import { testCity, tmpDir } from '../helpers/chain.js'
+import { ClassicLevel } from 'classic-level'
+import { PolisApp } from '../../src/app/app.js'
+import { VerifyPool } from '../../src/crypto/verify-pool.js'
+import { genesisHash } from '../../src/app/genesis.js'
 
 const CITIZENS = 20
 const city = testCity({ chainId: 'crash-city', citizens: CITIZENS })
@@ -23,7 +27,7 @@ function runAndKill(dir: string, minHeight: bigint): Promise<bigint> {
       for (const m of d.matchAll(/height (\d+)/g)) seen = BigInt(m[1]!)
       if (!armed && seen >= minHeight) {
         armed = true
-        setTimeout(() => child.kill('SIGKILL'), Math.floor(Math.random() * 40))
+        setTimeout(() => child.kill('SIGKILL'), Math.floor(Math.random() * 150))
       }
     })
     child.on('exit', (code, signal) => {
@@ -63,25 +67,33 @@ test(`kill -9 under load, ${CYCLES} times: reopens at the last committed height 
     // Re-execute every stored block from genesis on a fresh store: the same app hash at every height.
     const src = await SoloEngine.open({ dataDir: dir.path, genesis: city.genesis, validatorKey: city.validator, verifyThreads: 0 })
     const fresh = tmpDir('crash-replay')
-    const replay = await SoloEngine.open({ dataDir: fresh.path, genesis: city.genesis, validatorKey: city.validator, verifyThreads: 1 })
+    const db = new ClassicLevel<Uint8Array, Uint8Array>(fresh.path, { keyEncoding: 'view', valueEncoding: 'view' })
+    await db.open()
+    const pool = new VerifyPool(1)
+    const replay = new PolisApp({ db, verifyPool: pool })
     try {
+      await replay.initChain(city.genesis)
       let prevHash: Uint8Array | undefined
       for (let h = 1n; h <= lastHeight; h++) {
         const b = src.blocks.block(h)!
         if (prevHash) assert.ok(bytesEqual(b.signed.header.prevHash, prevHash), `block ${h} links to block ${h - 1n}`)
+        else assert.ok(bytesEqual(b.signed.header.prevHash, genesisHash(city.genesis)), 'block 1 links to the genesis')
         prevHash = b.signed.hash
-        const fin = await replay.app.finalizeBlock({ height: h, time: b.signed.header.time, txs: b.txs, proposer: b.signed.header.proposer })
+        const fin = await replay.finalizeBlock({ height: h, time: b.signed.header.time, txs: b.txs, proposer: b.signed.header.proposer })
         assert.equal(toHex(fin.appHash), toHex(b.signed.header.appHash), `app hash at height ${h}`)
-        await replay.app.commit()
+        await replay.commit()
       }
       assert.ok(lastHeight >= BigInt(CYCLES * 3))
       t.diagnostic(`${CYCLES} kills; replayed ${lastHeight} blocks from genesis with matching app hashes`)
     } finally {
       await src.stop()
-      await replay.stop()
+      await replay.close()
+      await pool.close()
+      await db.close()
       fresh.remove()
     }
   } finally {
     dir.remove()
   }
 })
+

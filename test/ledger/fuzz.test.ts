@@ -85,7 +85,7 @@ test('random blocks of valid and invalid transactions: the outcome of each match
         const bal = [0n, 100n, 100n, 100n, 100n]
         const nonce = [0n, 0n, 0n, 0n, 0n]
         let supply = 400n
-        let height = 0n
+        let height = e.app.info().lastHeight
         for (const ops of blocks) {
           height++
           const expected: number[] = []

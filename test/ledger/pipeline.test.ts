@@ -91,11 +91,11 @@ test('bad input is refused with a typed code and changes nothing', async () => {
 })
 
 /** A fresh chain on which blocks are executed directly, past the mempool, as a byzantine proposer could. */
-async function withFreshChain(fn: (e: SoloEngine, s: Signer) => Promise<void>) {
+async function withFreshChain(fn: (e: SoloEngine, s: Signer, next: () => bigint) => Promise<void>) {
   const d = tmpDir('pipeline-direct')
   const e = await SoloEngine.open({ dataDir: d.path, genesis: city.genesis, validatorKey: city.validator, verifyThreads: 1 })
   try {
-    await fn(e, new Signer(city.chainId))
+    await fn(e, new Signer(city.chainId), () => e.app.info().lastHeight + 1n)
   } finally {
     await e.stop()
     d.remove()
@@ -110,7 +110,7 @@ function stateOf(e: SoloEngine) {
 }
 
 test('a transaction refused inside a block is recorded with its code, changes nothing, and the block goes on', async () => {
-  await withFreshChain(async (e, s) => {
+  await withFreshChain(async (e, s, next) => {
     const txs = [
       new Uint8Array([1, 2, 3]),
       s.tx(alice, [{ type: 'bank/send', value: { to: bob.publicKey, amount: 10_000_000n } }], { nonce: 0n }), // overdraft: consumes the nonce only
@@ -119,7 +119,7 @@ test('a transaction refused inside a block is recorded with its code, changes no
       s.tx(carol, [{ type: 'bank/mint', value: { to: carol.publicKey, amount: 7n } }], { nonce: 0n }),
       s.tx(bob, [{ type: 'bank/send', value: { to: alice.publicKey, amount: 3n } }], { nonce: 0n }),
     ]
-    const fin = await e.app.finalizeBlock({ height: 1n, time: 1767225600001n, txs, proposer: city.validator.publicKey })
+    const fin = await e.app.finalizeBlock({ height: next(), time: 1767225600001n, txs, proposer: city.validator.publicKey })
     await e.app.commit()
     assert.deepEqual(fin.results.map((r) => r.code), [ErrorCodes.tx_decode, ErrorCodes.insufficient_funds, ErrorCodes.bad_nonce, 0, ErrorCodes.unauthorized, 0])
     assert.match(fin.results[1]!.log, /insufficient_funds/)
@@ -136,15 +136,15 @@ test('a transaction refused inside a block is recorded with its code, changes no
 })
 
 test('a revoked key is refused from the next block on; the last authority cannot be revoked', async () => {
-  await withFreshChain(async (e, s) => {
+  await withFreshChain(async (e, s, next) => {
     const revoke = s.tx(city.authority, [{ type: 'identity/revoke', value: { pub_key: bob.publicKey, reason: 'stolen key' } }])
     const sameBlock = s.send(bob, alice, 1n)
-    const fin1 = await e.app.finalizeBlock({ height: 1n, time: 1767225600001n, txs: [revoke, sameBlock], proposer: city.validator.publicKey })
+    const fin1 = await e.app.finalizeBlock({ height: next(), time: 1767225600001n, txs: [revoke, sameBlock], proposer: city.validator.publicKey })
     await e.app.commit()
     assert.deepEqual(fin1.results.map((r) => r.code), [0, 0])
     const nextBlock = s.send(bob, alice, 1n)
     assert.equal((await e.app.checkTx(nextBlock)).code, ErrorCodes.account_revoked)
-    const fin2 = await e.app.finalizeBlock({ height: 2n, time: 1767225600002n, txs: [nextBlock], proposer: city.validator.publicKey })
+    const fin2 = await e.app.finalizeBlock({ height: next(), time: 1767225600002n, txs: [nextBlock], proposer: city.validator.publicKey })
     await e.app.commit()
     assert.equal(fin2.results[0]!.code, ErrorCodes.account_revoked)
     assert.equal(stateOf(e).bal(bob), 999n)
@@ -156,14 +156,14 @@ test('a revoked key is refused from the next block on; the last authority cannot
 })
 
 test('roles: only the authority registers devices and grants roles; a device key then acts', async () => {
-  await withFreshChain(async (e, s) => {
+  await withFreshChain(async (e, s, next) => {
     const dev = testKey('device-1')
     const byCitizen = s.tx(alice, [{ type: 'identity/register-device', value: { pub_key: dev.publicKey } }])
     const byAuthority = s.tx(city.authority, [{ type: 'identity/register-device', value: { pub_key: dev.publicKey } }])
     const grant = s.tx(city.authority, [{ type: 'identity/grant-role', value: { pub_key: dev.publicKey, role: 'rsu' } }])
     const badRole = s.tx(city.authority, [{ type: 'identity/grant-role', value: { pub_key: dev.publicKey, role: 'emperor' } }], { nonce: 99n })
     assert.equal((await e.app.checkTx(badRole)).code, ErrorCodes.invalid_message)
-    const fin = await e.app.finalizeBlock({ height: 1n, time: 1767225600001n, txs: [byCitizen, byAuthority, grant], proposer: city.validator.publicKey })
+    const fin = await e.app.finalizeBlock({ height: next(), time: 1767225600001n, txs: [byCitizen, byAuthority, grant], proposer: city.validator.publicKey })
     await e.app.commit()
     assert.deepEqual(fin.results.map((r) => r.code), [ErrorCodes.unauthorized, 0, 0])
     const acct = JSON.parse(Buffer.from(e.app.query({ path: 'identity/account', data: utf8(JSON.stringify({ address: toHex(dev.publicKey) })) }).value!).toString())

@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events'
 import { ClassicLevel } from 'classic-level'
 import { PolisApp } from '../../app/app.js'
 import type { StoredTxResult } from '../../app/events.js'
-import { PolisError, errorNameOf, fail } from '../../app/errors.js'
+import { ErrorCodes, PolisError, errorNameOf, fail } from '../../app/errors.js'
 import { genesisHash, parseGenesis, type ParsedGenesis } from '../../app/genesis.js'
 import type { Module } from '../../app/module.js'
 import type { AppEvent, CheckTxResult } from '../../app/types.js'
@@ -89,7 +89,10 @@ export class SoloEngine extends EventEmitter {
       await db.close()
       throw e
     }
-    return new SoloEngine(app, db, genesis, opts.validatorKey, opts, opts.now ?? (() => BigInt(Date.now())))
+    const engine = new SoloEngine(app, db, genesis, opts.validatorKey, opts, opts.now ?? (() => BigInt(Date.now())))
+    // Block 1 commits the genesis state at once, so that it is queryable and provable from the start.
+    if (app.info().lastHeight === 0n) await engine.produceBlock({ allowEmpty: true })
+    return engine
   }
 
   get height(): bigint {
@@ -138,10 +141,12 @@ export class SoloEngine extends EventEmitter {
     const hash = sha256(bytes)
     const wait = this.waitForTx(hash, timeoutMs)
     const r = await this.submit(bytes)
-    if (r.code !== 0) {
-      this.cancelWait(toHex(hash))
-      wait.catch(() => undefined)
-      throw new PolisError(errorName(r.code), r.log)
+    // Already in the mempool (submitted before): its commit is what we wait for.
+    if (r.code !== 0 && r.code !== ErrorCodes.duplicate_tx) {
+      const err = new PolisError(errorName(r.code), r.log)
+      this.resolveWaiters(toHex(hash), err)
+      await wait.catch(() => undefined)
+      throw err
     }
     return wait
   }
@@ -196,10 +201,10 @@ export class SoloEngine extends EventEmitter {
   }
 
   /** Cuts a block from the mempool now (also used by tests); resolves when it is committed. */
-  async produceBlock(): Promise<CommittedBlock | undefined> {
+  async produceBlock(opts: { allowEmpty?: boolean } = {}): Promise<CommittedBlock | undefined> {
     while (this.producing) await this.producing
-    if (this.mempool.size === 0) return undefined
-    this.producing = this.cutBlock()
+    if (this.mempool.size === 0 && !opts.allowEmpty) return undefined
+    this.producing = this.cutBlock(opts.allowEmpty ?? false)
     try {
       return await this.producing
     } finally {
@@ -208,9 +213,9 @@ export class SoloEngine extends EventEmitter {
     }
   }
 
-  private async cutBlock(): Promise<CommittedBlock | undefined> {
+  private async cutBlock(allowEmpty: boolean): Promise<CommittedBlock | undefined> {
     const picked = this.mempool.reap(this.genesis.maxBlockTxs, this.genesis.maxBlockBytes)
-    if (picked.length === 0) return undefined
+    if (picked.length === 0 && !allowEmpty) return undefined
     const info = this.app.info()
     const height = info.lastHeight + 1n
     const prev = height === 1n ? undefined : this.blocks.header(info.lastHeight)
