@@ -22,6 +22,7 @@ import { canonicalJson } from '../codec/json.js'
 import { VerifyPool } from '../crypto/verify-pool.js'
 import { getAccount, hasRole, identityModule, isActiveAt, setNonce, type Account } from '../modules/identity/index.js'
 import { bankModule } from '../modules/bank/index.js'
+import { cityModules } from '../modules/index.js'
 
 const META_KEY = utf8('a/meta')
 const GENESIS_KEY = utf8('a/genesis')
@@ -36,6 +37,7 @@ export function heightKey(prefix: Uint8Array, h: bigint): Uint8Array {
 
 export interface AppOptions {
   db: ClassicLevel<Uint8Array, Uint8Array>
+  /** Modules beyond identity and bank; default: cityModules(), every service of a city. */
   modules?: Module[]
   verifyPool?: VerifyPool
   /** Decoded-node cache of the state tree. */
@@ -110,7 +112,7 @@ export class PolisApp implements App {
   readonly pool: VerifyPool
 
   constructor(private readonly opts: AppOptions) {
-    const extra = opts.modules ?? []
+    const extra = opts.modules ?? cityModules()
     const extraRoles = extra.flatMap((m) => m.roles ?? [])
     this.modules = [identityModule(extraRoles), bankModule(), ...extra]
     for (const m of this.modules) {

@@ -1,0 +1,10 @@
+/**
+ * The modules a city chain runs beyond the core (identity and bank, built into the App).
+ * Each service module adds itself here, one line each; the order is part of consensus
+ * (end-block work runs in this order), so append, never reorder.
+ */
+import type { Module } from '../app/module.js'
+
+export function cityModules(): Module[] {
+  return []
+}
