@@ -31,9 +31,15 @@ export class CacheKV implements KV {
   }
 
   get(key: Uint8Array): Uint8Array | undefined {
-    const e = this.writes.get(keyString(key))
+    return this.getKeyed(keyString(key), key)
+  }
+
+  /** get() with the key's string form computed once for the whole chain of layers. */
+  getKeyed(ks: string, key: Uint8Array): Uint8Array | undefined {
+    const e = this.writes.get(ks)
     if (e) return e.value ?? undefined
-    return this.parent.get(key)
+    const p = this.parent
+    return p instanceof CacheKV ? p.getKeyed(ks, key) : p.get(key)
   }
 
   set(key: Uint8Array, value: Uint8Array): void {

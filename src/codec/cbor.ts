@@ -63,6 +63,18 @@ export function decodeCanonical(bytes: Uint8Array, errorName: 'tx_decode' | 'inv
   return value as CborValue
 }
 
+/**
+ * Decodes bytes this node wrote itself (state records): strict decoding, but without the
+ * re-encode comparison that guards untrusted input against malleability.
+ */
+export function decodeTrusted(bytes: Uint8Array): CborValue {
+  try {
+    return cborDecode(bytes, decodeOptions) as CborValue
+  } catch (e) {
+    throw new PolisError('invalid_state', `corrupt state record: ${(e as Error).message}`)
+  }
+}
+
 const MAX_DEPTH = 16
 
 function checkTypes(v: unknown, errorName: 'tx_decode' | 'invalid_message' | 'invalid_state', depth: number): void {

@@ -3,13 +3,13 @@
  * denomination. Invariant: for every denom, supply = sum of balances (tested by property tests).
  * Keys (under "bank/"):  b|pubkey|denom -> amount   s|denom -> supply   p -> params
  */
-import { decodeCanonical, encodeCanonical } from '../../codec/cbor.js'
+import { decodeTrusted, encodeCanonical } from '../../codec/cbor.js'
 import { amountFromBytes, amountToBytes } from '../../codec/amount.js'
 import { fail } from '../../app/errors.js'
 import type { KV, KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext } from '../../app/module.js'
 import { concatBytes, toHex, utf8 } from '../../crypto/hash.js'
-import { getAccount } from '../identity/keeper.js'
+import { accountExists } from '../identity/keeper.js'
 
 export const MODULE = 'bank'
 
@@ -24,7 +24,7 @@ export function balanceStoreKey(pk: Uint8Array, denom: string): Uint8Array {
 export function nativeDenom(kv: KVReader): string {
   const b = moduleReader(kv, MODULE).get(PARAMS_KEY)
   if (!b) fail('invalid_state', 'bank params missing')
-  return (decodeCanonical(b, 'invalid_state') as { denom: string }).denom
+  return (decodeTrusted(b) as { denom: string }).denom
 }
 
 export function setParams(kv: KV, denom: string): void {
@@ -62,7 +62,7 @@ function setSupply(kv: KV, denom: string, amount: bigint): void {
 }
 
 function requireRecipient(kv: KVReader, to: Uint8Array): void {
-  if (!getAccount(kv, to)) fail('unknown_account', `recipient ${toHex(to)} is not a registered account`)
+  if (!accountExists(kv, to)) fail('unknown_account', `recipient ${toHex(to)} is not a registered account`)
 }
 
 export function transfer(ctx: ExecContext, from: Uint8Array, to: Uint8Array, denom: string, amount: bigint): void {

@@ -4,7 +4,7 @@
  * A revoked account stays on record (its history must remain verifiable) and is refused
  * from the block after the one that revoked it.
  */
-import { decodeCanonical, encodeCanonical } from '../../codec/cbor.js'
+import { decodeTrusted, encodeCanonical } from '../../codec/cbor.js'
 import { fail } from '../../app/errors.js'
 import type { KV, KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext } from '../../app/module.js'
@@ -41,7 +41,7 @@ function encodeAccount(a: Account): Uint8Array {
 }
 
 function decodeAccount(pk: Uint8Array, bytes: Uint8Array): Account {
-  const m = decodeCanonical(bytes, 'invalid_state') as Record<string, unknown>
+  const m = decodeTrusted(bytes) as Record<string, unknown>
   const a: Account = {
     pubKey: pk,
     roles: m.roles as string[],
@@ -57,6 +57,11 @@ function decodeAccount(pk: Uint8Array, bytes: Uint8Array): Account {
 export function getAccount(kv: KVReader, pk: Uint8Array): Account | undefined {
   const b = moduleReader(kv, MODULE).get(accountKey(pk))
   return b ? decodeAccount(pk, b) : undefined
+}
+
+/** Whether `pk` is registered (revoked or not), without decoding the record. */
+export function accountExists(kv: KVReader, pk: Uint8Array): boolean {
+  return moduleReader(kv, MODULE).get(accountKey(pk)) !== undefined
 }
 
 function putAccount(kv: KV, a: Account): void {
