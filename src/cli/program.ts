@@ -13,6 +13,7 @@ import { keysCommands } from './commands/keys.js'
 import { nodeCommands } from './commands/node.js'
 import { queryCommands } from './commands/query.js'
 import { SilentFailure, txCommands } from './commands/tx.js'
+import { testnetCommands } from './commands/testnet.js'
 
 export const VERSION = '0.1.0'
 
@@ -40,6 +41,7 @@ POLIS_LOG_LEVEL, POLIS_BLOCK_INTERVAL_MS, POLIS_DATA_DIR, POLIS_GENESIS_FILE, PO
   nodeCommands(program, ctx)
   txCommands(program, ctx)
   queryCommands(program, ctx)
+  testnetCommands(program, ctx)
   return program
 }
 
