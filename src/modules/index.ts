@@ -4,7 +4,10 @@
  * (end-block work runs in this order), so append, never reorder.
  */
 import type { Module } from '../app/module.js'
+import { bridgeModule } from './bridge/index.js'
 
 export function cityModules(): Module[] {
-  return []
+  return [
+    bridgeModule(),
+  ]
 }
