@@ -14,6 +14,7 @@ import { nodeCommands } from './commands/node.js'
 import { queryCommands } from './commands/query.js'
 import { SilentFailure, txCommands } from './commands/tx.js'
 import { testnetCommands } from './commands/testnet.js'
+import { qhfCommands } from './commands/qhf.js'
 
 export const VERSION = '0.1.0'
 
@@ -42,6 +43,7 @@ POLIS_LOG_LEVEL, POLIS_BLOCK_INTERVAL_MS, POLIS_DATA_DIR, POLIS_GENESIS_FILE, PO
   txCommands(program, ctx)
   queryCommands(program, ctx)
   testnetCommands(program, ctx)
+  qhfCommands(program, ctx)
   return program
 }
 
