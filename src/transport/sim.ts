@@ -1,0 +1,253 @@
+/**
+ * Deterministic traffic simulator writing VeReMi-format logs (see veremi.ts).
+ *
+ * Vehicles drive on a square road grid with bounded acceleration, turning at intersections by a
+ * seeded choice; each sends a beacon (position, speed) every `beaconInterval` seconds, heard by
+ * every vehicle within `range` metres of its true position. A share of vehicles are attackers of
+ * one class, as in VeReMi (one attack class per simulation). Same config, same bytes.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Rng } from './rng.js'
+import { type Grid, gridExtent } from './roads.js'
+import {
+  AttackerType, type AttackClass, type GroundTruth, type OwnGps, type Received, type Vec3,
+  GROUND_TRUTH_FILE, receiverFileName,
+} from './veremi.js'
+
+export interface SimConfig {
+  seed: number
+  grid: Grid
+  vehicles: number
+  /** Simulated seconds. */
+  duration: number
+  attack: AttackClass
+  /** Share of vehicles that attack, 0–1 (rounded to a whole number of vehicles). */
+  attackerShare: number
+  range: number
+  beaconInterval: number
+  step: number
+  gpsSigma: number
+  speedSigma: number
+  minSpeed: number
+  maxSpeed: number
+  maxAccel: number
+  /** delayed messages: how old the data an attacker sends is (s). */
+  delay: number
+  /** Sybil: ghost identities per attacker. */
+  ghosts: number
+}
+
+export const defaultSimConfig: SimConfig = {
+  seed: 1,
+  grid: { blocks: 4, blockLength: 200 },
+  vehicles: 40,
+  duration: 100,
+  attack: 'constPos',
+  attackerShare: 0.2,
+  range: 300,
+  beaconInterval: 1,
+  step: 0.1,
+  gpsSigma: 1.5,
+  speedSigma: 0.1,
+  minSpeed: 6,
+  maxSpeed: 15,
+  maxAccel: 2.5,
+  delay: 5,
+  ghosts: 3,
+}
+
+interface Vehicle {
+  index: number
+  id: number
+  attack: number
+  from: [number, number]
+  to: [number, number]
+  d: number
+  v: number
+  target: number
+  phase: number
+  x: number
+  y: number
+  vx: number
+  vy: number
+  /** Attack parameters. */
+  fixed: [number, number]
+  stopAt: number
+  stopped?: { pos: Vec3 }
+  victim: number
+  history: Array<{ t: number; pos: Vec3; spd: Vec3 }>
+  log: string[]
+}
+
+export interface SimResult {
+  files: string[]
+  messages: number
+  received: number
+  attackers: number[]
+}
+
+const r6 = (x: number) => Math.round(x * 1e6) / 1e6
+const r3 = (x: number) => Math.round(x * 1e3) / 1e3
+
+export function simulate(cfgIn: Partial<SimConfig>, outDir: string): SimResult {
+  const cfg: SimConfig = { ...defaultSimConfig, ...cfgIn, grid: { ...defaultSimConfig.grid, ...cfgIn.grid } }
+  if (!(cfg.vehicles >= 1 && cfg.duration > 0 && cfg.attackerShare >= 0 && cfg.attackerShare <= 1)) throw new Error('bad simulation config')
+  const rng = new Rng(cfg.seed)
+  const { blocks, blockLength: L } = cfg.grid
+  const ext = gridExtent(cfg.grid)
+  const code = AttackerType[cfg.attack]
+  const nAttackers = code === 0 ? 0 : Math.round(cfg.vehicles * cfg.attackerShare)
+  const attackerSet = new Set(rng.shuffle([...Array(cfg.vehicles).keys()]).slice(0, nAttackers))
+
+  const neighbours = (n: [number, number]): Array<[number, number]> =>
+    ([[1, 0], [-1, 0], [0, 1], [0, -1]] as const)
+      .map(([dx, dy]) => [n[0] + dx, n[1] + dy] as [number, number])
+      .filter(([i, j]) => i >= 0 && j >= 0 && i <= blocks && j <= blocks)
+
+  const vs: Vehicle[] = []
+  for (let i = 0; i < cfg.vehicles; i++) {
+    const from: [number, number] = [rng.int(blocks + 1), rng.int(blocks + 1)]
+    const nb = neighbours(from)
+    const to = nb[rng.int(nb.length)]!
+    const target = rng.uniform(cfg.minSpeed, cfg.maxSpeed)
+    const attack = attackerSet.has(i) ? code : 0
+    const sgn = () => (rng.next() < 0.5 ? -1 : 1)
+    const v: Vehicle = {
+      index: i, id: 10 + 6 * i, attack, from, to, d: rng.uniform(0, L), v: target, target,
+      phase: rng.int(Math.round(cfg.beaconInterval / cfg.step)), x: 0, y: 0, vx: 0, vy: 0,
+      fixed: [0, 0], stopAt: 0, victim: -1, history: [], log: [],
+    }
+    if (attack === AttackerType.constPos) v.fixed = [rng.uniform(0, ext), rng.uniform(0, ext)]
+    if (attack === AttackerType.constPosOffset) v.fixed = [sgn() * rng.uniform(50, 250), sgn() * rng.uniform(50, 250)]
+    if (attack === AttackerType.constSpeed) v.fixed = [rng.uniform(-cfg.maxSpeed, cfg.maxSpeed), rng.uniform(-cfg.maxSpeed, cfg.maxSpeed)]
+    if (attack === AttackerType.eventualStop) v.stopAt = rng.uniform(0.1, 0.6) * cfg.duration
+    vs.push(v)
+  }
+  const ghostOffsets = vs.map(() => Array.from({ length: cfg.ghosts }, () => [rng.uniform(-60, 60), rng.uniform(-60, 60)] as [number, number]))
+
+  const place = (v: Vehicle) => {
+    const dx = (v.to[0] - v.from[0]), dy = (v.to[1] - v.from[1])
+    v.x = (v.from[0] + dx * v.d / L) * L
+    v.y = (v.from[1] + dy * v.d / L) * L
+    v.vx = dx * v.v
+    v.vy = dy * v.v
+  }
+  vs.forEach(place)
+
+  const gt: string[] = []
+  let messageID = 0
+  let received = 0
+  const steps = Math.round(cfg.duration / cfg.step)
+  const every = Math.round(cfg.beaconInterval / cfg.step)
+  const noise = (s: number) => rng.gauss() * s
+
+  for (let k = 0; k <= steps; k++) {
+    const t = r6(k * cfg.step)
+    if (k > 0) {
+      for (const v of vs) {
+        if (rng.next() < 0.01) v.target = rng.uniform(cfg.minSpeed, cfg.maxSpeed)
+        const dv = Math.max(-cfg.maxAccel * cfg.step, Math.min(cfg.maxAccel * cfg.step, v.target - v.v))
+        v.v += dv
+        v.d += v.v * cfg.step
+        while (v.d >= L) {
+          v.d -= L
+          const nb = neighbours(v.to).filter(([i, j]) => i !== v.from[0] || j !== v.from[1])
+          const next = nb.length ? nb[rng.int(nb.length)]! : v.from
+          v.from = v.to
+          v.to = next
+        }
+        place(v)
+      }
+    }
+    for (const v of vs) {
+      if ((k + v.phase) % every !== 0) continue
+      const pn: Vec3 = [cfg.gpsSigma, cfg.gpsSigma, 0]
+      const sn: Vec3 = [cfg.speedSigma, cfg.speedSigma, 0]
+      const gps: Vec3 = [r3(v.x + noise(cfg.gpsSigma)), r3(v.y + noise(cfg.gpsSigma)), 0]
+      const spd: Vec3 = [r3(v.vx + noise(cfg.speedSigma)), r3(v.vy + noise(cfg.speedSigma)), 0]
+      const own: OwnGps = { type: 2, rcvTime: t, pos: gps, pos_noise: pn, spd, spd_noise: sn }
+      v.log.push(JSON.stringify(own))
+      v.history.push({ t, pos: gps, spd })
+      if (v.history.length > 64) v.history.shift()
+
+      // What the vehicle sends: its reading, or the attack's forgery. [sender id, pos, spd][]
+      const out: Array<[number, Vec3, Vec3]> = []
+      switch (v.attack) {
+        case AttackerType.constPos: out.push([v.id, [r3(v.fixed[0]), r3(v.fixed[1]), 0], spd]); break
+        case AttackerType.constPosOffset: out.push([v.id, [r3(gps[0] + v.fixed[0]), r3(gps[1] + v.fixed[1]), 0], spd]); break
+        case AttackerType.randomPos: out.push([v.id, [r3(rng.uniform(0, ext)), r3(rng.uniform(0, ext)), 0], spd]); break
+        case AttackerType.randomPosOffset: out.push([v.id, [r3(gps[0] + rng.uniform(-70, 70)), r3(gps[1] + rng.uniform(-70, 70)), 0], spd]); break
+        case AttackerType.eventualStop:
+          if (t >= v.stopAt) {
+            v.stopped ??= { pos: gps }
+            out.push([v.id, v.stopped.pos, [0, 0, 0]])
+          } else out.push([v.id, gps, spd])
+          break
+        case AttackerType.constSpeed: out.push([v.id, gps, [r3(v.fixed[0]), r3(v.fixed[1]), 0]]); break
+        case AttackerType.randomSpeed:
+          out.push([v.id, gps, [r3(rng.uniform(-cfg.maxSpeed, cfg.maxSpeed)), r3(rng.uniform(-cfg.maxSpeed, cfg.maxSpeed)), 0]])
+          break
+        case AttackerType.dataReplay: {
+          // replays the newest beacon it heard from one victim (kept while in range), under its own id
+          let victim = v.victim >= 0 ? vs[v.victim] : undefined
+          if (!victim || Math.hypot(victim.x - v.x, victim.y - v.y) > cfg.range) {
+            let best = -1, bd = Infinity
+            for (const u of vs) {
+              if (u === v) continue
+              const dd = Math.hypot(u.x - v.x, u.y - v.y)
+              if (dd <= cfg.range && dd < bd) (bd = dd), (best = u.index)
+            }
+            v.victim = best
+            victim = best >= 0 ? vs[best] : undefined
+          }
+          const h = victim?.history[victim.history.length - 1]
+          out.push(h ? [v.id, h.pos, h.spd] : [v.id, gps, spd])
+          break
+        }
+        case AttackerType.delayedMessages: {
+          const h = v.history.find((e) => e.t >= t - cfg.delay - 1e-9) ?? v.history[0]!
+          out.push([v.id, h.pos, h.spd])
+          break
+        }
+        case AttackerType.sybil:
+          for (let g = 0; g < cfg.ghosts; g++) {
+            const [ox, oy] = g === 0 ? [0, 0] : ghostOffsets[v.index]![g]!
+            out.push([100000 + v.index * 100 + g, [r3(gps[0] + ox), r3(gps[1] + oy), 0], spd])
+          }
+          break
+        default: out.push([v.id, gps, spd])
+      }
+      for (const [sender, pos, sp] of out) {
+        const id = ++messageID
+        const truth: GroundTruth = {
+          type: 4, time: t, sender, attackerType: v.attack, messageID: id,
+          pos: [r3(v.x), r3(v.y), 0], pos_noise: pn, spd: [r3(v.vx), r3(v.vy), 0], spd_noise: sn,
+        }
+        gt.push(JSON.stringify(truth))
+        for (const u of vs) {
+          if (u === v) continue
+          const dist = Math.hypot(u.x - v.x, u.y - v.y)
+          if (dist > cfg.range) continue
+          const rec: Received = {
+            type: 3, rcvTime: r6(t + dist / 299792458), sendTime: t, sender, messageID: id,
+            pos, pos_noise: pn, spd: sp, spd_noise: sn, RSSI: r3(-40 - 20 * Math.log10(Math.max(dist, 1))),
+          }
+          u.log.push(JSON.stringify(rec))
+          received++
+        }
+      }
+    }
+  }
+
+  mkdirSync(outDir, { recursive: true })
+  const files: string[] = []
+  for (const v of vs) {
+    const f = join(outDir, receiverFileName(v.index, v.id, v.attack))
+    writeFileSync(f, v.log.join('\n') + '\n')
+    files.push(f)
+  }
+  writeFileSync(join(outDir, GROUND_TRUTH_FILE), gt.join('\n') + '\n')
+  writeFileSync(join(outDir, 'simulation.json'), JSON.stringify(cfg, null, 2) + '\n')
+  return { files, messages: messageID, received, attackers: [...attackerSet].sort((a, b) => a - b) }
+}
