@@ -13,7 +13,17 @@ import { accountExists } from '../identity/keeper.js'
 
 export const MODULE = 'bank'
 
-const balanceKey = (pk: Uint8Array, denom: string) => concatBytes(utf8('b'), pk, utf8(denom))
+const B = utf8('b')
+const denomBytes = new Map<string, Uint8Array>()
+function denomKey(denom: string): Uint8Array {
+  let b = denomBytes.get(denom)
+  if (!b) {
+    b = utf8(denom)
+    if (denomBytes.size < 10_000) denomBytes.set(denom, b)
+  }
+  return b
+}
+const balanceKey = (pk: Uint8Array, denom: string) => concatBytes(B, pk, denomKey(denom))
 const supplyKey = (denom: string) => utf8('s' + denom)
 const PARAMS_KEY = utf8('p')
 

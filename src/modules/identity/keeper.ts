@@ -24,7 +24,8 @@ export interface Account {
   meta?: Uint8Array         // a salted commitment to off-chain personal data, never the data
 }
 
-const accountKey = (pk: Uint8Array) => concatBytes(utf8('a'), pk)
+const A = utf8('a')
+const accountKey = (pk: Uint8Array) => concatBytes(A, pk)
 const roleKey = (role: string, pk: Uint8Array) => concatBytes(utf8('r' + role), new Uint8Array([0]), pk)
 const ONE = new Uint8Array([1])
 
