@@ -4,10 +4,12 @@
  * (end-block work runs in this order), so append, never reorder.
  */
 import type { Module } from '../app/module.js'
+import { siemModule } from './siem/index.js'
 import { bridgeModule } from './bridge/index.js'
 
 export function cityModules(): Module[] {
   return [
     bridgeModule(),
+    siemModule(),
   ]
 }

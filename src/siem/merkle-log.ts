@@ -33,7 +33,18 @@ function checkSize(n: number, name: string): void {
 
 const isOdd = (n: number) => n % 2 === 1
 const half = (n: number) => Math.floor(n / 2)
-const isPow2 = (n: number) => n > 0 && 2 ** Math.round(Math.log2(n)) === n
+/** log2 of n when n is a power of two, else -1 (integer arithmetic only: this runs in consensus). */
+function exactLog2(n: number): number {
+  if (n < 1) return -1
+  let k = 0
+  let p = 1
+  while (p < n) {
+    p *= 2
+    k++
+  }
+  return p === n ? k : -1
+}
+const isPow2 = (n: number) => exactLog2(n) >= 0
 
 /** Largest power of two strictly smaller than n (n >= 2). */
 export function splitPoint(n: number): number {
@@ -84,8 +95,9 @@ export class MerkleLog {
     const n = hi - lo
     if (n === 1) return this.levels[0]![lo]!
     // An aligned power-of-two range is a stored complete subtree.
-    if (isPow2(n) && lo % n === 0) {
-      const h = this.levels[Math.round(Math.log2(n))]?.[lo / n]
+    const level = exactLog2(n)
+    if (level >= 0 && lo % n === 0) {
+      const h = this.levels[level]?.[lo / n]
       if (h) return h
     }
     const k = splitPoint(n)

@@ -1,0 +1,75 @@
+/**
+ * A collector agent's core: ingests records, normalises them, appends each event's canonical
+ * form to its RFC 9162 log, and produces signed checkpoints with consistency proofs for the chain
+ * (message `siem/anchor`), and inclusion proofs for anyone who wants to verify an event.
+ * Events are kept in memory here; listeners (UDP/TCP syslog, MQTT, HTTP) and a persistent store
+ * are still to come.
+ */
+import type { KeyPair } from '../crypto/keys.js'
+import type { Msg } from '../app/tx.js'
+import { toHex } from '../crypto/hash.js'
+import { MerkleLog } from './merkle-log.js'
+import { Ingestor, type InputFormat, type ParseResult } from './parsers.js'
+import { eventEntry, type SiemEvent } from './ecs.js'
+import { signCheckpoint, type SignedCheckpoint } from './checkpoint.js'
+
+export interface LoggedEvent { index: number; event: SiemEvent; entry: Uint8Array }
+
+export interface InclusionEvidence {
+  collector: string // hex
+  index: number
+  size: number
+  leafHash: string // hex
+  proof: string[] // hex
+}
+
+export class Collector {
+  readonly log = new MerkleLog()
+  readonly events: LoggedEvent[] = []
+  readonly ingestor: Ingestor
+  private anchored: SignedCheckpoint | undefined
+
+  constructor(readonly chainId: string, readonly key: KeyPair, readonly name: string) {
+    this.ingestor = new Ingestor({ name, type: 'collector' }, (e) => this.append(e))
+  }
+
+  ingest(input: Uint8Array | string, format: InputFormat = 'auto', receivedAt?: number): ParseResult & { index: number } {
+    const r = this.ingestor.ingest(input, format, receivedAt)
+    return { ...r, index: this.log.size - 1 }
+  }
+
+  private append(event: SiemEvent): void {
+    const entry = eventEntry(event)
+    const index = this.log.append(entry)
+    this.events.push({ index, event, entry })
+  }
+
+  /** The last checkpoint the chain accepted (set with markAnchored). */
+  get lastAnchored(): SignedCheckpoint | undefined {
+    return this.anchored
+  }
+
+  /** A signed checkpoint of the whole log and the `siem/anchor` message carrying it. */
+  checkpoint(): { checkpoint: SignedCheckpoint; msg: Msg } {
+    const size = this.log.size
+    if (size === 0) throw new Error('nothing to anchor: the log is empty')
+    const cp = signCheckpoint(this.chainId, this.key, { size, root: this.log.root(size) })
+    const proof = this.anchored && this.anchored.size < size ? this.log.consistencyProof(this.anchored.size, size) : []
+    return { checkpoint: cp, msg: { type: 'siem/anchor', value: { size: BigInt(size), root: cp.root, proof, sig: cp.sig } } }
+  }
+
+  markAnchored(cp: SignedCheckpoint): void {
+    this.anchored = cp
+  }
+
+  /** Inclusion evidence of event `index` against the tree of `size` (default: last anchored). */
+  evidence(index: number, size = this.anchored?.size ?? this.log.size): InclusionEvidence {
+    return {
+      collector: toHex(this.key.publicKey),
+      index,
+      size,
+      leafHash: toHex(this.log.leafHashAt(index)),
+      proof: this.log.inclusionProof(index, size).map(toHex),
+    }
+  }
+}
