@@ -135,7 +135,11 @@ test('a packet for the wrong client is refused', async () => {
   const v = m.value as Record<string, unknown>
   await refused(B, { type: m.type, value: { ...v, packet: { ...(v.packet as object), dest_client: 'nope' } } }, ErrorCodes.not_found)
   await refused(B, { type: m.type, value: { ...v, packet: { ...(v.packet as object), source_client: 'to-c' } } }, ErrorCodes.invalid_message)
+  await refused(B, m, ErrorCodes.unauthorized, bob()) // only relayers deliver packets
   await ok(B, B.relayer, [m])
+  // a packet without any timeout is refused at the source
+  const r = await exec(A, alice(), [{ type: 'bridge/transfer', value: { client_id: 'to-b', amount: 1n, receiver: bob().publicKey } }])
+  assert.equal(r.code, ErrorCodes.invalid_message)
 })
 
 test('timeout: refused before expiry and once received; after expiry recv is refused, timeout refunds; ack and timeout exclude each other', async () => {
@@ -205,4 +209,30 @@ test('misbehaviour: two valid headers at one height freeze the client; a frozen 
   await ok(B, B.relayer, [{ type: 'bridge/submit-misbehaviour', value: { client_id: 'to-a', header1: real.header, signature1: real.signature, header2: encodeHeader(fork.header), signature2: fork.signature } }])
   assert.equal(query(B, 'bridge/client', { client_id: 'to-a' }).frozen_height, String(h))
   await refused(B, m, ErrorCodes.frozen)
+})
+
+test('update-client with a second valid header at a verified height freezes the client; the freeze is recorded', async () => {
+  const h = await updateClient(A, B)
+  const real = decodeHeader(signedHeader(B, h).header)
+  const fork = signHeader({ ...real, appHash: sha256(utf8('fork-b')) }, (b) => sha256(b), B.city.validator)
+  const upd = { type: 'bridge/update-client', value: { client_id: 'to-b', header: encodeHeader(fork.header), signature: fork.signature } }
+  const r = await ok(A, A.relayer, [upd])
+  assert.ok(r.events.some((e) => e.type === 'bridge.client_frozen'))
+  assert.equal(query(A, 'bridge/client', { client_id: 'to-b' }).frozen_height, String(h))
+  await refused(A, upd, ErrorCodes.frozen)
+  const s = await exec(A, alice(), [transferMsg('to-b', 1n, bob().publicKey)])
+  assert.equal(s.code, ErrorCodes.frozen)
+})
+
+test('a later header must carry a later time', async () => {
+  // B's client on A is frozen by now; use a fresh client on B of A (authority), then a time-travelling header
+  await emptyBlock(A)
+  const h = A.engine.height
+  const first = signedHeader(A, h - 1n)
+  await ok(B, B.city.authority, [{ type: 'bridge/create-client', value: { client_id: 'to-a2', chain_id: 'city-a', counterparty_client: 'to-b2', validator: A.city.validator.publicKey, hash_alg: 'sha256', ...first } }])
+  const next = decodeHeader(signedHeader(A, h).header)
+  const back = signHeader({ ...next, time: decodeHeader(first.header).time }, (b) => sha256(b), A.city.validator)
+  await refused(B, { type: 'bridge/update-client', value: { client_id: 'to-a2', header: encodeHeader(back.header), signature: back.signature } }, ErrorCodes.proof_invalid)
+  await ok(B, B.relayer, [{ type: 'bridge/update-client', value: { client_id: 'to-a2', ...signedHeader(A, h) } }])
+  assert.equal(query(B, 'bridge/clients', {}).clients.length, 2)
 })

@@ -159,6 +159,8 @@ export function updateClient(ctx: ExecContext, id: string, headerBytes: Uint8Arr
     return 'frozen'
   }
   if (header.height <= c.latestHeight) fail('invalid_message', `header height ${header.height} is not above the client's latest ${c.latestHeight}`)
+  const latest = getConsensusState(ctx.kv, id, c.latestHeight)
+  if (latest && header.time <= latest.time) fail('proof_invalid', `header time ${header.time} is not after the time ${latest.time} of height ${c.latestHeight}`)
   putClient(ctx.kv, { ...c, latestHeight: header.height })
   putConsensusState(ctx.kv, id, header.height, { appHash: header.appHash, time: header.time, headerHash: hash })
   ctx.emit('bridge.update_client', { client_id: id, height: header.height.toString(), app_hash: toHex(header.appHash) })
