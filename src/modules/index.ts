@@ -4,6 +4,7 @@
  * (end-block work runs in this order), so append, never reorder.
  */
 import type { Module } from '../app/module.js'
+import { devdataModule } from './devdata/index.js'
 import { siemModule } from './siem/index.js'
 import { bridgeModule } from './bridge/index.js'
 
@@ -11,5 +12,6 @@ export function cityModules(): Module[] {
   return [
     bridgeModule(),
     siemModule(),
+    devdataModule(),
   ]
 }
