@@ -173,7 +173,11 @@ test('an error ack refunds the sender (receiver unknown on the destination)', as
   const r = await ok(B, B.relayer, [await recvMsg(B, A, p)])
   const ack = ackOf(r)
   assert.match(Buffer.from(ack).toString('latin1'), /unknown_account/)
-  await ok(A, A.relayer, [await ackMsg(A, B, p, ack)])
+  const m = await ackMsg(A, B, p, ack)
+  // the relayer claims success instead: the proof is of sha256(error ack), so it fails
+  const lie = new Uint8Array([0xa1, 0x62, 0x6f, 0x6b, 0xf5]) // {"ok": true}
+  await refused(A, { type: m.type, value: { ...(m.value as object), ack: lie } }, ErrorCodes.proof_invalid)
+  await ok(A, A.relayer, [m])
   assert.equal(balance(A, alice().publicKey), a0)
 })
 
@@ -235,4 +239,26 @@ test('a later header must carry a later time', async () => {
   await refused(B, { type: 'bridge/update-client', value: { client_id: 'to-a2', header: encodeHeader(back.header), signature: back.signature } }, ErrorCodes.proof_invalid)
   await ok(B, B.relayer, [{ type: 'bridge/update-client', value: { client_id: 'to-a2', ...signedHeader(A, h) } }])
   assert.equal(query(B, 'bridge/clients', {}).clients.length, 2)
+})
+
+test('timeout by time: recv refused once the clock of B passes timeout_time; timeout needs a verified height past it', async () => {
+  const fresh = (await ok(A, A.city.authority, [{ type: 'bridge/create-client', value: { client_id: 'to-b3', chain_id: 'city-b', counterparty_client: 'to-a3', validator: B.city.validator.publicKey, hash_alg: 'sha256', ...signedHeader(B, B.engine.height) } }]))
+  assert.equal(fresh.code, 0)
+  await ok(B, B.city.authority, [{ type: 'bridge/create-client', value: { client_id: 'to-a3', chain_id: 'city-a', counterparty_client: 'to-b3', validator: A.city.validator.publicKey, hash_alg: 'sha256', ...signedHeader(A, A.engine.height) } }])
+  const bTime = B.engine.blocks.header(B.engine.height)!.header.time
+  const a0 = balance(A, alice().publicKey)
+  const r = await ok(A, alice(), [{ type: 'bridge/transfer', value: { client_id: 'to-b3', amount: 5n, receiver: bob().publicKey, timeout_time: bTime + 2500n } }])
+  const [p] = sentPackets(r)
+  for (let i = 0; i < 3; i++) await emptyBlock(B) // B's clock moves 1 s a block
+  // the client of A on B is to-a3 here
+  const h = B.engine.height
+  await ok(A, A.relayer, [{ type: 'bridge/update-client', value: { client_id: 'to-b3', ...signedHeader(B, h) } }])
+  await ok(B, B.relayer, [{ type: 'bridge/update-client', value: { client_id: 'to-a3', ...signedHeader(A, A.engine.height) } }])
+  const cproof = storeProof(A, utf8(`bridge/commitments/to-b3/${p!.sequence}`), A.engine.height)
+  await refused(B, { type: 'bridge/recv-packet', value: { packet: packetValue(p!), proof: cproof.proof, proof_height: A.engine.height } }, ErrorCodes.expired)
+  const rproof = storeProof(B, utf8(`bridge/receipts/to-a3/${p!.sequence}`), h)
+  // at an unverified height: refused; at the verified one: refunded
+  await refused(A, { type: 'bridge/timeout', value: { packet: packetValue(p!), proof: rproof.proof, proof_height: h - 1n } }, ErrorCodes.proof_invalid)
+  await ok(A, A.relayer, [{ type: 'bridge/timeout', value: { packet: packetValue(p!), proof: rproof.proof, proof_height: h } }])
+  assert.equal(balance(A, alice().publicKey), a0)
 })
