@@ -9,13 +9,9 @@ import {
 } from '../../node/config.js'
 import { toAmount } from '../../sdk/msgs.js'
 import type { CliContext } from '../context.js'
+import { intArg } from '../args.js'
 import { columns, isoTime, table } from '../format.js'
 
-const intArg = (what: string, min: number, max: number) => (v: string): number => {
-  const n = /^[0-9]+$/.test(v) ? Number(v) : NaN
-  if (!Number.isInteger(n) || n < min || n > max) throw new PolisError('invalid_request', `${what} must be an integer from ${min} to ${max} (got "${v}")`)
-  return n
-}
 
 interface InitOpts { chainId?: string; sampleAccounts?: number; denom?: string; balance?: string; host?: string; port?: number; blockIntervalMs?: number }
 

@@ -6,12 +6,8 @@ import { formatQhfEvaluation, runQhfEvaluation, type QhfEvalHash } from '../../c
 import { QHF_DEFAULT_PARAMS, qhf, validateQhfParams } from '../../crypto/qhf/index.js'
 import { toHex, utf8 } from '../../crypto/hash.js'
 import type { CliContext } from '../context.js'
+import { intArg } from '../args.js'
 
-const intArg = (what: string, min: number, max: number) => (v: string): number => {
-  const n = /^[0-9]+$/.test(v) ? Number(v) : NaN
-  if (!Number.isInteger(n) || n < min || n > max) throw new PolisError('invalid_request', `${what} must be an integer from ${min} to ${max} (got "${v}")`)
-  return n
-}
 
 interface EvalOpts { trials: number; seed: number; bytes: number; hash: string; side?: number; bits?: number; out?: string }
 

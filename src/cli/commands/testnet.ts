@@ -5,12 +5,8 @@ import type { Command } from 'commander'
 import { PolisError } from '../../app/errors.js'
 import { generate, runTestnet } from '../../engine/cometbft/testnet-cli.js'
 import type { CliContext } from '../context.js'
+import { intArg } from '../args.js'
 
-const intArg = (what: string, min: number, max: number) => (v: string): number => {
-  const n = /^[0-9]+$/.test(v) ? Number(v) : NaN
-  if (!Number.isInteger(n) || n < min || n > max) throw new PolisError('invalid_request', `${what} must be an integer from ${min} to ${max} (got "${v}")`)
-  return n
-}
 
 interface GenOpts { validators: number; out?: string; chainId?: string; basePort?: number; citizens?: number }
 
