@@ -7,11 +7,13 @@ import type { Module } from '../app/module.js'
 import { devdataModule } from './devdata/index.js'
 import { siemModule } from './siem/index.js'
 import { bridgeModule } from './bridge/index.js'
+import { transportModule } from './transport/index.js'
 
 export function cityModules(): Module[] {
   return [
     bridgeModule(),
     siemModule(),
     devdataModule(),
+    transportModule(),
   ]
 }
