@@ -6,6 +6,8 @@ import { toHex, utf8 } from '../../src/crypto/hash.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
 import type { Msg } from '../../src/app/tx.js'
 import type { AppEvent } from '../../src/app/types.js'
+import type { Genesis } from '../../src/app/genesis.js'
+import type { CborValue } from '../../src/codec/cbor.js'
 import { bridgeModule, packetValue, type Packet } from '../../src/modules/bridge/index.js'
 import { Signer, testCity, testKey, tmpDir, type TestCity } from '../helpers/chain.js'
 
@@ -21,8 +23,8 @@ export interface Chain {
 
 export interface Result { code: number; log: string; events: AppEvent[]; height: bigint }
 
-export async function openChain(chainId: string, client: string): Promise<Chain> {
-  const city = testCity({ chainId, citizens: 3, balance: 1_000_000n })
+export async function openChain(chainId: string, client: string, extra?: Partial<Genesis>): Promise<Chain> {
+  const city = testCity({ chainId, citizens: 3, balance: 1_000_000n, extra })
   const relayer = testKey(chainId + '/relayer')
   ;(city.genesis.app_state.identity as { accounts: unknown[] }).accounts.push({ pub_key: toHex(relayer.publicKey), roles: ['relayer'] })
   const dir = tmpDir('bridge-' + chainId)
@@ -93,11 +95,12 @@ export function storeProof(c: Chain, key: Uint8Array, height: bigint): { value?:
 
 /** Creates each chain's client of the other (the authority trusts the other's latest header). */
 export async function connect(a: Chain, b: Chain): Promise<void> {
-  const mk = (self: Chain, other: Chain) => ({
+  const hashOf = (c: Chain) => (c.city.genesis as { consensus?: { hash?: { name: string; params?: Record<string, CborValue> } } }).consensus?.hash ?? { name: 'sha256' }
+  const mk = (self: Chain, other: Chain): Msg => ({
     type: 'bridge/create-client',
     value: {
       client_id: self.client, chain_id: other.city.chainId, counterparty_client: other.client, validator: other.city.validator.publicKey,
-      hash_alg: 'sha256', ...signedHeader(other, other.engine.height),
+      hash_alg: hashOf(other).name, ...(hashOf(other).params ? { hash_params: hashOf(other).params } : {}), ...signedHeader(other, other.engine.height),
     },
   })
   const ma = mk(a, b)
