@@ -36,6 +36,8 @@ export interface SimConfig {
   delay: number
   /** Sybil: ghost identities per attacker. */
   ghosts: number
+  /** Road-side units, placed on intersections; each writes `RSUlog-<i>.json` in the receivers' format. */
+  rsus: number
 }
 
 export const defaultSimConfig: SimConfig = {
@@ -55,6 +57,7 @@ export const defaultSimConfig: SimConfig = {
   maxAccel: 2.5,
   delay: 5,
   ghosts: 3,
+  rsus: 0,
 }
 
 interface Vehicle {
@@ -82,6 +85,9 @@ interface Vehicle {
 
 export interface SimResult {
   files: string[]
+  rsuFiles: string[]
+  /** Sender id → index of the physical vehicle (Sybil pseudonyms map to their attacker). */
+  senders: Map<number, number>
   messages: number
   received: number
   attackers: number[]
@@ -126,6 +132,11 @@ export function simulate(cfgIn: Partial<SimConfig>, outDir: string): SimResult {
   }
   const ghostOffsets = vs.map(() => Array.from({ length: cfg.ghosts }, () => [rng.uniform(-60, 60), rng.uniform(-60, 60)] as [number, number]))
 
+  // RSUs on intersections, spread over the grid by a seeded choice without repeats
+  const nodes = rng.shuffle([...Array((blocks + 1) * (blocks + 1)).keys()]).slice(0, Math.min(cfg.rsus, (blocks + 1) * (blocks + 1)))
+  const rsus = nodes.map((n) => ({ x: (n % (blocks + 1)) * L, y: Math.floor(n / (blocks + 1)) * L, log: [] as string[] }))
+  const senders = new Map<number, number>()
+
   const place = (v: Vehicle) => {
     const dx = (v.to[0] - v.from[0]), dy = (v.to[1] - v.from[1])
     v.x = (v.from[0] + dx * v.d / L) * L
@@ -158,6 +169,12 @@ export function simulate(cfgIn: Partial<SimConfig>, outDir: string): SimResult {
           v.to = next
         }
         place(v)
+      }
+    }
+    if (k % every === 0) {
+      for (const r of rsus) {
+        const own: OwnGps = { type: 2, rcvTime: t, pos: [r.x, r.y, 0], pos_noise: [0, 0, 0], spd: [0, 0, 0], spd_noise: [0, 0, 0] }
+        r.log.push(JSON.stringify(own))
       }
     }
     for (const v of vs) {
@@ -225,6 +242,16 @@ export function simulate(cfgIn: Partial<SimConfig>, outDir: string): SimResult {
           pos: [r3(v.x), r3(v.y), 0], pos_noise: pn, spd: [r3(v.vx), r3(v.vy), 0], spd_noise: sn,
         }
         gt.push(JSON.stringify(truth))
+        senders.set(sender, v.index)
+        for (const r of rsus) {
+          const dist = Math.hypot(r.x - v.x, r.y - v.y)
+          if (dist > cfg.range) continue
+          const rec: Received = {
+            type: 3, rcvTime: r6(t + dist / 299792458), sendTime: t, sender, messageID: id,
+            pos, pos_noise: pn, spd: sp, spd_noise: sn, RSSI: r3(-40 - 20 * Math.log10(Math.max(dist, 1))),
+          }
+          r.log.push(JSON.stringify(rec))
+        }
         for (const u of vs) {
           if (u === v) continue
           const dist = Math.hypot(u.x - v.x, u.y - v.y)
@@ -247,7 +274,12 @@ export function simulate(cfgIn: Partial<SimConfig>, outDir: string): SimResult {
     writeFileSync(f, v.log.join('\n') + '\n')
     files.push(f)
   }
+  const rsuFiles = rsus.map((r, i) => {
+    const f = join(outDir, `RSUlog-${i}.json`)
+    writeFileSync(f, r.log.join('\n') + '\n')
+    return f
+  })
   writeFileSync(join(outDir, GROUND_TRUTH_FILE), gt.join('\n') + '\n')
   writeFileSync(join(outDir, 'simulation.json'), JSON.stringify(cfg, null, 2) + '\n')
-  return { files, messages: messageID, received, attackers: [...attackerSet].sort((a, b) => a - b) }
+  return { files, rsuFiles, senders, messages: messageID, received, attackers: [...attackerSet].sort((a, b) => a - b) }
 }
