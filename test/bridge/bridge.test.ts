@@ -262,3 +262,23 @@ test('timeout by time: recv refused once the clock of B passes timeout_time; tim
   await ok(A, A.relayer, [{ type: 'bridge/timeout', value: { packet: packetValue(p!), proof: rproof.proof, proof_height: h } }])
   assert.equal(balance(A, alice().publicKey), a0)
 })
+
+test('a client expires when no header is verified within its trusting period', async () => {
+  await emptyBlock(B)
+  const hB = signedHeader(B, B.engine.height)
+  const bTime = decodeHeader(hB.header).time
+  while (A.engine.blocks.header(A.engine.height)!.header.time < bTime) await emptyBlock(A) // bring A's clock level with B's
+  const nextA = () => A.engine.blocks.header(A.engine.height)!.header.time + 1000n // A's clock moves 1 s a block
+  const create = (id: string, period: bigint) => ({ type: 'bridge/create-client', value: { client_id: id, chain_id: 'city-b', counterparty_client: 'x', validator: B.city.validator.publicKey, hash_alg: 'sha256', trusting_period: period, ...hB } })
+  await refused(A, create('stale', nextA() - bTime), ErrorCodes.expired, A.city.authority) // the anchor is already too old
+  await refused(A, create('zero', 0n), ErrorCodes.invalid_message, A.city.authority)
+  const trusting = nextA() + 4000n - bTime // expires at A's fourth block after creation
+  await ok(A, A.city.authority, [create('short', trusting)])
+  assert.equal(query(A, 'bridge/client', { client_id: 'short' }).trusting_period, String(trusting))
+  await emptyBlock(A)
+  await emptyBlock(B)
+  await ok(A, A.relayer, [{ type: 'bridge/update-client', value: { client_id: 'short', ...signedHeader(B, B.engine.height) } }]) // still in time: refreshed
+  for (let i = 0; i < 8; i++) await emptyBlock(A)
+  await emptyBlock(B)
+  await refused(A, { type: 'bridge/update-client', value: { client_id: 'short', ...signedHeader(B, B.engine.height) } }, ErrorCodes.expired)
+})

@@ -27,7 +27,13 @@ export interface ClientState {
   hash: HashChoice             // the counterparty's header hash choice
   latestHeight: bigint
   frozenHeight?: bigint
+  /** ms: the client expires when this chain's block time reaches the latest verified header's time + this */
+  trustingPeriod: bigint
 }
+
+/** Default trusting period: 14 days. */
+export const DEFAULT_TRUSTING_PERIOD = 14n * 24n * 3600n * 1000n
+export const MAX_TRUSTING_PERIOD = 365n * 24n * 3600n * 1000n
 
 export interface ConsensusState { appHash: Uint8Array; time: bigint; headerHash: Uint8Array }
 
@@ -44,6 +50,7 @@ function encodeClient(c: ClientState): Uint8Array {
   const m: Record<string, unknown> = {
     chain_id: c.chainId, counterparty_client: c.counterpartyClient, validator: c.validator,
     hash: c.hash.params ? { name: c.hash.name, params: c.hash.params } : { name: c.hash.name }, latest_height: c.latestHeight,
+    trusting_period: c.trustingPeriod,
   }
   if (c.frozenHeight !== undefined) m.frozen_height = c.frozenHeight
   return encodeCanonical(m as never)
@@ -55,7 +62,7 @@ export function getClient(kv: KVReader, id: string): ClientState | undefined {
   const m = decodeCanonical(b, 'invalid_state') as Record<string, any>
   const c: ClientState = {
     clientId: id, chainId: m.chain_id, counterpartyClient: m.counterparty_client, validator: m.validator,
-    hash: m.hash, latestHeight: BigInt(m.latest_height),
+    hash: m.hash, latestHeight: BigInt(m.latest_height), trustingPeriod: BigInt(m.trusting_period),
   }
   if (m.frozen_height !== undefined) c.frozenHeight = BigInt(m.frozen_height)
   return c
@@ -116,13 +123,16 @@ export function checkHeader(c: Pick<ClientState, 'chainId' | 'validator' | 'hash
 
 export function createClient(
   ctx: ExecContext,
-  p: { clientId: string; chainId: string; counterpartyClient: string; validator: Uint8Array; hash: HashChoice; header: Uint8Array; signature: Uint8Array },
+  p: { clientId: string; chainId: string; counterpartyClient: string; validator: Uint8Array; hash: HashChoice; header: Uint8Array; signature: Uint8Array; trustingPeriod?: bigint },
 ): void {
+  const trustingPeriod = p.trustingPeriod ?? DEFAULT_TRUSTING_PERIOD
+  if (trustingPeriod <= 0n || trustingPeriod > MAX_TRUSTING_PERIOD) fail('invalid_message', `trusting_period must be 1..${MAX_TRUSTING_PERIOD} ms`)
   if (!CLIENT_ID_PATTERN.test(p.clientId) || !CLIENT_ID_PATTERN.test(p.counterpartyClient)) fail('invalid_message', 'client ids must match ' + CLIENT_ID_PATTERN)
   if (getClient(ctx.kv, p.clientId)) fail('already_exists', `client ${p.clientId} exists`)
   if (p.chainId === ctx.chainId) fail('invalid_message', 'a client tracks another chain, not this one')
   const { header, hash } = checkHeader(p, p.header, p.signature)
-  putClient(ctx.kv, { clientId: p.clientId, chainId: p.chainId, counterpartyClient: p.counterpartyClient, validator: p.validator, hash: p.hash, latestHeight: header.height })
+  if (header.time + trustingPeriod <= ctx.time) fail('expired', `the trusted header (time ${header.time}) is older than the trusting period`)
+  putClient(ctx.kv, { clientId: p.clientId, chainId: p.chainId, counterpartyClient: p.counterpartyClient, validator: p.validator, hash: p.hash, latestHeight: header.height, trustingPeriod })
   putConsensusState(ctx.kv, p.clientId, header.height, { appHash: header.appHash, time: header.time, headerHash: hash })
   ctx.emit('bridge.create_client', { client_id: p.clientId, chain_id: p.chainId, height: header.height.toString() })
 }
@@ -133,9 +143,20 @@ export function requireClient(kv: KVReader, id: string): ClientState {
   return c
 }
 
-export function requireActiveClient(kv: KVReader, id: string): ClientState {
-  const c = requireClient(kv, id)
-  if (c.frozenHeight !== undefined) fail('frozen', `client ${id} is frozen (misbehaviour at height ${c.frozenHeight})`)
+/** 'expired' once `now` (this chain's block time) reaches the latest verified header's time + the trusting period. */
+export function clientStatus(kv: KVReader, c: ClientState, now: bigint): 'active' | 'frozen' | 'expired' {
+  if (c.frozenHeight !== undefined) return 'frozen'
+  const latest = getConsensusState(kv, c.clientId, c.latestHeight)
+  if (!latest || latest.time + c.trustingPeriod <= now) return 'expired'
+  return 'active'
+}
+
+/** The client, refused unless active (not frozen, not expired) at block time `ctx.time`. */
+export function requireActiveClient(ctx: { kv: KVReader; time: bigint }, id: string): ClientState {
+  const c = requireClient(ctx.kv, id)
+  const status = clientStatus(ctx.kv, c, ctx.time)
+  if (status === 'frozen') fail('frozen', `client ${id} is frozen (misbehaviour at height ${c.frozenHeight})`)
+  if (status === 'expired') fail('expired', `client ${id} expired: no header verified within its trusting period of ${c.trustingPeriod} ms`)
   return c
 }
 
@@ -150,7 +171,7 @@ function freeze(ctx: ExecContext, c: ClientState, h: bigint): void {
  * that the freeze is recorded). Otherwise the height must exceed the client's latest.
  */
 export function updateClient(ctx: ExecContext, id: string, headerBytes: Uint8Array, signature: Uint8Array): 'updated' | 'duplicate' | 'frozen' {
-  const c = requireActiveClient(ctx.kv, id)
+  const c = requireActiveClient(ctx, id)
   const { header, hash } = checkHeader(c, headerBytes, signature)
   const existing = getConsensusState(ctx.kv, id, header.height)
   if (existing) {
@@ -169,7 +190,7 @@ export function updateClient(ctx: ExecContext, id: string, headerBytes: Uint8Arr
 
 /** Two valid headers for one height with different hashes: freezes the client. */
 export function submitMisbehaviour(ctx: ExecContext, id: string, h1: { header: Uint8Array; signature: Uint8Array }, h2: { header: Uint8Array; signature: Uint8Array }): void {
-  const c = requireActiveClient(ctx.kv, id)
+  const c = requireActiveClient(ctx, id)
   const a = checkHeader(c, h1.header, h1.signature)
   const b = checkHeader(c, h2.header, h2.signature)
   if (a.header.height !== b.header.height) fail('invalid_message', 'misbehaviour needs two headers of the same height')

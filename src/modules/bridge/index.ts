@@ -46,6 +46,7 @@ function hashParamsField(v: MsgValue): Record<string, unknown> | undefined {
 const clientJson = (c: ClientState) => ({
   client_id: c.clientId, chain_id: c.chainId, counterparty_client: c.counterpartyClient, validator: toHex(c.validator),
   hash_alg: c.hash.name, latest_height: c.latestHeight.toString(), frozen_height: c.frozenHeight?.toString() ?? null,
+  trusting_period: c.trustingPeriod.toString(),
 })
 
 function heightParam(p: Record<string, unknown>, name: string): bigint {
@@ -66,12 +67,13 @@ export function bridgeModule(): Module {
       'create-client': defineMessage({
         roles: ['authority'],
         parse: (v) => {
-          onlyFields(v, ['client_id', 'chain_id', 'counterparty_client', 'validator', 'hash_alg', 'hash_params', 'header', 'signature'])
+          onlyFields(v, ['client_id', 'chain_id', 'counterparty_client', 'validator', 'hash_alg', 'hash_params', 'trusting_period', 'header', 'signature'])
           const params = hashParamsField(v)
           return {
             clientId: clientIdField(v), chainId: stringField(v, 'chain_id', { min: 1, max: 64 }), counterpartyClient: clientIdField(v, 'counterparty_client'),
             validator: pubKeyField(v, 'validator'), hash: params ? { name: stringField(v, 'hash_alg', { min: 1, max: 32 }), params } : { name: stringField(v, 'hash_alg', { min: 1, max: 32 }) },
             header: bytesField(v, 'header'), signature: bytesField(v, 'signature', 64),
+            trustingPeriod: v.trusting_period === undefined ? undefined : uintField(v, 'trusting_period'),
           }
         },
         handle: (ctx, m) => createClient(ctx, m),

@@ -99,7 +99,7 @@ export function getAckCommitment(kv: KVReader, client: string, seq: bigint): Uin
 
 /** Commits a packet for the counterparty of `client`; returns it (for the relayer, via events). */
 export function sendPacket(ctx: ExecContext, client: string, payload: Uint8Array, timeoutHeight: bigint, timeoutTime: bigint): Packet {
-  const c = requireActiveClient(ctx.kv, client)
+  const c = requireActiveClient(ctx, client)
   if (timeoutHeight === 0n && timeoutTime === 0n) fail('invalid_message', 'a packet needs a timeout height or a timeout time')
   const sequence = nextSequence(ctx.kv, client)
   const packet: Packet = { sequence, sourceClient: client, destClient: c.counterpartyClient, payload, timeoutHeight, timeoutTime }
@@ -116,8 +116,11 @@ export function sendPacket(ctx: ExecContext, client: string, payload: Uint8Array
  * Verifies an ICS-23 proof for `key` (a full store key of the counterparty) against the app hash
  * of the consensus state the client verified at `proofHeight`. `value` undefined: non-membership.
  */
-export function verifyCounterpartyState(kv: KVReader, client: string, proofHeight: bigint, proof: Uint8Array, key: Uint8Array, value: Uint8Array | undefined): void {
-  requireActiveClient(kv, client)
+export function verifyCounterpartyState(
+  ctx: { kv: KVReader; time: bigint }, client: string, proofHeight: bigint, proof: Uint8Array, key: Uint8Array, value: Uint8Array | undefined,
+): void {
+  const kv = ctx.kv
+  requireActiveClient(ctx, client)
   const cs = getConsensusState(kv, client, proofHeight)
   if (!cs) fail('proof_invalid', `client ${client} has no verified header at height ${proofHeight}`)
   let p: ics23.CommitmentProof
@@ -137,7 +140,7 @@ export function verifyCounterpartyState(kv: KVReader, client: string, proofHeigh
 }
 
 export function recvPacket(ctx: ExecContext, packet: Packet, proof: Uint8Array, proofHeight: bigint): 'received' | 'duplicate' {
-  const c = requireActiveClient(ctx.kv, packet.destClient)
+  const c = requireActiveClient(ctx, packet.destClient)
   if (c.counterpartyClient !== packet.sourceClient) fail('invalid_message', `client ${c.clientId} pairs with ${c.counterpartyClient}, not ${packet.sourceClient}`)
   if (hasReceipt(ctx.kv, packet.destClient, packet.sequence)) {
     ctx.emit('bridge.recv_packet_duplicate', { dest_client: packet.destClient, sequence: packet.sequence.toString() })
@@ -145,7 +148,7 @@ export function recvPacket(ctx: ExecContext, packet: Packet, proof: Uint8Array, 
   }
   if (packet.timeoutHeight !== 0n && ctx.height >= packet.timeoutHeight) fail('expired', `packet timed out at height ${packet.timeoutHeight}`)
   if (packet.timeoutTime !== 0n && ctx.time >= packet.timeoutTime) fail('expired', `packet timed out at time ${packet.timeoutTime}`)
-  verifyCounterpartyState(ctx.kv, packet.destClient, proofHeight, proof, bridgeStoreKey(commitmentPath(packet.sourceClient, packet.sequence)), packetCommitment(packet))
+  verifyCounterpartyState(ctx, packet.destClient, proofHeight, proof, bridgeStoreKey(commitmentPath(packet.sourceClient, packet.sequence)), packetCommitment(packet))
   let ack: Ack
   const { app, data } = appOf(packet.payload)
   const scratch = new CacheKV(ctx.kv)
@@ -167,18 +170,19 @@ export function recvPacket(ctx: ExecContext, packet: Packet, proof: Uint8Array, 
   return 'received'
 }
 
-function requireCommitment(kv: KVReader, packet: Packet): void {
+function requireCommitment(ctx: { kv: KVReader; time: bigint }, packet: Packet): void {
+  const kv = ctx.kv
   const stored = getCommitment(kv, packet.sourceClient, packet.sequence)
   if (!stored) fail('not_found', `no commitment for packet ${packet.sourceClient}/${packet.sequence} (already acknowledged, timed out, or never sent)`)
   if (!bytesEqual(stored, packetCommitment(packet))) fail('invalid_message', 'the packet differs from the one committed')
-  const c = requireActiveClient(kv, packet.sourceClient)
+  const c = requireActiveClient(ctx, packet.sourceClient)
   if (c.counterpartyClient !== packet.destClient) fail('invalid_message', `packet dest_client ${packet.destClient} is not the counterparty ${c.counterpartyClient}`)
 }
 
 export function acknowledgePacket(ctx: ExecContext, packet: Packet, ackBytes: Uint8Array, proof: Uint8Array, proofHeight: bigint): void {
-  requireCommitment(ctx.kv, packet)
+  requireCommitment(ctx, packet)
   const ack = decodeAck(ackBytes)
-  verifyCounterpartyState(ctx.kv, packet.sourceClient, proofHeight, proof, bridgeStoreKey(ackPath(packet.destClient, packet.sequence)), ackCommitment(ackBytes))
+  verifyCounterpartyState(ctx, packet.sourceClient, proofHeight, proof, bridgeStoreKey(ackPath(packet.destClient, packet.sequence)), ackCommitment(ackBytes))
   store(ctx.kv).delete(utf8(commitmentPath(packet.sourceClient, packet.sequence)))
   const { app, data } = appOf(packet.payload)
   app.onAck(ctx, packet, data, ack)
@@ -186,13 +190,13 @@ export function acknowledgePacket(ctx: ExecContext, packet: Packet, ackBytes: Ui
 }
 
 export function timeoutPacket(ctx: ExecContext, packet: Packet, proof: Uint8Array, proofHeight: bigint): void {
-  requireCommitment(ctx.kv, packet)
+  requireCommitment(ctx, packet)
   const cs = getConsensusState(ctx.kv, packet.sourceClient, proofHeight)
   if (!cs) fail('proof_invalid', `client ${packet.sourceClient} has no verified header at height ${proofHeight}`)
   const byHeight = packet.timeoutHeight !== 0n && proofHeight >= packet.timeoutHeight
   const byTime = packet.timeoutTime !== 0n && cs.time >= packet.timeoutTime
   if (!byHeight && !byTime) fail('invalid_message', `the packet has not timed out at counterparty height ${proofHeight} (time ${cs.time})`)
-  verifyCounterpartyState(ctx.kv, packet.sourceClient, proofHeight, proof, bridgeStoreKey(receiptPath(packet.destClient, packet.sequence)), undefined)
+  verifyCounterpartyState(ctx, packet.sourceClient, proofHeight, proof, bridgeStoreKey(receiptPath(packet.destClient, packet.sequence)), undefined)
   store(ctx.kv).delete(utf8(commitmentPath(packet.sourceClient, packet.sequence)))
   const { app, data } = appOf(packet.payload)
   app.onTimeout(ctx, packet, data)
