@@ -8,6 +8,7 @@ import { devdataModule } from './devdata/index.js'
 import { siemModule } from './siem/index.js'
 import { bridgeModule } from './bridge/index.js'
 import { transportModule } from './transport/index.js'
+import { billsModule } from './bills/index.js'
 
 export function cityModules(): Module[] {
   return [
@@ -15,5 +16,6 @@ export function cityModules(): Module[] {
     siemModule(),
     devdataModule(),
     transportModule(),
+    billsModule(),
   ]
 }
