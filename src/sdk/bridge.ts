@@ -1,0 +1,109 @@
+/**
+ * Builders of the bridge's messages (docs/BRIDGE.md) from what a node serves: signed headers
+ * (`GET /v1/headers/{h}`), store proofs (`GET /v1/store/{key}?prove=true&height=h`) and the
+ * `bridge.send_packet` / `bridge.recv_packet` events of transactions. The relayer builds on these.
+ */
+import type { Msg } from '../app/tx.js'
+import type { AppEvent } from '../app/types.js'
+import { PolisError } from '../app/errors.js'
+import { fromHex, utf8 } from '../crypto/hash.js'
+import type { CborValue } from '../codec/cbor.js'
+import { toAddress, toAmount, type AddressLike, type AmountLike } from './msgs.js'
+import type { HeaderResponse, StoreResponse } from './types.js'
+
+export interface BridgePacket {
+  sequence: bigint
+  sourceClient: string
+  destClient: string
+  payload: Uint8Array
+  timeoutHeight: bigint
+  timeoutTime: bigint
+}
+
+function bad(msg: string): never {
+  throw new PolisError('invalid_request', msg)
+}
+function hex(s: unknown, what: string): Uint8Array {
+  if (typeof s !== 'string' || !/^([0-9a-f]{2})*$/i.test(s)) bad(`${what} must be hex`)
+  return fromHex(s.toLowerCase())
+}
+function uint(s: unknown, what: string): bigint {
+  if (typeof s !== 'string' || !/^[0-9]{1,20}$/.test(s)) bad(`${what} must be a decimal integer`)
+  return BigInt(s)
+}
+const attr = (e: AppEvent, k: string) => e.attributes.find((a) => a.key === k)?.value
+
+/** Full store keys (as proved) of the bridge's packet paths. */
+export const bridgeKeys = {
+  commitment: (sourceClient: string, seq: bigint) => utf8(`bridge/commitments/${sourceClient}/${seq}`),
+  receipt: (destClient: string, seq: bigint) => utf8(`bridge/receipts/${destClient}/${seq}`),
+  ack: (destClient: string, seq: bigint) => utf8(`bridge/acks/${destClient}/${seq}`),
+}
+
+/** The packets sent by a transaction, from its `bridge.send_packet` events. */
+export function packetsFromEvents(events: readonly AppEvent[]): BridgePacket[] {
+  return events.filter((e) => e.type === 'bridge.send_packet').map((e) => ({
+    sequence: uint(attr(e, 'sequence'), 'sequence'),
+    sourceClient: attr(e, 'source_client') ?? bad('source_client missing'),
+    destClient: attr(e, 'dest_client') ?? bad('dest_client missing'),
+    payload: hex(attr(e, 'payload'), 'payload'),
+    timeoutHeight: uint(attr(e, 'timeout_height'), 'timeout_height'),
+    timeoutTime: uint(attr(e, 'timeout_time'), 'timeout_time'),
+  }))
+}
+
+/** The acknowledgements written by a transaction, from its `bridge.recv_packet` events. */
+export function acksFromEvents(events: readonly AppEvent[]): Array<{ destClient: string; sequence: bigint; ack: Uint8Array }> {
+  return events.filter((e) => e.type === 'bridge.recv_packet').map((e) => ({
+    destClient: attr(e, 'dest_client') ?? bad('dest_client missing'),
+    sequence: uint(attr(e, 'sequence'), 'sequence'),
+    ack: hex(attr(e, 'ack'), 'ack'),
+  }))
+}
+
+const packetValue = (p: BridgePacket): { [k: string]: CborValue } => ({
+  sequence: p.sequence, source_client: p.sourceClient, dest_client: p.destClient, payload: p.payload, timeout_height: p.timeoutHeight, timeout_time: p.timeoutTime,
+})
+const signed = (h: HeaderResponse) => ({ header: hex(h.header_cbor, 'header_cbor'), signature: hex(h.signature, 'signature') })
+function proofOf(s: StoreResponse): { proof: Uint8Array; proof_height: bigint } {
+  if (!s.proof) bad('the store response has no proof (ask with prove=true)')
+  return { proof: hex(s.proof, 'proof'), proof_height: uint(s.height, 'height') }
+}
+
+export const bridge = {
+  createClient(p: {
+    clientId: string; chainId: string; counterpartyClient: string; validator: AddressLike; header: HeaderResponse
+    hash?: { name: string; params?: Record<string, CborValue> }; trustingPeriodMs?: AmountLike
+  }): Msg {
+    const value: Msg['value'] = {
+      client_id: p.clientId, chain_id: p.chainId, counterparty_client: p.counterpartyClient, validator: toAddress(p.validator, 'validator'),
+      hash_alg: p.hash?.name ?? 'sha256', ...signed(p.header),
+    }
+    if (p.hash?.params) value.hash_params = p.hash.params
+    if (p.trustingPeriodMs !== undefined) value.trusting_period = toAmount(p.trustingPeriodMs, 'trusting period')
+    return { type: 'bridge/create-client', value }
+  },
+  updateClient(clientId: string, header: HeaderResponse): Msg {
+    return { type: 'bridge/update-client', value: { client_id: clientId, ...signed(header) } }
+  },
+  /** `commitmentProof`: the source's store response for bridgeKeys.commitment(...) at a height the destination's client verified. */
+  recvPacket(packet: BridgePacket, commitmentProof: StoreResponse): Msg {
+    return { type: 'bridge/recv-packet', value: { packet: packetValue(packet), ...proofOf(commitmentProof) } }
+  },
+  acknowledge(packet: BridgePacket, ack: Uint8Array, ackProof: StoreResponse): Msg {
+    return { type: 'bridge/acknowledge', value: { packet: packetValue(packet), ack, ...proofOf(ackProof) } }
+  },
+  /** `receiptAbsence`: the destination's store response (value null) for bridgeKeys.receipt(...). */
+  timeout(packet: BridgePacket, receiptAbsence: StoreResponse): Msg {
+    if (receiptAbsence.value !== null) bad('the packet was received: it cannot time out')
+    return { type: 'bridge/timeout', value: { packet: packetValue(packet), ...proofOf(receiptAbsence) } }
+  },
+  transfer(p: { clientId: string; amount: AmountLike; receiver: AddressLike; denom?: string; timeoutHeight?: AmountLike; timeoutTimeMs?: AmountLike }): Msg {
+    const value: Msg['value'] = { client_id: p.clientId, amount: toAmount(p.amount), receiver: toAddress(p.receiver, 'receiver') }
+    if (p.denom !== undefined) value.denom = p.denom
+    if (p.timeoutHeight !== undefined) value.timeout_height = toAmount(p.timeoutHeight, 'timeout height')
+    if (p.timeoutTimeMs !== undefined) value.timeout_time = toAmount(p.timeoutTimeMs, 'timeout time')
+    if (p.timeoutHeight === undefined && p.timeoutTimeMs === undefined) bad('a transfer needs a timeout height or a timeout time')
+    return { type: 'bridge/transfer', value }
+  },
+}
