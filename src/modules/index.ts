@@ -9,6 +9,7 @@ import { siemModule } from './siem/index.js'
 import { bridgeModule } from './bridge/index.js'
 import { transportModule } from './transport/index.js'
 import { billsModule } from './bills/index.js'
+import { vehiclesModule } from './vehicles/index.js'
 
 export function cityModules(): Module[] {
   return [
@@ -17,5 +18,6 @@ export function cityModules(): Module[] {
     devdataModule(),
     transportModule(),
     billsModule(),
+    vehiclesModule(),
   ]
 }
