@@ -15,6 +15,7 @@ import { queryCommands } from './commands/query.js'
 import { SilentFailure, txCommands } from './commands/tx.js'
 import { testnetCommands } from './commands/testnet.js'
 import { qhfCommands } from './commands/qhf.js'
+import { transportCommands } from './commands/transport.js'
 
 export const VERSION = '0.1.0'
 
@@ -44,6 +45,7 @@ POLIS_LOG_LEVEL, POLIS_BLOCK_INTERVAL_MS, POLIS_DATA_DIR, POLIS_GENESIS_FILE, PO
   queryCommands(program, ctx)
   testnetCommands(program, ctx)
   qhfCommands(program, ctx)
+  transportCommands(program, ctx)
   return program
 }
 
