@@ -7,6 +7,7 @@ import type { KeyPair } from '../../src/crypto/keys.js'
 import type { Msg } from '../../src/app/tx.js'
 import type { AppEvent } from '../../src/app/types.js'
 import type { Genesis } from '../../src/app/genesis.js'
+import type { Module } from '../../src/app/module.js'
 import type { CborValue } from '../../src/codec/cbor.js'
 import { bridgeModule, packetValue, type Packet } from '../../src/modules/bridge/index.js'
 import { Signer, testCity, testKey, tmpDir, type TestCity } from '../helpers/chain.js'
@@ -23,7 +24,7 @@ export interface Chain {
 
 export interface Result { code: number; log: string; events: AppEvent[]; height: bigint }
 
-export async function openChain(chainId: string, client: string, extra?: Partial<Genesis>): Promise<Chain> {
+export async function openChain(chainId: string, client: string, extra?: Partial<Genesis>, extraModules: Module[] = []): Promise<Chain> {
   const city = testCity({ chainId, citizens: 3, balance: 1_000_000n, extra })
   const relayer = testKey(chainId + '/relayer')
   ;(city.genesis.app_state.identity as { accounts: unknown[] }).accounts.push({ pub_key: toHex(relayer.publicKey), roles: ['relayer'] })
@@ -31,7 +32,7 @@ export async function openChain(chainId: string, client: string, extra?: Partial
   let t = 1767225600000n
   const engine = await SoloEngine.open({
     dataDir: dir.path, genesis: city.genesis, validatorKey: city.validator, blockIntervalMs: 1_000_000, verifyThreads: 1,
-    modules: [bridgeModule()], now: () => (t += 1000n),
+    modules: [bridgeModule(), ...extraModules], now: () => (t += 1000n),
   })
   return { city, engine, signer: new Signer(chainId), relayer, client, dir }
 }

@@ -150,10 +150,10 @@ export function recvPacket(ctx: ExecContext, packet: Packet, proof: Uint8Array, 
   if (packet.timeoutTime !== 0n && ctx.time >= packet.timeoutTime) fail('expired', `packet timed out at time ${packet.timeoutTime}`)
   verifyCounterpartyState(ctx, packet.destClient, proofHeight, proof, bridgeStoreKey(commitmentPath(packet.sourceClient, packet.sequence)), packetCommitment(packet))
   let ack: Ack
-  const { app, data } = appOf(packet.payload)
   const scratch = new CacheKV(ctx.kv)
   const events: Array<[string, Record<string, string>]> = []
   try {
+    const { app, data } = appOf(packet.payload) // an unknown app or a malformed payload is an error ack too
     app.onRecv({ chainId: ctx.chainId, height: ctx.height, time: ctx.time, kv: scratch, emit: (t, a) => events.push([t, a]) }, packet, data)
     scratch.writeTo(ctx.kv)
     for (const [t, a] of events) ctx.emit(t, a)
