@@ -374,6 +374,13 @@ function parseJson(o: Record<string, unknown>, ctx: ParseContext): Draft {
   if (Array.isArray(typ) && typ.every((c) => typeof c === 'string')) d.event.type = union(typ as string[], d.event.type.filter((c) => c !== 'info'))
   const outcome = str(first(o, 'event.outcome', 'outcome', 'result'))
   if (outcome && /^(success|failure|unknown)$/.test(outcome)) d.event.outcome = outcome as EventOutcome
+  // other top-level scalars have no ECS home: keep them as labels, so rules on raw names still see them
+  const labels: Record<string, string> = {}
+  for (const k of Object.keys(o).sort().slice(0, 64)) {
+    const v = o[k]
+    if ((typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') && !k.startsWith('@') && k.length <= 64) labels[k] = String(v).slice(0, 1024)
+  }
+  if (Object.keys(labels).length) d.labels = labels
   return d
 }
 
