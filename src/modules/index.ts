@@ -10,6 +10,7 @@ import { bridgeModule } from './bridge/index.js'
 import { transportModule } from './transport/index.js'
 import { billsModule } from './bills/index.js'
 import { vehiclesModule } from './vehicles/index.js'
+import { complaintsModule } from './complaints/index.js'
 
 export function cityModules(): Module[] {
   return [
@@ -19,5 +20,6 @@ export function cityModules(): Module[] {
     transportModule(),
     billsModule(),
     vehiclesModule(),
+    complaintsModule(),
   ]
 }

@@ -9,6 +9,7 @@ import { sha256, toHex, utf8 } from '../../src/crypto/hash.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
 import { billsModule } from '../../src/modules/bills/index.js'
 import { vehiclesModule } from '../../src/modules/vehicles/index.js'
+import { complaintsModule } from '../../src/modules/complaints/index.js'
 import { testKey } from '../helpers/chain.js'
 import { DAY, serviceChain } from './helpers.js'
 
@@ -25,7 +26,7 @@ const commit = (salt: string, doc: Record<string, string>) =>
   sha256(utf8(salt), utf8(JSON.stringify(Object.keys(doc).sort().map((k) => [k, doc[k]]))))
 
 test('no personal data in chain state: only salted commitments', async () => {
-  const c = await serviceChain([billsModule(), vehiclesModule()], { water: ['water'], dmv: ['transport'] })
+  const c = await serviceChain([billsModule(), vehiclesModule(), complaintsModule()], { water: ['water'], dmv: ['transport'], works: ['public-works'] })
   try {
     const [alice, bob] = c.city.citizens as [KeyPair, KeyPair]
     const details = people.map((p) => commit(p.salt, { name: p.name, address: p.address, email: p.email, phone: p.phone }))
@@ -41,6 +42,14 @@ test('no personal data in chain state: only salted commitments', async () => {
     assert.equal((await c.run(c.staff.dmv!, { type: 'vehicles/register', value: { vin_commitment: vinC, plate: 'AB-123-CD', owner: alice.publicKey, device_key: testKey('dev/p').publicKey } })).code, 0)
     assert.equal((await c.run(alice, { type: 'vehicles/offer-transfer', value: { vehicle: vinC, buyer: bob.publicKey, price: 10n } })).code, 0)
     assert.equal((await c.run(bob, { type: 'vehicles/accept-transfer', value: { vehicle: vinC, price: 10n } })).code, 0)
+    // a complaint: the description (with the citizen's name and address) stays off chain
+    assert.equal((await c.run(c.city.authority, { type: 'complaints/define-service', value: { service_code: 'noise', service_name: 'Noise', group: 'Nuisance', department: 'public-works', sla_ms: DAY } })).code, 0)
+    const p0 = people[0]!
+    const descC = commit(p0.salt, { text: `${p0.name} at ${p0.address}: loud music every night`, phone: p0.phone })
+    assert.equal((await c.run(alice, { type: 'complaints/file', value: { service_code: 'noise', description_hash: descC, lat: 48_856_613n, long: 2_352_222n } })).code, 0)
+    assert.equal((await c.run(c.staff.works!, { type: 'complaints/reject', value: { request: 1n, note: 'private dispute: referred to mediation' } })).code, 0)
+    assert.equal((await c.run(alice, { type: 'complaints/reopen', value: { request: 1n, note_hash: commit(p0.salt, { text: 'it is not private' }) } })).code, 0)
+    details.push(descC)
     await c.block([], c.time + 40n * DAY) // overdue marking writes too
 
     const state = c.state()
