@@ -15,7 +15,7 @@ import { hexParam, limitParam } from '../../app/query-params.js'
 import { compareBytes, toHex } from '../../crypto/hash.js'
 import { requireRole } from '../identity/keeper.js'
 import {
-  DEFAULT_PARAMS, MODULE, getParams, getReputation, getSubmission, isFlagged, listFlagged, scorePermille, setParams,
+  DEFAULT_PARAMS, MODULE, getParams, getReputation, getStanding, rsuWeight, settleWindows, getSubmission, isFlagged, listFlagged, scorePermille, setParams,
   submitWindow, windowOf, type TransportParams, type VerdictCount,
 } from './keeper.js'
 
@@ -116,6 +116,14 @@ export function transportModule(): Module {
           verdicts: s.verdicts.map((v) => ({ vehicle: toHex(v.vehicle), ok: v.ok.toString(), bad: v.bad.toString() })),
         }
       },
+      'rsu-standing': (ctx, q) => {
+        const rsu = hexParam(q, 'rsu', 32)
+        const r = getStanding(ctx.kv, rsu)
+        return {
+          rsu: toHex(rsu), alpha: r.alpha.toString(), beta: r.beta.toString(), last_window: r.lastWindow.toString(),
+          score_permille: scorePermille(r).toString(), weight_permille: rsuWeight(ctx.kv, rsu).toString(),
+        }
+      },
       flagged: (ctx, q) => listFlagged(ctx.kv, limitParam(q)).map((f) => ({ vehicle: toHex(f.vehicle), window: f.window.toString() })),
     },
     validateGenesis(state) {
@@ -123,6 +131,9 @@ export function transportModule(): Module {
     },
     initGenesis(ctx, state) {
       setParams(ctx.kv, paramsOf(state as TransportGenesis))
+    },
+    endBlock(ctx) {
+      settleWindows(ctx)
     },
   }
 }

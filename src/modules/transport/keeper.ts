@@ -6,6 +6,8 @@
  *   w|rsu|window(8)        → submission: Merkle root of the RSU's reports, vehicles, counts (CBOR)
  *   r|vehicle              → reputation: alpha, beta (fixed point, SCALE = 1 unit), last window (CBOR)
  *   f|vehicle              → window in which the vehicle was flagged (present while flagged)
+ *   s|rsu                  → the RSU's standing: alpha, beta, last window (CBOR), same arithmetic
+ *   v|window(8)|vehicle|rsu → the RSU's bad share of that vehicle's reports, per mille, until the window settles
  *
  * Reputation is a beta reputation in integer arithmetic. Prior Beta(1, 1). Each RSU window adds
  * one unit of evidence per vehicle, split by that RSU's verdicts: alpha += SCALE·ok/(ok+bad),
@@ -13,6 +15,14 @@
  * since the vehicle's last update (old behaviour fades). score = (alpha + S)·1000 / (alpha + beta + 2S),
  * in per mille. A vehicle whose score falls below the threshold, once alpha + beta holds at least
  * `min_evidence` units, is flagged; it is unflagged when its score climbs back to the threshold.
+ *
+ * Lying RSUs. An RSU's evidence is weighted by its standing: weight = min(1, 2·standing), so a new
+ * RSU (standing ½, the prior) counts fully and one whose verdicts keep disagreeing counts less and
+ * less. A window settles at the first block of window w + max_lag + 1, when no RSU can submit it any
+ * more: for every vehicle that three or more RSUs judged in it, the median of their bad shares is
+ * taken, and each of those RSUs agrees when its own share is within AGREE_PERMILLE of the median.
+ * Each RSU gains one unit of standing evidence per settled window, split by its agreements.
+ * With fewer than three RSUs on a vehicle nobody can tell who lies, and no standing changes.
  */
 import { decodeTrusted, encodeCanonical } from '../../codec/cbor.js'
 import { fail } from '../../app/errors.js'
@@ -69,6 +79,9 @@ const subKey = (rsu: Uint8Array, w: bigint) => concatBytes(utf8('w'), rsu, u64(w
 const repKey = (v: Uint8Array) => concatBytes(utf8('r'), v)
 const flagKey = (v: Uint8Array) => concatBytes(utf8('f'), v)
 const FLAG_PREFIX = utf8('f')
+const standKey = (rsu: Uint8Array) => concatBytes(utf8('s'), rsu)
+const shareKey = (w: bigint, vehicle: Uint8Array, rsu: Uint8Array) => concatBytes(utf8('v'), u64(w), vehicle, rsu)
+export const AGREE_PERMILLE = 250n
 
 export function setParams(kv: KV, p: TransportParams): void {
   moduleStore(kv, MODULE).set(PARAMS, encodeCanonical({
@@ -100,11 +113,22 @@ export function getSubmission(kv: KVReader, rsu: Uint8Array, window: bigint): Su
   }
 }
 
-export function getReputation(kv: KVReader, vehicle: Uint8Array): Reputation {
-  const b = moduleReader(kv, MODULE).get(repKey(vehicle))
+function readRep(kv: KVReader, key: Uint8Array): Reputation {
+  const b = moduleReader(kv, MODULE).get(key)
   if (!b) return { alpha: 0n, beta: 0n, lastWindow: 0n }
   const m = decodeTrusted(b) as Record<string, number | bigint>
   return { alpha: BigInt(m.alpha!), beta: BigInt(m.beta!), lastWindow: BigInt(m.last_window!) }
+}
+const writeRep = (kv: KV, key: Uint8Array, r: Reputation) =>
+  moduleStore(kv, MODULE).set(key, encodeCanonical({ alpha: r.alpha, beta: r.beta, last_window: r.lastWindow }))
+
+export const getReputation = (kv: KVReader, vehicle: Uint8Array): Reputation => readRep(kv, repKey(vehicle))
+/** An RSU's standing (same representation and score as a vehicle's reputation). */
+export const getStanding = (kv: KVReader, rsu: Uint8Array): Reputation => readRep(kv, standKey(rsu))
+/** Weight of an RSU's evidence, per mille: min(1000, 2 · standing score). */
+export function rsuWeight(kv: KVReader, rsu: Uint8Array): bigint {
+  const w = 2n * scorePermille(getStanding(kv, rsu))
+  return w > 1000n ? 1000n : w
 }
 
 /** Score in per mille, with the Beta(1, 1) prior. */
@@ -148,6 +172,7 @@ export function submitWindow(ctx: ExecContext, s: Submission): void {
     root: s.root, height: ctx.height, verdicts: s.verdicts.map((v) => [v.vehicle, v.ok, v.bad]),
   }))
   let okTotal = 0n, badTotal = 0n
+  const weight = rsuWeight(ctx.kv, s.rsu)
   for (const v of s.verdicts) {
     okTotal += v.ok
     badTotal += v.bad
@@ -155,9 +180,10 @@ export function submitWindow(ctx: ExecContext, s: Submission): void {
     if (n === 0n) continue
     const r = decayTo(p, getReputation(ctx.kv, v.vehicle), s.window)
     const good = (SCALE * v.ok) / n
-    r.alpha += good
-    r.beta += SCALE - good
-    kv.set(repKey(v.vehicle), encodeCanonical({ alpha: r.alpha, beta: r.beta, last_window: r.lastWindow }))
+    r.alpha += (good * weight) / 1000n
+    r.beta += ((SCALE - good) * weight) / 1000n
+    writeRep(ctx.kv, repKey(v.vehicle), r)
+    kv.set(shareKey(s.window, v.vehicle, s.rsu), encodeCanonical((1000n * v.bad) / n))
     const score = scorePermille(r)
     const flagged = kv.get(flagKey(v.vehicle)) !== undefined
     if (!flagged && score < p.thresholdPermille && r.alpha + r.beta >= p.minEvidence * SCALE) {
@@ -170,6 +196,53 @@ export function submitWindow(ctx: ExecContext, s: Submission): void {
   }
   ctx.emit('transport.window', {
     rsu: toHex(s.rsu), window: s.window.toString(), root: toHex(s.root), vehicles: s.verdicts.length.toString(),
-    ok: okTotal.toString(), bad: badTotal.toString(),
+    ok: okTotal.toString(), bad: badTotal.toString(), weight_permille: weight.toString(),
   })
+}
+
+/** End-block: settles the window no RSU can submit any more (see the header). */
+export function settleWindows(ctx: ExecContext): void {
+  const p = getParams(ctx.kv)
+  if (ctx.height % p.windowBlocks !== 0n) return
+  const w = windowOf(p, ctx.height) - p.maxLagWindows - 1n
+  if (w < 0n) return
+  const kv = moduleStore(ctx.kv, MODULE)
+  const prefix = concatBytes(utf8('v'), u64(w))
+  const entries: Array<{ key: Uint8Array; vehicle: string; rsu: Uint8Array; share: bigint }> = []
+  for (const [k, v] of kv.iterate({ gte: prefix, lt: concatBytes(utf8('v'), u64(w + 1n)) })) {
+    entries.push({ key: k, vehicle: toHex(k.subarray(9, 41)), rsu: k.slice(41), share: BigInt(decodeTrusted(v) as number | bigint) })
+  }
+  if (entries.length === 0) return
+  // entries come sorted by vehicle, then RSU
+  const tally = new Map<string, { rsu: Uint8Array; agree: bigint; disagree: bigint }>()
+  for (let i = 0; i < entries.length;) {
+    let j = i
+    while (j < entries.length && entries[j]!.vehicle === entries[i]!.vehicle) j++
+    const group = entries.slice(i, j)
+    if (group.length >= 3) {
+      const shares = group.map((e) => e.share).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      const median = shares[(shares.length - 1) >> 1]!
+      for (const e of group) {
+        const id = toHex(e.rsu)
+        let t = tally.get(id)
+        if (!t) tally.set(id, (t = { rsu: e.rsu, agree: 0n, disagree: 0n }))
+        const d = e.share > median ? e.share - median : median - e.share
+        if (d <= AGREE_PERMILLE) t.agree++
+        else t.disagree++
+      }
+    }
+    i = j
+  }
+  for (const e of entries) kv.delete(e.key)
+  for (const id of [...tally.keys()].sort()) {
+    const t = tally.get(id)!
+    const r = decayTo(p, getStanding(ctx.kv, t.rsu), w)
+    const good = (SCALE * t.agree) / (t.agree + t.disagree)
+    r.alpha += good
+    r.beta += SCALE - good
+    writeRep(ctx.kv, standKey(t.rsu), r)
+    ctx.emit('transport.rsu_standing', {
+      rsu: id, window: w.toString(), agree: t.agree.toString(), disagree: t.disagree.toString(), score_permille: scorePermille(r).toString(),
+    })
+  }
 }
