@@ -115,3 +115,16 @@ test('SLA deadlines per service; overdue marked by block time; reopening starts 
   await c.block([], c.time + 2n * DAY)
   assert.equal(req(g).overdue, true)
 })
+
+test('the service list can come from genesis; a bad one is refused', async () => {
+  const services = [{ service_code: 'streetlight', service_name: 'Street light out', group: 'Streets', department: 'public-works', sla_ms: '172800000' }]
+  const g = await serviceChain([complaintsModule()], {}, { appState: { complaints: { services } } })
+  try {
+    assert.deepEqual(g.q('complaints/services').services.map((x: any) => [x.service_code, x.sla_ms]), [['streetlight', '172800000']])
+  } finally {
+    await g.close()
+  }
+  for (const bad of [[{ ...services[0], sla_ms: '0' }], [{ ...services[0], service_code: 'Bad Code' }], [services[0], services[0]], [{ ...services[0], owner: 'x' }]]) {
+    await assert.rejects(serviceChain([complaintsModule()], {}, { appState: { complaints: { services: bad } } }), /complaints/)
+  }
+})

@@ -31,7 +31,7 @@ export interface ServiceChain {
 }
 
 /** `staffRoles`: staff label -> roles (e.g. { water: ['water'] }); each gets an account. */
-export async function serviceChain(modules: Module[], staffRoles: Record<string, string[]>, opts: { citizens?: number; balance?: bigint } = {}): Promise<ServiceChain> {
+export async function serviceChain(modules: Module[], staffRoles: Record<string, string[]>, opts: { citizens?: number; balance?: bigint; appState?: Record<string, unknown> } = {}): Promise<ServiceChain> {
   const city = testCity({ citizens: opts.citizens ?? 3, balance: opts.balance ?? 1_000_000n })
   const staff: Record<string, KeyPair> = {}
   const accounts = (city.genesis.app_state.identity as { accounts: Array<{ pub_key: string; roles: string[] }> }).accounts
@@ -39,6 +39,7 @@ export async function serviceChain(modules: Module[], staffRoles: Record<string,
     staff[label] = testKey(`${city.chainId}/staff/${label}`)
     accounts.push({ pub_key: toHex(staff[label]!.publicKey), roles })
   }
+  Object.assign(city.genesis.app_state, opts.appState ?? {})
   const dir = tmpDir('services')
   const engine = await SoloEngine.open({ dataDir: dir.path, genesis: city.genesis, validatorKey: city.validator, modules, verifyThreads: 0, now: () => T0 })
   const signer = new Signer(city.chainId)

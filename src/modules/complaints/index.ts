@@ -2,6 +2,7 @@ import { defineMessage, type Module, type MsgValue, type QueryParams } from '../
 import { bytesField, onlyFields, optionalBytesField, pubKeyField, stringField, stringListField, uintField } from '../../app/fields.js'
 import { PolisError, fail } from '../../app/errors.js'
 import { toHex } from '../../crypto/hash.js'
+import { parseAmount } from '../../codec/amount.js'
 import { hexParam, limitParam, optionalStringParam } from '../../app/query-params.js'
 import {
   COMPLAINT_ROLES, MODULE, TRANSITIONS, defineService, fileRequest, getService, isOpen, listRequests, listServices, markOverdue,
@@ -62,6 +63,29 @@ function idParam(p: QueryParams): bigint {
   return BigInt(s)
 }
 
+/** Genesis: the city's initial service list (sla_ms as a decimal string or integer). */
+export interface ComplaintsGenesis {
+  services: Array<{ service_code: string; service_name: string; group: string; department: string; sla_ms: string | number; keywords?: string[]; active?: boolean }>
+}
+
+function genesisService(s: ComplaintsGenesis['services'][number]): MsgValue {
+  if (!s || typeof s !== 'object') fail('invalid_genesis', 'complaints: a service must be an object')
+  return { ...(s as unknown as MsgValue), sla_ms: parseAmount(s.sla_ms, 'sla_ms') }
+}
+
+function parseService(v: MsgValue): Service {
+  onlyFields(v, ['service_code', 'service_name', 'group', 'department', 'sla_ms', 'keywords', 'active'])
+  const active = v.active === undefined ? true : v.active
+  if (typeof active !== 'boolean') fail('invalid_message', 'active must be a boolean')
+  const sla = uintField(v, 'sla_ms')
+  if (sla === 0n) fail('invalid_message', 'sla_ms must be positive')
+  return {
+    code: stringField(v, 'service_code', { pattern: SERVICE_CODE_PATTERN, max: 32 }), name: stringField(v, 'service_name', { min: 1, max: 128 }),
+    group: stringField(v, 'group', { min: 1, max: 64 }), department: stringField(v, 'department', { pattern: ROLE_PATTERN, max: 32 }),
+    slaMs: sla, keywords: v.keywords === undefined ? [] : stringListField(v, 'keywords'), active,
+  }
+}
+
 export function complaintsModule(): Module {
   const departmentTransition = (action: 'acknowledge' | 'update' | 'resolve' | 'reject', noteRequired: boolean) =>
     defineMessage({
@@ -80,18 +104,7 @@ export function complaintsModule(): Module {
     messages: {
       'define-service': defineMessage({
         roles: ['authority'],
-        parse: (v) => {
-          onlyFields(v, ['service_code', 'service_name', 'group', 'department', 'sla_ms', 'keywords', 'active'])
-          const active = v.active === undefined ? true : v.active
-          if (typeof active !== 'boolean') fail('invalid_message', 'active must be a boolean')
-          const sla = uintField(v, 'sla_ms')
-          if (sla === 0n) fail('invalid_message', 'sla_ms must be positive')
-          return {
-            code: stringField(v, 'service_code', { pattern: SERVICE_CODE_PATTERN, max: 32 }), name: stringField(v, 'service_name', { min: 1, max: 128 }),
-            group: stringField(v, 'group', { min: 1, max: 64 }), department: stringField(v, 'department', { pattern: ROLE_PATTERN, max: 32 }),
-            slaMs: sla, keywords: v.keywords === undefined ? [] : stringListField(v, 'keywords'), active,
-          }
-        },
+        parse: (v) => parseService(v),
         handle: (ctx, m) => defineService(ctx, m),
       }),
       file: defineMessage({
@@ -165,6 +178,26 @@ export function complaintsModule(): Module {
         }
       },
       'state-machine': () => ({ transitions: TRANSITIONS }),
+    },
+    validateGenesis(state) {
+      if (state === undefined) return // optional section: services can also be defined by transactions
+      const g = state as ComplaintsGenesis
+      if (!g || !Array.isArray(g.services)) fail('invalid_genesis', 'complaints.services must be a list')
+      const seen = new Set<string>()
+      for (const s of g.services) {
+        try {
+          parseService(genesisService(s))
+        } catch (e) {
+          fail('invalid_genesis', `complaints: service ${JSON.stringify(s?.service_code)}: ${(e as Error).message}`)
+        }
+        if (seen.has(s.service_code)) fail('invalid_genesis', `complaints: duplicate service ${s.service_code}`)
+        seen.add(s.service_code)
+      }
+    },
+    initGenesis(ctx, state) {
+      const g = state as ComplaintsGenesis
+      const sorted = [...g.services].sort((a, b) => (a.service_code < b.service_code ? -1 : a.service_code > b.service_code ? 1 : 0))
+      for (const s of sorted) defineService(ctx, parseService(genesisService(s)))
     },
     endBlock(ctx) {
       markOverdue(ctx)
