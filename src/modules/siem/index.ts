@@ -10,14 +10,15 @@
  *           verify-event?collector&index&proof=h1,h2…&(leaf_hash|entry)[&size]
  */
 import { defineMessage, type Module, type MsgValue } from '../../app/module.js'
-import { bytesField, onlyFields, pubKeyField, stringField, uintField } from '../../app/fields.js'
+import { bytesField, onlyFields, pubKeyField, stringField, stringListField, uintField } from '../../app/fields.js'
 import { PolisError, fail } from '../../app/errors.js'
 import { fromHex, toHex } from '../../crypto/hash.js'
 import { hexParam, limitParam } from '../../app/query-params.js'
 import type { QueryParams } from '../../app/module.js'
 import { leafHash } from '../../siem/merkle-log.js'
 import {
-  COLLECTOR_ROLES, MAX_PROOF_HASHES, MODULE, anchorCheckpoint, getCheckpoint, getCollector, listCheckpoints, listCollectors,
+  COLLECTOR_ROLES, MAX_EVIDENCE, MAX_PROOF_HASHES, MODULE, RULE_ACTIONS, anchorCheckpoint, attestAlert, getAlert, getRule, registerCorrelator,
+  registerRule, setThreshold, threshold, type Alert, type Evidence, getCheckpoint, getCollector, listCheckpoints, listCollectors,
   registerCollector, reportFork, verifyEventInclusion, type Collector, type StoredCheckpoint,
 } from './keeper.js'
 
@@ -32,6 +33,29 @@ function hashListField(v: MsgValue, name: string): Uint8Array[] {
     return h
   })
 }
+
+function evidenceField(v: MsgValue): Evidence[] {
+  const x = v.evidence
+  if (!Array.isArray(x) || x.length === 0 || x.length > MAX_EVIDENCE) fail('invalid_message', `evidence must be a list of 1 to ${MAX_EVIDENCE} items`)
+  return x.map((item) => {
+    if (!item || typeof item !== 'object' || Array.isArray(item) || item instanceof Uint8Array) fail('invalid_message', 'evidence items must be maps')
+    const e = item as MsgValue
+    onlyFields(e, ['collector', 'index', 'size', 'leaf_hash', 'proof'])
+    return { collector: pubKeyField(e, 'collector'), index: uintField(e, 'index'), size: uintField(e, 'size'), leafHash: bytesField(e, 'leaf_hash', 32), proof: hashListField(e, 'proof') }
+  })
+}
+
+const alertJson = (a: Alert) => ({
+  id: toHex(a.id),
+  rule: a.rule,
+  version: a.version.toString(),
+  subject: a.subject ? toHex(a.subject) : null,
+  attestations: a.attestations.toString(),
+  first_at: a.firstAt.toString(),
+  confirmed_at: a.confirmedAt?.toString() ?? null,
+  quarantined: a.quarantined,
+  evidence: a.evidence.map((e) => ({ collector: toHex(e.collector), size: e.size.toString(), index: e.index.toString(), leaf_hash: toHex(e.leafHash) })),
+})
 
 function uintParam(p: QueryParams, name: string, optional: true): bigint | undefined
 function uintParam(p: QueryParams, name: string, optional?: false): bigint
@@ -101,8 +125,66 @@ export function siemModule(): Module {
         },
         handle: (ctx, m) => reportFork(ctx, m),
       }),
+      'register-rule': defineMessage({
+        roles: ['authority'],
+        parse: (v) => {
+          onlyFields(v, ['id', 'version', 'hash', 'action'])
+          return {
+            id: stringField(v, 'id', { min: 1, max: 64, pattern: /^[A-Za-z0-9._:-]+$/ }),
+            version: uintField(v, 'version'),
+            hash: bytesField(v, 'hash', 32),
+            action: (stringListField({ a: [v.action ?? 'none'] } as MsgValue, 'a', RULE_ACTIONS, 1)[0] ?? 'none') as (typeof RULE_ACTIONS)[number],
+          }
+        },
+        handle: (ctx, m) => registerRule(ctx, m),
+      }),
+      'set-threshold': defineMessage({
+        roles: ['authority'],
+        parse: (v) => {
+          onlyFields(v, ['k'])
+          return { k: uintField(v, 'k', 100n) }
+        },
+        handle: (ctx, m) => setThreshold(ctx, m.k),
+      }),
+      'register-correlator': defineMessage({
+        roles: ['authority'],
+        parse: (v) => {
+          onlyFields(v, ['correlator'])
+          return { correlator: pubKeyField(v, 'correlator') }
+        },
+        handle: (ctx, m) => registerCorrelator(ctx, m.correlator),
+      }),
+      attest: defineMessage({
+        roles: ['operator'],
+        parse: (v) => {
+          onlyFields(v, ['rule', 'version', 'rule_hash', 'subject', 'evidence'])
+          return {
+            rule: stringField(v, 'rule', { min: 1, max: 64 }),
+            version: uintField(v, 'version'),
+            ruleHash: bytesField(v, 'rule_hash', 32),
+            subject: v.subject === undefined ? undefined : pubKeyField(v, 'subject'),
+            evidence: evidenceField(v),
+          }
+        },
+        handle: (ctx, m) => {
+          attestAlert(ctx, m)
+        },
+      }),
     },
     queries: {
+      rule: (ctx, p) => {
+        const id = p.id
+        if (typeof id !== 'string') throw new PolisError('invalid_request', 'id is required')
+        const r = getRule(ctx.kv, id)
+        if (!r) throw new PolisError('not_found', `rule ${id} is not registered`)
+        return { id: r.id, version: r.version.toString(), hash: toHex(r.hash), action: r.action }
+      },
+      alert: (ctx, p) => {
+        const a = getAlert(ctx.kv, hexParam(p, 'id', 32))
+        if (!a) throw new PolisError('not_found', 'no such alert')
+        return alertJson(a)
+      },
+      params: (ctx) => ({ k: threshold(ctx.kv).toString() }),
       collector: (ctx, p) => {
         const c = getCollector(ctx.kv, hexParam(p, 'address', 32))
         if (!c) throw new PolisError('not_found', 'not a registered collector')

@@ -9,8 +9,8 @@ import { decodeTrusted, encodeCanonical } from '../../codec/cbor.js'
 import { fail } from '../../app/errors.js'
 import type { KV, KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext, type TxContext } from '../../app/module.js'
-import { bytesEqual, concatBytes, toHex, utf8 } from '../../crypto/hash.js'
-import { getAccount, hasRole, requireActiveAccount } from '../identity/keeper.js'
+import { bytesEqual, concatBytes, sha256, toHex, utf8 } from '../../crypto/hash.js'
+import { getAccount, hasRole, requireActiveAccount, revokeAccount } from '../identity/keeper.js'
 import { MerkleProofError, verifyConsistency, verifyInclusion } from '../../siem/merkle-log.js'
 import { verifyCheckpointSig } from '../../siem/checkpoint.js'
 
@@ -194,4 +194,140 @@ export function isCollectorActive(kv: KVReader, pk: Uint8Array, height: bigint):
   const c = getCollector(kv, pk)
   const a = getAccount(kv, pk)
   return !!c && !!a && c.forkedAt === undefined && (a.revokedAt === undefined || a.revokedAt >= height)
+}
+
+// ---------- rule registry, correlators, k-of-n alerts, quarantine ----------
+//   r|rule id              -> Rule (CBOR)
+//   o|pubkey               -> 0x01 (registered correlator)
+//   p|k                    -> threshold k (CBOR uint)
+//   a|alert id             -> Alert (CBOR)
+//   t|alert id|correlator  -> 0x01 (that correlator attested)
+
+export const RULE_ACTIONS = ['none', 'quarantine'] as const
+export const DEFAULT_THRESHOLD = 2n
+export const MAX_EVIDENCE = 32
+
+export interface Rule { id: string; version: bigint; hash: Uint8Array; action: (typeof RULE_ACTIONS)[number] }
+export interface Evidence { collector: Uint8Array; index: bigint; size: bigint; leafHash: Uint8Array; proof: Uint8Array[] }
+export interface Alert {
+  id: Uint8Array
+  rule: string
+  version: bigint
+  subject?: Uint8Array
+  evidence: Array<{ collector: Uint8Array; size: bigint; index: bigint; leafHash: Uint8Array }>
+  attestations: bigint
+  firstAt: bigint
+  confirmedAt?: bigint
+  quarantined: boolean
+}
+
+const ONE = new Uint8Array([1])
+const ruleKey = (id: string) => utf8('r|' + id)
+const correlatorKey = (pk: Uint8Array) => concatBytes(utf8('o|'), pk)
+const alertKey = (id: Uint8Array) => concatBytes(utf8('a|'), id)
+const attestKey = (id: Uint8Array, pk: Uint8Array) => concatBytes(utf8('t|'), id, utf8('|'), pk)
+
+export function getRule(kv: KVReader, id: string): Rule | undefined {
+  const b = moduleReader(kv, MODULE).get(ruleKey(id))
+  if (!b) return undefined
+  const m = decodeTrusted(b) as Record<string, any>
+  return { id, version: BigInt(m.version), hash: m.hash, action: m.action }
+}
+
+export function registerRule(ctx: ExecContext, r: Rule): void {
+  const old = getRule(ctx.kv, r.id)
+  if (old && r.version <= old.version) fail('invalid_state', `rule ${r.id} is at version ${old.version}; a new registration needs a higher version`)
+  moduleStore(ctx.kv, MODULE).set(ruleKey(r.id), encodeCanonical({ version: r.version, hash: r.hash, action: r.action }))
+  ctx.emit('siem.rule_registered', { rule: r.id, version: r.version.toString(), hash: toHex(r.hash), action: r.action })
+}
+
+export function threshold(kv: KVReader): bigint {
+  const b = moduleReader(kv, MODULE).get(utf8('p|k'))
+  return b ? BigInt(decodeTrusted(b) as number | bigint) : DEFAULT_THRESHOLD
+}
+export function setThreshold(ctx: ExecContext, k: bigint): void {
+  if (k < 1n || k > 100n) fail('invalid_message', 'k must be between 1 and 100')
+  moduleStore(ctx.kv, MODULE).set(utf8('p|k'), encodeCanonical(k))
+  ctx.emit('siem.threshold', { k: k.toString() })
+}
+
+export const isCorrelator = (kv: KVReader, pk: Uint8Array) => moduleReader(kv, MODULE).get(correlatorKey(pk)) !== undefined
+export function registerCorrelator(ctx: ExecContext, pk: Uint8Array): void {
+  const a = requireActiveAccount(ctx, pk)
+  if (!hasRole(a, 'operator')) fail('unauthorized', `account ${toHex(pk)} needs the operator role to be a correlator`)
+  if (isCorrelator(ctx.kv, pk)) fail('already_exists', 'correlator already registered')
+  moduleStore(ctx.kv, MODULE).set(correlatorKey(pk), ONE)
+  ctx.emit('siem.correlator_registered', { correlator: toHex(pk) })
+}
+
+function encodeAlert(a: Alert): Uint8Array {
+  const m: Record<string, unknown> = {
+    rule: a.rule, version: a.version, attestations: a.attestations, first_at: a.firstAt, quarantined: a.quarantined,
+    evidence: a.evidence.map((e) => ({ collector: e.collector, size: e.size, index: e.index, leaf: e.leafHash })),
+  }
+  if (a.subject) m.subject = a.subject
+  if (a.confirmedAt !== undefined) m.confirmed_at = a.confirmedAt
+  return encodeCanonical(m)
+}
+export function getAlert(kv: KVReader, id: Uint8Array): Alert | undefined {
+  const b = moduleReader(kv, MODULE).get(alertKey(id))
+  if (!b) return undefined
+  const m = decodeTrusted(b) as Record<string, any>
+  const a: Alert = {
+    id, rule: m.rule, version: BigInt(m.version), attestations: BigInt(m.attestations), firstAt: BigInt(m.first_at), quarantined: m.quarantined === true,
+    evidence: (m.evidence as any[]).map((e) => ({ collector: e.collector, size: BigInt(e.size), index: BigInt(e.index), leafHash: e.leaf })),
+  }
+  if (m.subject instanceof Uint8Array) a.subject = m.subject
+  if (m.confirmed_at !== undefined) a.confirmedAt = BigInt(m.confirmed_at)
+  return a
+}
+
+/** The alert's identity: what correlators must agree on (rule, version, subject, evidence leaves). */
+export function alertId(rule: string, version: bigint, subject: Uint8Array | undefined, evidence: Array<{ collector: Uint8Array; leafHash: Uint8Array }>): Uint8Array {
+  const ev = evidence.map((e) => toHex(e.collector) + ':' + toHex(e.leafHash)).sort()
+  return sha256(encodeCanonical({ rule, version, subject: subject ?? new Uint8Array(), evidence: ev }))
+}
+
+/**
+ * A registered correlator attests an alert. Every evidence item must be proven included in an
+ * anchored checkpoint of its collector. Once k distinct correlators attest the same alert it is
+ * confirmed; a rule with the quarantine action then revokes the subject device's key.
+ */
+export function attestAlert(ctx: TxContext, m: { rule: string; version: bigint; ruleHash: Uint8Array; subject?: Uint8Array; evidence: Evidence[] }): Uint8Array {
+  if (!isCorrelator(ctx.kv, ctx.sender)) fail('unauthorized', `account ${toHex(ctx.sender)} is not a registered correlator`)
+  const rule = getRule(ctx.kv, m.rule)
+  if (!rule) fail('not_found', `rule ${m.rule} is not registered`)
+  if (rule.version !== m.version || !bytesEqual(rule.hash, m.ruleHash)) fail('invalid_state', `rule ${m.rule}: attested version/hash differ from the registered version ${rule.version}`)
+  const seen = new Set<string>()
+  for (const e of m.evidence) {
+    const k = toHex(e.collector) + ':' + toHex(e.leafHash)
+    if (seen.has(k)) fail('invalid_message', 'duplicate evidence item')
+    seen.add(k)
+    const v = verifyEventInclusion(ctx.kv, e.collector, e.leafHash, e.index, e.proof, e.size)
+    if (!v.verified) fail('proof_invalid', `evidence ${k} at index ${e.index}: ${v.reason}`)
+  }
+  const id = alertId(m.rule, m.version, m.subject, m.evidence)
+  const store = moduleStore(ctx.kv, MODULE)
+  if (store.get(attestKey(id, ctx.sender))) fail('already_exists', 'this correlator already attested this alert')
+  const a: Alert = getAlert(ctx.kv, id) ?? {
+    id, rule: m.rule, version: m.version, subject: m.subject, attestations: 0n, firstAt: ctx.height, quarantined: false,
+    evidence: [...m.evidence].map((e) => ({ collector: e.collector, size: e.size, index: e.index, leafHash: e.leafHash })).sort((x, y) => (toHex(x.collector) + toHex(x.leafHash) < toHex(y.collector) + toHex(y.leafHash) ? -1 : 1)),
+  }
+  a.attestations += 1n
+  store.set(attestKey(id, ctx.sender), ONE)
+  ctx.emit('siem.alert_attested', { alert: toHex(id), rule: m.rule, correlator: toHex(ctx.sender), attestations: a.attestations.toString() })
+  if (a.confirmedAt === undefined && a.attestations >= threshold(ctx.kv)) {
+    a.confirmedAt = ctx.height
+    ctx.emit('siem.alert_confirmed', { alert: toHex(id), rule: m.rule, subject: a.subject ? toHex(a.subject) : '' })
+    if (rule.action === 'quarantine' && a.subject) {
+      const dev = getAccount(ctx.kv, a.subject)
+      if (dev && hasRole(dev, 'device') && dev.revokedAt === undefined) {
+        revokeAccount(ctx, a.subject, `siem alert ${toHex(id)} (${m.rule})`)
+        a.quarantined = true
+        ctx.emit('siem.quarantine', { alert: toHex(id), device: toHex(a.subject) })
+      }
+    }
+  }
+  store.set(alertKey(id), encodeAlert(a))
+  return id
 }

@@ -1,0 +1,116 @@
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { SoloEngine } from '../../src/engine/solo/engine.js'
+import { ErrorCodes } from '../../src/app/errors.js'
+import { fromHex, sha256, toHex, utf8 } from '../../src/crypto/hash.js'
+import type { Msg } from '../../src/app/tx.js'
+import { Signer, testCity, testKey, tmpDir } from '../helpers/chain.js'
+import { siemModule } from '../../src/modules/siem/index.js'
+import { Collector } from '../../src/siem/collector.js'
+import { BUILTIN_RULES_DIR } from '../../src/siem/rule-set.js'
+
+const city = testCity({ citizens: 1 })
+const gw = testKey('siem/alerts/gw')
+const [c1, c2, c3] = [1, 2, 3].map((i) => testKey(`siem/alerts/correlator-${i}`)) as [ReturnType<typeof testKey>, ReturnType<typeof testKey>, ReturnType<typeof testKey>]
+const victim = testKey('siem/alerts/camera-17')
+city.genesis.app_state.identity = {
+  accounts: [
+    ...(city.genesis.app_state.identity as any).accounts,
+    { pub_key: toHex(gw.publicKey), roles: ['device'] },
+    ...[c1, c2, c3].map((k) => ({ pub_key: toHex(k.publicKey), roles: ['operator'] })),
+    { pub_key: toHex(victim.publicKey), roles: ['device'] },
+  ],
+}
+const dir = tmpDir('siem-alerts')
+let engine: SoloEngine
+const signer = new Signer(city.chainId)
+const T0 = Date.UTC(2026, 10, 24, 10, 0, 0)
+const col = new Collector(city.chainId, gw, 'gw')
+const RULE = 'mirai_default_credentials'
+const ruleHash = sha256(readFileSync(BUILTIN_RULES_DIR + RULE + '.yml'))
+
+function query(path: string, params: Record<string, unknown>): any {
+  const r = engine.app.query({ path, data: utf8(JSON.stringify(params)) })
+  assert.equal(r.code, 0, r.log)
+  return JSON.parse(Buffer.from(r.value!).toString('utf8'))
+}
+const tx = (key: typeof gw, msgs: Msg[]) => signer.tx(key, msgs, { nonce: BigInt(query('identity/account', { address: toHex(key.publicKey) }).nonce) })
+async function one(t: Uint8Array, code: number) {
+  const fin = await engine.app.finalizeBlock({ height: engine.app.info().lastHeight + 1n, time: BigInt(T0) + engine.app.info().lastHeight, txs: [t], proposer: city.validator.publicKey })
+  await engine.app.commit()
+  assert.equal(fin.results[0]!.code, code, fin.results[0]!.log)
+  return fin
+}
+const evidence = (indices: number[]) =>
+  indices.map((i) => {
+    const e = col.evidence(i)
+    return { collector: gw.publicKey, index: BigInt(i), size: BigInt(e.size), leaf_hash: fromHex(e.leafHash), proof: e.proof.map(fromHex) }
+  })
+const attest = (key: typeof gw, ev: ReturnType<typeof evidence>, over: Record<string, any> = {}): Msg => ({
+  type: 'siem/attest',
+  value: { rule: RULE, version: 1n, rule_hash: ruleHash, subject: victim.publicKey, evidence: ev, ...over },
+})
+
+before(async () => {
+  engine = await SoloEngine.open({ dataDir: dir.path, genesis: city.genesis, validatorKey: city.validator, verifyThreads: 1, modules: [siemModule()] })
+  await one(
+    tx(city.authority, [
+      { type: 'siem/register-collector', value: { collector: gw.publicKey, name: 'gw' } },
+      { type: 'siem/register-correlator', value: { correlator: c1.publicKey } },
+      { type: 'siem/register-correlator', value: { correlator: c2.publicKey } },
+      { type: 'siem/register-rule', value: { id: RULE, version: 1n, hash: ruleHash, action: 'quarantine' } },
+      { type: 'siem/set-threshold', value: { k: 2n } },
+    ]),
+    0,
+  )
+  for (let i = 0; i < 3; i++) col.ingest(JSON.stringify({ dst_host: '10.0.0.17', dst_port: 23, logdata: { USERNAME: 'root', PASSWORD: 'xc3511' }, logtype: 6001, node_id: 'canary-1', src_host: '203.0.113.7', src_port: 40000 + i, utc_time: '2026-11-24 10:00:0' + i }), 'auto', T0)
+  const cp = col.checkpoint()
+  await one(tx(gw, [cp.msg]), 0)
+  col.markAnchored(cp.checkpoint)
+})
+after(async () => {
+  await engine.stop()
+  dir.remove()
+})
+
+test('registry: rule versions only go up; only operators become correlators', async () => {
+  assert.deepEqual(query('siem/rule', { id: RULE }), { id: RULE, version: '1', hash: toHex(ruleHash), action: 'quarantine' })
+  await one(tx(city.authority, [{ type: 'siem/register-rule', value: { id: RULE, version: 1n, hash: ruleHash } }]), ErrorCodes.invalid_state)
+  await one(tx(city.authority, [{ type: 'siem/register-rule', value: { id: RULE, version: 2n, hash: ruleHash, action: 'explode' } }]), ErrorCodes.invalid_message)
+  await one(tx(city.authority, [{ type: 'siem/register-correlator', value: { correlator: victim.publicKey } }]), ErrorCodes.unauthorized)
+  await one(tx(c1, [{ type: 'siem/register-correlator', value: { correlator: c3.publicKey } }]), ErrorCodes.unauthorized)
+  assert.equal(query('siem/params', {}).k, '2')
+})
+
+test('bad attestations are refused: bad proof, unanchored size, wrong rule hash, unknown rule, non-correlator, duplicate evidence', async () => {
+  const ev = evidence([0, 1, 2])
+  const tampered = ev.map((e, i) => (i === 1 ? { ...e, leaf_hash: sha256(utf8('forged event')) } : e))
+  await one(tx(c1, [attest(c1, tampered)]), ErrorCodes.proof_invalid)
+  await one(tx(c1, [attest(c1, [{ ...ev[0]!, size: 2n }])]), ErrorCodes.proof_invalid)
+  await one(tx(c1, [attest(c1, ev, { rule_hash: sha256(utf8('other rule text')) })]), ErrorCodes.invalid_state)
+  await one(tx(c1, [attest(c1, ev, { rule: 'no_such_rule' })]), ErrorCodes.not_found)
+  await one(tx(c3, [attest(c3, ev)]), ErrorCodes.unauthorized)
+  await one(tx(c1, [attest(c1, [ev[0]!, ev[0]!])]), ErrorCodes.invalid_message)
+  await one(tx(c1, [attest(c1, [])]), ErrorCodes.invalid_message)
+})
+
+test('k-of-n: one attestation is pending, a second attestation by the same correlator is refused, the k-th confirms and quarantines the device', async () => {
+  const ev = evidence([0, 1, 2])
+  const fin = await one(tx(c1, [attest(c1, ev)]), 0)
+  const id = fin.results[0]!.events.find((e) => e.type === 'siem.alert_attested')!.attributes.find((a) => a.key === 'alert')!.value
+  let a = query('siem/alert', { id })
+  assert.deepEqual([a.attestations, a.confirmed_at, a.quarantined], ['1', null, false])
+  await one(tx(c1, [attest(c1, ev)]), ErrorCodes.already_exists)
+  // the same alert with its evidence in another order is the same alert
+  const fin2 = await one(tx(c2, [attest(c2, [...ev].reverse())]), 0)
+  assert.ok(fin2.results[0]!.events.some((e) => e.type === 'siem.alert_confirmed'))
+  assert.ok(fin2.results[0]!.events.some((e) => e.type === 'identity.revoked'))
+  a = query('siem/alert', { id })
+  assert.equal(a.attestations, '2')
+  assert.notEqual(a.confirmed_at, null)
+  assert.equal(a.quarantined, true)
+  assert.equal(a.evidence.length, 3)
+  // the quarantined device's key is refused from the next block on
+  await one(tx(victim, [{ type: 'siem/anchor', value: { size: 1n, root: new Uint8Array(32), sig: new Uint8Array(64) } }]), ErrorCodes.account_revoked)
+})
