@@ -36,6 +36,7 @@ function reconcile() {
     assert.equal(BigInt(t.treasury_balance), c.balance(treasuryAddress(d)), d)
     assert.equal(BigInt(t.treasury_balance), BigInt(t.collected) - BigInt(t.refunded) - BigInt(t.withdrawn), `${d}: treasury = collected - refunded - withdrawn`)
     assert.equal(BigInt(t.billed), BigInt(t.outstanding) + BigInt(t.collected) - BigInt(t.refunded), `${d}: billed = outstanding + net collected`)
+    assert.equal(t.unreconciled, '0', d)
   }
   assert.equal(sumOfBalances(c), c.supply(), 'tokens are conserved: sum of balances = supply')
 }
@@ -101,6 +102,7 @@ test('bad input is refused with a typed error and changes nothing', async () => 
     // withdrawing more than the treasury holds, or by another department
     [water(), { type: 'bills/withdraw', value: { department: 'water', to: bob.publicKey, amount: 10n ** 9n, reason: 'x' } }, ErrorCodes.insufficient_funds],
     [power(), { type: 'bills/withdraw', value: { department: 'water', to: bob.publicKey, amount: 1n, reason: 'x' } }, ErrorCodes.unauthorized],
+    [water(), { type: 'bills/withdraw', value: { department: 'water', to: treasuryAddress('tax'), amount: 1n, reason: 'x' } }, ErrorCodes.invalid_request],
   ]
   for (const [key, msg, code] of cases) {
     const r = await c.run(key, msg)
@@ -174,4 +176,7 @@ test('overdue by block time; a corrected due date clears it; a withdrawal reconc
   assert.equal(totals('tax').withdrawn, '70')
   assert.equal(c.balance(treasuryAddress('tax')), 10n)
   reconcile()
+  // a plain bank transfer into a treasury is not a bill payment: it shows as unreconciled
+  assert.equal((await c.run(bob, { type: 'bank/send', value: { to: treasuryAddress('tax'), amount: 3n } })).code, 0)
+  assert.equal(totals('tax').unreconciled, '3')
 })

@@ -150,7 +150,10 @@ export function billsModule(): Module {
         const t = totalsOf(ctx.kv, d)
         const out: Record<string, string> = {}
         for (const [k, v] of Object.entries(t)) out[k] = v.toString()
-        return { department: d, treasury: toHex(treasuryAddress(d)), treasury_balance: treasuryBalance(ctx.kv, d).toString(), ...out }
+        const balance = treasuryBalance(ctx.kv, d)
+        // tokens sent to the treasury outside of bills (a plain bank/send) show here; 0 when reconciled
+        const unreconciled = balance - (t.collected - t.refunded - t.withdrawn)
+        return { department: d, treasury: toHex(treasuryAddress(d)), treasury_balance: balance.toString(), unreconciled: unreconciled.toString(), ...out }
       },
       departments: () => ({ departments: DEPARTMENTS.map((d) => ({ department: d, treasury: toHex(treasuryAddress(d)) })) }),
     },

@@ -366,6 +366,7 @@ export function correctBill(ctx: TxContext, id: bigint, reason: string, amount?:
 /** Moves tokens out of a department's treasury (e.g. to the city's general fund), on the record. */
 export function withdraw(ctx: TxContext, department: Department, to: Uint8Array, amount: bigint, reason: string): void {
   requireDepartmentMember(ctx, department)
+  if (DEPARTMENTS.some((d) => bytesEqual(treasuryAddress(d), to))) fail('invalid_request', 'a withdrawal cannot go to a department treasury')
   transfer(ctx, treasuryAddress(department), to, nativeDenom(ctx.kv), amount)
   updateTotals(ctx.kv, department, { withdrawn: amount })
   ctx.emit('bills.withdrawn', { department, to: toHex(to), amount: amount.toString(), reason })
