@@ -26,6 +26,7 @@ export interface InclusionEvidence {
 export class Collector {
   readonly log = new MerkleLog()
   readonly events: LoggedEvent[] = []
+  private readonly byHash = new Map<string, number[]>()
   readonly ingestor: Ingestor
   private anchored: SignedCheckpoint | undefined
 
@@ -42,6 +43,14 @@ export class Collector {
     const entry = eventEntry(event)
     const index = this.log.append(entry)
     this.events.push({ index, event, entry })
+    const same = this.byHash.get(event.event.hash)
+    if (same) same.push(index)
+    else this.byHash.set(event.event.hash, [index])
+  }
+
+  /** Log indices of the events whose event.hash (hash of the original input) is `hash`. */
+  indicesOf(hash: string): number[] {
+    return this.byHash.get(hash) ?? []
   }
 
   /** The last checkpoint the chain accepted (set with markAnchored). */

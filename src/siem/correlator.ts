@@ -1,0 +1,50 @@
+/**
+ * A correlator agent's core: runs the Sigma rule set over a collector's verified event stream
+ * and turns each correlation alert into a `siem/attest` message whose evidence is the alert's
+ * events with inclusion proofs against the collector's last anchored checkpoint.
+ */
+import type { Msg } from '../app/tx.js'
+import { fromHex } from '../crypto/hash.js'
+import { Correlator, type Alert } from './correlate.js'
+import { evaluate } from './sigma.js'
+import type { RuleSet } from './rule-set.js'
+import type { Collector } from './collector.js'
+import type { SiemEvent } from './ecs.js'
+
+export interface RegisteredRule { version: bigint; hash: Uint8Array }
+
+export class CorrelatorAgent {
+  private readonly correlator: Correlator
+  constructor(readonly rules: RuleSet) {
+    this.correlator = new Correlator(rules.correlation)
+  }
+
+  /** Feeds events in log order; returns the correlation alerts they complete. */
+  process(events: Iterable<SiemEvent>): Alert[] {
+    const out: Alert[] = []
+    for (const e of events) if (e.event.kind === 'event') out.push(...this.correlator.push(e, evaluate(this.rules.detection, e)))
+    return out
+  }
+
+  /**
+   * The attestation of `alert` (evidence from `collector`, proven against its last anchored
+   * checkpoint; events logged after it cannot be attested yet and make this return undefined).
+   */
+  attestation(alert: Alert, collector: Collector, registered: RegisteredRule, subject?: Uint8Array): Msg | undefined {
+    const anchored = collector.lastAnchored
+    if (!anchored) return undefined
+    const rule = this.rules.correlation.find((r) => r.id === alert.rule)
+    const seen = new Set<number>()
+    const evidence = []
+    for (const h of alert.evidence) {
+      const index = collector.indicesOf(h).find((i) => !seen.has(i))
+      if (index === undefined || index >= anchored.size) return undefined
+      seen.add(index)
+      const ev = collector.evidence(index, anchored.size)
+      evidence.push({ collector: collector.key.publicKey, index: BigInt(index), size: BigInt(anchored.size), leaf_hash: fromHex(ev.leafHash), proof: ev.proof.map(fromHex) })
+    }
+    const value: Msg['value'] = { rule: rule?.name || alert.rule, version: registered.version, rule_hash: registered.hash, evidence }
+    if (subject) value.subject = subject
+    return { type: 'siem/attest', value }
+  }
+}
