@@ -8,7 +8,7 @@ import {
   type CheckName, type CheckParams, type Kin, type Point, acceptanceRange, defaultCheckParams, kinematicConsistency,
   maxAcceleration, maxSpeed, onRoad, positionJump, suddenAppearance,
 } from './checks.js'
-import type { Grid } from './roads.js'
+import { type Grid, distanceToRoad } from './roads.js'
 import type { LogLine, Received } from './veremi.js'
 
 export interface AnalyserOptions {
@@ -17,12 +17,24 @@ export interface AnalyserOptions {
   grid?: Grid
   sticky?: boolean
   stickyFor?: number
+  /** A learned detector over the residual features (`FEATURES`); true = outlier. Combined by OR. */
+  outlier?: (features: number[]) => boolean
+  /** Called with every received beacon's features (to collect training data). */
+  onFeatures?: (features: number[]) => void
 }
+
+/**
+ * Residual features of a beacon against the receiver and the sender's previous beacon; pairwise
+ * features are 0 for a sender's first beacon (and `first` is 1).
+ */
+export const FEATURES = ['distance', 'jumpExcess', 'kinResidual', 'accel', 'speed', 'roadDistance', 'headingCos', 'first'] as const
 
 export interface Verdict {
   messageID: number
   sender: number
   failed: CheckName[]
+  /** The learned detector called it an outlier. */
+  outlier?: boolean
   /** The detector's answer: true = misbehaviour. */
   flagged: boolean
 }
@@ -68,13 +80,34 @@ export class ReceiverAnalyser {
     } else if (this.own && this.since !== undefined && m.rcvTime - this.since >= p.warmup && !suddenAppearance(this.own, cur, p)) {
       failed.push('sudden')
     }
+    let outlier: boolean | undefined
+    if (this.opts.outlier || this.opts.onFeatures) {
+      const f = this.features(cur, prev && cur.t - prev.t <= p.maxGap && cur.t > prev.t ? prev : undefined)
+      this.opts.onFeatures?.(f)
+      if (this.opts.outlier) outlier = this.opts.outlier(f)
+    }
     if (!prev || cur.t > prev.t) this.tracks.set(m.sender, cur)
-    let flagged = failed.length > 0
+    let flagged = failed.length > 0 || outlier === true
     if (this.opts.sticky) {
       const until = this.suspectUntil.get(m.sender)
       if (flagged) this.suspectUntil.set(m.sender, cur.t + (this.opts.stickyFor ?? Infinity))
       else if (until !== undefined && cur.t <= until) flagged = true
     }
-    return { messageID: m.messageID, sender: m.sender, failed, flagged }
+    return outlier === undefined ? { messageID: m.messageID, sender: m.sender, failed, flagged } : { messageID: m.messageID, sender: m.sender, failed, outlier, flagged }
+  }
+
+  features(cur: Kin, prev: Kin | undefined): number[] {
+    const dist = this.own ? Math.hypot(cur.x - this.own.x, cur.y - this.own.y) : 0
+    const speed = Math.hypot(cur.vx, cur.vy)
+    const road = this.opts.grid ? distanceToRoad(this.opts.grid, cur.x, cur.y) : 0
+    if (!prev) return [dist, 0, 0, 0, speed, road, 1, 1]
+    const dt = cur.t - prev.t
+    const ps = Math.hypot(prev.vx, prev.vy)
+    const moved = Math.hypot(cur.x - prev.x, cur.y - prev.y)
+    const jumpExcess = moved - Math.max(ps, speed) * dt
+    const kin = Math.hypot(cur.x - prev.x - ((prev.vx + cur.vx) / 2) * dt, cur.y - prev.y - ((prev.vy + cur.vy) / 2) * dt)
+    const accel = Math.abs(speed - ps) / dt
+    const cos = ps > 0.5 && speed > 0.5 ? (prev.vx * cur.vx + prev.vy * cur.vy) / (ps * speed) : 1
+    return [dist, jumpExcess, kin, accel, speed, road, cos, 0]
   }
 }
