@@ -1,5 +1,5 @@
-/** What every route module gets: the engine, the metrics, and the node's lifecycle state. */
-import type { SoloEngine } from '../engine/solo/engine.js'
+/** What every route module gets: the engine backend, the metrics, and the node's lifecycle state. */
+import type { ApiBackend } from './backend.js'
 import type { EventHub } from './events.js'
 import type { NodeMetrics } from './metrics.js'
 
@@ -16,7 +16,7 @@ export interface ApiLimits {
 }
 
 export interface ApiContext {
-  engine: SoloEngine
+  backend: ApiBackend
   metrics: NodeMetrics
   hub: EventHub
   limits: ApiLimits

@@ -13,7 +13,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { WebSocket } from 'ws'
-import type { CommittedBlock } from '../engine/solo/engine.js'
+import type { BlockEvent } from './backend.js'
 import { decodeTx } from '../app/tx.js'
 import { toHex } from '../crypto/hash.js'
 import { eventsJson } from './convert.js'
@@ -103,12 +103,11 @@ export class EventHub {
     // Clients only listen; anything they send is ignored.
   }
 
-  publish(b: CommittedBlock): void {
+  publish(b: BlockEvent): void {
     if (this.clients.size === 0) return
-    const h = b.block.signed.header
-    const height = h.height.toString()
+    const height = b.height.toString()
     const blockMsg = JSON.stringify({
-      kind: 'block', height, hash: toHex(b.block.signed.hash), time: h.time.toString(), app_hash: toHex(h.appHash),
+      kind: 'block', height, hash: toHex(b.hash), time: b.time.toString(), app_hash: toHex(b.appHash),
       num_txs: b.results.length, txs: b.results.map((r) => toHex(r.hash)), events: eventsJson(b.events),
     })
     const txClients = [...this.clients].filter((c) => c.filter.txs)
@@ -119,7 +118,7 @@ export class EventHub {
       const view: TxView = { hash: toHex(r.hash), height, index: r.index, code: r.code, log: r.log, events: eventsJson(r.events) }
       if (needSender) {
         try {
-          view.sender = toHex(decodeTx(b.block.txs[i]!).body.sender)
+          view.sender = toHex(decodeTx(b.txs[i]!).body.sender)
         } catch {
           // undecodable transactions have no sender
         }

@@ -16,7 +16,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { errorNameOf } from '../app/errors.js'
-import type { CommittedBlock, SoloEngine } from '../engine/solo/engine.js'
+import { SoloBackend, type ApiBackend, type BlockEvent } from './backend.js'
 
 export class NodeMetrics {
   readonly registry = new Registry()
@@ -33,29 +33,29 @@ export class NodeMetrics {
   readonly httpSeconds: Histogram<'method' | 'route'>
   private lastBlockAt?: number
 
-  constructor(engine: SoloEngine) {
+  constructor(backend: ApiBackend) {
     const registers = [this.registry]
     collectDefaultMetrics({ register: this.registry, prefix: 'polis_' })
-    this.height = new Gauge({ name: 'polis_height', help: 'last committed block height', registers, collect() { this.set(Number(engine.height)) } })
+    this.height = new Gauge({ name: 'polis_height', help: 'last committed block height', registers, async collect() { this.set(Number(await backend.height())) } })
     this.blockTime = new Gauge({ name: 'polis_block_time_seconds', help: 'header time of the last committed block (unix seconds)', registers })
     this.blockInterval = new Histogram({ name: 'polis_block_interval_seconds', help: 'time between consecutive committed blocks', registers, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] })
     this.blockTxs = new Histogram({ name: 'polis_block_txs', help: 'transactions per committed block', registers, buckets: [1, 10, 100, 500, 1000, 2500, 5000, 10000] })
-    this.mempool = new Gauge({ name: 'polis_mempool_size', help: 'transactions waiting in the mempool', registers, collect() { this.set(engine.mempool.size) } })
+    this.mempool = new Gauge({ name: 'polis_mempool_size', help: 'transactions waiting in the mempool', registers, async collect() { this.set(await backend.mempoolSize().catch(() => 0)) } })
     this.submitted = new Counter({ name: 'polis_txs_submitted_total', help: 'transactions admitted to the mempool', registers })
     this.rejected = new Counter({ name: 'polis_txs_rejected_total', help: 'transactions refused at submission, by error', labelNames: ['error'], registers })
     this.committed = new Counter({ name: 'polis_txs_committed_total', help: 'transactions in committed blocks, by result (ok or the error name)', labelNames: ['result'], registers })
     this.wsClients = new Gauge({ name: 'polis_ws_clients', help: 'open event-stream connections', registers })
     this.httpRequests = new Counter({ name: 'polis_http_requests_total', help: 'HTTP requests served', labelNames: ['method', 'route', 'status'], registers })
     this.httpSeconds = new Histogram({ name: 'polis_http_request_seconds', help: 'HTTP request duration', labelNames: ['method', 'route'], registers, buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5] })
-    const t = engine.blocks.header(engine.height)?.header.time
+    const t = backend instanceof SoloBackend ? backend.solo.blocks.header(backend.solo.height)?.header.time : undefined
     if (t !== undefined) this.blockTime.set(Number(t) / 1000)
   }
 
-  onBlock(b: CommittedBlock): void {
+  onBlock(b: BlockEvent): void {
     const now = performance.now()
     if (this.lastBlockAt !== undefined) this.blockInterval.observe((now - this.lastBlockAt) / 1000)
     this.lastBlockAt = now
-    this.blockTime.set(Number(b.block.signed.header.time) / 1000)
+    this.blockTime.set(Number(b.time) / 1000)
     this.blockTxs.observe(b.results.length)
     let ok = 0
     const failed = new Map<string, number>()

@@ -5,7 +5,8 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import websocket from '@fastify/websocket'
-import type { CommittedBlock, SoloEngine } from '../engine/solo/engine.js'
+import type { SoloEngine } from '../engine/solo/engine.js'
+import { SoloBackend, type ApiBackend, type BlockEvent } from './backend.js'
 import type { ApiContext, ApiLimits } from './context.js'
 import { EventHub, registerEvents } from './events.js'
 import { NodeMetrics } from './metrics.js'
@@ -19,7 +20,9 @@ import { txRoutes } from './routes/txs.js'
 export const API_VERSION = '1.0.0'
 
 export interface ApiServerOptions {
-  engine: SoloEngine
+  /** The solo engine (shorthand for `backend: new SoloBackend(engine)`), or any backend. */
+  engine?: SoloEngine
+  backend?: ApiBackend
   logger?: FastifyBaseLogger
   /** Largest request body (a batch); default 8 MiB. */
   bodyLimitBytes?: number
@@ -39,7 +42,8 @@ export interface ApiServer {
 }
 
 export async function buildServer(opts: ApiServerOptions): Promise<ApiServer> {
-  const { engine } = opts
+  const ownBackend = opts.backend ? undefined : new SoloBackend(opts.engine ?? fail())
+  const backend: ApiBackend = opts.backend ?? ownBackend!
   const bodyBytes = opts.bodyLimitBytes ?? 8 * 1024 * 1024
   const limits: ApiLimits = {
     txBodyBytes: Math.min(bodyBytes, 2 * 65_536 + 1024),
@@ -65,9 +69,9 @@ export async function buildServer(opts: ApiServerOptions): Promise<ApiServer> {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
   })
   const routes = recordRoutes(app)
-  const metrics = new NodeMetrics(engine)
+  const metrics = new NodeMetrics(backend)
   const hub = new EventHub(metrics)
-  const ctx: ApiContext = { engine, metrics, hub, limits, isStopping: () => stopping }
+  const ctx: ApiContext = { backend, metrics, hub, limits, isStopping: () => stopping }
 
   app.removeContentTypeParser('text/plain') // JSON only: anything else is 415
   app.setErrorHandler(errorHandler)
@@ -86,20 +90,21 @@ export async function buildServer(opts: ApiServerOptions): Promise<ApiServer> {
 
   await app.register(websocket, { options: { maxPayload: 4096 } })
 
-  const onBlock = (b: CommittedBlock) => {
+  const onBlock = (b: BlockEvent) => {
     metrics.onBlock(b)
     hub.publish(b)
-    app.log.debug({ height: b.block.signed.header.height.toString(), txs: b.results.length }, 'block committed')
+    app.log.debug({ height: b.height.toString(), txs: b.results.length }, 'block committed')
   }
-  engine.on('block', onBlock)
+  backend.on('block', onBlock)
   app.addHook('onClose', (_app, done) => {
     open = false
-    engine.off('block', onBlock)
+    backend.off('block', onBlock)
+    ownBackend?.detach()
     done()
   })
 
   let doc: object | undefined
-  const openapi = () => (doc ??= openApiDocument(routes, { version: API_VERSION, chainId: engine.genesis.chainId }))
+  const openapi = () => (doc ??= openApiDocument(routes, { version: API_VERSION, chainId: backend.chainId }))
 
   txRoutes(app, ctx)
   chainRoutes(app, ctx)
@@ -117,4 +122,8 @@ export async function buildServer(opts: ApiServerOptions): Promise<ApiServer> {
       return stopping
     },
   }
+}
+
+function fail(): never {
+  throw new Error('buildServer: give `engine` or `backend`')
 }

@@ -23,7 +23,7 @@ export function opsRoutes(app: FastifyInstance, ctx: ApiContext, openapi: () => 
   }, async () => {
     if (ctx.isStopping()) throw new ApiError('invalid_state', 'the node is stopping', 503)
     if (!isOpen()) throw new ApiError('invalid_state', 'the node is not running', 503)
-    return { status: 'ready', height: ctx.engine.height.toString() }
+    return { status: 'ready', height: (await ctx.backend.height()).toString() }
   })
 
   app.get('/metrics', {

@@ -9,11 +9,11 @@ import { Account, AnyObject, Flag, Hash, HeightQuery, StoreEntry, Uint, errorRes
 const MAX_KEY_BYTES = 1024
 
 export function stateRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  const { engine } = ctx
+  const { backend } = ctx
 
   /** A module query through the App; throws its typed refusal. */
   function query(path: string, params: Record<string, unknown>, height?: bigint): { value: unknown; height: bigint } {
-    const r = engine.app.query({ path, data: utf8(JSON.stringify(params)), height })
+    const r = backend.query({ path, data: utf8(JSON.stringify(params)), height })
     if (r.code !== 0) throw refusal(r.code, r.log)
     return { value: JSON.parse(Buffer.from(r.value!).toString('utf8')), height: r.height }
   }
@@ -51,7 +51,7 @@ export function stateRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   }, async (req) => {
     const key = hexBytes(req.params.key)
-    const r = engine.app.query({ path: 'store', data: key, height: parseHeight(req.query.height), prove: flag(req.query.prove) })
+    const r = backend.query({ path: 'store', data: key, height: parseHeight(req.query.height), prove: flag(req.query.prove) })
     if (r.code !== 0) throw refusal(r.code, r.log)
     return { key: toHex(key), value: r.value ? toHex(r.value) : null, height: r.height.toString(), ...(r.proof ? { proof: toHex(r.proof) } : {}) }
   })

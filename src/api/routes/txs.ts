@@ -23,7 +23,7 @@ function senderHint(tx: Uint8Array): string | undefined {
 }
 
 export function txRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  const { engine, metrics, limits } = ctx
+  const { backend, metrics, limits } = ctx
 
   app.post<{ Body: { tx: string }; Querystring: { wait?: string; timeout_ms?: string } }>('/v1/txs', {
     bodyLimit: limits.txBodyBytes,
@@ -47,14 +47,14 @@ export function txRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const bytes = hexBytes(req.body.tx)
     const instance = req.url.split('?')[0]
     if (!flag(req.query.wait)) {
-      const r = await engine.submit(bytes)
+      const r = await backend.submit(bytes)
       metrics.onSubmit(r.code)
       if (r.code !== 0) return sendProblem(reply, { ...problemOfCode(r.code, r.log), instance })
       return reply.code(202).send({ hash: toHex(r.hash), code: 0, status: 'pending' })
     }
     const timeout = Math.min(Number(req.query.timeout_ms ?? limits.waitMs), limits.maxWaitMs)
     try {
-      const res = await engine.submitAndWait(bytes, timeout)
+      const res = await backend.submitAndWait(bytes, timeout)
       metrics.onSubmit(0)
       return reply.code(200).send(committedJson(res))
     } catch (e) {
@@ -88,7 +88,7 @@ export function txRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const results = await Promise.all(txs.map((tx) => {
       const key = senderHint(tx)
       const prev = key === undefined ? undefined : last.get(key)
-      const p = prev ? prev.then(() => engine.submit(tx)) : engine.submit(tx)
+      const p = prev ? prev.then(() => backend.submit(tx)) : backend.submit(tx)
       if (key !== undefined) last.set(key, p)
       return p
     }))
@@ -109,7 +109,7 @@ export function txRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   }, async (req) => {
     const hash = hexBytes(req.params.hash)
-    const s = engine.txStatus(hash)
+    const s = await backend.txStatus(hash)
     if (s.status === 'committed') return committedJson(s.result)
     return { hash: toHex(hash), status: s.status }
   })

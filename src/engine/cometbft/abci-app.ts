@@ -36,6 +36,7 @@ import {
 import type { Timestamp } from 'cosmjs-types/google/protobuf/timestamp'
 import type { PolisApp } from '../../app/app.js'
 import type { AppEvent, CheckTxResult } from '../../app/types.js'
+import type { StoredTxResult } from '../../app/events.js'
 import type { Genesis } from '../../app/genesis.js'
 import { PolisError, fail } from '../../app/errors.js'
 import { decodeTx, signBytes } from '../../app/tx.js'
@@ -114,6 +115,9 @@ function latin1(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1')
 }
 
+/** A block the App committed under CometBFT (its CometBFT hash is not known to the App). */
+export interface CommittedAbciBlock { height: bigint; time: bigint; appHash: Uint8Array; txs: Uint8Array[]; results: StoredTxResult[]; events: AppEvent[] }
+
 export class PolisAbciApp implements AbciHandler {
   private appRef: PolisApp
   private phase: Phase = 'idle'
@@ -125,6 +129,10 @@ export class PolisAbciApp implements AbciHandler {
   private readonly internMax: number
   private readonly indexEvents: boolean
   private readonly log: (msg: string) => void
+  /** The block finalized and not yet committed, for `blockListeners`. */
+  private finalized?: CommittedAbciBlock
+  /** Called after each Commit with the committed block (the API's block events). */
+  readonly blockListeners = new Set<(b: CommittedAbciBlock) => void>()
   /** Counters, for tests and metrics. */
   readonly stats = { checkTx: 0, statelessCheckTx: 0, recheckTx: 0, blocks: 0, resets: 0 }
 
@@ -247,6 +255,13 @@ export class PolisAbciApp implements AbciHandler {
     }
     this.blockTxKeys = keys
     this.phase = 'finalized'
+    if (this.blockListeners.size) {
+      const height = req.height
+      this.finalized = {
+        height, time: timestampToMs(req.time), txs: txs.map((t) => new Uint8Array(t)), appHash: fin.appHash, events: fin.events,
+        results: fin.results.map((r, index) => ({ ...r, height, index, hash: sha256(txs[index]!) })),
+      }
+    }
     const idx = this.indexEvents
     return Response.fromPartial({
       finalizeBlock: {
@@ -280,6 +295,9 @@ export class PolisAbciApp implements AbciHandler {
     this.stats.blocks++
     const info = this.appRef.info()
     this.opts.onCommit?.(info.lastHeight, info.lastAppHash, n)
+    const b = this.finalized
+    this.finalized = undefined
+    if (b) for (const fn of this.blockListeners) fn(b)
     return Response.fromPartial({ commit: { retainHeight: 0n } })
   }
 

@@ -3,16 +3,21 @@
  *
  *   node --import tsx src/engine/cometbft/main.ts --home NODE_DIR --abci tcp://127.0.0.1:26658
  *        [--db DIR] [--verify-threads N] [--cache-size N] [--quiet]
+ *        [--api-port N [--api-host 127.0.0.1] [--rpc http://127.0.0.1:26657]]
  *
  * Prints `abci listening on ADDR` once it accepts connections (start CometBFT after that: CometBFT
  * exits if its App is not there), then one line per committed block unless --quiet.
  * SIGTERM/SIGINT close the socket and the database cleanly; a block finalized but not committed is
  * simply dropped (CometBFT replays it on reconnection).
+ *
+ * With --api-port, the process also serves the HTTP API of docs/API.md over this App and CometBFT's
+ * RPC (`--rpc`), printing `api listening on URL` (see src/engine/cometbft/api.ts).
  */
 import { parseArgs } from 'node:util'
 import { toHex } from '../../crypto/hash.js'
 import { startAbciNode } from './node.js'
 import { timings } from './server.js'
+import { startCometApiNode, type CometApiNode } from './api.js'
 
 const { values } = parseArgs({
   options: {
@@ -23,12 +28,15 @@ const { values } = parseArgs({
     'cache-size': { type: 'string' },
     quiet: { type: 'boolean', default: false },
     'no-index': { type: 'boolean', default: false },
+    'api-port': { type: 'string' },
+    'api-host': { type: 'string', default: '127.0.0.1' },
+    rpc: { type: 'string', default: 'http://127.0.0.1:26657' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 })
 
 if (values.help || !values.home) {
-  process.stderr.write('usage: main.ts --home NODE_DIR [--abci tcp://127.0.0.1:26658|unix:///path] [--db DIR] [--verify-threads N] [--cache-size N] [--quiet]\n')
+  process.stderr.write('usage: main.ts --home NODE_DIR [--abci tcp://127.0.0.1:26658|unix:///path] [--db DIR] [--verify-threads N] [--cache-size N] [--quiet] [--api-port N [--api-host H] [--rpc URL]]\n')
   process.exit(values.help ? 0 : 2)
 }
 
@@ -47,6 +55,11 @@ const node = await startAbciNode({
 const info = node.abci.app.info()
 log(`app at height ${info.lastHeight} app_hash ${toHex(info.lastAppHash)}`)
 log(`abci listening on ${node.address}`)
+let api: CometApiNode | undefined
+if (values['api-port'] !== undefined) {
+  api = await startCometApiNode({ abci: node.abci, rpc: values.rpc!, host: values['api-host'], port: Number(values['api-port']), logLevel: values.quiet ? 'warn' : 'info' })
+  log(`api listening on ${api.url}`)
+}
 
 let stopping = false
 const stop = async (sig: string) => {
@@ -56,6 +69,7 @@ const stop = async (sig: string) => {
   log(`abci time per request: ${[...timings].map(([k, t]) => `${k} ${t.n}× ${t.ms.toFixed(0)} ms`).join(', ')}`)
   const t = setTimeout(() => process.exit(1), 10_000)
   t.unref()
+  await api?.stop().catch(() => undefined)
   await node.close()
   process.exit(0)
 }

@@ -336,6 +336,8 @@ export interface TestnetStartOptions {
   log?: (msg: string) => void
   /** Environment for the child processes. */
   env?: NodeJS.ProcessEnv
+  /** Port of node i's HTTP API, served by its App process (`main.ts --api-port`); none if undefined. */
+  apiPort?: (i: number) => number | undefined
 }
 
 const liveChildren = new Set<ChildProcess>()
@@ -465,6 +467,13 @@ export class Testnet {
     return p
   }
 
+  private apiArgs(i: number): string[] {
+    const port = this.opts.apiPort?.(i)
+    if (port === undefined) return []
+    const host = this.manifest.host
+    return ['--api-port', String(port), '--api-host', host, '--rpc', `http://${host}:${this.manifest.nodes[i]!.rpcPort}`]
+  }
+
   async startNode(i: number, timeoutMs = 60_000): Promise<void> {
     const node = this.manifest.nodes[i]!
     const s = this.state[i]!
@@ -477,7 +486,7 @@ export class Testnet {
       const from = fileSize(appLog)
       const app = this.spawnProc(
         process.execPath,
-        [...(APP_MAIN.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : []), APP_MAIN, '--home', dir, '--abci', `tcp://${this.manifest.host}:${node.abciPort}`, '--verify-threads', String(this.opts.verifyThreads ?? 0)],
+        [...(APP_MAIN.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : []), APP_MAIN, '--home', dir, '--abci', `tcp://${this.manifest.host}:${node.abciPort}`, '--verify-threads', String(this.opts.verifyThreads ?? 0), ...this.apiArgs(i)],
         appLog,
         (code, sig) => this.onExit(i, 'app', app, code, sig),
       )
