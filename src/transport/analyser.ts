@@ -77,9 +77,12 @@ export class ReceiverAnalyser {
       if (!positionJump(prev, cur, p)) failed.push('jump')
       if (!maxAcceleration(prev, cur, p)) failed.push('accel')
       if (!kinematicConsistency(prev, cur, p)) failed.push('kinematic')
+    } else if (prev && cur.t <= prev.t) {
+      failed.push('stale') // a duplicate or a replay of an older beacon of this sender
     } else if (this.own && this.since !== undefined && m.rcvTime - this.since >= p.warmup && !suddenAppearance(this.own, cur, p)) {
       failed.push('sudden')
     }
+    if (cur.t > m.rcvTime + p.maxClockSkew) failed.push('future')
     let outlier: boolean | undefined
     if (this.opts.outlier || this.opts.onFeatures) {
       const f = this.features(cur, prev && cur.t - prev.t <= p.maxGap && cur.t > prev.t ? prev : undefined)

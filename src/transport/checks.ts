@@ -41,6 +41,8 @@ export interface CheckParams {
   maxTurnCos: number
   /** Consecutive messages further apart than this (s) are not compared. */
   maxGap: number
+  /** A beacon's send time may lie this far after its receive time (s), for clock differences. */
+  maxClockSkew: number
 }
 
 export const defaultCheckParams: CheckParams = {
@@ -57,6 +59,7 @@ export const defaultCheckParams: CheckParams = {
   minTurnSpeed: 3,
   maxTurnCos: -0.2,
   maxGap: 3,
+  maxClockSkew: 0.5,
 }
 
 const speed = (k: Kin) => Math.hypot(k.vx, k.vy)
@@ -114,5 +117,6 @@ export function onRoad(msg: Kin, grid: Grid, p: CheckParams = defaultCheckParams
   return distanceToRoad(grid, msg.x, msg.y) <= p.roadTolerance
 }
 
-export const CHECKS = ['range', 'sudden', 'jump', 'speed', 'accel', 'kinematic', 'road'] as const
+/** Besides the checks above, the analyser marks 'stale' (a sender's beacon not newer than its last) and 'future' (sent after it was received). */
+export const CHECKS = ['range', 'sudden', 'jump', 'speed', 'accel', 'kinematic', 'road', 'stale', 'future'] as const
 export type CheckName = (typeof CHECKS)[number]

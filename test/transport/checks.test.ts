@@ -78,6 +78,11 @@ test('analyser: runs the checks per sender track, sudden appearance only after t
   assert.deepEqual(a.push(rec(5, 8, 5, [30, 0], [10, 0]))!.failed, ['sudden'])
   assert.deepEqual(a.push(rec(5, 9, 6, [900, 0], [10, 0]))!.failed, ['range'])
   assert.deepEqual(a.push(rec(5, 10, 7, [NaN, 0], [10, 0]))!.flagged, true)
+  // a duplicate or a replayed older beacon; a beacon from the future
+  assert.deepEqual(a.push(rec(5, 9, 8, [900, 0], [10, 0]))!.failed, ['range', 'stale'])
+  assert.deepEqual(a.push(rec(3, 9, 9, [200, 0], [10, 0]))!.failed, ['stale'])
+  const fut = { ...rec(6, 11, 10, [200, 0], [10, 0]), rcvTime: 5 }
+  assert.ok(a.push(fut)!.failed.includes('future'))
   const plain = new ReceiverAnalyser({ grid })
   assert.deepEqual(plain.push(rec(1, 1, 1, [100, 100], [1, 0]))!.failed, ['road'])
 })
