@@ -49,6 +49,8 @@ export interface ApiBackend {
   /** Last committed height (0 before the first block). */
   height(): Promise<bigint>
   mempoolSize(): Promise<number>
+  /** Why the node is not ready to serve (/ready answers 503 with it), or undefined when it is. */
+  notReady?(): Promise<string | undefined>
   /** /v1/status body. */
   status(): Promise<Record<string, unknown>>
   /** /v1/blocks/:height and /v1/headers/:height bodies; undefined when there is no such block. */

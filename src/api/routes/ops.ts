@@ -23,6 +23,8 @@ export function opsRoutes(app: FastifyInstance, ctx: ApiContext, openapi: () => 
   }, async () => {
     if (ctx.isStopping()) throw new ApiError('invalid_state', 'the node is stopping', 503)
     if (!isOpen()) throw new ApiError('invalid_state', 'the node is not running', 503)
+    const why = await ctx.backend.notReady?.()
+    if (why !== undefined) throw new ApiError('invalid_state', why, 503)
     return { status: 'ready', height: (await ctx.backend.height()).toString() }
   })
 

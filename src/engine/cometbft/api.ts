@@ -135,6 +135,16 @@ export class CometBackend extends EventEmitter implements ApiBackend {
     return Number((await this.rpc.numUnconfirmedTxs()).total)
   }
 
+  /** Ready once CometBFT answers and has caught up with the network. */
+  async notReady(): Promise<string | undefined> {
+    try {
+      const st = await this.rpc.status()
+      return st.sync_info.catching_up ? 'CometBFT is catching up' : undefined
+    } catch (e) {
+      return `CometBFT RPC unreachable: ${(e as Error).message}`
+    }
+  }
+
   async status(): Promise<Record<string, unknown>> {
     const info = this.abci.app.info()
     const [st, mem] = await Promise.all([this.rpc.status(), this.mempoolSize()])
