@@ -7,6 +7,7 @@ import { SoloEngine } from '../../src/engine/solo/engine.js'
 import { toHex, utf8 } from '../../src/crypto/hash.js'
 import { auditPath, leafHash, merkleRoot, verifyInclusion } from '../../src/transport/merkle.js'
 import { RsuWindow } from '../../src/transport/window.js'
+import { rsuWindows } from '../../src/transport/rsu.js'
 import { ReceiverAnalyser } from '../../src/transport/analyser.js'
 import { simulate } from '../../src/transport/sim.js'
 import { parseLogLine } from '../../src/transport/veremi.js'
@@ -65,19 +66,7 @@ test('a simulated city: RSUs analyse what they hear, submit their windows, the c
     const base = engine.app.info().lastHeight // chain window of the first 10 simulated seconds
     const WINDOW_S = 10
     // each RSU: analyser over its log, reports grouped into 10-second windows
-    const windows = rsuKeys.map(() => new Map<number, RsuWindow>())
-    sim.rsuFiles.forEach((f, i) => {
-      const a = new ReceiverAnalyser({ grid: { blocks: 4, blockLength: 200 } })
-      for (const line of readFileSync(f, 'utf8').split('\n')) {
-        const e = line ? parseLogLine(line) : undefined
-        const v = e && a.push(e)
-        if (!v || e!.type !== 3) continue
-        const w = Math.floor(e!.sendTime / WINDOW_S)
-        let win = windows[i]!.get(w)
-        if (!win) windows[i]!.set(w, (win = new RsuWindow(base + BigInt(w))))
-        win.add(utf8(line), keys[sim.senders.get(v.sender)!]!.publicKey, v.flagged)
-      }
-    })
+    const windows = rsuWindows(sim.rsuFiles, WINDOW_S, base, (sender) => keys[sim.senders.get(sender)!]?.publicKey, { grid: { blocks: 4, blockLength: 200 } })
     const flaggedAt = new Map<string, number>()
     for (let w = 0; w <= 40 / WINDOW_S; w++) {
       while (engine.app.info().lastHeight <= base + BigInt(w)) await block([]) // the window closes
