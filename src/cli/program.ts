@@ -16,6 +16,7 @@ import { SilentFailure, txCommands } from './commands/tx.js'
 import { testnetCommands } from './commands/testnet.js'
 import { qhfCommands } from './commands/qhf.js'
 import { transportCommands } from './commands/transport.js'
+import { siemCommands } from './commands/siem.js'
 
 export const VERSION = '0.1.0'
 
@@ -46,6 +47,7 @@ POLIS_LOG_LEVEL, POLIS_BLOCK_INTERVAL_MS, POLIS_DATA_DIR, POLIS_GENESIS_FILE, PO
   testnetCommands(program, ctx)
   qhfCommands(program, ctx)
   transportCommands(program, ctx)
+  siemCommands(program, ctx)
   return program
 }
 
