@@ -10,7 +10,7 @@ import { ReceiverAnalyser } from '../../src/transport/analyser.js'
 import { readLog, type Received } from '../../src/transport/veremi.js'
 import { toNormalized, toTrafficFlowObserved, trafficState } from '../../src/transport/traffic.js'
 
-const SDM = join(import.meta.dirname, '../../../shared/fixtures/smart-data-models')
+const SDM = join(import.meta.dirname, '../fixtures/smart-data-models')
 const root = mkdtempSync(join(tmpdir(), 'polis-ngsi-'))
 after(() => rmSync(root, { recursive: true, force: true }))
 const grid = { blocks: 4, blockLength: 200 }
