@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cli } from '../sdk/polis-node.js'
 import { tmpDir } from '../helpers/chain.js'
@@ -28,6 +28,24 @@ test('polis siem parse: one ECS event per line on stdout, malformed lines kept r
     assert.equal(missing.code, 1)
     assert.match(missing.stderr, /cannot read/)
     for (const cmd of [['siem', 'parse'], ['siem', 'verify-event']]) assert.equal((await cli([...cmd, '--help'])).code, 0)
+  } finally {
+    d.remove()
+  }
+})
+
+test('polis simulate siem: labelled workload written, every attack detected, no false positives', async () => {
+  const d = tmpDir('siem-sim-cli')
+  try {
+    const r = await cli(['--json', 'simulate', 'siem', '--devices', '10', '--duration', '120', '--seed', '7', '--out', d.path])
+    assert.equal(r.code, 0, r.stderr)
+    const ev = r.json()
+    assert.equal(ev.falsePositives, 0)
+    assert.ok(ev.attacks.every((a: any) => a.detected))
+    const labels = JSON.parse(readFileSync(join(d.path, 'labels.json'), 'utf8'))
+    const lines = readFileSync(join(d.path, 'events.log'), 'utf8').trim().split('\n')
+    assert.equal(labels.labels.length, lines.length)
+    assert.equal(labels.attacks.length, 5)
+    assert.equal((await cli(['simulate', 'siem', '--duration', '5'])).code, 1)
   } finally {
     d.remove()
   }

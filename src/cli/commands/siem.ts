@@ -3,7 +3,7 @@
  * events, with the malformed ones kept raw) and `polis siem verify-event` (asks the node whether
  * an event is included in a collector's anchored checkpoint; exits non-zero if it is not).
  */
-import { readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { PolisError } from '../../app/errors.js'
@@ -11,10 +11,36 @@ import { toHex } from '../../crypto/hash.js'
 import { leafHash } from '../../siem/merkle-log.js'
 import { Ingestor, type InputFormat } from '../../siem/parsers.js'
 import type { CliContext } from '../context.js'
+import { intArg } from '../args.js'
+import { evaluateSiem, simulateSiem } from '../../siem/sim.js'
+import { generateKeyPair } from '../../crypto/keys.js'
 
 const FORMATS = ['auto', 'syslog', 'cef', 'json', 'opencanary']
 
 export function siemCommands(program: Command, ctx: (cmd: Command) => CliContext): void {
+  const sim = program.commands.find((c) => c.name() === 'simulate') ?? program.command('simulate').description('off-chain simulators that write data sets')
+  sim.command('siem')
+    .description('a fleet of IoT devices with benign traffic and labelled attacks (Mirai scan and brute force, SSH brute force, port scan, flood); runs the shipped rules and reports detection')
+    .option('--out <dir>', 'also write events.log (raw lines) and labels.json')
+    .option('--seed <n>', 'seed', intArg('--seed', 0, 2 ** 31), 1)
+    .option('--devices <n>', 'devices', intArg('--devices', 1, 10_000), 40)
+    .option('--duration <s>', 'simulated seconds', intArg('--duration', 60, 86_400), 300)
+    .action((o: { out?: string; seed: number; devices: number; duration: number }, cmd: Command) => {
+      const c = ctx(cmd)
+      const w = simulateSiem({ seed: o.seed, devices: o.devices, durationMs: o.duration * 1000 })
+      if (o.out) {
+        const dir = resolve(c.io.cwd, o.out)
+        mkdirSync(dir, { recursive: true })
+        writeFileSync(resolve(dir, 'events.log'), w.lines.map((l) => l.line).join('\n') + '\n')
+        writeFileSync(resolve(dir, 'labels.json'), JSON.stringify({ attacks: w.attacks, labels: w.lines.map((l) => l.label) }) + '\n')
+      }
+      const ev = evaluateSiem(w, generateKeyPair())
+      c.print(() => [
+        `${ev.events} events, ${ev.alerts} alerts, ${ev.falsePositives} false positives`,
+        ...ev.attacks.map((a) => `${a.kind.padEnd(17)} ${a.detected ? 'detected' : 'MISSED  '} ${a.timeToAlertMs === null ? '' : `after ${a.timeToAlertMs} ms`} ${a.rules.join('; ')}`),
+      ], ev)
+    })
+
   const s = program.command('siem').description('Block SIEM: normalise security events, verify logged events against anchored checkpoints (docs/SIEM.md)')
   s.command('parse <file>')
     .description('normalise every line of FILE to an ECS event (NDJSON on stdout); malformed lines are kept raw and counted')
