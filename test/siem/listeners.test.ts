@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { createSocket } from 'node:dgram'
 import { connect } from 'node:net'
 import { Collector } from '../../src/siem/collector.js'
-import { listenSyslogTcp, listenSyslogUdp, SyslogFramer } from '../../src/siem/listeners.js'
+import { listenJsonHttp, listenSyslogTcp, listenSyslogUdp, SyslogFramer } from '../../src/siem/listeners.js'
 import { MAX_INPUT_BYTES } from '../../src/siem/parsers.js'
 import { testKey } from '../helpers/chain.js'
 
@@ -58,5 +58,29 @@ test('UDP and TCP syslog reach the collector; garbage is kept raw and the listen
   } finally {
     await udp.close()
     await tcp.close()
+  }
+})
+
+test('JSON over HTTP: one document, an array, NDJSON with a broken line; wrong paths and methods refused', async () => {
+  const col = new Collector('test-city', testKey('siem/listener-http'), 'gw')
+  const http = await listenJsonHttp((f) => void col.ingest(f, 'auto', Date.UTC(2026, 10, 24)))
+  const url = `http://127.0.0.1:${http.port}/v1/events`
+  try {
+    const post = (body: string) => fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json' } })
+    let r = await post(JSON.stringify({ src_ip: '192.0.2.1', dst_port: 22, message: 'Failed password for root from 192.0.2.1 port 1 ssh2' }))
+    assert.equal(r.status, 202)
+    assert.deepEqual(await r.json(), { received: 1 })
+    r = await post(JSON.stringify([{ logtype: 6001, node_id: 'c', src_host: '203.0.113.1', dst_port: 23 }, { message: 'two' }]))
+    assert.deepEqual(await r.json(), { received: 2 })
+    r = await post('{"message":"a"}\n{broken\n{"message":"b"}\n')
+    assert.deepEqual(await r.json(), { received: 3 })
+    assert.equal((await fetch(url)).status, 405)
+    assert.equal((await fetch(url.replace('/v1/events', '/nope'), { method: 'POST', body: '{}' })).status, 404)
+    assert.equal(col.log.size, 6)
+    assert.equal(col.ingestor.counts.malformed, 1)
+    assert.equal(col.events[1]!.event.event.dataset, 'opencanary')
+    assert.equal(col.events[0]!.event.event.outcome, 'failure')
+  } finally {
+    await http.close()
   }
 })
