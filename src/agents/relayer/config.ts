@@ -1,0 +1,47 @@
+/**
+ * Relayer configuration file (JSON):
+ *
+ *   { "a": { "url": "http://127.0.0.1:26680", "client": "to-b", "key_file": "relayer-a.json" },
+ *     "b": { "url": "http://127.0.0.1:26681", "client": "to-a", "key_file": "relayer-b.json" },
+ *     "interval_ms": 200, "batch_size": 100, "start_height": 1 }
+ *
+ * `client` is the id of that chain's client of the other chain; `key_file` a Polis key file
+ * (`polis/ed25519`, mode 0600) of an account with role `relayer` on that chain (relative paths are
+ * read from the config file's directory).
+ */
+import { readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { PolisError } from '../../app/errors.js'
+import { loadKeyFile } from '../../sdk/keys.js'
+import type { RelayerOptions, RelayerSide } from './relayer.js'
+
+function bad(msg: string): never {
+  throw new PolisError('invalid_request', msg)
+}
+
+export function loadRelayerConfig(path: string): RelayerOptions {
+  let raw: unknown
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'))
+  } catch (e) {
+    bad(`relayer config ${path}: ${(e as Error).message}`)
+  }
+  if (typeof raw !== 'object' || raw === null) bad('relayer config must be a JSON object')
+  const c = raw as Record<string, unknown>
+  const side = (name: 'a' | 'b'): RelayerSide => {
+    const s = c[name] as Record<string, unknown> | undefined
+    if (typeof s !== 'object' || s === null) bad(`relayer config: "${name}" missing`)
+    if (typeof s.url !== 'string' || !/^https?:\/\//.test(s.url)) bad(`relayer config: ${name}.url must be an http(s) URL`)
+    if (typeof s.client !== 'string' || !/^[a-z][a-z0-9-]{0,31}$/.test(s.client)) bad(`relayer config: ${name}.client must be a client id`)
+    if (typeof s.key_file !== 'string') bad(`relayer config: ${name}.key_file missing`)
+    return { url: s.url.replace(/\/+$/, ''), clientId: s.client, key: loadKeyFile(resolve(dirname(path), s.key_file)) }
+  }
+  const num = (k: string): number | undefined => {
+    const v = c[k]
+    if (v === undefined) return undefined
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) bad(`relayer config: ${k} must be a positive integer`)
+    return v
+  }
+  const start = num('start_height')
+  return { a: side('a'), b: side('b'), intervalMs: num('interval_ms'), batchSize: num('batch_size'), startHeight: start === undefined ? undefined : BigInt(start) }
+}

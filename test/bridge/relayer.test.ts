@@ -1,0 +1,182 @@
+/**
+ * The relayer agent against two real solo nodes (in process, HTTP API on port 0): end-to-end relay
+ * A→B with ack back, a relayer restarted mid-flight, two relayers at once, a timeout refunded, and
+ * the script entry with a config file.
+ */
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { toHex } from '../../src/crypto/hash.js'
+import type { KeyPair } from '../../src/crypto/keys.js'
+import { startNode, type RunningNode } from '../../src/node/node.js'
+import { PolisClient } from '../../src/sdk/client.js'
+import { bridge, bridgeKeys, packetsFromEvents } from '../../src/sdk/bridge.js'
+import { saveKeyFile } from '../../src/sdk/keys.js'
+import { voucherDenom } from '../../src/modules/bridge/index.js'
+import { Relayer, type RelayerOptions } from '../../src/agents/relayer/index.js'
+import { testCity, testKey, tmpDir, type TestCity } from '../helpers/chain.js'
+
+interface City { city: TestCity; node: RunningNode; api: PolisClient; relayers: KeyPair[]; client: string; dir: { remove(): void } }
+
+let A: City
+let B: City
+const VOUCHER = voucherDenom('transfer/to-a/ucity')
+
+async function openCity(chainId: string, client: string): Promise<City> {
+  const city = testCity({ chainId, citizens: 2, balance: 1_000_000n })
+  const relayers = [testKey(chainId + '/relayer/0'), testKey(chainId + '/relayer/1')]
+  for (const r of relayers) (city.genesis.app_state.identity as { accounts: unknown[] }).accounts.push({ pub_key: toHex(r.publicKey), roles: ['relayer'] })
+  const dir = tmpDir('relayer-' + chainId)
+  const node = await startNode({ dataDir: dir.path, genesis: city.genesis, validatorKey: city.validator, port: 0, blockIntervalMs: 20, logLevel: 'silent' })
+  return { city, node, api: new PolisClient(node.url), relayers, client, dir }
+}
+
+function relayerOpts(i: number): RelayerOptions {
+  return { a: { url: A.node.url, clientId: A.client, key: A.relayers[i]! }, b: { url: B.node.url, clientId: B.client, key: B.relayers[i]! }, intervalMs: 50 }
+}
+
+const voucherOf = (who: KeyPair) => B.api.balance(who, { denom: VOUCHER })
+const commitment = async (seq: bigint) => (await A.api.store(bridgeKeys.commitment(A.client, seq))).value
+
+async function send(amount: bigint, timeoutHeight?: bigint): Promise<bigint> {
+  const r = await A.api.signAndSubmit(A.city.citizens[0]!, [bridge.transfer({ clientId: A.client, amount, receiver: B.city.citizens[0]!, timeoutHeight: timeoutHeight ?? 1_000_000n })])
+  assert.ok('events' in r && r.ok)
+  return packetsFromEvents(r.events)[0]!.sequence
+}
+
+async function until(what: string, cond: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('timed out waiting for ' + what)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
+/** Runs passes of a fresh relayer until nothing is left in flight. */
+async function drain(r: Relayer, seqs: bigint[]): Promise<void> {
+  for (let i = 0; i < 20; i++) {
+    await r.pass()
+    let left = 0
+    for (const s of seqs) if ((await commitment(s)) !== null) left++
+    if (left === 0) return
+  }
+  assert.fail('packets still in flight')
+}
+
+before(async () => {
+  A = await openCity('city-a', 'to-b')
+  B = await openCity('city-b', 'to-a')
+  await A.api.signAndSubmit(A.city.authority, [bridge.createClient({ clientId: 'to-b', chainId: 'city-b', counterpartyClient: 'to-a', validator: B.city.validator, header: await B.api.header(await B.api.height()) })])
+  await B.api.signAndSubmit(B.city.authority, [bridge.createClient({ clientId: 'to-a', chainId: 'city-a', counterpartyClient: 'to-b', validator: A.city.validator, header: await A.api.header(await A.api.height()) })])
+})
+after(async () => {
+  for (const c of [A, B]) {
+    await c?.node.stop()
+    c?.dir.remove()
+  }
+})
+
+test('a transfer A→B relayed end to end: voucher on B, ack back on A, commitment gone', async () => {
+  const bob = B.city.citizens[0]!
+  const seq = await send(100n)
+  assert.notEqual(await commitment(seq), null)
+  const r = new Relayer(relayerOpts(0))
+  r.start()
+  try {
+    await until('the ack on A', async () => (await commitment(seq)) === null)
+  } finally {
+    await r.stop()
+  }
+  assert.equal(await voucherOf(bob), 100n)
+  const onB = await B.api.query<{ receipt: boolean }>('bridge', 'packet', { client_id: B.client, sequence: seq.toString() })
+  assert.equal(onB.receipt, true)
+  // a pass with nothing to do changes nothing
+  const idle = await new Relayer(relayerOpts(0)).pass()
+  assert.deepEqual([idle.received, idle.acknowledged, idle.timedOut], [0, 0, 0])
+})
+
+test('a relayer restarted mid-flight finishes the job from chain state', async () => {
+  const bob = B.city.citizens[0]!
+  const before = await voucherOf(bob)
+  const seqs = [await send(7n), await send(8n), await send(9n)]
+  // first relayer: delivers on B, then "crashes" before relaying the acks (its memory is lost)
+  const first = new Relayer(relayerOpts(0))
+  const s1 = await first.pass()
+  assert.equal(s1.received, 3)
+  assert.equal(await voucherOf(bob), before + 24n)
+  for (const s of seqs) assert.notEqual(await commitment(s), null)
+  // a new relayer, nothing in memory: acks them, delivers nothing twice
+  const second = new Relayer(relayerOpts(0))
+  await drain(second, seqs)
+  assert.equal(await voucherOf(bob), before + 24n)
+})
+
+test('two relayers at once: no double mint', async () => {
+  const bob = B.city.citizens[0]!
+  const before = await voucherOf(bob)
+  const supplyA0 = await A.api.supply('ucity')
+  const seqs: bigint[] = []
+  for (let i = 0; i < 5; i++) seqs.push(await send(10n + BigInt(i)))
+  const r1 = new Relayer(relayerOpts(0))
+  const r2 = new Relayer(relayerOpts(1))
+  r1.start()
+  r2.start()
+  try {
+    await until('all acks on A', async () => {
+      for (const s of seqs) if ((await commitment(s)) !== null) return false
+      return true
+    }, 20_000)
+  } finally {
+    await Promise.all([r1.stop(), r2.stop()])
+  }
+  assert.equal(await voucherOf(bob), before + 60n)
+  assert.equal(await B.api.supply(VOUCHER), before + 60n)
+  assert.equal(await A.api.supply('ucity'), supplyA0)
+})
+
+test('a packet past its timeout is timed out and refunded', async () => {
+  const alice = A.city.citizens[0]!
+  const bob = B.city.citizens[0]!
+  const a0 = await A.api.balance(alice)
+  const v0 = await voucherOf(bob)
+  const seq = await send(50n, (await B.api.height()) + 1n)
+  assert.equal(await A.api.balance(alice), a0 - 50n)
+  await B.node.engine.produceBlock({ allowEmpty: true }) // B passes the timeout height
+  const r = new Relayer(relayerOpts(1))
+  let timedOut = 0
+  for (let i = 0; i < 5 && (await commitment(seq)) !== null; i++) timedOut += (await r.pass()).timedOut
+  assert.equal(timedOut, 1)
+  assert.equal(await commitment(seq), null)
+  assert.equal(await A.api.balance(alice), a0)
+  assert.equal(await voucherOf(bob), v0)
+  const onB = await B.api.query<{ receipt: boolean }>('bridge', 'packet', { client_id: B.client, sequence: seq.toString() })
+  assert.equal(onB.receipt, false)
+})
+
+test('scripts/relayer.ts relays with a config file and stops on SIGTERM', async () => {
+  const dir = tmpDir('relayer-config')
+  try {
+    saveKeyFile(join(dir.path, 'ra.json'), A.relayers[0]!, 'ra')
+    saveKeyFile(join(dir.path, 'rb.json'), B.relayers[0]!, 'rb')
+    const cfg = join(dir.path, 'relayer.json')
+    writeFileSync(cfg, JSON.stringify({ a: { url: A.node.url, client: 'to-b', key_file: 'ra.json' }, b: { url: B.node.url, client: 'to-a', key_file: 'rb.json' }, interval_ms: 50 }))
+    const bob = B.city.citizens[0]!
+    const v0 = await voucherOf(bob)
+    const seq = await send(5n)
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/relayer.ts', '--config', cfg], { stdio: ['ignore', 'ignore', 'pipe'] })
+    let err = ''
+    child.stderr.on('data', (d) => (err += d))
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
+    try {
+      await until('the script to relay', async () => (await commitment(seq)) === null, 20_000)
+    } finally {
+      child.kill('SIGTERM')
+    }
+    assert.equal(await exited, 0, err)
+    assert.equal(await voucherOf(bob), v0 + 5n)
+  } finally {
+    dir.remove()
+  }
+})
