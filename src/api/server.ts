@@ -13,6 +13,7 @@ import { NodeMetrics } from './metrics.js'
 import { openApiDocument, recordRoutes, type RecordedRoute } from './openapi.js'
 import { NO_SUCH_ROUTE, clientErrorHandler, errorHandler, problem, sendProblem } from './problem.js'
 import { chainRoutes } from './routes/chain.js'
+import { open311Routes } from './routes/open311.js'
 import { opsRoutes } from './routes/ops.js'
 import { stateRoutes } from './routes/state.js'
 import { txRoutes } from './routes/txs.js'
@@ -109,6 +110,7 @@ export async function buildServer(opts: ApiServerOptions): Promise<ApiServer> {
   txRoutes(app, ctx)
   chainRoutes(app, ctx)
   stateRoutes(app, ctx)
+  open311Routes(app, ctx)
   registerEvents(app, hub, () => stopping)
   opsRoutes(app, ctx, openapi, () => open)
   await app.ready()
