@@ -17,6 +17,7 @@ import { testnetCommands } from './commands/testnet.js'
 import { qhfCommands } from './commands/qhf.js'
 import { transportCommands } from './commands/transport.js'
 import { siemCommands } from './commands/siem.js'
+import { servicesCommands } from './commands/services.js'
 
 export const VERSION = '0.1.0'
 
@@ -48,6 +49,7 @@ POLIS_LOG_LEVEL, POLIS_BLOCK_INTERVAL_MS, POLIS_DATA_DIR, POLIS_GENESIS_FILE, PO
   qhfCommands(program, ctx)
   transportCommands(program, ctx)
   siemCommands(program, ctx)
+  servicesCommands(program, ctx)
   return program
 }
 

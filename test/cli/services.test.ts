@@ -1,0 +1,103 @@
+/**
+ * `polis tx|query bills` and `polis tx|query complaints` against a real node: a bill issued by a
+ * department key, paid by a citizen, the department's totals; a complaint filed (only the salted
+ * commitment of its description goes on chain) and resolved.
+ */
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import { cli, makeHome, startPolis, type PolisProcess, type TestHome } from '../sdk/polis-node.js'
+
+let home: TestHome
+let node: PolisProcess
+const polis = (...argv: string[]) => cli(['--home', home.home, ...argv], { env: { POLIS_NODE: node.url } })
+const ok = async (...argv: string[]) => {
+  const r = await polis(...argv)
+  assert.equal(r.code, 0, `polis ${argv.join(' ')}: ${r.stderr}${r.stdout}`)
+  return r
+}
+type Ev = { type: string; attributes: Array<{ key: string; value: string }> }
+const attr = (events: Ev[], type: string, key: string) => events.find((e) => e.type === type)?.attributes.find((a) => a.key === key)?.value
+
+before(async () => {
+  home = makeHome({ chainId: 'services-city', name: 'polis-cli-services' })
+  node = await startPolis(['start', '--json', '--home', home.home], { env: { POLIS_API_PORT: '0', POLIS_BLOCK_INTERVAL_MS: '10' } })
+  // citizen-3 works for the water and public-works departments
+  await ok('tx', 'identity', 'grant-role', 'citizen-3', 'water')
+  await ok('tx', 'identity', 'grant-role', 'citizen-3', 'public-works')
+})
+
+after(async () => {
+  await node?.stop('SIGTERM')
+  home?.remove()
+})
+
+test('bills: a department issues, a citizen pays, totals and receipts show it', async () => {
+  const refused = await polis('--json', 'tx', 'bills', 'issue', 'water', 'citizen-1', '1200', '--service', 'water-supply', '--reference', 'W-0001', '--from', 'citizen-2')
+  assert.equal(refused.code, 1)
+
+  const issued = await ok('--json', 'tx', 'bills', 'issue', 'water', 'citizen-1', '1200', '--service', 'water-supply', '--reference', 'W-0001', '--from', 'citizen-3')
+  const bill = attr(issued.json().events, 'bills.issued', 'bill')
+  assert.match(bill!, /^[1-9][0-9]*$/)
+
+  const b = await ok('--json', 'query', 'bills', 'bill', bill!)
+  assert.equal(b.json().amount, '1200')
+  assert.equal(b.json().outstanding, '1200')
+  assert.match((await ok('query', 'bills', 'bill', bill!)).stdout, /amount\s+1200/)
+
+  const paid = await ok('tx', 'bills', 'pay', bill!, 'water', '--from', 'citizen-1')
+  assert.match(paid.stdout, /^Committed in block \d+/)
+  assert.match(paid.stdout, /bills\.paid/)
+  assert.equal((await ok('--json', 'query', 'bills', 'bill', bill!)).json().outstanding, '0')
+
+  const receipts = await ok('--json', 'query', 'bills', 'receipts', bill!)
+  assert.equal(receipts.json().receipts.length, 1)
+  const totals = await ok('--json', 'query', 'bills', 'totals', 'water')
+  assert.equal(totals.json().collected, '1200')
+  assert.equal(totals.json().treasury_balance, '1200')
+  assert.match((await ok('query', 'bills', 'totals', 'water')).stdout, /collected\s+1200/)
+  const list = await ok('query', 'bills', 'list', 'citizen-1')
+  assert.match(list.stdout, new RegExp(`bill ${bill} {2}water {2}1200`))
+  assert.match((await ok('query', 'bills', 'departments')).stdout, /^electricity {2}treasury [0-9a-f]{64}$/m)
+
+  // correct then cancel a second bill
+  const second = attr((await ok('--json', 'tx', 'bills', 'issue', 'water', 'citizen-2', '300', '--service', 'water-supply', '--reference', 'W-0002', '--due', '+10d', '--from', 'citizen-3')).json().events, 'bills.issued', 'bill')!
+  await ok('tx', 'bills', 'correct', second, '--amount', '250', '--reason', 'meter misread', '--from', 'citizen-3')
+  assert.equal((await ok('--json', 'query', 'bills', 'bill', second)).json().amount, '250')
+  await ok('tx', 'bills', 'cancel', second, '--reason', 'duplicate', '--from', 'citizen-3')
+  assert.equal((await ok('--json', 'query', 'bills', 'changes', second)).json().changes.length, 2)
+})
+
+test('complaints: a citizen files with a salted description, the department resolves', async () => {
+  await ok('tx', 'complaints', 'define-service', 'pothole', 'Pothole', '--department', 'public-works')
+  assert.match((await ok('query', 'complaints', 'services')).stdout, /^pothole {2}Pothole {2}\(public-works/m)
+
+  const salt = '11'.repeat(32)
+  const description = 'deep pothole outside no. 12'
+  const filed = await ok('--json', 'tx', 'complaints', 'file', 'pothole', description, '--lat', '45.4642', '--long', '9.19', '--salt', salt, '--from', 'citizen-1')
+  const j = filed.json()
+  const expected = createHash('sha256').update(Buffer.from(salt, 'hex')).update(description).digest('hex')
+  assert.equal(j.description_hash, expected)
+  assert.equal(j.salt, salt)
+  const id = attr(j.events, 'complaints.filed', 'request')!
+
+  const human = await ok('tx', 'complaints', 'file', 'pothole', 'another one', '--lat', '45.1', '--long', '9.2', '--from', 'citizen-2')
+  assert.match(human.stdout, /salt [0-9a-f]{64} \(generated/)
+
+  const r = await ok('--json', 'query', 'complaints', 'request', id)
+  assert.equal(r.json().description_hash, expected)
+  assert.equal(r.json().state, 'submitted')
+  assert.equal(r.json().lat_e6, '45464200')
+
+  assert.equal((await polis('tx', 'complaints', 'acknowledge', id, '--from', 'citizen-2')).code, 1) // not the department
+  await ok('tx', 'complaints', 'acknowledge', id, '--from', 'citizen-3')
+  await ok('tx', 'complaints', 'resolve', id, '--note', 'filled', '--from', 'citizen-3')
+  const done = await ok('query', 'complaints', 'request', id)
+  assert.match(done.stdout, /state\s+resolved \(closed\)/)
+  const hist = await ok('query', 'complaints', 'history', id)
+  assert.match(hist.stdout, /acknowledge: submitted -> acknowledged/)
+  assert.match(hist.stdout, /resolve: acknowledged -> resolved .*\(filled\)/)
+  const reopened = await ok('--json', 'tx', 'complaints', 'reopen', id, 'still there', '--salt', salt, '--from', 'citizen-1')
+  assert.equal(reopened.json().note_hash, createHash('sha256').update(Buffer.from(salt, 'hex')).update('still there').digest('hex'))
+  assert.match((await ok('query', 'complaints', 'requests', '--citizen', 'citizen-1')).stdout, new RegExp(`^#${id} {2}pothole {2}reopened`, 'm'))
+})
