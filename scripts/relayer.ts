@@ -1,5 +1,6 @@
-// The bridge relayer for two solo city nodes: `node --import tsx scripts/relayer.ts --config FILE`
-// (config: src/agents/relayer/config.ts). Runs until SIGINT/SIGTERM; logs JSON lines on stderr.
+// The bridge relayer for two solo city nodes: `node --import tsx scripts/relayer.ts --config FILE [--verbose]`
+// (config: src/agents/relayer/config.ts). Runs until SIGINT/SIGTERM; logs JSON lines on stderr
+// (refusals caused by another relayer getting there first only with --verbose).
 import { Relayer, loadRelayerConfig } from '../src/agents/relayer/index.js'
 
 const args = process.argv.slice(2)
@@ -9,7 +10,8 @@ if (!file) {
   process.stderr.write('usage: node --import tsx scripts/relayer.ts --config FILE\n')
   process.exit(2)
 }
-const log = (msg: string, data: Record<string, unknown> = {}) => process.stderr.write(JSON.stringify({ time: new Date().toISOString(), msg, ...data }) + '\n')
+const verbose = args.includes('--verbose')
+const log = (msg: string, data: Record<string, unknown> = {}, level = 'info') => (level === 'debug' && !verbose) || process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...data }) + '\n')
 let relayer: Relayer
 try {
   const opts = loadRelayerConfig(file)

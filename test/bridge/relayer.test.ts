@@ -155,6 +155,19 @@ test('a packet past its timeout is timed out and refunded', async () => {
   assert.equal(onB.receipt, false)
 })
 
+test('an idle relayer refreshes a light client before it gets old', async () => {
+  await A.node.engine.produceBlock({ allowEmpty: true })
+  const top = await A.api.height()
+  const r = new Relayer({ ...relayerOpts(0), refreshFraction: 1e-12 })
+  const s = await r.pass()
+  assert.ok(s.updates >= 1)
+  const c = await B.api.query<{ latest_height: string }>('bridge', 'client', { client_id: B.client })
+  assert.ok(BigInt(c.latest_height) >= top)
+  // with the default share of the trusting period (14 days) nothing is refreshed
+  await A.node.engine.produceBlock({ allowEmpty: true })
+  assert.equal((await new Relayer(relayerOpts(0)).pass()).updates, 0)
+})
+
 test('scripts/relayer.ts relays with a config file and stops on SIGTERM', async () => {
   const dir = tmpDir('relayer-config')
   try {

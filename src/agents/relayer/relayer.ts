@@ -34,7 +34,12 @@ export interface RelayerOptions {
   batchSize?: number
   /** the first height to scan for events (default 1) */
   startHeight?: bigint
-  log?: (msg: string, data?: Record<string, unknown>) => void
+  /**
+   * Refresh a light client that has seen no update for this share of its trusting period, even
+   * with no packets to carry, so that it does not expire (default 1/3).
+   */
+  refreshFraction?: number
+  log?: (msg: string, data?: Record<string, unknown>, level?: 'debug' | 'info' | 'warn') => void
 }
 
 interface Side extends RelayerSide {
@@ -73,7 +78,7 @@ export class Relayer {
         try {
           await this.pass()
         } catch (e) {
-          this.log('pass failed', { error: (e as Error).message })
+          this.log('pass failed', { error: (e as Error).message }, 'warn')
         }
         if (this.running) await new Promise((r) => setTimeout(r, this.opts.intervalMs ?? 200))
       }
@@ -91,6 +96,8 @@ export class Relayer {
     await Promise.all([this.scan(this.a), this.scan(this.b)])
     await this.direction(this.a, this.b, stats)
     await this.direction(this.b, this.a, stats)
+    await this.refresh(this.a, this.b, stats)
+    await this.refresh(this.b, this.a, stats)
     return stats
   }
 
@@ -145,7 +152,9 @@ export class Relayer {
       const { h, update } = await this.proofHeight(dst, src)
       const msgs: Msg[] = []
       for (const p of recv) msgs.push(bridge.recvPacket(p, await src.api.store(bridgeKeys.commitment(p.sourceClient, p.sequence), { height: h, prove: true })))
-      stats.received += await this.submit(dst, update, msgs, stats)
+      const n = await this.submit(dst, update, msgs, stats)
+      stats.received += n
+      if (n) this.log('packets received', { chain: dst.url, count: n }, 'info')
     }
     if (ack.length || timeout.length) {
       const { h, update, header } = await this.proofHeight(src, dst, dstHeader)
@@ -161,10 +170,28 @@ export class Relayer {
         nTimeouts++
       }
       const done = await this.submit(src, update, msgs, stats)
+      if (done) this.log('acks and timeouts relayed', { chain: src.url, count: done }, 'info')
       if (done === msgs.length) {
         stats.acknowledged += ack.length
         stats.timedOut += nTimeouts
       } else stats.acknowledged += done
+    }
+  }
+
+  /** Updates `self`'s client of `other` if its latest verified header is getting old. */
+  private async refresh(self: Side, other: Side, stats: PassStats): Promise<void> {
+    const client = await self.api.query<{ latest_height: string; trusting_period: string; frozen_height: string | null }>('bridge', 'client', { client_id: self.clientId })
+    if (client.frozen_height !== null) return
+    const header = await other.api.header(await other.api.height())
+    if (BigInt(header.height) <= BigInt(client.latest_height)) return
+    // the time of the client's latest consensus state is that of the counterparty's header there
+    // (`?height=` of /v1/query is the state height, so the consensus-state query is not used)
+    const known = await other.api.header(BigInt(client.latest_height))
+    const age = Number(BigInt(String(header.header.time)) - BigInt(String(known.header.time)))
+    if (age < Number(client.trusting_period) * (this.opts.refreshFraction ?? 1 / 3)) return
+    if (await this.send(self, [bridge.updateClient(self.clientId, header)])) {
+      stats.updates++
+      this.log('client refreshed', { chain: self.url, client: self.clientId, height: header.height }, 'info')
     }
   }
 
@@ -217,12 +244,12 @@ export class Relayer {
       const r = await s.api.signAndSubmit(s.key, msgs, { wait: true, allowFailure: true })
       if ('code' in r && r.code !== 0) {
         // another relayer got there first, or the state moved on: the next pass re-derives the work
-        this.log('transaction refused', { chain: s.url, code: r.code, log: r.log, msgs: msgs.length })
+        this.log('transaction refused', { chain: s.url, code: r.code, log: r.log, msgs: msgs.length }, 'debug')
         return false
       }
       return true
     } catch (e) {
-      this.log('submit failed', { chain: s.url, error: (e as Error).message })
+      this.log('submit failed', { chain: s.url, error: (e as Error).message }, 'debug')
       return false
     }
   }
