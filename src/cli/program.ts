@@ -18,6 +18,7 @@ import { qhfCommands } from './commands/qhf.js'
 import { transportCommands } from './commands/transport.js'
 import { siemCommands } from './commands/siem.js'
 import { servicesCommands } from './commands/services.js'
+import { bridgeCommands } from './commands/bridge.js'
 
 export const VERSION = '0.1.0'
 
@@ -50,6 +51,7 @@ POLIS_LOG_LEVEL, POLIS_BLOCK_INTERVAL_MS, POLIS_DATA_DIR, POLIS_GENESIS_FILE, PO
   transportCommands(program, ctx)
   siemCommands(program, ctx)
   servicesCommands(program, ctx)
+  bridgeCommands(program, ctx)
   return program
 }
 

@@ -1,7 +1,8 @@
 /**
  * `polis tx|query bills` and `polis tx|query complaints` against a real node: a bill issued by a
  * department key, paid by a citizen, the department's totals; a complaint filed (only the salted
- * commitment of its description goes on chain) and resolved.
+ * commitment of its description goes on chain) and resolved; a vehicle registered by its VIN
+ * commitment and sold; the bridge queries and a refused transfer.
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -25,6 +26,7 @@ before(async () => {
   // citizen-3 works for the water and public-works departments
   await ok('tx', 'identity', 'grant-role', 'citizen-3', 'water')
   await ok('tx', 'identity', 'grant-role', 'citizen-3', 'public-works')
+  await ok('tx', 'identity', 'grant-role', 'citizen-3', 'transport')
 })
 
 after(async () => {
@@ -100,4 +102,43 @@ test('complaints: a citizen files with a salted description, the department reso
   const reopened = await ok('--json', 'tx', 'complaints', 'reopen', id, 'still there', '--salt', salt, '--from', 'citizen-1')
   assert.equal(reopened.json().note_hash, createHash('sha256').update(Buffer.from(salt, 'hex')).update('still there').digest('hex'))
   assert.match((await ok('query', 'complaints', 'requests', '--citizen', 'citizen-1')).stdout, new RegExp(`^#${id} {2}pothole {2}reopened`, 'm'))
+})
+
+test('vehicles: registered by the VIN commitment, offered and accepted, suspended', async () => {
+  await ok('keys', 'add', 'car-1')
+  const salt = '22'.repeat(32)
+  const vin = 'WVWZZZ1JZXW000001'
+  const reg = await ok('--json', 'tx', 'vehicles', 'register', vin, 'AB-123-CD', 'citizen-1', 'car-1', '--salt', salt, '--from', 'citizen-3')
+  const id = createHash('sha256').update(Buffer.from(salt, 'hex')).update(vin).digest('hex')
+  assert.equal(reg.json().vin_commitment, id)
+  assert.ok(!reg.stdout.includes(vin))
+  const v = await ok('--json', 'query', 'vehicles', 'vehicle', 'AB-123-CD')
+  assert.equal(v.json().id, id)
+  assert.match((await ok('query', 'vehicles', 'vehicle', id)).stdout, /owner\s+[0-9a-f]{64} \(citizen-1\)/)
+  assert.equal((await ok('--json', 'query', 'vehicles', 'device-active', 'car-1')).json().active, true)
+
+  await ok('tx', 'vehicles', 'offer', 'AB-123-CD', 'citizen-2', '--price', '500', '--from', 'citizen-1')
+  await ok('tx', 'vehicles', 'accept', id, '--price', '500', '--from', 'citizen-2')
+  assert.match((await ok('query', 'vehicles', 'by-owner', 'citizen-2')).stdout, /^AB-123-CD {2}active {2}[0-9a-f]{64}$/m)
+  assert.equal((await polis('tx', 'vehicles', 'suspend', 'AB-123-CD', '--reason', 'x', '--from', 'citizen-1')).code, 1) // not transport
+  await ok('tx', 'vehicles', 'suspend', 'AB-123-CD', '--reason', 'unpaid insurance', '--from', 'citizen-3')
+  assert.equal((await ok('--json', 'query', 'vehicles', 'vehicle', 'AB-123-CD')).json().status, 'suspended')
+  const h = await ok('query', 'vehicles', 'history', 'AB-123-CD')
+  assert.match(h.stdout, /unpaid insurance/)
+})
+
+test('bridge: queries on a chain without clients; a transfer over an unknown client is refused', async () => {
+  assert.equal((await ok('query', 'bridge', 'clients')).stdout, 'no clients\n')
+  assert.deepEqual((await ok('--json', 'query', 'bridge', 'clients')).json(), { clients: [] })
+  const e = await ok('--json', 'query', 'bridge', 'escrow', 'milan')
+  assert.equal(e.json().amount, '0')
+  assert.equal(e.json().denom, 'ucity')
+  assert.equal((await ok('query', 'bridge', 'escrow', 'milan')).stdout, '0 ucity escrowed for milan\n')
+  const dt = await polis('--json', 'query', 'bridge', 'denom-trace', 'ibc/' + 'ab'.repeat(32))
+  assert.equal(dt.code, 1)
+  assert.equal(JSON.parse(dt.stderr).error, 'not_found')
+  assert.equal((await polis('query', 'bridge', 'denom-trace', 'nonsense')).code, 1)
+  assert.equal((await polis('query', 'bridge', 'client', 'milan')).code, 1)
+  const t = await polis('tx', 'bridge', 'transfer', 'milan', 'citizen-2', '10', '--from', 'citizen-1')
+  assert.equal(t.code, 1)
 })

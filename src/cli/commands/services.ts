@@ -1,7 +1,7 @@
 /**
- * `polis tx bills …`, `polis tx complaints …` and their queries: the city's public services.
+ * `polis tx bills …`, `polis tx complaints …`, `polis tx vehicles …` and their queries: the city's public services.
  * Personal data never goes on chain: a complaint's description (and a reopening note) is sent as
- * the commitment sha256(salt ‖ utf8(text)); the CLI takes the clear text plus --salt (or makes
+ * the commitment sha256(salt ‖ utf8(text));  as is a vehicle's VIN; the CLI takes the clear text plus --salt (or makes
  * a salt and prints it: keep it with the text, it opens the commitment).
  */
 import { randomBytes } from 'node:crypto'
@@ -298,8 +298,104 @@ export function servicesQueryCommands(program: Command, ctx: (cmd: Command) => C
     })
 }
 
+/** A vehicle id: 64 hex (the VIN commitment), or the plate (looked up on the node). */
+async function vehicleId(c: CliContext, v: string): Promise<Uint8Array> {
+  if (/^[0-9a-fA-F]{64}$/.test(v)) return fromHex(v.toLowerCase())
+  const r = await c.client().query<{ id: string }>('vehicles', 'vehicle', { plate: v })
+  return fromHex(r.id)
+}
+
+export function vehiclesTxCommands(program: Command, ctx: (cmd: Command) => CliContext): void {
+  const tx = program.commands.find((c) => c.name() === 'tx') ?? program.command('tx').description('sign and submit transactions')
+  const v = tx.command('vehicles').description('the vehicle register: the transport department registers, owners transfer')
+  txOptions(v.command('register')
+    .description('register a vehicle (transport role); the chain gets the VIN commitment sha256(salt ‖ VIN), never the VIN')
+    .argument('<vin>', 'the VIN in clear (not sent: only its commitment is)')
+    .argument('<plate>', 'the plate, e.g. AB-123-CD')
+    .argument('<owner>', 'the owner: a key name or an address')
+    .argument('<device>', "the vehicle's device key: a key name or an address")
+    .option('--salt <hex>', 'the 32-byte salt of the commitment (default: a new one, printed)'))
+    .addHelpText('after', '\nExample:\n  polis keys add car-1 && polis tx vehicles register WVWZZZ1JZXW000001 AB-123-CD citizen-1 car-1 --from transport-dept')
+    .action(async (vin: string, plate: string, owner: string, device: string, o: TxFlags & { salt?: string }, cmd: Command) => {
+      const c = ctx(cmd)
+      const { salt, generated } = saltOf(o.salt)
+      const id = commitment(vin, salt)
+      await submit(c, o, [{ type: 'vehicles/register', value: { vin_commitment: id, plate, owner: c.address(owner), device_key: c.address(device) } }],
+        { salt: toHex(salt), vin_commitment: toHex(id) },
+        [`vehicle id (VIN commitment) ${toHex(id)}`, `salt ${toHex(salt)}${generated ? ' (generated: keep it with the VIN, it opens the commitment)' : ''}`])
+    })
+  txOptions(v.command('offer')
+    .description('offer your vehicle to a buyer (owner)')
+    .argument('<vehicle>', 'the vehicle id (64 hex) or its plate')
+    .argument('<buyer>', 'a key name or an address')
+    .option('--price <n>', 'what the buyer pays on accepting', '0'))
+    .action(async (vehicle: string, buyer: string, o: TxFlags & { price: string }, cmd: Command) => {
+      const c = ctx(cmd)
+      await submit(c, o, [{ type: 'vehicles/offer-transfer', value: { vehicle: await vehicleId(c, vehicle), buyer: c.address(buyer), price: toAmount(o.price, 'price', { positive: false }) } }])
+    })
+  txOptions(v.command('cancel-offer')
+    .description('withdraw your pending offer (owner)')
+    .argument('<vehicle>', 'the vehicle id (64 hex) or its plate'))
+    .action(async (vehicle: string, o: TxFlags, cmd: Command) => {
+      const c = ctx(cmd)
+      await submit(c, o, [{ type: 'vehicles/cancel-offer', value: { vehicle: await vehicleId(c, vehicle) } }])
+    })
+  txOptions(v.command('accept')
+    .description('accept an offer made to you and pay its price (buyer)')
+    .argument('<vehicle>', 'the vehicle id (64 hex) or its plate')
+    .option('--price <n>', 'the price you agree to (must match the offer)', '0'))
+    .action(async (vehicle: string, o: TxFlags & { price: string }, cmd: Command) => {
+      const c = ctx(cmd)
+      await submit(c, o, [{ type: 'vehicles/accept-transfer', value: { vehicle: await vehicleId(c, vehicle), price: toAmount(o.price, 'price', { positive: false }) } }])
+    })
+  for (const [action, what] of [['suspend', 'suspend a vehicle (transport role)'], ['reinstate', 'reinstate a suspended vehicle (transport role)'], ['deregister', 'deregister a vehicle for good (transport role)']] as const) {
+    txOptions(v.command(action).description(what)
+      .argument('<vehicle>', 'the vehicle id (64 hex) or its plate')
+      .requiredOption('--reason <text>', 'why (kept on chain)'))
+      .action(async (vehicle: string, o: TxFlags & { reason: string }, cmd: Command) => {
+        const c = ctx(cmd)
+        await submit(c, o, [{ type: `vehicles/${action}`, value: { vehicle: await vehicleId(c, vehicle), reason: o.reason } }])
+      })
+  }
+}
+
+export function vehiclesQueryCommands(program: Command, ctx: (cmd: Command) => CliContext): void {
+  const q = program.commands.find((c) => c.name() === 'query') ?? program.command('query').description('read state from the node')
+  const v = q.command('vehicles').description('registered vehicles, by id, plate or owner, and their histories')
+  const show = (c: CliContext, r: Json) => c.print(table([['id', text(r.id)], ['plate', text(r.plate)], ['status', text(r.status)],
+    ['owner', `${text(r.owner)}${c.nameOf(String(r.owner)) ? ` (${c.nameOf(String(r.owner))})` : ''}`], ['device', text(r.device)], ['registered', `block ${text(r.registered_at)}`],
+    ['offer', r.offer ? JSON.stringify(r.offer) : undefined], ['origin', text(r.origin)]]), r)
+  heightOpt(v.command('vehicle').description('one vehicle, by id (64 hex) or plate').argument('<vehicle>', 'the vehicle id or its plate'))
+    .action(async (vehicle: string, o: { height?: string }, cmd: Command) => {
+      const c = ctx(cmd)
+      const params = /^[0-9a-fA-F]{64}$/.test(vehicle) ? { id: vehicle.toLowerCase() } : { plate: vehicle }
+      show(c, await c.client().query<Json>('vehicles', 'vehicle', params, { height: heightOf(o.height) }))
+    })
+  heightOpt(v.command('by-owner').description("an owner's vehicles").argument('<owner>', 'a key name or an address').option('--limit <n>', 'at most this many'))
+    .action(async (owner: string, o: { height?: string; limit?: string }, cmd: Command) => {
+      const c = ctx(cmd)
+      const r = await c.client().query<Json>('vehicles', 'by-owner', { owner: toHex(c.address(owner)), limit: o.limit }, { height: heightOf(o.height) })
+      const list = (r.vehicles as Json[]) ?? []
+      c.print(list.length ? list.map((x) => `${text(x.plate)}  ${text(x.status)}  ${text(x.id)}`) : 'no vehicles', r)
+    })
+  heightOpt(v.command('history').description('the register events of a vehicle').argument('<vehicle>', 'the vehicle id (64 hex) or its plate'))
+    .action(async (vehicle: string, o: { height?: string }, cmd: Command) => {
+      const c = ctx(cmd)
+      const r = await c.client().query<Json>('vehicles', 'history', { id: toHex(await vehicleId(c, vehicle)) }, { height: heightOf(o.height) })
+      c.print(((r.history as Json[]) ?? []).map((e) => `#${text(e.seq)} ${text(e.event)} at block ${text(e.height)}${e.reason ? ` (${text(e.reason)})` : ''}${e.owner ? ` owner ${text(e.owner)}` : ''}${e.price ? ` price ${text(e.price)}` : ''}`), r)
+    })
+  v.command('device-active').description('whether a device key belongs to an active vehicle').argument('<device>', 'a key name or an address')
+    .action(async (device: string, _o: unknown, cmd: Command) => {
+      const c = ctx(cmd)
+      const r = await c.client().query<Json>('vehicles', 'device-active', { device: toHex(c.address(device)) })
+      c.print(r.active ? 'active' : 'not active', r)
+    })
+}
+
 /** Registers the service groups under `tx` and `query` (call after txCommands and queryCommands). */
 export function servicesCommands(program: Command, ctx: (cmd: Command) => CliContext): void {
   servicesTxCommands(program, ctx)
+  vehiclesTxCommands(program, ctx)
   servicesQueryCommands(program, ctx)
+  vehiclesQueryCommands(program, ctx)
 }
