@@ -68,6 +68,16 @@ export function txCommands(program: Command, ctx: (cmd: Command) => CliContext):
     })
 
   const id = tx.command('identity').description('accounts, devices and roles (city authority only)')
+  txOptions(id.command('register')
+    .description('register an account with roles, e.g. a department clerk (water, public-works, transport, …)')
+    .argument('<pubkey>', "the account's public key: a key name in the keyring or 64 hex")
+    .argument('<roles...>', 'one or more roles')
+    .option('--meta <hex>', 'a 32-byte salted commitment to off-chain data about the account (64 hex)'), 'authority')
+    .addHelpText('after', '\nExample:\n  polis keys add water-clerk && polis tx identity register water-clerk water')
+    .action(async (pubkey: string, roles: string[], o: TxFlags & { meta?: string }, cmd: Command) => {
+      const c = ctx(cmd)
+      await run(c, o, [identity.register(c.address(pubkey), roles, o.meta)])
+    })
   txOptions(id.command('register-device')
     .description('register a device key (role "device") on the chain')
     .argument('<pubkey>', "the device's public key: a key name in the keyring or 64 hex")
