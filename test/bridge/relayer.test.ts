@@ -15,6 +15,7 @@ import { PolisClient } from '../../src/sdk/client.js'
 import { bridge, bridgeKeys, packetsFromEvents } from '../../src/sdk/bridge.js'
 import { saveKeyFile } from '../../src/sdk/keys.js'
 import { voucherDenom } from '../../src/modules/bridge/index.js'
+import { ackCommitment, encodeAck } from '../../src/modules/bridge/packet.js'
 import { Relayer, type RelayerOptions } from '../../src/agents/relayer/index.js'
 import { testCity, testKey, tmpDir, type TestCity } from '../helpers/chain.js'
 
@@ -90,8 +91,10 @@ test('a transfer A→B relayed end to end: voucher on B, ack back on A, commitme
     await r.stop()
   }
   assert.equal(await voucherOf(bob), 100n)
-  const onB = await B.api.query<{ receipt: boolean }>('bridge', 'packet', { client_id: B.client, sequence: seq.toString() })
+  const onB = await B.api.query<{ receipt: boolean; ack_commitment: string }>('bridge', 'packet', { client_id: B.client, sequence: seq.toString() })
   assert.equal(onB.receipt, true)
+  // a success ack is known from its commitment alone (what the relayer falls back on without the recv event)
+  assert.equal(onB.ack_commitment, toHex(ackCommitment(encodeAck({ ok: true }))))
   // a pass with nothing to do changes nothing
   const idle = await new Relayer(relayerOpts(0)).pass()
   assert.deepEqual([idle.received, idle.acknowledged, idle.timedOut], [0, 0, 0])
@@ -111,6 +114,15 @@ test('a relayer restarted mid-flight finishes the job from chain state', async (
   const second = new Relayer(relayerOpts(0))
   await drain(second, seqs)
   assert.equal(await voucherOf(bob), before + 24n)
+})
+
+test('a success ack is relayed from the state alone, without the recv event', async () => {
+  const seq = await send(3n)
+  assert.equal((await new Relayer(relayerOpts(0)).pass()).received, 1)
+  const o = relayerOpts(1)
+  // this relayer never sees B's recv_packet event: it scans B only from after it
+  const late = new Relayer({ ...o, b: { ...o.b, startHeight: (await B.api.height()) + 1n } })
+  await drain(late, [seq])
 })
 
 test('two relayers at once: no double mint', async () => {

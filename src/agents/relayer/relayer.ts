@@ -15,6 +15,11 @@ import { toHex } from '../../crypto/hash.js'
 import { PolisClient } from '../../sdk/client.js'
 import { acksFromEvents, bridge, bridgeKeys, packetsFromEvents, type BridgePacket } from '../../sdk/bridge.js'
 import type { HeaderResponse } from '../../sdk/types.js'
+import { ackCommitment, encodeAck } from '../../modules/bridge/packet.js'
+
+/** The success ack: its commitment alone (in dst's state) tells it, without the recv event. */
+const OK_ACK = encodeAck({ ok: true })
+const OK_ACK_COMMITMENT = toHex(ackCommitment(OK_ACK))
 
 export interface RelayerSide {
   /** node API base URL */
@@ -23,6 +28,8 @@ export interface RelayerSide {
   clientId: string
   /** a key with role `relayer` on this chain */
   key: KeyPair
+  /** the first height of this chain to scan for events (default: the relayer's startHeight) */
+  startHeight?: bigint
 }
 
 export interface RelayerOptions {
@@ -63,7 +70,7 @@ export class Relayer {
   private readonly log: NonNullable<RelayerOptions['log']>
 
   constructor(private readonly opts: RelayerOptions) {
-    const side = (s: RelayerSide): Side => ({ ...s, api: new PolisClient(s.url), sent: new Map(), acks: new Map(), scanned: (opts.startHeight ?? 1n) - 1n })
+    const side = (s: RelayerSide): Side => ({ ...s, api: new PolisClient(s.url), sent: new Map(), acks: new Map(), scanned: (s.startHeight ?? opts.startHeight ?? 1n) - 1n })
     this.a = side(opts.a)
     this.b = side(opts.b)
     this.log = opts.log ?? (() => undefined)
@@ -133,10 +140,13 @@ export class Relayer {
       const onSrc = await this.packetState(src, seq)
       if (onSrc.commitment === null) {
         src.sent.delete(seq) // acknowledged or timed out for good
+        dst.acks.delete(seq)
         continue
       }
       const onDst = await this.packetState(dst, seq)
       if (onDst.receipt) {
+        // the ack's bytes: from the recv event, or (a success ack) from its commitment in the state
+        if (!dst.acks.has(seq) && onDst.ack_commitment === OK_ACK_COMMITMENT) dst.acks.set(seq, OK_ACK)
         if (onDst.ack_commitment !== null && dst.acks.has(seq)) ack.push(p)
         continue
       }
