@@ -15,6 +15,7 @@ import { queryCommands } from './commands/query.js'
 import { SilentFailure, txCommands } from './commands/tx.js'
 import { testnetCommands } from './commands/testnet.js'
 import { qhfCommands } from './commands/qhf.js'
+import { relayerCommands } from './commands/relayer.js'
 import { transportCommands } from './commands/transport.js'
 import { siemCommands } from './commands/siem.js'
 import { servicesCommands } from './commands/services.js'
@@ -48,6 +49,7 @@ POLIS_LOG_LEVEL, POLIS_BLOCK_INTERVAL_MS, POLIS_DATA_DIR, POLIS_GENESIS_FILE, PO
   queryCommands(program, ctx)
   testnetCommands(program, ctx)
   qhfCommands(program, ctx)
+  relayerCommands(program, ctx)
   transportCommands(program, ctx)
   siemCommands(program, ctx)
   servicesCommands(program, ctx)
