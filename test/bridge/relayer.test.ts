@@ -175,6 +175,9 @@ test('an idle relayer refreshes a light client before it gets old', async () => 
   assert.ok(s.updates >= 1)
   const c = await B.api.query<{ latest_height: string }>('bridge', 'client', { client_id: B.client })
   assert.ok(BigInt(c.latest_height) >= top)
+  // the consensus state the client keeps is readable over HTTP (its height parameter is not the API's state height)
+  const cs = await B.api.query<{ app_hash: string }>('bridge', 'consensus-state', { client_id: B.client, consensus_height: c.latest_height })
+  assert.equal(cs.app_hash, (await A.api.header(BigInt(c.latest_height))).header.app_hash)
   // with the default share of the trusting period (14 days) nothing is refreshed
   await A.node.engine.produceBlock({ allowEmpty: true })
   assert.equal((await new Relayer(relayerOpts(0)).pass()).updates, 0)

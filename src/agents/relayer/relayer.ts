@@ -195,7 +195,7 @@ export class Relayer {
     const header = await other.api.header(await other.api.height())
     if (BigInt(header.height) <= BigInt(client.latest_height)) return
     // the time of the client's latest consensus state is that of the counterparty's header there
-    // (`?height=` of /v1/query is the state height, so the consensus-state query is not used)
+    // (the relayer reads the other chain's header; the consensus-state query takes `consensus_height`)
     const known = await other.api.header(BigInt(client.latest_height))
     const age = Number(BigInt(String(header.header.time)) - BigInt(String(known.header.time)))
     if (age < Number(client.trusting_period) * (this.opts.refreshFraction ?? 1 / 3)) return

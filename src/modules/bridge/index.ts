@@ -141,7 +141,7 @@ export function bridgeModule(): Module {
         return clientJson(c)
       },
       'consensus-state': (ctx, p) => {
-        const cs = getConsensusState(ctx.kv, clientParam(p), heightParam(p, 'height'))
+        const cs = getConsensusState(ctx.kv, clientParam(p), heightParam(p, 'consensus_height'))
         if (!cs) fail('not_found', 'no consensus state at that height')
         return { app_hash: toHex(cs.appHash), time: cs.time.toString(), header_hash: toHex(cs.headerHash) }
       },
