@@ -23,6 +23,7 @@ import { VerifyPool } from '../crypto/verify-pool.js'
 import { getAccount, hasRole, identityModule, isActiveAt, setNonce, type Account } from '../modules/identity/index.js'
 import { bankModule } from '../modules/bank/index.js'
 import { cityModules } from '../modules/index.js'
+import { u64be } from '../codec/be.js'
 
 const META_KEY = utf8('a/meta')
 const GENESIS_KEY = utf8('a/genesis')
@@ -30,9 +31,7 @@ const TX_PREFIX = utf8('a/tx/')
 const BLOCK_EVENTS_PREFIX = utf8('a/ev/')
 
 export function heightKey(prefix: Uint8Array, h: bigint): Uint8Array {
-  const b = new Uint8Array(8)
-  new DataView(b.buffer).setBigUint64(0, h)
-  return concatBytes(prefix, b)
+  return concatBytes(prefix, u64be(h))
 }
 
 export interface AppOptions {

@@ -9,6 +9,7 @@ import { concatBytes, utf8 } from '../../crypto/hash.js'
 import { heightKey } from '../../app/app.js'
 import type { BatchPut } from '../../app/types.js'
 import { decodeHeader, encodeHeader, type SignedHeader } from './header.js'
+import { readU64be } from '../../codec/be.js'
 
 const BLOCK_PREFIX = utf8('e/b')
 const HASH_PREFIX = utf8('e/h')
@@ -39,6 +40,6 @@ export class BlockStore {
 
   heightOfHash(hash: Uint8Array): bigint | undefined {
     const b = this.db.getSync(concatBytes(HASH_PREFIX, hash))
-    return b ? new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0) : undefined
+    return b ? readU64be(b) : undefined
   }
 }

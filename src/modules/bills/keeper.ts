@@ -23,6 +23,7 @@ import { moduleReader, moduleStore, type ExecContext, type TxContext } from '../
 import { bytesEqual, concatBytes, sha256, toHex, utf8 } from '../../crypto/hash.js'
 import { balanceOf, nativeDenom, transfer } from '../bank/keeper.js'
 import { getAccount, registerAccount, requireActiveAccount } from '../identity/keeper.js'
+import { u64be as u64, u32be as u32, readU64be, readU32be } from '../../codec/be.js'
 
 export const MODULE = 'bills'
 export const DEPARTMENTS = ['electricity', 'parking', 'tax', 'water'] as const
@@ -88,16 +89,6 @@ export interface Totals {
   withdrawn: bigint   // moved out of the treasury by the department
 }
 
-const u64 = (n: bigint) => {
-  const b = new Uint8Array(8)
-  new DataView(b.buffer).setBigUint64(0, n)
-  return b
-}
-const u32 = (n: number) => {
-  const b = new Uint8Array(4)
-  new DataView(b.buffer).setUint32(0, n)
-  return b
-}
 const ONE = new Uint8Array([1])
 const NEXT_KEY = utf8('n')
 const billKey = (id: bigint) => concatBytes(utf8('b'), u64(id))
@@ -200,7 +191,7 @@ export function receiptsOf(kv: KVReader, bill: bigint): Receipt[] {
   const out: Receipt[] = []
   const prefix = concatBytes(utf8('r'), u64(bill))
   for (const [k, v] of moduleReader(kv, MODULE).iterate({ gte: prefix, lt: concatBytes(utf8('r'), u64(bill + 1n)) })) {
-    out.push(decodeReceipt(bill, new DataView(k.buffer, k.byteOffset + 9, 4).getUint32(0), v))
+    out.push(decodeReceipt(bill, readU32be(k, 9), v))
   }
   return out
 }
@@ -219,7 +210,7 @@ export function changesOf(kv: KVReader, bill: bigint): Change[] {
   for (const [k, v] of moduleReader(kv, MODULE).iterate({ gte: prefix, lt: concatBytes(utf8('h'), u64(bill + 1n)) })) {
     const m = decodeCanonical(v, 'invalid_state') as Record<string, unknown>
     out.push({
-      bill, seq: new DataView(k.buffer, k.byteOffset + 9, 4).getUint32(0), kind: m.kind as Change['kind'], reason: m.reason as string,
+      bill, seq: readU32be(k, 9), kind: m.kind as Change['kind'], reason: m.reason as string,
       by: m.by as Uint8Array, height: big(m.height), time: big(m.time), oldAmount: big(m.old_amount), newAmount: big(m.new_amount),
       oldDueAt: big(m.old_due_at), newDueAt: big(m.new_due_at),
     })
@@ -233,7 +224,7 @@ export function billsOfCitizen(kv: KVReader, citizen: Uint8Array, limit: number,
   const lt = concatBytes(prefix, new Uint8Array(8).fill(0xff), ONE)
   const out: Bill[] = []
   for (const [k] of moduleReader(kv, MODULE).iterate({ gte, lt, limit })) {
-    const id = new DataView(k.buffer, k.byteOffset + prefix.length, 8).getBigUint64(0)
+    const id = readU64be(k, prefix.length)
     out.push(requireBill(kv, id))
   }
   return out
@@ -264,7 +255,7 @@ export function issueBill(ctx: TxContext, m: IssueBill): Bill {
   if (m.dueAt <= ctx.time) fail('invalid_request', `due_at ${m.dueAt} is not after the block time ${ctx.time}`)
   const store = moduleStore(ctx.kv, MODULE)
   const nextBytes = store.get(NEXT_KEY)
-  const id = nextBytes ? new DataView(nextBytes.buffer, nextBytes.byteOffset, 8).getBigUint64(0) : 1n
+  const id = nextBytes ? readU64be(nextBytes) : 1n
   store.set(NEXT_KEY, u64(id + 1n))
   const b: Bill = {
     id, department: m.department, citizen: m.citizen, amount: m.amount, paid: 0n, dueAt: m.dueAt, service: m.service,
@@ -377,7 +368,7 @@ export function markOverdue(ctx: ExecContext): number {
   const store = moduleStore(ctx.kv, MODULE)
   const due = [...store.iterate({ gte: utf8('d'), lt: concatBytes(utf8('d'), u64(ctx.time)), limit: OVERDUE_SCAN_LIMIT })]
   for (const [k] of due) {
-    const id = new DataView(k.buffer, k.byteOffset + 9, 8).getBigUint64(0)
+    const id = readU64be(k, 9)
     store.delete(k)
     const b = requireBill(ctx.kv, id)
     if (b.status !== 'open' || b.overdue) continue

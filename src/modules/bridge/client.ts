@@ -15,6 +15,7 @@ import { bytesEqual, concatBytes, toHex, utf8 } from '../../crypto/hash.js'
 import { headerHasher, type HeaderHasher } from '../../crypto/header-hash.js'
 import { decodeHeader, headerHash, verifySignedHeader, type Header } from '../../engine/solo/header.js'
 import type { HashChoice } from '../../app/genesis.js'
+import { u64be as u64 } from '../../codec/be.js'
 
 export const MODULE = 'bridge'
 export const CLIENT_ID_PATTERN = /^[a-z][a-z0-9-]{0,31}$/
@@ -37,12 +38,6 @@ export const MAX_TRUSTING_PERIOD = 365n * 24n * 3600n * 1000n
 
 export interface ConsensusState { appHash: Uint8Array; time: bigint; headerHash: Uint8Array }
 
-const u64 = (n: bigint) => {
-  const b = new Uint8Array(8)
-  new DataView(b.buffer).setBigUint64(0, n)
-  return b
-}
-export { u64 as u64be }
 const clientKey = (id: string) => utf8('clients/' + id)
 const consKey = (id: string, h: bigint) => concatBytes(utf8('consensus/' + id + '/'), u64(h))
 

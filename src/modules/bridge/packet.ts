@@ -15,7 +15,8 @@ import { fail, PolisError } from '../../app/errors.js'
 import { CacheKV, type KV, type KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext } from '../../app/module.js'
 import { bytesEqual, concatBytes, sha256, toHex, utf8 } from '../../crypto/hash.js'
-import { MODULE, getConsensusState, requireActiveClient, u64be } from './client.js'
+import { MODULE, getConsensusState, requireActiveClient } from './client.js'
+import { readU64be, u64be } from '../../codec/be.js'
 
 export interface Packet {
   sequence: bigint
@@ -85,7 +86,7 @@ const reader = (kv: KVReader) => moduleReader(kv, MODULE)
 
 export function nextSequence(kv: KVReader, client: string): bigint {
   const b = reader(kv).get(utf8(nextSeqPath(client)))
-  return b ? new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0) : 1n
+  return b ? readU64be(b) : 1n
 }
 export function getCommitment(kv: KVReader, client: string, seq: bigint): Uint8Array | undefined {
   return reader(kv).get(utf8(commitmentPath(client, seq)))

@@ -22,6 +22,7 @@ import type { KV, KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext, type TxContext } from '../../app/module.js'
 import { bytesEqual, concatBytes, toHex, utf8 } from '../../crypto/hash.js'
 import { getAccount, hasRole, isActiveAt, requireActiveAccount } from '../identity/keeper.js'
+import { u64be as u64, u32be as u32, readU64be, readU32be } from '../../codec/be.js'
 
 export const MODULE = 'complaints'
 export const COMPLAINT_ROLES = ['public-works', 'sanitation'] as const
@@ -64,16 +65,6 @@ export interface Request {
 
 export interface Transition { seq: number; action: Action; from: RequestStatus | null; to: RequestStatus; by: Uint8Array; time: bigint; height: bigint; note?: string; noteHash?: Uint8Array }
 
-const u64 = (n: bigint) => {
-  const b = new Uint8Array(8)
-  new DataView(b.buffer).setBigUint64(0, n)
-  return b
-}
-const u32 = (n: number) => {
-  const b = new Uint8Array(4)
-  new DataView(b.buffer).setUint32(0, n)
-  return b
-}
 const ONE = new Uint8Array([1])
 const NEXT = utf8('n')
 const serviceKey = (code: string) => utf8('s' + code)
@@ -148,7 +139,7 @@ export function listRequests(kv: KVReader, f: { service?: string; open?: boolean
   const out: Request[] = []
   const gte = concatBytes(utf8('q'), u64(f.after === undefined ? 0n : f.after + 1n))
   for (const [k, v] of moduleReader(kv, MODULE).iterate({ gte, lt: utf8('r') })) {
-    const r = decodeRequest(new DataView(k.buffer, k.byteOffset + 1, 8).getBigUint64(0), v)
+    const r = decodeRequest(readU64be(k, 1), v)
     if (f.service !== undefined && r.service !== f.service) continue
     if (f.open !== undefined && isOpen(r.status) !== f.open) continue
     out.push(r)
@@ -161,7 +152,7 @@ export function transitionsOf(kv: KVReader, id: bigint): Transition[] {
   const out: Transition[] = []
   for (const [k, v] of moduleReader(kv, MODULE).iterate({ gte: concatBytes(utf8('u'), u64(id)), lt: concatBytes(utf8('u'), u64(id + 1n)) })) {
     const m = decodeCanonical(v, 'invalid_state') as Record<string, any>
-    const t: Transition = { seq: new DataView(k.buffer, k.byteOffset + 9, 4).getUint32(0), action: m.action, from: m.from, to: m.to, by: m.by, time: big(m.time), height: big(m.height) }
+    const t: Transition = { seq: readU32be(k, 9), action: m.action, from: m.from, to: m.to, by: m.by, time: big(m.time), height: big(m.height) }
     if (m.note !== undefined) t.note = m.note
     if (m.note_hash !== undefined) t.noteHash = m.note_hash
     out.push(t)
@@ -184,7 +175,7 @@ export function fileRequest(ctx: TxContext, f: FileRequest): Request {
   if (!s || !s.active) fail('not_found', `no active service "${f.service}"`)
   const store = moduleStore(ctx.kv, MODULE)
   const nb = store.get(NEXT)
-  const id = nb ? new DataView(nb.buffer, nb.byteOffset, 8).getBigUint64(0) : 1n
+  const id = nb ? readU64be(nb) : 1n
   store.set(NEXT, u64(id + 1n))
   const r: Request = {
     id, service: f.service, citizen: ctx.sender, descriptionHash: f.descriptionHash, lat: f.lat, long: f.long, status: 'submitted',
@@ -242,7 +233,7 @@ export function markOverdue(ctx: ExecContext): void {
   const due = [...store.iterate({ gte: utf8('d'), lt: concatBytes(utf8('d'), u64(ctx.time)), limit: OVERDUE_SCAN_LIMIT })]
   for (const [k] of due) {
     store.delete(k)
-    const id = new DataView(k.buffer, k.byteOffset + 9, 8).getBigUint64(0)
+    const id = readU64be(k, 9)
     const r = requireRequest(ctx.kv, id)
     if (!isOpen(r.status) || r.overdue) continue
     r.overdue = true
@@ -255,7 +246,7 @@ export function requestsOfCitizen(kv: KVReader, citizen: Uint8Array, limit: numb
   const prefix = concatBytes(utf8('c'), citizen)
   const out: bigint[] = []
   for (const [k] of moduleReader(kv, MODULE).iterate({ gte: prefix, lt: concatBytes(prefix, new Uint8Array(8).fill(0xff), ONE), limit })) {
-    out.push(new DataView(k.buffer, k.byteOffset + prefix.length, 8).getBigUint64(0))
+    out.push(readU64be(k, prefix.length))
   }
   return out
 }

@@ -12,6 +12,7 @@ import type { KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext } from '../../app/module.js'
 import { concatBytes, toHex, utf8 } from '../../crypto/hash.js'
 import { hasRole, requireActiveAccount } from '../identity/keeper.js'
+import { u64be as be64, readU64be } from '../../codec/be.js'
 
 export const MODULE = 'devdata'
 export const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024
@@ -28,11 +29,6 @@ export interface DataRecord {
   ack?: { ok: boolean; height: bigint }
 }
 
-const be64 = (n: bigint) => {
-  const b = new Uint8Array(8)
-  new DataView(b.buffer).setBigUint64(0, n)
-  return b
-}
 const recordKey = (to: Uint8Array, from: Uint8Array, seq: bigint) => concatBytes(utf8('m'), to, from, be64(seq))
 const seqKey = (from: Uint8Array, to: Uint8Array) => concatBytes(utf8('n'), from, to)
 
@@ -54,7 +50,7 @@ function decodeRecord(from: Uint8Array, to: Uint8Array, seq: bigint, b: Uint8Arr
 
 export function nextSeq(kv: KVReader, from: Uint8Array, to: Uint8Array): bigint {
   const b = moduleReader(kv, MODULE).get(seqKey(from, to))
-  return b ? new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0) : 1n
+  return b ? readU64be(b) : 1n
 }
 
 export function getRecord(kv: KVReader, from: Uint8Array, to: Uint8Array, seq: bigint): DataRecord | undefined {
@@ -92,7 +88,7 @@ export function inbox(kv: KVReader, to: Uint8Array, limit: number): DataRecord[]
   const out: DataRecord[] = []
   for (const [k, v] of moduleReader(kv, MODULE).iterate({ gte: prefix, lt: end, limit })) {
     const from = k.subarray(1 + 32, 1 + 64)
-    const seq = new DataView(k.buffer, k.byteOffset + 1 + 64, 8).getBigUint64(0)
+    const seq = readU64be(k, 1 + 64)
     out.push(decodeRecord(new Uint8Array(from), to, seq, v))
   }
   return out

@@ -13,6 +13,7 @@ import { bytesEqual, concatBytes, sha256, toHex, utf8 } from '../../crypto/hash.
 import { getAccount, hasRole, requireActiveAccount, revokeAccount } from '../identity/keeper.js'
 import { MerkleProofError, verifyConsistency, verifyInclusion } from '../../siem/merkle-log.js'
 import { verifyCheckpointSig } from '../../siem/checkpoint.js'
+import { u64be as u64 } from '../../codec/be.js'
 
 export const MODULE = 'siem'
 export const COLLECTOR_ROLES = ['device', 'operator'] as const
@@ -40,11 +41,6 @@ export interface StoredCheckpoint {
   txHash: Uint8Array
 }
 
-const u64 = (n: bigint) => {
-  const b = new Uint8Array(8)
-  new DataView(b.buffer).setBigUint64(0, n)
-  return b
-}
 const collectorKey = (pk: Uint8Array) => concatBytes(utf8('c|'), pk)
 const checkpointPrefix = (pk: Uint8Array) => concatBytes(utf8('k|'), pk, utf8('|'))
 const checkpointKey = (pk: Uint8Array, size: bigint) => concatBytes(checkpointPrefix(pk), u64(size))

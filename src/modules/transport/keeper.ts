@@ -29,6 +29,7 @@ import { fail } from '../../app/errors.js'
 import type { KV, KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext } from '../../app/module.js'
 import { concatBytes, toHex, utf8 } from '../../crypto/hash.js'
+import { u64be as u64 } from '../../codec/be.js'
 
 export const MODULE = 'transport'
 export const SCALE = 1000n
@@ -69,11 +70,6 @@ export interface Reputation {
   lastWindow: bigint
 }
 
-const u64 = (n: bigint) => {
-  const b = new Uint8Array(8)
-  new DataView(b.buffer).setBigUint64(0, n)
-  return b
-}
 const PARAMS = utf8('p')
 const subKey = (rsu: Uint8Array, w: bigint) => concatBytes(utf8('w'), rsu, u64(w))
 const repKey = (v: Uint8Array) => concatBytes(utf8('r'), v)

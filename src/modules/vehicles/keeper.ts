@@ -19,6 +19,7 @@ import { moduleReader, moduleStore, type ExecContext, type TxContext } from '../
 import { bytesEqual, concatBytes, toHex, utf8 } from '../../crypto/hash.js'
 import { nativeDenom, transfer } from '../bank/keeper.js'
 import { getAccount, hasRole, isActiveAt, registerAccount, requireActiveAccount } from '../identity/keeper.js'
+import { u32be as u32, readU32be } from '../../codec/be.js'
 
 export const MODULE = 'vehicles'
 export const TRANSPORT_ROLE = 'transport'
@@ -50,11 +51,6 @@ export interface VehicleRecord {
 }
 
 const ONE = new Uint8Array([1])
-const u32 = (n: number) => {
-  const b = new Uint8Array(4)
-  new DataView(b.buffer).setUint32(0, n)
-  return b
-}
 const vehicleKey = (id: Uint8Array) => concatBytes(utf8('v'), id)
 const plateKey = (plate: string) => utf8('p' + plate)
 const deviceKey = (pk: Uint8Array) => concatBytes(utf8('k'), pk)
@@ -140,7 +136,7 @@ export function historyOf(kv: KVReader, id: Uint8Array): HistoryEntry[] {
   const out: HistoryEntry[] = []
   for (const [k, b] of moduleReader(kv, MODULE).iterate({ gte: prefix, lt: concatBytes(prefix, new Uint8Array([0xff, 0xff, 0xff, 0xff]), ONE) })) {
     const m = decodeCanonical(b, 'invalid_state') as Record<string, any>
-    const e: HistoryEntry = { seq: new DataView(k.buffer, k.byteOffset + prefix.length, 4).getUint32(0), event: m.event, by: m.by, height: big(m.height), time: big(m.time) }
+    const e: HistoryEntry = { seq: readU32be(k, prefix.length), event: m.event, by: m.by, height: big(m.height), time: big(m.time) }
     if (m.reason !== undefined) e.reason = m.reason
     if (m.owner !== undefined) e.owner = m.owner
     if (m.price !== undefined) e.price = big(m.price)
