@@ -9,8 +9,8 @@
  *                     round (sfixed64), block_id (absent for a nil vote), timestamp, chain_id}
  */
 import { merkleRoot } from '../crypto/merkle.js'
-import { concatBytes } from '../crypto/hash.js'
-import { ProtoWriter, uvarint } from './proto.js'
+import { ProtoWriter } from './proto.js'
+import { lengthDelimited } from '../codec/uvarint.js'
 import { BlockIdFlag, type BlockId, type Commit, type Header, type Time, type Validator, type ValidatorSet } from './types.js'
 
 const PRECOMMIT = 2
@@ -73,5 +73,5 @@ export function voteSignBytes(chainId: string, commit: Commit, idx: number): Uin
   if (sig.blockIdFlag === BlockIdFlag.Commit) w.message(4, encodeCanonicalBlockId(commit.blockId))
   w.message(5, encodeTime(sig.timestamp)).string(6, chainId)
   const body = w.finish()
-  return concatBytes(uvarint(body.length), body)
+  return lengthDelimited(body)
 }

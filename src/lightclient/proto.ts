@@ -65,13 +65,3 @@ export class ProtoWriter {
     return Uint8Array.from(this.parts)
   }
 }
-
-export function uvarint(n: number): Uint8Array {
-  const out: number[] = []
-  while (n >= 0x80) {
-    out.push((n % 0x80) | 0x80)
-    n = Math.floor(n / 0x80)
-  }
-  out.push(n)
-  return Uint8Array.from(out)
-}

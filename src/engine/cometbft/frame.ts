@@ -9,6 +9,8 @@
  * since the stream cannot be resynchronised.
  */
 
+import { encodeUvarint, lengthDelimited } from '../../codec/uvarint.js'
+
 /** CometBFT's own reader refuses messages above 100 MiB; we allow a little more for headroom. */
 export const DEFAULT_MAX_FRAME = 128 * 1024 * 1024
 
@@ -16,25 +18,10 @@ export class FrameError extends Error {
   override readonly name = 'FrameError'
 }
 
-export function encodeUvarint(n: number): Uint8Array {
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`cannot encode ${n} as a uvarint`)
-  const out: number[] = []
-  while (n >= 0x80) {
-    out.push((n % 0x80) | 0x80)
-    n = Math.floor(n / 0x80)
-  }
-  out.push(n)
-  return Uint8Array.from(out)
-}
+export { encodeUvarint }
 
 /** The frame of one message: uvarint(length) || payload. */
-export function encodeFrame(payload: Uint8Array): Uint8Array {
-  const len = encodeUvarint(payload.length)
-  const out = new Uint8Array(len.length + payload.length)
-  out.set(len, 0)
-  out.set(payload, len.length)
-  return out
-}
+export const encodeFrame = lengthDelimited
 
 export class FrameDecoder {
   /** Bytes of the length prefix seen so far (value and shift), while no payload is being filled. */

@@ -13,7 +13,7 @@
 import net from 'node:net'
 import { existsSync, unlinkSync } from 'node:fs'
 import { Request, Response } from 'cosmjs-types/tendermint/abci/types'
-import { FrameDecoder, encodeUvarint } from './frame.js'
+import { FrameDecoder, encodeFrame } from './frame.js'
 
 export type RequestKind = Extract<keyof Request, string>
 
@@ -56,12 +56,7 @@ export function parseAbciAddress(addr: string): { path: string } | { host: strin
 export const timings = new Map<RequestKind, { n: number; ms: number }>()
 
 function frameOf(res: Response): Uint8Array {
-  const body = Response.encode(res).finish()
-  const len = encodeUvarint(body.length)
-  const out = new Uint8Array(len.length + body.length)
-  out.set(len, 0)
-  out.set(body, len.length)
-  return out
+  return encodeFrame(Response.encode(res).finish())
 }
 
 class Connection implements AbciConnection {
