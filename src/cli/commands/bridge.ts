@@ -5,7 +5,7 @@ import { toAmount } from '../../sdk/msgs.js'
 import type { Msg } from '../../app/tx.js'
 import type { CliContext } from '../context.js'
 import { table } from '../format.js'
-import { submit, txOptions, type TxFlags } from './services.js'
+import { submit, txOptions, type TxFlags } from './tx.js'
 
 type Json = Record<string, unknown>
 const text = (v: unknown) => (v === null || v === undefined ? undefined : String(v))

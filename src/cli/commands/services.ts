@@ -11,38 +11,8 @@ import type { Msg } from '../../app/tx.js'
 import { fromHex, sha256, toHex } from '../../crypto/hash.js'
 import { toAmount } from '../../sdk/msgs.js'
 import type { CliContext } from '../context.js'
-import { codeName, eventLines, table } from '../format.js'
-import { SilentFailure } from './tx.js'
-
-export interface TxFlags { from?: string; memo?: string; wait?: boolean; timeoutMs?: string }
-
-export function txOptions(cmd: Command, defaultFrom?: string): Command {
-  return cmd
-    .option('--from <key>', `signing key: a key name in the keyring, or a key file path${defaultFrom ? '' : ' (required)'}`, defaultFrom)
-    .option('--memo <text>', 'a memo (at most 256 bytes)')
-    .option('--no-wait', 'return once the node admitted the transaction, without waiting for the block')
-    .option('--timeout-ms <ms>', 'how long to wait for the block', '30000')
-}
-
-/** Signs, submits and waits; prints the result (plus `extra` fields in --json). Exit 1 if the transaction failed. */
-export async function submit(c: CliContext, flags: TxFlags, msgs: Msg[], extra: Record<string, unknown> = {}, extraLines: string[] = []): Promise<void> {
-  const signer = c.signer(flags.from)
-  const client = c.client()
-  const timeoutMs = Number(flags.timeoutMs ?? 30000)
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new PolisError('invalid_request', '--timeout-ms must be a positive integer')
-  if (flags.wait === false) {
-    const s = await client.signAndSubmit(signer, msgs, { wait: false, memo: flags.memo })
-    c.print([`Submitted transaction ${s.hash} (nonce ${s.nonce}); it is pending.`, `Follow it with: polis query tx ${s.hash}`, ...extraLines], { ...s, sender: signer.address, ...extra })
-    return
-  }
-  const r = await client.signAndSubmit(signer, msgs, { memo: flags.memo, allowFailure: true, timeoutMs })
-  if (r.ok) {
-    c.print([`Committed in block ${r.height}: transaction ${r.hash}`, ...eventLines(r.events, (a) => c.nameOf(a)), ...extraLines], { ...r, status: 'committed', sender: signer.address, ...extra })
-    return
-  }
-  c.print([`Transaction ${r.hash} was recorded in block ${r.height} but failed: ${codeName(r.code)}`, `  ${r.log}`], { ...r, status: 'committed', sender: signer.address, ...extra })
-  throw new SilentFailure()
-}
+import { table } from '../format.js'
+import { submit, txOptions, type TxFlags } from './tx.js'
 
 /** A salt: --salt (64 hex), else 32 random bytes. */
 export function saltOf(s: string | undefined): { salt: Uint8Array; generated: boolean } {
