@@ -9,12 +9,8 @@ import { SoloEngine } from '../src/engine/solo/engine.js'
 import { headerHasher } from '../src/crypto/header-hash.js'
 import { encodeHeader } from '../src/engine/solo/header.js'
 import { Signer, testCity, tmpDir } from '../test/helpers/chain.js'
-import { median, round } from './stats.js'
+import { median, round, arg } from './stats.js'
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf('--' + name)
-  return i > 0 ? Number(process.argv[i + 1]) : dflt
-}
 const BLOCKS = arg('blocks', 200)
 const ROUNDS = arg('rounds', 3)
 

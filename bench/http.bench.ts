@@ -23,12 +23,8 @@ import { SoloEngine, type CommittedBlock } from '../src/engine/solo/engine.js'
 import { sha256, toHex } from '../src/crypto/hash.js'
 import { Signer, testCity, tmpDir } from '../test/helpers/chain.js'
 import { startNodeProcess } from '../test/helpers/node-process.js'
-import { median, round, summarize } from './stats.js'
+import { median, round, summarize, arg } from './stats.js'
 
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf('--' + name)
-  return i > 0 ? Number(process.argv[i + 1]) : dflt
-}
 const ACCOUNTS = arg('accounts', 4_000)
 const TXS = arg('txs', 10_000)
 const ROUNDS = arg('rounds', 3)

@@ -12,12 +12,8 @@ import { evaluate } from '../src/siem/sigma.js'
 import { Correlator } from '../src/siem/correlate.js'
 import { encodeCanonical } from '../src/codec/cbor.js'
 import { testKey } from '../test/helpers/chain.js'
-import { round } from './stats.js'
+import { arg, round } from './stats.js'
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf('--' + name)
-  return i > 0 ? Number(process.argv[i + 1]) : dflt
-}
 const N = arg('events', 100_000)
 const EVERY = arg('anchor-every', 10_000)
 const T0 = Date.UTC(2026, 10, 24, 10, 0, 0)

@@ -19,3 +19,9 @@ export const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d
 export function machine() {
   return { node: process.version, cpus: (globalThis as any).navigator?.hardwareConcurrency ?? undefined, platform: process.platform, arch: process.arch }
 }
+
+/** A numeric command-line option `--name N` of a benchmark, or its default. */
+export function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf('--' + name)
+  return i > 0 ? Number(process.argv[i + 1]) : dflt
+}

@@ -22,14 +22,10 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { iavlSpec, ics23, verifyMembership } from '@confio/ics23'
 import { DEFAULT_CACHE_SIZE, IavlStore } from '../src/store/index.js'
-import { median, round } from './stats.js'
+import { median, round, arg } from './stats.js'
 
 type Db = ClassicLevel<Uint8Array, Uint8Array>
 
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf('--' + name)
-  return i > 0 ? Number(process.argv[i + 1]) : dflt
-}
 const ACCOUNTS = arg('accounts', 1_000_000)
 const SMALL = arg('small', 100_000)
 const BATCH = arg('batch', 10_000)
