@@ -11,6 +11,8 @@ import { transportModule } from './transport/index.js'
 import { billsModule } from './bills/index.js'
 import { vehiclesModule } from './vehicles/index.js'
 import { complaintsModule } from './complaints/index.js'
+import { energyModule } from './energy/index.js'
+import { threatIntelModule } from './threatintel/index.js'
 
 export function cityModules(): Module[] {
   return [
@@ -21,5 +23,7 @@ export function cityModules(): Module[] {
     billsModule(),
     vehiclesModule(),
     complaintsModule(),
+    energyModule(),
+    threatIntelModule(),
   ]
 }
