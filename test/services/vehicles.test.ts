@@ -5,7 +5,7 @@ import { sha256, toHex, utf8 } from '../../src/crypto/hash.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
 import { CacheKV } from '../../src/app/kv.js'
 import type { ExecContext } from '../../src/app/module.js'
-import { vehiclesModule, isActiveVehicle, exportVehicle, importVehicle, revertExport, getVehicle } from '../../src/modules/vehicles/index.js'
+import { vehiclesModule, isActiveVehicle, confirmExport, exportVehicle, importVehicle, revertExport, getVehicle } from '../../src/modules/vehicles/index.js'
 import { testKey } from '../helpers/chain.js'
 import { serviceChain, sumOfBalances, type ServiceChain } from './helpers.js'
 
@@ -139,27 +139,33 @@ test('bad registrations are refused with typed errors and change nothing', async
   assert.deepEqual(strip(c.state()), strip(stateBefore))
 })
 
-test('bridge hooks: export releases the plate and device, import registers; a revert restores', async () => {
+test('bridge hooks: export reserves until the answer, confirm releases, a revert restores, import registers', async () => {
   const dev = testKey('dev/car-5')
   const id = await register('1FTFW1ET5DFC00001', 'BR-1', bob, dev)
   const app = c.engine.app
   const kv = new CacheKV(app.stateReader())
   const ctx: ExecContext = { chainId: c.city.chainId, height: app.info().lastHeight + 1n, time: c.time + 1000n, kv, emit: () => {} }
-  assert.throws(() => exportVehicle(ctx, id, alice.publicKey, 'city-b'), /only the owner/)
-  const rec = exportVehicle(ctx, id, bob.publicKey, 'city-b')
+  const to = (sequence: bigint) => ({ chain: 'city-b', client: 'to-b', sequence })
+  assert.throws(() => exportVehicle(ctx, id, alice.publicKey, to(1n)), /only the owner/)
+  const rec = exportVehicle(ctx, id, bob.publicKey, to(1n))
   assert.deepEqual([toHex(rec.vinCommitment), rec.plate, toHex(rec.owner)], [toHex(id), 'BR-1', toHex(bob.publicKey)])
-  assert.equal(getVehicle(kv, id)!.status, 'exported')
+  assert.equal(getVehicle(kv, id)!.status, 'exporting')
   assert.equal(isActiveVehicle(kv, dev.publicKey), false)
-  assert.throws(() => exportVehicle(ctx, id, bob.publicKey, 'city-b'), /exported/)
-  revertExport(ctx, id)
+  assert.throws(() => exportVehicle(ctx, id, bob.publicKey, to(2n)), /exporting/)
+  revertExport(ctx, id, 'to-b', 2n, 'not this packet') // another packet's answer changes nothing
+  assert.equal(getVehicle(kv, id)!.status, 'exporting')
+  revertExport(ctx, id, 'to-b', 1n, 'timed out')
   assert.equal(isActiveVehicle(kv, dev.publicKey), true)
-  exportVehicle(ctx, id, bob.publicKey, 'city-b')
-  // coming back (or arriving at another registry): imported with its origin
-  const back = importVehicle(ctx, rec, 'city-b')
+  const again = exportVehicle(ctx, id, bob.publicKey, to(3n))
+  confirmExport(ctx, id, 'to-b', 3n)
+  assert.equal(getVehicle(kv, id)!.status, 'exported')
+  // coming back: only from the city it left for, imported with its origin
+  assert.throws(() => importVehicle(ctx, again, 'city-c'), /come back only from there/)
+  const back = importVehicle(ctx, again, 'city-b')
   assert.equal(back.origin, 'city-b')
   assert.equal(back.status, 'active')
   assert.equal(isActiveVehicle(kv, dev.publicKey), true)
-  assert.throws(() => importVehicle(ctx, rec, 'city-b'), /already registered/)
-  const fresh = { vinCommitment: vinCommitment('OTHER', 's'), plate: 'IMP-1', owner: testKey('unknown-owner').publicKey, device: testKey('dev/imp').publicKey }
+  assert.throws(() => importVehicle(ctx, again, 'city-b'), /already registered/)
+  const fresh = { vinCommitment: vinCommitment('OTHER', 's'), plate: 'IMP-1', owner: testKey('unknown-owner').publicKey, device: testKey('dev/imp').publicKey, historyHash: rec.historyHash, historyLength: 1n }
   assert.throws(() => importVehicle(ctx, fresh, 'city-c'), /not registered/)
 })

@@ -1,6 +1,7 @@
 /**
  * The cross-chain bridge: solo light clients of counterparty cities, ICS-04 style packets proved
- * with ICS-23, and the token transfer app. See docs/BRIDGE.md.
+ * with ICS-23, and the apps on top: token transfer, vehicle transfer, threat intelligence (whose
+ * messages and blocklist are the threatintel module's). See docs/BRIDGE.md.
  */
 import { defineMessage, type Module, type MsgValue } from '../../app/module.js'
 import { bytesField, onlyFields, optionalStringField, positiveAmountField, pubKeyField, stringField, uintField } from '../../app/fields.js'
@@ -9,12 +10,16 @@ import { hexParam, optionalStringParam } from '../../app/query-params.js'
 import { toHex } from '../../crypto/hash.js'
 import { nativeDenom } from '../bank/keeper.js'
 import { CLIENT_ID_PATTERN, MODULE, createClient, getClient, getConsensusState, listClients, submitMisbehaviour, updateClient, type ClientState } from './client.js'
-import { acknowledgePacket, getAckCommitment, getCommitment, hasReceipt, nextSequence, recvPacket, timeoutPacket, type Packet } from './packet.js'
+import { acknowledgePacket, getAckCommitment, getCommitment, hasReceipt, nextSequence, recvPacket, timeoutPacket, type BridgeApps, type Packet } from './packet.js'
 import { BASE_DENOM_PATTERN, denomTrace, escrowed, sendTransfer } from './transfer.js'
+import { sendVehicle } from './vehicle-transfer.js'
+import { defaultBridgeApps } from './apps.js'
 
 export * from './client.js'
 export * from './packet.js'
 export * from './transfer.js'
+export * from './vehicle-transfer.js'
+export * from './apps.js'
 
 const clientIdField = (v: MsgValue, name = 'client_id') => stringField(v, name, { min: 1, max: 32, pattern: CLIENT_ID_PATTERN })
 
@@ -60,7 +65,8 @@ function clientParam(p: Record<string, unknown>): string {
   return v
 }
 
-export function bridgeModule(): Module {
+/** `apps`: the bridge apps this chain runs (default: transfer, vehicle, threatintel). */
+export function bridgeModule(apps: BridgeApps = defaultBridgeApps()): Module {
   return {
     name: MODULE,
     messages: {
@@ -103,7 +109,7 @@ export function bridgeModule(): Module {
           onlyFields(v, ['packet', 'proof', 'proof_height'])
           return { packet: packetField(v), proof: bytesField(v, 'proof'), proofHeight: uintField(v, 'proof_height') }
         },
-        handle: (ctx, m) => void recvPacket(ctx, m.packet, m.proof, m.proofHeight),
+        handle: (ctx, m) => void recvPacket(ctx, apps, m.packet, m.proof, m.proofHeight),
       }),
       acknowledge: defineMessage({
         roles: ['relayer'],
@@ -111,7 +117,7 @@ export function bridgeModule(): Module {
           onlyFields(v, ['packet', 'ack', 'proof', 'proof_height'])
           return { packet: packetField(v), ack: bytesField(v, 'ack'), proof: bytesField(v, 'proof'), proofHeight: uintField(v, 'proof_height') }
         },
-        handle: (ctx, m) => acknowledgePacket(ctx, m.packet, m.ack, m.proof, m.proofHeight),
+        handle: (ctx, m) => acknowledgePacket(ctx, apps, m.packet, m.ack, m.proof, m.proofHeight),
       }),
       timeout: defineMessage({
         roles: ['relayer'],
@@ -119,7 +125,7 @@ export function bridgeModule(): Module {
           onlyFields(v, ['packet', 'proof', 'proof_height'])
           return { packet: packetField(v), proof: bytesField(v, 'proof'), proofHeight: uintField(v, 'proof_height') }
         },
-        handle: (ctx, m) => timeoutPacket(ctx, m.packet, m.proof, m.proofHeight),
+        handle: (ctx, m) => timeoutPacket(ctx, apps, m.packet, m.proof, m.proofHeight),
       }),
       transfer: defineMessage({
         roles: 'any',
@@ -131,6 +137,17 @@ export function bridgeModule(): Module {
           }
         },
         handle: (ctx, m) => void sendTransfer(ctx, m),
+      }),
+      'transfer-vehicle': defineMessage({
+        roles: 'any',
+        parse: (v) => {
+          onlyFields(v, ['client_id', 'vehicle', 'timeout_height', 'timeout_time'])
+          return {
+            client: clientIdField(v), vehicle: bytesField(v, 'vehicle', 32),
+            timeoutHeight: v.timeout_height === undefined ? 0n : uintField(v, 'timeout_height'), timeoutTime: v.timeout_time === undefined ? 0n : uintField(v, 'timeout_time'),
+          }
+        },
+        handle: (ctx, m) => void sendVehicle(ctx, m),
       }),
     },
     queries: {

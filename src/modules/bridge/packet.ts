@@ -70,11 +70,20 @@ export interface BridgeApp {
   onAck(ctx: ExecContext, packet: Packet, data: Record<string, CborValue>, ack: Ack): void
   onTimeout(ctx: ExecContext, packet: Packet, data: Record<string, CborValue>): void
 }
-const apps = new Map<string, BridgeApp>()
-export function registerBridgeApp(name: string, app: BridgeApp): void {
-  apps.set(name, app)
+/**
+ * The apps a bridge module serves, by payload `app` name. Each bridge module is built with its own
+ * table (no process-wide registry), so which apps a chain runs is fixed by its module list.
+ */
+export type BridgeApps = ReadonlyMap<string, BridgeApp>
+export function bridgeApps(entries: ReadonlyArray<readonly [string, BridgeApp]>): BridgeApps {
+  const m = new Map<string, BridgeApp>()
+  for (const [name, app] of entries) {
+    if (m.has(name)) throw new Error(`bridge app "${name}" given twice`)
+    m.set(name, app)
+  }
+  return m
 }
-function appOf(payload: Uint8Array): { app: BridgeApp; data: Record<string, CborValue> } {
+function appOf(apps: BridgeApps, payload: Uint8Array): { app: BridgeApp; data: Record<string, CborValue> } {
   const p = decodePayload(payload)
   const app = apps.get(p.app)
   if (!app) fail('invalid_message', `no bridge app "${p.app}"`)
@@ -140,7 +149,7 @@ export function verifyCounterpartyState(
   if (!ok) fail('proof_invalid', `the ${what} of ${Buffer.from(key).toString('latin1')} does not verify at height ${proofHeight} of client ${client}`)
 }
 
-export function recvPacket(ctx: ExecContext, packet: Packet, proof: Uint8Array, proofHeight: bigint): 'received' | 'duplicate' {
+export function recvPacket(ctx: ExecContext, apps: BridgeApps, packet: Packet, proof: Uint8Array, proofHeight: bigint): 'received' | 'duplicate' {
   const c = requireActiveClient(ctx, packet.destClient)
   if (c.counterpartyClient !== packet.sourceClient) fail('invalid_message', `client ${c.clientId} pairs with ${c.counterpartyClient}, not ${packet.sourceClient}`)
   if (hasReceipt(ctx.kv, packet.destClient, packet.sequence)) {
@@ -154,7 +163,7 @@ export function recvPacket(ctx: ExecContext, packet: Packet, proof: Uint8Array, 
   const scratch = new CacheKV(ctx.kv)
   const events: Array<[string, Record<string, string>]> = []
   try {
-    const { app, data } = appOf(packet.payload) // an unknown app or a malformed payload is an error ack too
+    const { app, data } = appOf(apps, packet.payload) // an unknown app or a malformed payload is an error ack too
     app.onRecv({ chainId: ctx.chainId, height: ctx.height, time: ctx.time, kv: scratch, emit: (t, a) => events.push([t, a]) }, packet, data)
     scratch.writeTo(ctx.kv)
     for (const [t, a] of events) ctx.emit(t, a)
@@ -180,17 +189,17 @@ function requireCommitment(ctx: { kv: KVReader; time: bigint }, packet: Packet):
   if (c.counterpartyClient !== packet.destClient) fail('invalid_message', `packet dest_client ${packet.destClient} is not the counterparty ${c.counterpartyClient}`)
 }
 
-export function acknowledgePacket(ctx: ExecContext, packet: Packet, ackBytes: Uint8Array, proof: Uint8Array, proofHeight: bigint): void {
+export function acknowledgePacket(ctx: ExecContext, apps: BridgeApps, packet: Packet, ackBytes: Uint8Array, proof: Uint8Array, proofHeight: bigint): void {
   requireCommitment(ctx, packet)
   const ack = decodeAck(ackBytes)
   verifyCounterpartyState(ctx, packet.sourceClient, proofHeight, proof, bridgeStoreKey(ackPath(packet.destClient, packet.sequence)), ackCommitment(ackBytes))
   store(ctx.kv).delete(utf8(commitmentPath(packet.sourceClient, packet.sequence)))
-  const { app, data } = appOf(packet.payload)
+  const { app, data } = appOf(apps, packet.payload)
   app.onAck(ctx, packet, data, ack)
   ctx.emit('bridge.acknowledge_packet', { source_client: packet.sourceClient, sequence: packet.sequence.toString(), ok: String('ok' in ack) })
 }
 
-export function timeoutPacket(ctx: ExecContext, packet: Packet, proof: Uint8Array, proofHeight: bigint): void {
+export function timeoutPacket(ctx: ExecContext, apps: BridgeApps, packet: Packet, proof: Uint8Array, proofHeight: bigint): void {
   requireCommitment(ctx, packet)
   const cs = getConsensusState(ctx.kv, packet.sourceClient, proofHeight)
   if (!cs) fail('proof_invalid', `client ${packet.sourceClient} has no verified header at height ${proofHeight}`)
@@ -199,7 +208,7 @@ export function timeoutPacket(ctx: ExecContext, packet: Packet, proof: Uint8Arra
   if (!byHeight && !byTime) fail('invalid_message', `the packet has not timed out at counterparty height ${proofHeight} (time ${cs.time})`)
   verifyCounterpartyState(ctx, packet.sourceClient, proofHeight, proof, bridgeStoreKey(receiptPath(packet.destClient, packet.sequence)), undefined)
   store(ctx.kv).delete(utf8(commitmentPath(packet.sourceClient, packet.sequence)))
-  const { app, data } = appOf(packet.payload)
+  const { app, data } = appOf(apps, packet.payload)
   app.onTimeout(ctx, packet, data)
   ctx.emit('bridge.timeout_packet', { source_client: packet.sourceClient, sequence: packet.sequence.toString() })
 }

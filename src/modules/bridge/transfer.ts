@@ -17,7 +17,7 @@ import { sha256, toHex, utf8 } from '../../crypto/hash.js'
 import { balanceOf, burn, mint, nativeDenom, transfer } from '../bank/keeper.js'
 import { getAccount, registerAccount } from '../identity/keeper.js'
 import { MODULE } from './client.js'
-import { encodePayload, registerBridgeApp, sendPacket, type Ack, type Packet } from './packet.js'
+import { encodePayload, sendPacket, type Ack, type BridgeApp, type Packet } from './packet.js'
 
 export const TRANSFER_APP = 'transfer'
 const CLIENT = '[a-z][a-z0-9-]{0,31}'
@@ -97,7 +97,7 @@ function refund(ctx: ExecContext, packet: Packet, d: TransferData): void {
   ctx.emit('bridge.refund', { source_client: packet.sourceClient, sequence: packet.sequence.toString(), denom, amount: d.amount.toString() })
 }
 
-registerBridgeApp(TRANSFER_APP, {
+export const transferApp: BridgeApp = {
   onRecv(ctx, packet, data) {
     const d = parseData(data)
     const home = `transfer/${packet.sourceClient}/`
@@ -118,4 +118,4 @@ registerBridgeApp(TRANSFER_APP, {
   onTimeout(ctx, packet, data) {
     refund(ctx, packet, parseData(data))
   },
-})
+}

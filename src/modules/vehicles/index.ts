@@ -4,7 +4,7 @@ import { PolisError } from '../../app/errors.js'
 import { toHex } from '../../crypto/hash.js'
 import { hexParam, limitParam, optionalStringParam } from '../../app/query-params.js'
 import {
-  MODULE, PLATE_PATTERN, TRANSPORT_ROLE, acceptTransfer, cancelOffer, deregisterVehicle, historyOf, offerTransfer, registerVehicle,
+  MODULE, PLATE_PATTERN, TRANSPORT_ROLE, acceptTransfer, cancelOffer, deregisterVehicle, historyHash, historyOf, offerTransfer, registerVehicle,
   reinstateVehicle, requireVehicle, suspendVehicle, vehicleByPlate, vehiclesOf, isActiveVehicle, type Vehicle,
 } from './keeper.js'
 
@@ -18,6 +18,7 @@ export function vehicleJson(v: Vehicle) {
   return {
     id: toHex(v.id), vin_commitment: toHex(v.id), plate: v.plate, owner: toHex(v.owner), device: toHex(v.device), status: v.status,
     registered_at: v.registeredAt.toString(), origin: v.origin ?? null,
+    export: v.export ? { chain: v.export.chain, client_id: v.export.client, sequence: v.export.sequence.toString() } : null,
     offer: v.offer ? { buyer: toHex(v.offer.buyer), price: v.offer.price.toString(), offered_at: v.offer.offeredAt.toString() } : null,
   }
 }
@@ -107,11 +108,15 @@ export function vehiclesModule(): Module {
       history: (ctx, p) => {
         const id = hexParam(p, 'id', 32)
         requireVehicle(ctx.kv, id)
+        const h = historyHash(ctx.kv, id)
         return {
           id: toHex(id),
+          history_hash: toHex(h.hash),
+          history_length: h.length.toString(),
           history: historyOf(ctx.kv, id).map((e) => ({
             seq: e.seq, event: e.event, by: toHex(e.by), height: e.height.toString(), time: e.time.toString(),
             reason: e.reason ?? null, owner: e.owner ? toHex(e.owner) : null, price: e.price?.toString() ?? null, chain: e.chain ?? null,
+            history_hash: e.historyHash ? toHex(e.historyHash) : null, history_length: e.historyLength?.toString() ?? null,
           })),
         }
       },

@@ -11,24 +11,32 @@
  *   k|device(32)         -> id   device keys in use
  *   o|owner(32)|id(32)   -> 0x01 vehicles of an owner
  *   h|id(32)|seq(4)      -> history entry (CBOR): every transition with who, when and why
+ * The history hash of a vehicle chains its entries: h_0 = 32 zero bytes,
+ * h_n = sha256(h_{n-1} ‖ sha256(entry_n CBOR)); a vehicle crossing the bridge carries it, and the
+ * importing city records it in its "imported" entry, so each city's history commits to the last.
  */
 import { decodeCanonical, encodeCanonical } from '../../codec/cbor.js'
 import { fail } from '../../app/errors.js'
 import type { KV, KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext, type TxContext } from '../../app/module.js'
-import { bytesEqual, concatBytes, toHex, utf8 } from '../../crypto/hash.js'
+import { bytesEqual, concatBytes, sha256, toHex, utf8 } from '../../crypto/hash.js'
 import { nativeDenom, transfer } from '../bank/keeper.js'
 import { getAccount, hasRole, isActiveAt, registerAccount, requireActiveAccount } from '../identity/keeper.js'
 import { u32be as u32, readU32be } from '../../codec/be.js'
+import { isListed } from '../threatintel/keeper.js'
 
 export const MODULE = 'vehicles'
 export const TRANSPORT_ROLE = 'transport'
 /** Plates: upper-case letters, digits and dashes (a registry code, not personal data). */
 export const PLATE_PATTERN = /^[A-Z0-9][A-Z0-9-]{0,11}$/
 
-export type VehicleStatus = 'active' | 'suspended' | 'deregistered' | 'exported'
+/** exporting: sent over the bridge, awaiting the destination's answer (plate and device still reserved here). */
+export type VehicleStatus = 'active' | 'suspended' | 'deregistered' | 'exporting' | 'exported'
 
 export interface TransferOffer { buyer: Uint8Array; price: bigint; offeredAt: bigint }
+
+/** Where a vehicle is going (exporting) or went (exported): the destination chain and the packet. */
+export interface ExportInfo { chain: string; client: string; sequence: bigint }
 
 export interface Vehicle {
   id: Uint8Array          // the VIN commitment
@@ -39,6 +47,7 @@ export interface Vehicle {
   registeredAt: bigint    // height
   offer?: TransferOffer
   origin?: string         // chain id it was imported from
+  export?: ExportInfo
   history: number
 }
 
@@ -62,6 +71,7 @@ function encodeVehicle(v: Vehicle): Uint8Array {
   const m: Record<string, unknown> = { plate: v.plate, owner: v.owner, device: v.device, status: v.status, registered_at: v.registeredAt, history: v.history }
   if (v.offer) m.offer = { buyer: v.offer.buyer, price: v.offer.price, offered_at: v.offer.offeredAt }
   if (v.origin !== undefined) m.origin = v.origin
+  if (v.export) m.export = { chain: v.export.chain, client: v.export.client, sequence: v.export.sequence }
   return encodeCanonical(m)
 }
 
@@ -72,6 +82,7 @@ function decodeVehicle(id: Uint8Array, b: Uint8Array): Vehicle {
   }
   if (m.offer) v.offer = { buyer: m.offer.buyer, price: big(m.offer.price), offeredAt: big(m.offer.offered_at) }
   if (typeof m.origin === 'string') v.origin = m.origin
+  if (m.export) v.export = { chain: m.export.chain, client: m.export.client, sequence: big(m.export.sequence) }
   return v
 }
 
@@ -102,15 +113,15 @@ export function vehicleByDevice(kv: KVReader, device: Uint8Array): Vehicle | und
 
 /**
  * For the transport module: true when `device` is the device key of a registered vehicle that is
- * active (not suspended, deregistered or exported) and whose device account is not revoked at `height`
- * (when given).
+ * active (not suspended, deregistered, exporting or exported) and, at `height` (when given), whose
+ * device account is not revoked and whose key is not on the threat-intelligence blocklist.
  */
 export function isActiveVehicle(kv: KVReader, device: Uint8Array, height?: bigint): boolean {
   const v = vehicleByDevice(kv, device)
   if (!v || v.status !== 'active') return false
   if (height === undefined) return true
   const a = getAccount(kv, device)
-  return !!a && isActiveAt(a, height)
+  return !!a && isActiveAt(a, height) && !isListed(kv, 'device', toHex(device), height)
 }
 
 export function vehiclesOf(kv: KVReader, owner: Uint8Array, limit = 100): Vehicle[] {
@@ -122,9 +133,14 @@ export function vehiclesOf(kv: KVReader, owner: Uint8Array, limit = 100): Vehicl
   return out
 }
 
-export interface HistoryEntry { seq: number; event: string; by: Uint8Array; height: bigint; time: bigint; reason?: string; owner?: Uint8Array; price?: bigint; chain?: string }
+export interface HistoryEntry {
+  seq: number; event: string; by: Uint8Array; height: bigint; time: bigint; reason?: string; owner?: Uint8Array; price?: bigint; chain?: string
+  /** on "imported": the history hash and length the vehicle arrived with */
+  historyHash?: Uint8Array; historyLength?: bigint
+}
+type HistoryExtra = { reason?: string; owner?: Uint8Array; price?: bigint; chain?: string; history_hash?: Uint8Array; history_length?: bigint }
 
-function record(ctx: ExecContext, v: Vehicle, by: Uint8Array, event: string, extra: { reason?: string; owner?: Uint8Array; price?: bigint; chain?: string } = {}): void {
+function record(ctx: ExecContext, v: Vehicle, by: Uint8Array, event: string, extra: HistoryExtra = {}): void {
   const m: Record<string, unknown> = { event, by, height: ctx.height, time: ctx.time }
   for (const [k, x] of Object.entries(extra)) if (x !== undefined) m[k] = x
   moduleStore(ctx.kv, MODULE).set(historyKey(v.id, v.history), encodeCanonical(m))
@@ -141,9 +157,23 @@ export function historyOf(kv: KVReader, id: Uint8Array): HistoryEntry[] {
     if (m.owner !== undefined) e.owner = m.owner
     if (m.price !== undefined) e.price = big(m.price)
     if (m.chain !== undefined) e.chain = m.chain
+    if (m.history_hash !== undefined) e.historyHash = m.history_hash
+    if (m.history_length !== undefined) e.historyLength = big(m.history_length)
     out.push(e)
   }
   return out
+}
+
+/** The vehicle's history hash (see the header comment) and its number of entries. */
+export function historyHash(kv: KVReader, id: Uint8Array): { hash: Uint8Array; length: bigint } {
+  const prefix = concatBytes(utf8('h'), id)
+  let h: Uint8Array = new Uint8Array(32)
+  let n = 0n
+  for (const [, b] of moduleReader(kv, MODULE).iterate({ gte: prefix, lt: concatBytes(prefix, new Uint8Array([0xff, 0xff, 0xff, 0xff]), ONE) })) {
+    h = sha256(concatBytes(h, sha256(b)))
+    n++
+  }
+  return { hash: h, length: n }
 }
 
 // ------------------------------------------------------------------ transitions
@@ -156,6 +186,7 @@ function requireTransport(ctx: TxContext): void {
 /** Binds the device key: registers it as a vehicle device, or checks an existing account fits. */
 function bindDevice(ctx: ExecContext, device: Uint8Array): void {
   if (moduleReader(ctx.kv, MODULE).get(deviceKey(device))) fail('already_exists', `device key ${toHex(device)} belongs to another vehicle`)
+  if (isListed(ctx.kv, 'device', toHex(device), ctx.height)) fail('unauthorized', `device key ${toHex(device)} is on the threat-intelligence blocklist`)
   const a = getAccount(ctx.kv, device)
   if (!a) registerAccount(ctx, device, ['vehicle'])
   else {
@@ -164,21 +195,28 @@ function bindDevice(ctx: ExecContext, device: Uint8Array): void {
   }
 }
 
-function addVehicle(ctx: ExecContext, r: VehicleRecord, by: Uint8Array, origin?: string): Vehicle {
+interface Arrival { chain: string; historyHash: Uint8Array; historyLength: bigint }
+
+function addVehicle(ctx: ExecContext, r: VehicleRecord, by: Uint8Array, arrival?: Arrival): Vehicle {
   if (!PLATE_PATTERN.test(r.plate)) fail('invalid_message', `plate ${JSON.stringify(r.plate)} has an invalid format`)
   const existing = getVehicle(ctx.kv, r.vinCommitment)
-  if (existing && existing.status !== 'exported') fail('already_exists', `vehicle ${toHex(r.vinCommitment)} is already registered`)
+  if (existing && existing.status !== 'exported') fail('already_exists', `vehicle ${toHex(r.vinCommitment)} is already registered (${existing.status})`)
+  // a vehicle that left comes back only from the city it left for (another could not know it is there)
+  if (existing && existing.export?.chain !== arrival?.chain) {
+    fail('already_exists', `vehicle ${toHex(r.vinCommitment)} left for ${existing.export?.chain}; it can come back only from there`)
+  }
   if (moduleReader(ctx.kv, MODULE).get(plateKey(r.plate))) fail('already_exists', `plate ${r.plate} is in use`)
   requireActiveAccount(ctx, r.owner)
   if (bytesEqual(r.owner, r.device)) fail('invalid_request', 'the device key cannot be the owner')
   bindDevice(ctx, r.device)
   const v: Vehicle = { id: r.vinCommitment, plate: r.plate, owner: r.owner, device: r.device, status: 'active', registeredAt: ctx.height, history: existing?.history ?? 0 }
-  if (origin !== undefined) v.origin = origin
+  if (arrival !== undefined) v.origin = arrival.chain
   const store = moduleStore(ctx.kv, MODULE)
   store.set(plateKey(v.plate), v.id)
   store.set(deviceKey(v.device), v.id)
   store.set(ownerKey(v.owner, v.id), ONE)
-  record(ctx, v, by, origin === undefined ? 'registered' : 'imported', { owner: v.owner, chain: origin })
+  if (arrival === undefined) record(ctx, v, by, 'registered', { owner: v.owner })
+  else record(ctx, v, by, 'imported', { owner: v.owner, chain: arrival.chain, history_hash: arrival.historyHash, history_length: arrival.historyLength })
   putVehicle(ctx.kv, v)
   return v
 }
@@ -267,7 +305,7 @@ function release(kv: KV, v: Vehicle): void {
 export function deregisterVehicle(ctx: TxContext, id: Uint8Array, reason: string): void {
   requireTransport(ctx)
   const v = requireVehicle(ctx.kv, id)
-  if (v.status === 'deregistered' || v.status === 'exported') fail('invalid_state', `vehicle ${toHex(id)} is ${v.status}`)
+  if (v.status === 'deregistered' || v.status === 'exporting' || v.status === 'exported') fail('invalid_state', `vehicle ${toHex(id)} is ${v.status}`)
   release(ctx.kv, v)
   v.status = 'deregistered'
   delete v.offer
@@ -276,50 +314,70 @@ export function deregisterVehicle(ctx: TxContext, id: Uint8Array, reason: string
   ctx.emit('vehicles.deregistered', { vehicle: toHex(id), reason })
 }
 
+
 // ------------------------------------------------------------------ bridge hooks
 
+export interface Departure extends VehicleRecord { historyHash: Uint8Array; historyLength: bigint }
+
 /**
- * Export hook for the bridge's cross-city vehicle transfer: the caller (the bridge's message
- * handler) has checked that `by` is the owner's signed request. The vehicle must be active with
- * no pending offer; it leaves this registry (status exported, plate and device released) and its
- * record is returned for the packet.
+ * Export hook for the bridge's vehicle transfer: `by` signed the request and must be the owner.
+ * The vehicle must be active with no pending offer; it becomes `exporting` (no reports, sales,
+ * suspension or second export) with its plate and device still reserved until the destination
+ * answers. Returns what the packet carries, the history hash covering the "export_started" entry.
  */
-export function exportVehicle(ctx: ExecContext, id: Uint8Array, by: Uint8Array, destination: string): VehicleRecord {
+export function exportVehicle(ctx: ExecContext, id: Uint8Array, by: Uint8Array, to: ExportInfo): Departure {
   const v = requireVehicle(ctx.kv, id)
   if (!bytesEqual(v.owner, by)) fail('unauthorized', `only the owner of vehicle ${toHex(id)} may export it`)
   if (v.status !== 'active') fail('invalid_state', `vehicle ${toHex(id)} is ${v.status}`)
   if (v.offer) fail('invalid_state', `vehicle ${toHex(id)} has a pending transfer offer`)
-  release(ctx.kv, v)
-  v.status = 'exported'
-  record(ctx, v, by, 'exported', { chain: destination })
+  v.status = 'exporting'
+  v.export = to
+  record(ctx, v, by, 'export_started', { chain: to.chain })
   putVehicle(ctx.kv, v)
-  ctx.emit('vehicles.exported', { vehicle: toHex(id), destination })
-  return { vinCommitment: v.id, plate: v.plate, owner: v.owner, device: v.device }
+  ctx.emit('vehicles.export_started', { vehicle: toHex(id), destination: to.chain, client_id: to.client, sequence: to.sequence.toString() })
+  const h = historyHash(ctx.kv, id)
+  return { vinCommitment: v.id, plate: v.plate, owner: v.owner, device: v.device, historyHash: h.hash, historyLength: h.length }
 }
 
-/** Undoes an export whose packet timed out or failed on the destination (the bridge refunds). */
-export function revertExport(ctx: ExecContext, id: Uint8Array): void {
-  const v = requireVehicle(ctx.kv, id)
-  if (v.status !== 'exported') fail('invalid_state', `vehicle ${toHex(id)} is ${v.status}, not exported`)
-  const store = moduleStore(ctx.kv, MODULE)
-  if (store.get(plateKey(v.plate)) || store.get(deviceKey(v.device))) fail('invalid_state', `plate or device of vehicle ${toHex(id)} was reused`)
-  store.set(plateKey(v.plate), v.id)
-  store.set(deviceKey(v.device), v.id)
-  store.set(ownerKey(v.owner, v.id), ONE)
-  v.status = 'active'
-  record(ctx, v, v.owner, 'export_reverted')
+/** The vehicle exporting through packet (client, sequence), or undefined (then the hook has nothing to do). */
+function exportingBy(ctx: ExecContext, id: Uint8Array, client: string, sequence: bigint): Vehicle | undefined {
+  const v = getVehicle(ctx.kv, id)
+  if (v?.status === 'exporting' && v.export?.client === client && v.export.sequence === sequence) return v
+  ctx.emit('vehicles.export_mismatch', { vehicle: toHex(id), client_id: client, sequence: sequence.toString() })
+  return undefined
+}
+
+/** The destination registered it: the vehicle leaves this registry (plate and device released). */
+export function confirmExport(ctx: ExecContext, id: Uint8Array, client: string, sequence: bigint): void {
+  const v = exportingBy(ctx, id, client, sequence)
+  if (!v) return
+  release(ctx.kv, v)
+  v.status = 'exported'
+  record(ctx, v, v.owner, 'exported', { chain: v.export!.chain })
   putVehicle(ctx.kv, v)
-  ctx.emit('vehicles.export_reverted', { vehicle: toHex(id) })
+  ctx.emit('vehicles.exported', { vehicle: toHex(id), destination: v.export!.chain })
+}
+
+/** The destination refused it or the packet timed out: the vehicle is active here again. */
+export function revertExport(ctx: ExecContext, id: Uint8Array, client: string, sequence: bigint, reason: string): void {
+  const v = exportingBy(ctx, id, client, sequence)
+  if (!v) return
+  v.status = 'active'
+  delete v.export
+  record(ctx, v, v.owner, 'export_reverted', { reason: reason.slice(0, 256) })
+  putVehicle(ctx.kv, v)
+  ctx.emit('vehicles.export_reverted', { vehicle: toHex(id), reason: reason.slice(0, 256) })
 }
 
 /**
- * Import hook: registers a vehicle arriving from `source` (a proven packet, checked by the bridge).
- * The owner must hold an account here; the device key is bound as on registration. A vehicle that
- * once left this city comes back under its old record.
+ * Import hook: registers a vehicle arriving from chain `from` (a proven packet, checked by the
+ * bridge) with the history hash it carries. The owner must hold an active account here; the device
+ * key is bound as on registration (refused if in use or blocklisted). A vehicle that once left this
+ * city comes back under its old record, but only from the city it left for.
  */
-export function importVehicle(ctx: ExecContext, r: VehicleRecord, source: string): Vehicle {
+export function importVehicle(ctx: ExecContext, r: Departure, from: string): Vehicle {
   if (r.vinCommitment.length !== 32) fail('invalid_message', 'vin commitment must be 32 bytes')
-  const v = addVehicle(ctx, r, r.owner, source)
-  ctx.emit('vehicles.imported', { vehicle: toHex(v.id), plate: v.plate, owner: toHex(v.owner), source })
+  const v = addVehicle(ctx, r, r.owner, { chain: from, historyHash: r.historyHash, historyLength: r.historyLength })
+  ctx.emit('vehicles.imported', { vehicle: toHex(v.id), plate: v.plate, owner: toHex(v.owner), source: from })
   return v
 }
