@@ -9,6 +9,7 @@ import { DEFAULT_NODE_URL, PolisClient } from '../sdk/client.js'
 import { Keyring, loadKeyFile, type NamedKey } from '../sdk/keys.js'
 import { trustGenesis, type TrustedChain } from '../sdk/proof.js'
 import { nodeUrlOf, resolveHome, tryLoadConfig, type NodeConfig } from '../node/config.js'
+import { cityHome } from '../network/layout.js'
 import { join } from 'node:path'
 
 /** Where the CLI writes and what it reads from its environment (a test passes its own). */
@@ -23,6 +24,8 @@ export interface CliIO {
 
 export interface GlobalOptions {
   home?: string
+  /** a city of a network home (`npm start`): its directory in the home */
+  city?: string
   node?: string
   json?: boolean
 }
@@ -36,7 +39,13 @@ export class CliContext {
     return this.globals.json === true
   }
 
+  /** The node home: --home (else $POLIS_HOME, else ./.polis), or in a network home the city's directory. */
   get home(): string {
+    return cityHome(this.networkHome, this.globals.city ?? (this.io.env.POLIS_CITY || undefined))
+  }
+
+  /** --home, else $POLIS_HOME, else ./.polis: a single city's home or a network's. */
+  get networkHome(): string {
     return resolveHome(this.globals.home, this.io.env, this.io.cwd)
   }
 

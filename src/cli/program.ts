@@ -20,6 +20,7 @@ import { transportCommands } from './commands/transport.js'
 import { siemCommands } from './commands/siem.js'
 import { servicesCommands } from './commands/services.js'
 import { bridgeCommands } from './commands/bridge.js'
+import { networkCommands } from './commands/network.js'
 
 export const VERSION = '0.1.0'
 
@@ -29,6 +30,7 @@ export function buildProgram(io: CliIO): Command {
     .description('Polis: a permissioned blockchain for a smart city. Run a node, manage keys, send transactions, read and verify state.')
     .version(VERSION, '-V, --version')
     .option('--home <dir>', 'node home: polis.yaml, genesis.json, keys/ (default: $POLIS_HOME, else ./.polis)')
+    .option('--city <name>', 'in a network home (npm start): the city to use (default: $POLIS_CITY, else the first city)')
     .option('--node <url>', "the node's API URL (default: $POLIS_NODE, else from the home's polis.yaml, else http://127.0.0.1:26680)")
     .option('--json', 'print JSON (one document on stdout) instead of text')
     .showHelpAfterError('(add --help for usage)')
@@ -54,6 +56,7 @@ POLIS_LOG_LEVEL, POLIS_BLOCK_INTERVAL_MS, POLIS_DATA_DIR, POLIS_GENESIS_FILE, PO
   siemCommands(program, ctx)
   servicesCommands(program, ctx)
   bridgeCommands(program, ctx)
+  networkCommands(program, ctx)
   return program
 }
 

@@ -253,6 +253,8 @@ export interface InitOptions {
   logLevel?: LogLevel
   /** ms since epoch; default now. */
   genesisTime?: bigint
+  /** Further accounts with roles and no balance (e.g. a network's relayers); keys made like the others. */
+  accounts?: Array<{ name: string; roles: string[] }>
 }
 
 export interface InitResult {
@@ -312,6 +314,7 @@ export function initHome(o: InitOptions): InitResult {
   const validator = take('validator')
   const authority = take('authority')
   const citizens = Array.from({ length: n }, (_, i) => take(`citizen-${i + 1}`))
+  const extra = (o.accounts ?? []).map((x) => ({ key: take(x.name), roles: x.roles }))
   const genesis: Genesis = {
     chain_id: chain,
     genesis_time: (o.genesisTime ?? BigInt(Date.now())).toString(),
@@ -322,6 +325,7 @@ export function initHome(o: InitOptions): InitResult {
           { pub_key: authority.address, roles: ['authority'] },
           { pub_key: validator.address, roles: ['validator'] },
           ...citizens.map((c) => ({ pub_key: c.address, roles: ['citizen'] })),
+          ...extra.map((x) => ({ pub_key: x.key.address, roles: x.roles })),
         ],
       },
       bank: { denom, balances: citizens.map((c) => ({ address: c.address, amount: balance.toString() })) },
@@ -344,6 +348,7 @@ export function initHome(o: InitOptions): InitResult {
       { name: 'authority', address: authority.address, roles: ['authority'], balance: '0' },
       { name: 'validator', address: validator.address, roles: ['validator'], balance: '0' },
       ...citizens.map((c) => ({ name: c.name, address: c.address, roles: ['citizen'], balance: balance.toString() })),
+      ...extra.map((x) => ({ name: x.key.name, address: x.key.address, roles: x.roles, balance: '0' })),
     ],
   }
 }

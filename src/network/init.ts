@@ -1,0 +1,60 @@
+/**
+ * Creates a network home (docs/BRIDGE.md, "The default network"): N city homes made by `initHome`
+ * with chain ids city-a, city-b, …, API ports basePort, basePort+1, …, and in every genesis
+ *
+ *   - the city's own validator and authority (keys of that city only);
+ *   - the sample citizens citizen-1 … with the SAME key in every city: a person has one key pair,
+ *     registered as a citizen in each city, so a key name means the same account everywhere and a
+ *     receiver named on the command line resolves alike in the source and the destination keyring;
+ *   - one relayer account per counterparty, `relayer-<other city>` (role `relayer`), used only by
+ *     the relayer of that pair, so that the relayers of different pairs never share a nonce.
+ */
+import { existsSync, mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { ConfigError, initHome, configPathOf, DEFAULT_API_PORT, type InitResult } from '../node/config.js'
+import { Keyring } from '../sdk/keys.js'
+import { cityHomeOf, cityNames, networkFileOf, relayerDirOf, writeNetwork } from './layout.js'
+
+export interface InitNetworkOptions {
+  home: string
+  cities?: number
+  /** API port of the first city; the others follow (default 26680) */
+  basePort?: number
+  blockIntervalMs?: number
+  sampleAccounts?: number
+}
+
+export interface InitNetworkResult { home: string; cities: InitResult[] }
+
+export const relayerKeyName = (other: string) => `relayer-${other}`
+
+export function initNetwork(o: InitNetworkOptions): InitNetworkResult {
+  const home = resolve(o.home)
+  const names = cityNames(o.cities ?? 2)
+  const basePort = o.basePort ?? DEFAULT_API_PORT
+  if (!Number.isInteger(basePort) || basePort < 1 || basePort + names.length - 1 > 65535) throw new ConfigError(`--base-port must leave room for ${names.length} ports below 65536 (got ${basePort})`)
+  if (existsSync(networkFileOf(home))) throw new ConfigError(`${networkFileOf(home)} already exists: ${home} is already a network`)
+  if (existsSync(configPathOf(home))) throw new ConfigError(`${home} holds a single city (polis.yaml): start it with \`polis start\`, or choose another --home for a network`)
+  for (const n of names) if (existsSync(cityHomeOf(home, n))) throw new ConfigError(`${cityHomeOf(home, n)} already exists: remove it or choose another --home`)
+  mkdirSync(relayerDirOf(home), { recursive: true })
+  const cities: InitResult[] = []
+  names.forEach((name, i) => {
+    const cityHome = cityHomeOf(home, name)
+    if (i > 0) {
+      // the citizens' keys of the first city, so that every city knows the same people
+      const ring = new Keyring(join(cityHome, 'keys'))
+      const first = new Keyring(cities[0]!.keysDir)
+      for (const k of cities[0]!.keys.filter((k) => k.roles.includes('citizen'))) ring.add(k.name, first.get(k.name).seed)
+    }
+    cities.push(initHome({
+      home: cityHome,
+      chainId: name,
+      apiPort: basePort + i,
+      blockIntervalMs: o.blockIntervalMs,
+      sampleAccounts: o.sampleAccounts,
+      accounts: names.filter((n) => n !== name).map((n) => ({ name: relayerKeyName(n), roles: ['relayer'] })),
+    }))
+  })
+  writeNetwork(home, names)
+  return { home, cities }
+}

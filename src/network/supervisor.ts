@@ -1,0 +1,157 @@
+/**
+ * `polis network up` / `npm start`: N city chains on this machine and the relayers between them.
+ *
+ * Each city runs in its own child process (src/network/city-process.ts): a city is a separate
+ * chain with its own database, engine and event loop, as it would be on its own machine, so one
+ * city's block production does not stall another's, the cities use more than one core, and a
+ * city that crashes shows as that city's failure. The relayers (one per pair of cities, full
+ * mesh) run in this supervisor: they are off-chain agents that only talk HTTP/WebSocket to the
+ * nodes, like any client. Logs: `<home>/<city>/node.log`, `<home>/relayer/relayer.log`.
+ *
+ * Start: initialise the network home if it has no network.yaml, start every city and wait until
+ * each listens, create the missing bridge clients (first start only), start the relayers. Stop
+ * (SIGINT/SIGTERM via `stop()`): relayers first, then every city gracefully, in parallel.
+ */
+import { fork, type ChildProcess } from 'node:child_process'
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { PolisError } from '../app/errors.js'
+import { configPathOf, loadConfig } from '../node/config.js'
+import { Keyring } from '../sdk/keys.js'
+import { Relayer } from '../agents/relayer/index.js'
+import { cityHomeOf, readNetwork, relayerDirOf } from './layout.js'
+import { initNetwork, relayerKeyName, type InitNetworkResult } from './init.js'
+import { ensureClients, type ClientSetup } from './clients.js'
+
+export type Log = (msg: string, data?: Record<string, unknown>, level?: 'debug' | 'info' | 'warn') => void
+
+export interface NetworkOptions {
+  home: string
+  /** for a network home that does not exist yet */
+  init?: { cities?: number; basePort?: number; blockIntervalMs?: number }
+  relayer?: { intervalMs?: number; batchSize?: number }
+  /** the environment of the city processes (node settings such as POLIS_LOG_LEVEL apply to all) */
+  env?: NodeJS.ProcessEnv
+  /** relayer and supervisor events (also written to relayer/relayer.log) */
+  log?: Log
+  /** longest wait for a city to listen (ms, default 60 s) */
+  startTimeoutMs?: number
+}
+
+export interface RunningCity { name: string; url: string; home: string; chainId: string; height: string; logFile: string }
+
+export interface RunningNetwork {
+  home: string
+  initialised?: InitNetworkResult
+  cities: RunningCity[]
+  clients: ClientSetup[]
+  relayers: Array<{ pair: [string, string]; relayer: Relayer }>
+  /** resolves with a message if a city process exits while the network runs */
+  failed: Promise<string>
+  /** stops relayers, then cities (gracefully); idempotent */
+  stop(): Promise<void>
+}
+
+/** Settings that name one city's files or port must not leak from the supervisor's environment into every city. */
+const PER_CITY_ENV = ['POLIS_HOME', 'POLIS_CITY', 'POLIS_NODE', 'POLIS_DATA_DIR', 'POLIS_GENESIS_FILE', 'POLIS_VALIDATOR_KEY_FILE', 'POLIS_KEYS_DIR', 'POLIS_API_PORT']
+const CITY_ENTRY = fileURLToPath(new URL('./city-process.ts', import.meta.url))
+
+interface Child { name: string; proc: ChildProcess; exited: Promise<number | null>; logFd: number }
+
+/** Forks one city (registered in `children` at once, so that a failed start elsewhere still stops it) and waits until it listens. */
+function startCity(children: Child[], name: string, home: string, port: number, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Record<string, string>> {
+  const logFile = join(home, 'node.log')
+  const logFd = openSync(logFile, 'a', 0o644)
+  const childEnv: NodeJS.ProcessEnv = { ...env }
+  for (const k of PER_CITY_ENV) delete childEnv[k]
+  // detached: its own process group, so a Ctrl-C reaches the supervisor only, which stops the cities in order
+  const proc = fork(CITY_ENTRY, [home, String(port)], { execArgv: ['--import', import.meta.resolve('tsx')], env: childEnv, stdio: ['ignore', logFd, logFd, 'ipc'], detached: true })
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)))
+  children.push({ name, proc, exited, logFd })
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL')
+      reject(new PolisError('internal', `${name} did not start within ${timeoutMs} ms (log: ${logFile})`))
+    }, timeoutMs)
+    proc.on('message', (m: Record<string, string>) => {
+      if (m.event === 'listening') {
+        clearTimeout(timer)
+        resolve(m)
+      } else if (m.event === 'failed') {
+        clearTimeout(timer)
+        reject(new PolisError('invalid_request', `${name}: ${m.error}`))
+      }
+    })
+    void exited.then((code) => {
+      clearTimeout(timer)
+      reject(new PolisError('internal', `${name} exited (${code}) before listening; see ${logFile}`))
+    })
+  })
+}
+
+export async function upNetwork(o: NetworkOptions): Promise<RunningNetwork> {
+  const home = o.home
+  const env = o.env ?? process.env
+  let initialised: InitNetworkResult | undefined
+  let net = readNetwork(home)
+  if (!net) {
+    if (existsSync(configPathOf(home))) throw new PolisError('invalid_request', `${home} holds a single city (polis.yaml), not a network: start it with \`polis start\`, or give the network another --home`)
+    initialised = initNetwork({ home, ...o.init })
+    net = readNetwork(home)!
+  }
+  const logFd = openSync(join(relayerDirOf(home), 'relayer.log'), 'a', 0o644)
+  const log: Log = (msg, data = {}, level = 'info') => {
+    writeSync(logFd, JSON.stringify({ time: new Date().toISOString(), level, msg, ...data }) + '\n')
+    o.log?.(msg, data, level)
+  }
+  const children: Child[] = []
+  const relayers: RunningNetwork['relayers'] = []
+  let stopping: Promise<void> | undefined
+  const stop = () => (stopping ??= (async () => {
+    await Promise.all(relayers.map((r) => r.relayer.stop()))
+    for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGTERM')
+    await Promise.all(children.map((c) => c.exited))
+    for (const c of children) closeSync(c.logFd)
+    log('network stopped', { cities: net!.cities })
+    closeSync(logFd)
+  })())
+  try {
+    const cities: RunningCity[] = []
+    const started = await Promise.all(net.cities.map(async (name) => {
+      const cityHome = cityHomeOf(home, name)
+      const cfg = loadConfig({ home: cityHome, env: {} })
+      const listening = await startCity(children, name, cityHome, cfg.api.port, env, o.startTimeoutMs ?? 60_000)
+      return { name, url: listening.url!, home: cityHome, chainId: listening.chain_id!, height: listening.height!, logFile: join(cityHome, 'node.log'), cfg }
+    }))
+    for (const s of started) cities.push({ name: s.name, url: s.url, home: s.home, chainId: s.chainId, height: s.height, logFile: s.logFile })
+    const keysOf = (name: string) => new Keyring(started.find((s) => s.name === name)!.cfg.keysDir)
+    const clients = await ensureClients(started.map((s) => ({
+      name: s.name, url: s.url, authority: keysOf(s.name).get('authority'),
+      validator: (JSON.parse(readFileSync(s.cfg.genesisFile, 'utf8')) as { validators: Array<{ pub_key: string }> }).validators[0]!.pub_key,
+    })))
+    for (const c of clients.filter((c) => c.created)) log('bridge client created', { city: c.city, client: c.client })
+    for (let i = 0; i < cities.length; i++) {
+      for (let j = i + 1; j < cities.length; j++) {
+        const a = cities[i]!
+        const b = cities[j]!
+        const relayer = new Relayer({
+          a: { url: a.url, clientId: b.name, key: keysOf(a.name).get(relayerKeyName(b.name)) },
+          b: { url: b.url, clientId: a.name, key: keysOf(b.name).get(relayerKeyName(a.name)) },
+          intervalMs: o.relayer?.intervalMs, batchSize: o.relayer?.batchSize,
+          statePath: join(relayerDirOf(home), `${a.name}~${b.name}.json`),
+          log: (msg, data = {}, level = 'info') => log(msg, { pair: `${a.name}~${b.name}`, ...data }, level),
+        })
+        relayer.start()
+        relayers.push({ pair: [a.name, b.name], relayer })
+      }
+    }
+    const failed = new Promise<string>((resolve) => {
+      for (const c of children) void c.exited.then((code) => { if (!stopping) resolve(`${c.name} exited unexpectedly (${code}); see ${join(cityHomeOf(home, c.name), 'node.log')}`) })
+    })
+    return { home, initialised, cities, clients, relayers, failed, stop }
+  } catch (e) {
+    await stop()
+    throw e
+  }
+}
