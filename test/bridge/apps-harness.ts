@@ -1,0 +1,58 @@
+/** Helpers for the bridge-app tests: cities with the vehicle and threat-intelligence modules, relaying a packet end to end, a probe that commits raw packets. */
+import assert from 'node:assert/strict'
+import { bytesField, stringField, uintField } from '../../src/app/fields.js'
+import { defineMessage, type Module } from '../../src/app/module.js'
+import { sha256, utf8 } from '../../src/crypto/hash.js'
+import type { KeyPair } from '../../src/crypto/keys.js'
+import { decodeAck, sendPacket, type Ack, type Packet } from '../../src/modules/bridge/index.js'
+import { siemModule } from '../../src/modules/siem/index.js'
+import { threatIntelModule } from '../../src/modules/threatintel/index.js'
+import { vehiclesModule } from '../../src/modules/vehicles/index.js'
+import { ackMsg, ackOf, ok, openChain, recvMsg, sentPackets, type Chain, type Result } from './harness.js'
+
+/** Commits any payload through the bridge's sendPacket keeper, as a compromised app on a hostile chain would. */
+export const probeModule: Module = {
+  name: 'probe',
+  messages: {
+    'send-raw': defineMessage({
+      roles: 'any',
+      parse: (v) => ({ client: stringField(v, 'client'), payload: bytesField(v, 'payload'), timeoutHeight: uintField(v, 'timeout_height') }),
+      handle: (ctx, m) => void sendPacket(ctx, m.client, m.payload, m.timeoutHeight, 0n),
+    }),
+  },
+  queries: {},
+}
+
+export const appModules = (): Module[] => [siemModule(), vehiclesModule(), threatIntelModule()]
+
+export function openAppChain(chainId: string, client: string, extra: Module[] = []): Promise<Chain> {
+  return openChain(chainId, client, undefined, [...appModules(), ...extra])
+}
+
+/** The same chain seen through another of its clients (for a chain with two counterparties). */
+export const viaClient = (c: Chain, client: string): Chain => ({ ...c, client })
+
+export const vinCommitment = (vin: string) => sha256(utf8('salt:' + vin), utf8(vin))
+
+/** Registers accounts (by the authority) with the given roles. */
+export async function registerAccounts(c: Chain, accounts: Array<[KeyPair, string[]]>): Promise<void> {
+  await ok(c, c.city.authority, accounts.map(([k, roles]) => ({ type: 'identity/register', value: { pub_key: k.publicKey, roles } })))
+}
+
+export interface Relayed { packet: Packet; recv: Result; ack: Ack; ackBytes: Uint8Array }
+
+/** Carries the one packet `sent` holds to `dest` (proved), and returns what `dest` answered. */
+export async function deliver(src: Chain, dest: Chain, sent: Result): Promise<Relayed> {
+  const [packet] = sentPackets(sent)
+  assert.ok(packet, 'the transaction sent no packet')
+  const recv = await ok(dest, dest.relayer, [await recvMsg(dest, src, packet)])
+  const ackBytes = ackOf(recv)
+  return { packet, recv, ack: decodeAck(ackBytes), ackBytes }
+}
+
+/** deliver, then the acknowledgement back on `src`; returns the ack result too. */
+export async function roundTrip(src: Chain, dest: Chain, sent: Result): Promise<Relayed & { acked: Result }> {
+  const r = await deliver(src, dest, sent)
+  const acked = await ok(src, src.relayer, [await ackMsg(src, dest, r.packet, r.ackBytes)])
+  return { ...r, acked }
+}
