@@ -1,56 +1,163 @@
 /**
- * `npm start` (scripts/start.ts): initialises a home that has none, starts the node, prints the URL
- * and a CLI line that works as printed; SIGINT stops it cleanly; a restart keeps the chain.
+ * `npm start` (scripts/start.ts, `polis network up`): the real entry as a child process on free
+ * ports with a temp home. It creates the two-city network, creates the bridge clients, prints the
+ * lines to try; the README's "From a clone to a first verified transfer" and "A first cross-city
+ * transfer" commands then run as written (CLI in process, POLIS_HOME = the network home, as
+ * `./.polis` would be) and print what the README shows: the voucher arrives on city-b, the ack
+ * clears the commitment on city-a, the way back releases the escrow. SIGINT stops everything; the
+ * next start continues the same chains without creating clients again, and relays again.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { REPO, cli, startPolis } from '../sdk/polis-node.js'
+import { REPO, cleanEnv, cli } from '../sdk/polis-node.js'
 
-test('npm start: init if absent, listen, a working CLI line to try, graceful SIGINT, restart keeps state', async () => {
+interface Run { child: ChildProcess; out(): string; err(): string; exited: Promise<number | null> }
+
+function startNetwork(args: string[], env: Record<string, string>): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'scripts', 'start.ts'), ...args], { cwd: REPO, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()))
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
+  process.once('exit', () => child.kill('SIGKILL'))
+  return { child, out: () => out, err: () => err, exited }
+}
+
+async function until<T>(what: string, f: () => T | undefined | Promise<T | undefined>, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms
+  for (;;) {
+    const v = await f()
+    if (v !== undefined) return v
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+const canBind = (port: number) => new Promise<boolean>((resolve) => {
+  const s = createServer()
+  s.once('error', () => resolve(false))
+  s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)))
+})
+
+/** A port P with P and P+1 free on loopback (the network's cities listen on base, base+1). */
+async function freeBasePort(): Promise<number> {
+  for (;;) {
+    const p = 20_000 + Math.floor(Math.random() * 40_000)
+    if ((await canBind(p)) && (await canBind(p + 1))) return p
+  }
+}
+
+/** Splits a shell line on spaces, keeping "double-quoted" words together. */
+const words = (line: string) => [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!)
+
+/** The README's output block as a pattern: "…" stands for anything. */
+function pattern(expected: string): RegExp {
+  const parts = expected.trim().split('…').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+  return new RegExp('^' + parts.join('[\\s\\S]*?') + '$')
+}
+
+/** The `npx polis` commands of a README section with the output block shown after each (if any). */
+function readmeSteps(title: string): Array<{ line: string; expected?: string }> {
+  const readme = readFileSync(join(REPO, 'README.md'), 'utf8')
+  const section = readme.split(`## ${title}`)[1]!.split('\n## ')[0]!
+  const steps: Array<{ line: string; expected?: string }> = []
+  for (const m of section.matchAll(/```sh\n([\s\S]*?)```(?:\n\n```\n([\s\S]*?)```)?/g)) {
+    const lines = m[1]!.split('\n').filter((l) => l.startsWith('npx polis '))
+    lines.forEach((line, i) => steps.push({ line, expected: i === lines.length - 1 ? m[2] : undefined }))
+  }
+  return steps
+}
+
+/** Runs README steps as written; a query is repeated until it shows what the README shows (relaying takes a moment). */
+async function runSteps(steps: Array<{ line: string; expected?: string }>, env: Record<string, string>): Promise<string[]> {
+  const outs: string[] = []
+  for (const { line, expected } of steps) {
+    const argv = words(line).slice(2)
+    const isQuery = argv[0] === 'query'
+    let last = ''
+    const out = await until(line, async () => {
+      const r = await cli(argv, { env })
+      last = r.stdout + r.stderr
+      if (!isQuery) assert.equal(r.code, 0, `${line}\n${r.stderr}${r.stdout}`)
+      if (expected === undefined || pattern(expected).test(r.stdout.trim())) return r.stdout
+      if (!isQuery) assert.fail(`${line}: output\n${r.stdout}\ndoes not match the README's\n${expected}`)
+      return undefined
+    }, 30_000).catch((e: Error) => assert.fail(`${e.message}: the last output was\n${last}\nthe README shows\n${expected}`))
+    outs.push(out)
+  }
+  return outs
+}
+
+test('npm start: two bridged cities, the README walk-throughs as written, Ctrl-C, restart continues', async () => {
   const root = mkdtempSync(join(tmpdir(), 'polis-start-'))
-  const home = join(root, 'city')
-  const env = { POLIS_HOME: home, POLIS_API_PORT: '0', POLIS_LOG_LEVEL: 'warn', POLIS_BLOCK_INTERVAL_MS: '10' }
-  let first: Awaited<ReturnType<typeof startPolis>> | undefined
+  const home = join(root, '.polis') // what ./.polis is for a user; the CLI finds it through POLIS_HOME
+  const base = await freeBasePort()
+  const env = { POLIS_HOME: home, POLIS_LOG_LEVEL: 'warn', POLIS_BLOCK_INTERVAL_MS: '20' }
+  let first: Run | undefined = startNetwork(['--base-port', String(base), '--relay-interval-ms', '100', '--json'], env)
+  let second: Run | undefined
   try {
-    first = await startPolis(['--json'], { env, script: join(REPO, 'scripts', 'start.ts') })
-    const events = first.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>)
-    assert.equal(events[0]!.event, 'initialised')
-    assert.equal(events[0]!.home, home)
-    assert.equal(statSync(join(home, 'keys', 'validator.json')).mode & 0o777, 0o600)
-    assert.equal(first.listening.chain_id, 'polis-city')
-    // the line printed to try works exactly as printed (here: the CLI in process, same environment)
-    const line = first.listening.try!
-    assert.match(line, /^npx polis tx bank send citizen-2 100 --from citizen-1 --node http:\/\/127\.0\.0\.1:\d+$/)
-    const r = await cli(line.split(' ').slice(2), { env: { POLIS_HOME: home } })
-    assert.equal(r.code, 0, r.stderr)
-    // block 1 commits the genesis state; the transfer lands in a later block
-    const height = /^Committed in block (\d+): /.exec(r.stdout)?.[1]
-    assert.ok(height && Number(height) >= 2, r.stdout)
-    const firstNode = first
-    const stopped = await firstNode.stop('SIGINT')
-    first = undefined
-    assert.equal(stopped.code, 0, firstNode.stderr())
-    assert.match(firstNode.stdout(), new RegExp(`"event":"stopped","signal":"SIGINT","height":"${height}"`))
+    const events = await until('the network to listen', () => {
+      const ev = first!.out().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>)
+      return ev.some((e) => e.event === 'listening') ? ev : undefined
+    })
+    assert.deepEqual(events[0], { event: 'initialised', home, cities: ['city-a', 'city-b'] })
+    const listening = events.find((e) => e.event === 'listening')!
+    assert.deepEqual(listening.cities.map((c: Record<string, string>) => [c.name, c.url, c.chain_id]), [
+      ['city-a', `http://127.0.0.1:${base}`, 'city-a'], ['city-b', `http://127.0.0.1:${base + 1}`, 'city-b'],
+    ])
+    assert.equal(listening.clients_created, 2)
+    // the lines printed to try are the README's
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8')
+    for (const line of listening.try as string[]) assert.ok(readme.includes(line), line)
 
-    // again: no second init, the chain continues where it stopped
-    const second = await startPolis([], { env: { ...env, POLIS_LOG_LEVEL: 'silent' }, script: join(REPO, 'scripts', 'start.ts') })
-    try {
-      assert.doesNotMatch(second.stdout(), /Initialised/)
-      assert.match(second.stdout(), /Polis city node "polis-city" is running \(solo engine, height \d+\)\.\n {2}API {6}http:\/\/127\.0\.0\.1:\d+/)
-      assert.match(second.stdout(), /Try, in another terminal:\n {2}npx polis tx bank send citizen-2 100 --from citizen-1 --node http/)
-      const b = await cli(['query', 'balance', 'citizen-2', '--node', second.url], { env: { POLIS_HOME: home } })
-      assert.equal(b.stdout, '1000100 ucity\n')
-    } finally {
-      const s = await second.stop('SIGTERM')
-      assert.equal(s.code, 0, second.stderr())
-      assert.match(second.stdout(), /SIGTERM: stopping \(the block in progress is finished first\)…\nStopped\.\n$/)
-    }
-    assert.ok(existsSync(join(home, 'data')))
+    const cliEnv = { POLIS_HOME: home }
+    const clone = readmeSteps('From a clone to a first verified transfer')
+    assert.equal(clone.length, 3)
+    await runSteps(clone, cliEnv)
+    const cross = readmeSteps('A first cross-city transfer')
+    assert.ok(cross.length >= 8, cross.map((s) => s.line).join('\n'))
+    await runSteps(cross, cliEnv)
+    // and in state: nothing in flight either way, the voucher burned, the escrow released
+    const ask = async (argv: string[]) => (await cli([...argv, '--json'], { env: cliEnv })).json<Record<string, string | boolean | null>>()
+    assert.equal((await ask(['query', 'bridge', 'packet', 'city-b', '1'])).commitment, null)
+    await until('the ack of the way back on city-b', async () => ((await ask(['query', 'bridge', 'packet', 'city-a', '1', '--city', 'city-b'])).commitment === null ? true : undefined), 30_000)
+    assert.equal((await ask(['query', 'bridge', 'packet', 'city-a', '1', '--city', 'city-b'])).receipt, true)
+    const voucher = /--denom (\S+)/.exec(cross.find((s) => s.line.includes('--denom'))!.line)![1]!
+    assert.match(voucher, /^ibc\/[0-9a-f]{64}$/)
+    assert.equal((await ask(['query', 'balance', 'citizen-1', '--city', 'city-b', '--denom', voucher])).amount, '0')
+
+    const stopped = first
+    stopped.child.kill('SIGINT')
+    assert.equal(await stopped.exited, 0, stopped.err())
+    first = undefined
+    assert.match(stopped.out(), /"event":"stopped","signal":"SIGINT"/)
+
+    // again, in human form: no new network, no new clients, the chains continue, the relayer relays
+    second = startNetwork([], { ...env, POLIS_LOG_LEVEL: 'silent' })
+    const text = await until('the second start', () => (/Stop with Ctrl-C\./.test(second!.out()) ? second!.out() : undefined))
+    assert.doesNotMatch(text, /Initialised|created now/)
+    assert.match(text, new RegExp(`Polis network: 2 cities on this machine \\(solo engines\\), home ${home.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n {2}city-a {2}http://127\\.0\\.0\\.1:${base} {2}height \\d+`))
+    assert.match(text, /Try, in another terminal \(commands use city-a; --city NAME picks another\):\n {2}npx polis tx bank send citizen-2 250 --from citizen-1\n {2}npx polis tx bridge transfer city-b citizen-1 100 --from citizen-1\n/)
+    assert.equal((await cli(['query', 'balance', 'citizen-1'], { env: cliEnv })).stdout, '999750 ucity\n')
+    assert.equal((await cli(['tx', 'bridge', 'transfer', 'city-b', 'citizen-2', '7', '--from', 'citizen-1'], { env: cliEnv })).code, 0)
+    await runSteps([{ line: `npx polis query balance citizen-2 --city city-b --denom ${voucher}`, expected: `7 ${voucher}` }], cliEnv)
+    await until('the ack on city-a', async () => ((await ask(['query', 'bridge', 'packet', 'city-b', '2'])).commitment === null ? true : undefined), 30_000)
+    second.child.kill('SIGTERM')
+    assert.equal(await second.exited, 0, second.err())
+    assert.match(second.out(), /SIGTERM: stopping the relayers, then every city \(the block in progress is finished first\)…\n( {2}relayer .*\n)*Stopped\.\n$/)
+    second = undefined
   } finally {
-    if (first) await first.stop('SIGKILL').catch(() => undefined)
+    for (const r of [first, second]) {
+      if (!r) continue
+      r.child.kill('SIGKILL')
+      await r.exited
+    }
     rmSync(root, { recursive: true, force: true })
   }
 })

@@ -42,6 +42,11 @@ export interface RelayerOptions {
   /** the first height to scan for events (default 1) */
   startHeight?: bigint
   /**
+   * A file keeping the heights below which this pair has nothing pending (written atomically after
+   * each pass), so that a restart does not rescan from genesis. Only a hint: see `ScanState`.
+   */
+  statePath?: string
+  /**
    * Refresh a light client that has seen no update for this share of its trusting period, even
    * with no packets to carry, so that it does not expire (default 1/3).
    */
