@@ -2,6 +2,7 @@
 export * from './types.js'
 export { headerHash, validatorSetHash, voteSignBytes, headerLeaves } from './hash.js'
 export { parseHeader, parseCommit, parseSignedHeader, parseValidatorSet, parseLightBlock, parseTime, formatTime, sortValidators, LightClientError } from './json.js'
-export { verify, signedPower, totalPower, DEFAULT_MAX_CLOCK_DRIFT_NS } from './verifier.js'
+export { verify, verifyFromTrusted, checkSelfSigned, signedPower, totalPower, DEFAULT_MAX_CLOCK_DRIFT_NS, type TrustedState } from './verifier.js'
 export { LightClient, VerificationError, wallClockNs, type LightBlockProvider, type LightClientOptions } from './client.js'
 export { rpcProvider } from './rpc-provider.js'
+export { encodeSignedHeader, decodeSignedHeader, encodeValidatorSet, decodeValidatorSet, signedHeaderValue } from './cbor.js'

@@ -14,7 +14,7 @@
 import { bytesEqual, toHex } from '../crypto/hash.js'
 import { verifySignature } from '../crypto/keys.js'
 import { headerHash, validatorSetHash, voteSignBytes } from './hash.js'
-import { BlockIdFlag, DEFAULT_TRUST_LEVEL, timeToNs, type Commit, type Fraction, type LightBlock, type ValidatorSet, type VerifyOptions, type VerifyResult } from './types.js'
+import { BlockIdFlag, DEFAULT_TRUST_LEVEL, timeToNs, type Commit, type Fraction, type LightBlock, type Time, type ValidatorSet, type VerifyOptions, type VerifyResult } from './types.js'
 
 export const DEFAULT_MAX_CLOCK_DRIFT_NS = 10_000_000_000n
 
@@ -84,8 +84,18 @@ function checkCommitShape(commit: Commit, vals: ValidatorSet): string | undefine
 /** Verifies `untrusted` against `trusted` (whose next validator set must be known). */
 export function verify(trusted: LightBlock, untrusted: LightBlock, opts: VerifyOptions): VerifyResult {
   const th = trusted.signedHeader.header
-  const trustedNext = trusted.nextValidatorSet
-  if (!trustedNext) throw new Error('the trusted light block needs its next validator set')
+  if (!trusted.nextValidatorSet) throw new Error('the trusted light block needs its next validator set')
+  return verifyFromTrusted({ chainId: th.chainId, height: th.height, time: th.time, nextValidatorsHash: th.nextValidatorsHash, nextValidatorSet: trusted.nextValidatorSet }, untrusted, opts)
+}
+
+/**
+ * What verification needs of a trusted header: the light client kept on a chain stores only this
+ * (and the caller supplies the next validator set, whose hash it checks against `nextValidatorsHash`).
+ */
+export interface TrustedState { chainId: string; height: bigint; time: Time; nextValidatorsHash: Uint8Array; nextValidatorSet: ValidatorSet }
+
+export function verifyFromTrusted(th: TrustedState, untrusted: LightBlock, opts: VerifyOptions): VerifyResult {
+  const trustedNext = th.nextValidatorSet
   const { header: h, commit } = untrusted.signedHeader
   const drift = opts.maxClockDriftNs ?? DEFAULT_MAX_CLOCK_DRIFT_NS
   const trustLevel: Fraction = opts.trustLevel ?? DEFAULT_TRUST_LEVEL
@@ -118,4 +128,23 @@ export function verify(trusted: LightBlock, untrusted: LightBlock, opts: VerifyO
   const total = totalPower(untrusted.validatorSet)
   if (p <= (total * 2n) / 3n) return invalid(`validators signed ${p} of ${total}: not more than 2/3`)
   return ok
+}
+
+/**
+ * Checks a light block on its own (no trusted state): validator set and header hashes match, the
+ * commit is for this header, well formed, and signed by more than 2/3 of the header's validator
+ * power. Returns why not, or undefined. (What a trust anchor given out of band must pass.)
+ */
+export function checkSelfSigned(lb: Pick<LightBlock, 'signedHeader' | 'validatorSet'>): string | undefined {
+  const { header: h, commit } = lb.signedHeader
+  if (!bytesEqual(validatorSetHash(lb.validatorSet), h.validatorsHash)) return 'validator set does not match header.validators_hash'
+  if (!bytesEqual(headerHash(h), commit.blockId.hash)) return 'header hash does not match the commit\'s block id'
+  if (commit.height !== h.height) return `commit is for height ${commit.height}, header is ${h.height}`
+  const shape = checkCommitShape(commit, lb.validatorSet)
+  if (shape) return shape
+  const p = signedPower(h.chainId, commit, lb.validatorSet, true)
+  if (typeof p === 'string') return p
+  const total = totalPower(lb.validatorSet)
+  if (p <= (total * 2n) / 3n) return `validators signed ${p} of ${total}: not more than 2/3`
+  return undefined
 }

@@ -24,12 +24,14 @@ export interface Chain {
 
 export interface Result { code: number; log: string; events: AppEvent[]; height: bigint }
 
+/** One clock for every chain of a test, as real cities share the wall clock (light clients bound the drift between them). */
+let t = 1767225600000n
+
 export async function openChain(chainId: string, client: string, extra?: Partial<Genesis>, extraModules: Module[] = []): Promise<Chain> {
   const city = testCity({ chainId, citizens: 3, balance: 1_000_000n, extra })
   const relayer = testKey(chainId + '/relayer')
   ;(city.genesis.app_state.identity as { accounts: unknown[] }).accounts.push({ pub_key: toHex(relayer.publicKey), roles: ['relayer'] })
   const dir = tmpDir('bridge-' + chainId)
-  let t = 1767225600000n
   const engine = await SoloEngine.open({
     dataDir: dir.path, genesis: city.genesis, validatorKey: city.validator, blockIntervalMs: 1_000_000, verifyThreads: 1,
     modules: [bridgeModule(), ...extraModules], now: () => (t += 1000n),

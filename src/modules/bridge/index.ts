@@ -9,7 +9,8 @@ import { fail } from '../../app/errors.js'
 import { hexParam, optionalStringParam } from '../../app/query-params.js'
 import { toHex } from '../../crypto/hash.js'
 import { nativeDenom } from '../bank/keeper.js'
-import { CLIENT_ID_PATTERN, MODULE, createClient, getClient, getConsensusState, listClients, submitMisbehaviour, updateClient, type ClientState } from './client.js'
+import { CLIENT_ID_PATTERN, MODULE, clientJson, createClient, getClient, getConsensusState, listClients, pruneConsensusStates, submitMisbehaviour, updateClient } from './client.js'
+import { clientMessages } from './client-messages.js'
 import { acknowledgePacket, getAckCommitment, getCommitment, hasReceipt, nextSequence, recvPacket, timeoutPacket, type BridgeApps, type Packet } from './packet.js'
 import { BASE_DENOM_PATTERN, denomTrace, escrowed, sendTransfer } from './transfer.js'
 import { sendVehicle } from './vehicle-transfer.js'
@@ -48,12 +49,6 @@ function hashParamsField(v: MsgValue): Record<string, unknown> | undefined {
   return x as Record<string, unknown>
 }
 
-const clientJson = (c: ClientState) => ({
-  client_id: c.clientId, chain_id: c.chainId, counterparty_client: c.counterpartyClient, validator: toHex(c.validator),
-  hash_alg: c.hash.name, latest_height: c.latestHeight.toString(), frozen_height: c.frozenHeight?.toString() ?? null,
-  trusting_period: c.trustingPeriod.toString(),
-})
-
 function heightParam(p: Record<string, unknown>, name: string): bigint {
   const v = p[name]
   if ((typeof v !== 'string' && typeof v !== 'number') || !/^[0-9]{1,20}$/.test(String(v))) fail('invalid_request', `${name} must be a non-negative integer`)
@@ -69,17 +64,20 @@ function clientParam(p: Record<string, unknown>): string {
 export function bridgeModule(apps: BridgeApps = defaultBridgeApps()): Module {
   return {
     name: MODULE,
+    endBlock: (ctx) => void pruneConsensusStates(ctx),
     messages: {
+      ...clientMessages(),
       'create-client': defineMessage({
         roles: ['authority'],
         parse: (v) => {
-          onlyFields(v, ['client_id', 'chain_id', 'counterparty_client', 'validator', 'hash_alg', 'hash_params', 'trusting_period', 'header', 'signature'])
+          onlyFields(v, ['client_id', 'chain_id', 'counterparty_client', 'validator', 'hash_alg', 'hash_params', 'trusting_period', 'max_clock_drift', 'header', 'signature'])
           const params = hashParamsField(v)
           return {
             clientId: clientIdField(v), chainId: stringField(v, 'chain_id', { min: 1, max: 64 }), counterpartyClient: clientIdField(v, 'counterparty_client'),
             validator: pubKeyField(v, 'validator'), hash: params ? { name: stringField(v, 'hash_alg', { min: 1, max: 32 }), params } : { name: stringField(v, 'hash_alg', { min: 1, max: 32 }) },
             header: bytesField(v, 'header'), signature: bytesField(v, 'signature', 64),
             trustingPeriod: v.trusting_period === undefined ? undefined : uintField(v, 'trusting_period'),
+            maxClockDrift: v.max_clock_drift === undefined ? undefined : uintField(v, 'max_clock_drift'),
           }
         },
         handle: (ctx, m) => createClient(ctx, m),
@@ -160,7 +158,7 @@ export function bridgeModule(apps: BridgeApps = defaultBridgeApps()): Module {
       'consensus-state': (ctx, p) => {
         const cs = getConsensusState(ctx.kv, clientParam(p), heightParam(p, 'consensus_height'))
         if (!cs) fail('not_found', 'no consensus state at that height')
-        return { app_hash: toHex(cs.appHash), time: cs.time.toString(), header_hash: toHex(cs.headerHash) }
+        return { app_hash: toHex(cs.appHash), time: cs.time.toString(), header_hash: toHex(cs.headerHash), ...(cs.nextValidatorsHash ? { next_validators_hash: toHex(cs.nextValidatorsHash), time_ns: String(cs.timeNs) } : {}) }
       },
       packet: (ctx, p) => {
         const client = clientParam(p)

@@ -15,7 +15,7 @@ import { fail, PolisError } from '../../app/errors.js'
 import { CacheKV, type KV, type KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext } from '../../app/module.js'
 import { bytesEqual, concatBytes, sha256, toHex, utf8 } from '../../crypto/hash.js'
-import { MODULE, getConsensusState, requireActiveClient } from './client.js'
+import { MODULE, requireActiveClient, stateRootAt } from './client.js'
 import { readU64be, u64be } from '../../codec/be.js'
 
 export interface Packet {
@@ -123,15 +123,17 @@ export function sendPacket(ctx: ExecContext, client: string, payload: Uint8Array
 }
 
 /**
- * Verifies an ICS-23 proof for `key` (a full store key of the counterparty) against the app hash
- * of the consensus state the client verified at `proofHeight`. `value` undefined: non-membership.
+ * Verifies an ICS-23 proof for `key` (a full store key of the counterparty), queried at the
+ * counterparty's height `proofHeight`, against the app hash of the consensus state that commits to
+ * that state (stateRootAt: header proofHeight for solo, proofHeight+1 for cometbft). `value`
+ * undefined: non-membership.
  */
 export function verifyCounterpartyState(
   ctx: { kv: KVReader; time: bigint }, client: string, proofHeight: bigint, proof: Uint8Array, key: Uint8Array, value: Uint8Array | undefined,
 ): void {
   const kv = ctx.kv
-  requireActiveClient(ctx, client)
-  const cs = getConsensusState(kv, client, proofHeight)
+  const c = requireActiveClient(ctx, client)
+  const cs = stateRootAt(kv, c, proofHeight)
   if (!cs) fail('proof_invalid', `client ${client} has no verified header at height ${proofHeight}`)
   let p: ics23.CommitmentProof
   try {
@@ -201,7 +203,7 @@ export function acknowledgePacket(ctx: ExecContext, apps: BridgeApps, packet: Pa
 
 export function timeoutPacket(ctx: ExecContext, apps: BridgeApps, packet: Packet, proof: Uint8Array, proofHeight: bigint): void {
   requireCommitment(ctx, packet)
-  const cs = getConsensusState(ctx.kv, packet.sourceClient, proofHeight)
+  const cs = stateRootAt(ctx.kv, requireActiveClient(ctx, packet.sourceClient), proofHeight)
   if (!cs) fail('proof_invalid', `client ${packet.sourceClient} has no verified header at height ${proofHeight}`)
   const byHeight = packet.timeoutHeight !== 0n && proofHeight >= packet.timeoutHeight
   const byTime = packet.timeoutTime !== 0n && cs.time >= packet.timeoutTime
