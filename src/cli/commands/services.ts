@@ -13,6 +13,7 @@ import { toAmount } from '../../sdk/msgs.js'
 import type { CliContext } from '../context.js'
 import { table } from '../format.js'
 import { submit, txOptions, type TxFlags } from './tx.js'
+import { simulateServicesCommand } from './simulate-services.js'
 
 /** A salt: --salt (64 hex), else 32 random bytes. */
 export function saltOf(s: string | undefined): { salt: Uint8Array; generated: boolean } {
@@ -269,7 +270,7 @@ export function servicesQueryCommands(program: Command, ctx: (cmd: Command) => C
 }
 
 /** A vehicle id: 64 hex (the VIN commitment), or the plate (looked up on the node). */
-async function vehicleId(c: CliContext, v: string): Promise<Uint8Array> {
+export async function vehicleId(c: CliContext, v: string): Promise<Uint8Array> {
   if (/^[0-9a-fA-F]{64}$/.test(v)) return fromHex(v.toLowerCase())
   const r = await c.client().query<{ id: string }>('vehicles', 'vehicle', { plate: v })
   return fromHex(r.id)
@@ -368,4 +369,5 @@ export function servicesCommands(program: Command, ctx: (cmd: Command) => CliCon
   vehiclesTxCommands(program, ctx)
   servicesQueryCommands(program, ctx)
   vehiclesQueryCommands(program, ctx)
+  simulateServicesCommand(program, ctx)
 }
