@@ -10,6 +10,7 @@ import { fromHex, utf8 } from '../crypto/hash.js'
 import type { CborValue } from '../codec/cbor.js'
 import { toAddress, toAmount, type AddressLike, type AmountLike } from './msgs.js'
 import type { HeaderResponse, StoreResponse } from './types.js'
+import type { IndicatorKind } from '../modules/siem/indicators.js'
 
 export interface BridgePacket {
   sequence: bigint
@@ -99,11 +100,45 @@ export const bridge = {
     return { type: 'bridge/timeout', value: { packet: packetValue(packet), ...proofOf(receiptAbsence) } }
   },
   transfer(p: { clientId: string; amount: AmountLike; receiver: AddressLike; denom?: string; timeoutHeight?: AmountLike; timeoutTimeMs?: AmountLike }): Msg {
-    const value: Msg['value'] = { client_id: p.clientId, amount: toAmount(p.amount), receiver: toAddress(p.receiver, 'receiver') }
+    const value: Msg['value'] = { client_id: p.clientId, amount: toAmount(p.amount), receiver: toAddress(p.receiver, 'receiver'), ...timeouts(p, 'a transfer') }
     if (p.denom !== undefined) value.denom = p.denom
-    if (p.timeoutHeight !== undefined) value.timeout_height = toAmount(p.timeoutHeight, 'timeout height')
-    if (p.timeoutTimeMs !== undefined) value.timeout_time = toAmount(p.timeoutTimeMs, 'timeout time')
-    if (p.timeoutHeight === undefined && p.timeoutTimeMs === undefined) bad('a transfer needs a timeout height or a timeout time')
     return { type: 'bridge/transfer', value }
   },
+  /** The owner sends a vehicle (its id = VIN commitment) to the chain at the other end of `clientId`. */
+  transferVehicle(p: { clientId: string; vehicle: Uint8Array | string } & Timeouts): Msg {
+    return { type: 'bridge/transfer-vehicle', value: { client_id: p.clientId, vehicle: toAddress(p.vehicle, 'vehicle'), ...timeouts(p, 'a vehicle transfer') } }
+  },
+  /**
+   * Security staff share indicators of a confirmed alert of this chain. `entries`: the log entries
+   * (canonical JSON bytes, or their text) of the alert's evidence events that show the IPs and file
+   * hashes shared; a device indicator is the alert's subject and needs none. `ttl`: blocks of the destination.
+   */
+  shareIndicators(p: { clientId: string; alert: Uint8Array | string; indicators: Array<{ kind: IndicatorKind; value: string }>; entries?: Array<Uint8Array | string>; ttl?: AmountLike } & Timeouts): Msg {
+    const value: Msg['value'] = {
+      client_id: p.clientId, alert: toAddress(p.alert, 'alert'), indicators: p.indicators.map((i) => ({ kind: i.kind, value: i.value })),
+      entries: (p.entries ?? []).map((e) => (typeof e === 'string' ? utf8(e) : e)), ...timeouts(p, 'a share'),
+    }
+    if (p.ttl !== undefined) value.ttl = toAmount(p.ttl, 'ttl')
+    return { type: 'threatintel/share', value }
+  },
+}
+
+export const threatIntel = {
+  /** The authority accepts (or stops accepting) indicators arriving over one of its clients. */
+  acceptPeer(clientId: string, accept = true): Msg {
+    return { type: 'threatintel/accept-peer', value: { client_id: clientId, accept } }
+  },
+  delist(kind: IndicatorKind, value: string, reason: string): Msg {
+    return { type: 'threatintel/delist', value: { kind, value, reason } }
+  },
+}
+
+interface Timeouts { timeoutHeight?: AmountLike; timeoutTimeMs?: AmountLike }
+function timeouts(p: Timeouts, what: string): { timeout_height?: bigint; timeout_time?: bigint } {
+  if (p.timeoutHeight === undefined && p.timeoutTimeMs === undefined) bad(`${what} needs a timeout height or a timeout time`)
+  const out: { timeout_height?: bigint; timeout_time?: bigint } = {}
+  // 0 = no timeout of that kind (the chain wants at least one)
+  if (p.timeoutHeight !== undefined) out.timeout_height = toAmount(p.timeoutHeight, 'timeout height', { positive: false })
+  if (p.timeoutTimeMs !== undefined) out.timeout_time = toAmount(p.timeoutTimeMs, 'timeout time', { positive: false })
+  return out
 }
