@@ -38,6 +38,8 @@ export class LightClient {
   private latest: LightBlock
   /** Heights fetched as pivots by the last `verifyTo` (the bisection's schedule). */
   lastPivots: bigint[] = []
+  /** The light blocks the last `verifyTo` verified, in order: each verifies from the one before (the first from the previous latest). */
+  lastPath: LightBlock[] = []
 
   private constructor(private readonly provider: LightBlockProvider, readonly opts: LightClientOptions, trusted: LightBlock) {
     this.latest = trusted
@@ -109,6 +111,7 @@ export class LightClient {
   async verifyTo(height?: bigint): Promise<LightBlock> {
     const target = await this.provider.lightBlock(height)
     const th = target.signedHeader.header.height
+    this.lastPath = []
     const known = this.store.get(th)
     if (known) {
       if (!bytesEqual(headerHash(known.signedHeader.header), headerHash(target.signedHeader.header))) throw new LightClientError(`provider's header ${th} conflicts with the verified one`)
@@ -124,6 +127,7 @@ export class LightClient {
       const nh = next.signedHeader.header.height
       if (r.verdict === 'SUCCESS') {
         this.keep(next)
+        this.lastPath.push(next)
         trusted = next
         pending.pop()
         if (pending.length === 0) return target
