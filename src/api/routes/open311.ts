@@ -15,6 +15,7 @@ import type { ApiContext } from '../context.js'
 import { hexBytes } from '../convert.js'
 import { ApiError, httpStatusOf, refusal } from '../problem.js'
 import { TxHex, named } from '../schemas.js'
+import { ngsiLdRoutes } from './ngsi-ld.js'
 
 const Open311Errors = named('Open311Errors', {
   type: 'array',
@@ -225,4 +226,6 @@ export function open311Routes(app: FastifyInstance, ctx: ApiContext): void {
       })
     })
   })
+  // the same requests as NGSI-LD entities (Smart Data Models service_requests)
+  ngsiLdRoutes(app, ctx)
 }
