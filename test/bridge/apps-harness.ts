@@ -8,7 +8,7 @@ import { decodeAck, sendPacket, type Ack, type Packet } from '../../src/modules/
 import { siemModule } from '../../src/modules/siem/index.js'
 import { threatIntelModule } from '../../src/modules/threatintel/index.js'
 import { vehiclesModule } from '../../src/modules/vehicles/index.js'
-import { ackMsg, ackOf, ok, openChain, recvMsg, sentPackets, type Chain, type Result } from './harness.js'
+import { ackMsg, ackOf, closeChain, connect, ok, openChain, recvMsg, sentPackets, type Chain, type Result } from './harness.js'
 
 /** Commits any payload through the bridge's sendPacket keeper, as a compromised app on a hostile chain would. */
 export const probeModule: Module = {
@@ -31,6 +31,20 @@ export function openAppChain(chainId: string, client: string, extra: Module[] = 
 
 /** The same chain seen through another of its clients (for a chain with two counterparties). */
 export const viaClient = (c: Chain, client: string): Chain => ({ ...c, client })
+
+/**
+ * A ↔ B, and H ↔ B where H is hostile (it runs the probe: any payload, valid proofs).
+ * BH is B through its client of H ("to-h"); A and H both call their client of B "to-b".
+ */
+export async function openTrio(): Promise<{ A: Chain; B: Chain; H: Chain; BH: Chain; close(): Promise<void> }> {
+  const A = await openAppChain('city-a', 'to-b')
+  const B = await openAppChain('city-b', 'to-a')
+  const H = await openAppChain('city-h', 'to-b', [probeModule])
+  await connect(A, B)
+  const BH = viaClient(B, 'to-h')
+  await connect(H, BH)
+  return { A, B, H, BH, close: async () => { for (const c of [A, B, H]) await closeChain(c) } }
+}
 
 export const vinCommitment = (vin: string) => sha256(utf8('salt:' + vin), utf8(vin))
 

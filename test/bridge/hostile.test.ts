@@ -5,28 +5,15 @@
  */
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { bytesField, stringField, uintField } from '../../src/app/fields.js'
-import { defineMessage, type Module } from '../../src/app/module.js'
-import { decodeAck, encodePayload, escrowAddress, sendPacket } from '../../src/modules/bridge/index.js'
+import { decodeAck, encodePayload, escrowAddress } from '../../src/modules/bridge/index.js'
 import type { CborValue } from '../../src/codec/cbor.js'
 import { ackOf, balance, closeChain, connect, ok, openChain, recvMsg, sentPackets, supply, transferMsg, type Chain } from './harness.js'
-
-const probe: Module = {
-  name: 'probe',
-  messages: {
-    'send-raw': defineMessage({
-      roles: 'any',
-      parse: (v) => ({ client: stringField(v, 'client'), payload: bytesField(v, 'payload'), timeoutHeight: uintField(v, 'timeout_height') }),
-      handle: (ctx, m) => void sendPacket(ctx, m.client, m.payload, m.timeoutHeight, 0n),
-    }),
-  },
-  queries: {},
-}
+import { probeModule } from './apps-harness.js'
 
 let A: Chain
 let B: Chain
 before(async () => {
-  A = await openChain('city-a', 'to-b', undefined, [probe])
+  A = await openChain('city-a', 'to-b', undefined, [probeModule])
   B = await openChain('city-b', 'to-a')
   await connect(A, B)
 })

@@ -13,12 +13,13 @@ import type { CborValue } from '../../src/codec/cbor.js'
 import { encodePayload } from '../../src/modules/bridge/index.js'
 import { Collector } from '../../src/siem/collector.js'
 import { testKey } from '../helpers/chain.js'
-import { attr, closeChain, connect, emptyBlock, exec, ok, query, recvMsg, type Chain } from './harness.js'
-import { deliver, openAppChain, probeModule, registerAccounts, roundTrip, vinCommitment, viaClient } from './apps-harness.js'
+import { attr, emptyBlock, exec, ok, query, recvMsg, type Chain } from './harness.js'
+import { deliver, openTrio, registerAccounts, roundTrip, vinCommitment } from './apps-harness.js'
 
 let A: Chain
 let B: Chain
 let H: Chain
+let trio: Awaited<ReturnType<typeof openTrio>>
 let BH: Chain
 const gw = testKey('ti/collector')
 const [c1, c2] = [testKey('ti/correlator-1'), testKey('ti/correlator-2')]
@@ -35,12 +36,8 @@ let alert2: Uint8Array // subject victim, evidence event 1 only
 let pending: Uint8Array // attested once: not confirmed
 
 before(async () => {
-  A = await openAppChain('city-a', 'to-b')
-  B = await openAppChain('city-b', 'to-a')
-  H = await openAppChain('city-h', 'to-b', [probeModule])
-  await connect(A, B)
-  BH = viaClient(B, 'to-h')
-  await connect(H, BH)
+  trio = await openTrio()
+  ;({ A, B, H, BH } = trio)
   await registerAccounts(A, [[gw, ['device']], [c1, ['operator']], [c2, ['operator']], [victim, ['device']], [secA, ['security']]])
   await registerAccounts(B, [[secB, ['security']], [dmvB, ['transport']]])
   await ok(A, A.city.authority, [
@@ -63,7 +60,7 @@ before(async () => {
   pending = await confirm([2], [c1])
 })
 after(async () => {
-  for (const c of [A, B, H]) await closeChain(c)
+  await trio?.close()
 })
 
 function evidence(indices: number[]) {

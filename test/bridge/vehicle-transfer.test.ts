@@ -10,12 +10,13 @@ import { toHex } from '../../src/crypto/hash.js'
 import type { Msg } from '../../src/app/tx.js'
 import { encodePayload } from '../../src/modules/bridge/index.js'
 import { testKey } from '../helpers/chain.js'
-import { ackMsg, closeChain, connect, emptyBlock, exec, ok, query, recvMsg, sentPackets, timeoutMsg, type Chain } from './harness.js'
-import { deliver, openAppChain, probeModule, registerAccounts, roundTrip, vinCommitment, viaClient } from './apps-harness.js'
+import { ackMsg, emptyBlock, exec, ok, query, recvMsg, sentPackets, timeoutMsg, type Chain } from './harness.js'
+import { deliver, openTrio, registerAccounts, roundTrip, vinCommitment } from './apps-harness.js'
 
 let A: Chain
 let B: Chain
 let H: Chain // hostile: commits whatever packets it likes, with valid proofs
+let trio: Awaited<ReturnType<typeof openTrio>>
 let BH: Chain // B through its client of H
 const dmvA = testKey('vt/dmv-a')
 const dmvB = testKey('vt/dmv-b')
@@ -23,19 +24,15 @@ let alice: ReturnType<typeof testKey>
 let bob: ReturnType<typeof testKey>
 
 before(async () => {
-  A = await openAppChain('city-a', 'to-b')
-  B = await openAppChain('city-b', 'to-a')
-  H = await openAppChain('city-h', 'to-b', [probeModule])
-  await connect(A, B)
-  BH = viaClient(B, 'to-h')
-  await connect(H, BH)
+  trio = await openTrio()
+  ;({ A, B, H, BH } = trio)
   alice = A.city.citizens[0]!
   bob = A.city.citizens[1]!
   await registerAccounts(A, [[dmvA, ['transport']]])
   await registerAccounts(B, [[dmvB, ['transport']], [alice, ['citizen']]])
 })
 after(async () => {
-  for (const c of [A, B, H]) await closeChain(c)
+  await trio?.close()
 })
 
 let plates = 0
