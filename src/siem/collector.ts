@@ -2,8 +2,9 @@
  * A collector agent's core: ingests records, normalises them, appends each event's canonical
  * form to its RFC 9162 log, and produces signed checkpoints with consistency proofs for the chain
  * (message `siem/anchor`), and inclusion proofs for anyone who wants to verify an event.
- * Events are kept in memory here; listeners (UDP/TCP syslog, MQTT, HTTP) and a persistent store
- * are still to come.
+ * Events are indexed in memory; the agent (src/agents/siem) persists entries through `onAppend`
+ * and reloads them with `restore`. `enrich` runs on each event before it is logged (device
+ * identity from the identity module), with the origin of the record (sender address, device id).
  */
 import type { KeyPair } from '../crypto/keys.js'
 import type { Msg } from '../app/tx.js'
@@ -14,6 +15,14 @@ import { eventEntry, type SiemEvent } from './ecs.js'
 import { signCheckpoint, type SignedCheckpoint } from './checkpoint.js'
 
 export interface LoggedEvent { index: number; event: SiemEvent; entry: Uint8Array }
+
+/** Where a record came from: the sender's address and, for MQTT, the device id taken from the topic. */
+export interface Origin { address?: string; device?: string }
+
+export interface CollectorHooks {
+  enrich?: (e: SiemEvent, origin: Origin) => void
+  onAppend?: (index: number, entry: Uint8Array) => void
+}
 
 export interface InclusionEvidence {
   collector: string // hex
@@ -29,23 +38,37 @@ export class Collector {
   private readonly byHash = new Map<string, number[]>()
   readonly ingestor: Ingestor
   private anchored: SignedCheckpoint | undefined
+  private origin: Origin = {}
 
-  constructor(readonly chainId: string, readonly key: KeyPair, readonly name: string) {
+  constructor(readonly chainId: string, readonly key: KeyPair, readonly name: string, private readonly hooks: CollectorHooks = {}) {
     this.ingestor = new Ingestor({ name, type: 'collector' }, (e) => this.append(e))
   }
 
-  ingest(input: Uint8Array | string, format: InputFormat = 'auto', receivedAt?: number): ParseResult & { index: number } {
+  ingest(input: Uint8Array | string, format: InputFormat = 'auto', receivedAt?: number, origin: Origin = {}): ParseResult & { index: number } {
+    this.origin = origin
     const r = this.ingestor.ingest(input, format, receivedAt)
     return { ...r, index: this.log.size - 1 }
   }
 
+  /** Re-appends an entry read back from the store (no parsing, no enrichment, no onAppend). */
+  restore(entry: Uint8Array): void {
+    this.index(JSON.parse(Buffer.from(entry).toString('utf8')) as SiemEvent, entry)
+  }
+
   private append(event: SiemEvent): void {
+    this.hooks.enrich?.(event, this.origin)
     const entry = eventEntry(event)
+    const index = this.index(event, entry)
+    this.hooks.onAppend?.(index, entry)
+  }
+
+  private index(event: SiemEvent, entry: Uint8Array): number {
     const index = this.log.append(entry)
     this.events.push({ index, event, entry })
     const same = this.byHash.get(event.event.hash)
     if (same) same.push(index)
     else this.byHash.set(event.event.hash, [index])
+    return index
   }
 
   /** Log indices of the events whose event.hash (hash of the original input) is `hash`. */

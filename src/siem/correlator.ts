@@ -8,8 +8,16 @@ import { fromHex } from '../crypto/hash.js'
 import { Correlator, type Alert } from './correlate.js'
 import { evaluate } from './sigma.js'
 import type { RuleSet } from './rule-set.js'
-import type { Collector } from './collector.js'
+import type { InclusionEvidence } from './collector.js'
 import type { SiemEvent } from './ecs.js'
+
+/** A log that can prove its events: a Collector, or a correlator's verified replica of one. */
+export interface EvidenceLog {
+  readonly key: { publicKey: Uint8Array }
+  readonly lastAnchored: { size: number } | undefined
+  indicesOf(hash: string): number[]
+  evidence(index: number, size: number): InclusionEvidence
+}
 
 export interface RegisteredRule { version: bigint; hash: Uint8Array }
 
@@ -30,7 +38,7 @@ export class CorrelatorAgent {
    * The attestation of `alert` (evidence from `collector`, proven against its last anchored
    * checkpoint; events logged after it cannot be attested yet and make this return undefined).
    */
-  attestation(alert: Alert, collector: Collector, registered: RegisteredRule, subject?: Uint8Array): Msg | undefined {
+  attestation(alert: Alert, collector: EvidenceLog, registered: RegisteredRule, subject?: Uint8Array): Msg | undefined {
     const anchored = collector.lastAnchored
     if (!anchored) return undefined
     const rule = this.rules.correlation.find((r) => r.id === alert.rule)

@@ -56,12 +56,13 @@ export interface SiemEvent {
   destination?: Endpoint
   network?: { transport?: string; protocol?: string }
   user?: { name?: string }
-  host?: { name?: string; hostname?: string }
+  host?: { name?: string; hostname?: string; id?: string } // id: the reporting device's registered key (hex), set by the collector
   observer?: { name?: string; product?: string; vendor?: string; type?: string }
   process?: { name?: string; pid?: number }
   error?: { message: string }
   labels?: Record<string, string>
-  blocksiem: { category: BlockSiemCategory; surface: BlockSiemSurface }
+  // source_device: the registered device key (hex) behind source.ip, resolved by the collector
+  blocksiem: { category: BlockSiemCategory; surface: BlockSiemSurface; source_device?: string }
 }
 
 export const eventHash = (original: Uint8Array): string => toHex(sha256(original))

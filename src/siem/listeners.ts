@@ -6,6 +6,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram'
 import { createServer, type Server } from 'node:net'
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http'
 import { MAX_INPUT_BYTES } from './parsers.js'
 
 export type FrameSink = (frame: Uint8Array, remote: { address: string; port: number; transport: 'udp' | 'tcp' }) => void
@@ -108,48 +109,57 @@ export async function listenSyslogTcp(sink: FrameSink, opts: { host?: string; po
 export const MAX_HTTP_BODY = 4 * 1024 * 1024
 
 /**
- * JSON over HTTP: `POST /v1/events` with one JSON document, a JSON array of documents, or NDJSON.
- * Each record goes to the sink as bytes (a line that is not JSON becomes a raw event there).
+ * The records of a `POST /v1/events` body: one JSON document, a JSON array of documents, or NDJSON
+ * (a line that is not JSON is still a record, kept raw by the parser); 'too_large' over MAX_HTTP_BODY.
+ */
+export function readEventRecords(req: IncomingMessage): Promise<Uint8Array[] | 'too_large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (c: Buffer) => {
+      size += c.length
+      if (size <= MAX_HTTP_BODY) chunks.push(c)
+    })
+    req.on('error', reject)
+    req.on('end', () => {
+      if (size > MAX_HTTP_BODY) return resolve('too_large')
+      const body = Buffer.concat(chunks)
+      try {
+        const v = JSON.parse(body.toString('utf8'))
+        return resolve((Array.isArray(v) ? v : [v]).map((x) => new Uint8Array(Buffer.from(JSON.stringify(x)))))
+      } catch {
+        // NDJSON, or garbage: one record per line
+      }
+      const records: Uint8Array[] = []
+      let start = 0
+      for (let i = 0; i <= body.length; i++) {
+        if (i === body.length || body[i] === 0x0a) {
+          const line = body.subarray(start, i)
+          start = i + 1
+          if (line.length && !(line.length === 1 && line[0] === 0x0d)) records.push(new Uint8Array(line))
+        }
+      }
+      resolve(records)
+    })
+  })
+}
+
+export function replyJson(res: ServerResponse, code: number, body: unknown): void {
+  res.writeHead(code, { 'content-type': 'application/json' })
+  res.end(JSON.stringify(body))
+}
+
+/**
+ * JSON over HTTP: `POST /v1/events` (see readEventRecords). Each record goes to the sink as bytes.
  * Answers 202 {received: n}; 413 over MAX_HTTP_BODY; 404/405 elsewhere. Never throws.
  */
 export async function listenJsonHttp(sink: FrameSink, opts: { host?: string; port?: number } = {}): Promise<Listener> {
-  const { createServer: createHttpServer } = await import('node:http')
   const server = createHttpServer((req, res) => {
-    const reply = (code: number, body: object) => {
-      res.writeHead(code, { 'content-type': 'application/json' })
-      res.end(JSON.stringify(body))
-    }
-    if (req.url !== '/v1/events') return reply(404, { error: 'not_found', message: 'POST /v1/events' })
-    if (req.method !== 'POST') return reply(405, { error: 'method_not_allowed', message: 'POST /v1/events' })
-    const chunks: Buffer[] = []
-    let size = 0
-    let tooBig = false
-    req.on('data', (c: Buffer) => {
-      size += c.length
-      if (size > MAX_HTTP_BODY) tooBig = true
-      else chunks.push(c)
-    })
-    req.on('end', () => {
-      if (tooBig) return reply(413, { error: 'too_large', message: `body over ${MAX_HTTP_BODY} bytes` })
-      const body = Buffer.concat(chunks)
+    if (req.url !== '/v1/events') return replyJson(res, 404, { error: 'not_found', message: 'POST /v1/events' })
+    if (req.method !== 'POST') return replyJson(res, 405, { error: 'method_not_allowed', message: 'POST /v1/events' })
+    readEventRecords(req).then((records) => {
+      if (records === 'too_large') return replyJson(res, 413, { error: 'too_large', message: `body over ${MAX_HTTP_BODY} bytes` })
       const remote = { address: req.socket.remoteAddress ?? '', port: req.socket.remotePort ?? 0, transport: 'tcp' as const }
-      let records: Uint8Array[]
-      const text = body.toString('utf8')
-      try {
-        const v = JSON.parse(text)
-        records = (Array.isArray(v) ? v : [v]).map((x) => new Uint8Array(Buffer.from(JSON.stringify(x))))
-      } catch {
-        // NDJSON, or garbage: one record per line, each kept (raw if it does not parse)
-        records = []
-        let start = 0
-        for (let i = 0; i <= body.length; i++) {
-          if (i === body.length || body[i] === 0x0a) {
-            const line = body.subarray(start, i)
-            start = i + 1
-            if (line.length && !(line.length === 1 && line[0] === 0x0d)) records.push(new Uint8Array(line))
-          }
-        }
-      }
       for (const r of records) {
         try {
           sink(r, remote)
@@ -157,12 +167,24 @@ export async function listenJsonHttp(sink: FrameSink, opts: { host?: string; por
           // see listenSyslogUdp
         }
       }
-      reply(202, { received: records.length })
-    })
-    req.on('error', () => res.destroy())
+      replyJson(res, 202, { received: records.length })
+    }, () => res.destroy())
   })
+  return listenHttp(server, opts)
+}
+
+export async function listenHttp(server: HttpServer, opts: { host?: string; port?: number }): Promise<Listener> {
   server.on('error', () => {})
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve))
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve())
+  })
   const addr = server.address()
-  return { port: typeof addr === 'object' && addr ? addr.port : 0, close: () => new Promise((r) => server.close(() => r())) }
+  return {
+    port: typeof addr === 'object' && addr ? addr.port : 0,
+    close: () => new Promise((r) => {
+      server.closeAllConnections()
+      server.close(() => r())
+    }),
+  }
 }

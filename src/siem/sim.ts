@@ -29,6 +29,31 @@ function rng(seed: number): () => number {
 
 const MIRAI = [['root', 'xc3511'], ['root', 'vizxv'], ['admin', 'admin'], ['root', '888888'], ['root', 'default'], ['support', 'support'], ['root', '54321'], ['admin', 'password'], ['root', 'root'], ['root', '12345']]
 
+/** The raw lines of one scripted attack from `source` starting at `start` (ms), `dt` ms after the start. */
+export function attackLines(kind: AttackKind, source: string, start: number, r: () => number = rng(1)): Array<{ dt: number; line: string }> {
+  const out: Array<{ dt: number; line: string }> = []
+  const push = (dt: number, line: string) => out.push({ dt, line })
+  const at = (dt: number) => new Date(start + dt).toISOString()
+  switch (kind) {
+    case 'mirai_scan':
+      for (let j = 0; j < 40; j++) push(j * 200, `<4>1 ${at(j * 200)} fw kernel - - - SRC=${source} DST=198.51.${Math.floor(r() * 255)}.${Math.floor(r() * 255)} PROTO=TCP SPT=41000 DPT=${j % 10 === 0 ? 2323 : 23} SYN`)
+      break
+    case 'mirai_bruteforce':
+      MIRAI.forEach(([u], j) => push(j * 600, `<34>1 ${at(j * 600)} dvr-7 login 311 - - FAILED LOGIN 1 FROM ${source} FOR ${u}, Authentication failure`))
+      break
+    case 'ssh_bruteforce':
+      for (let j = 0; j < 8; j++) push(j * 400, `<38>1 ${at(j * 400)} gw-1 sshd 22 - - Failed password for root from ${source} port ${50000 + j} ssh2`)
+      break
+    case 'port_scan':
+      for (let j = 0; j < 30; j++) push(j * 100, `<4>1 ${at(j * 100)} fw kernel - - - SRC=${source} DST=10.0.0.10 PROTO=TCP SPT=6000 DPT=${1000 + j * 37} SYN`)
+      break
+    case 'flood':
+      for (let j = 0; j < 150; j++) push(j * 5, JSON.stringify({ '@timestamp': at(j * 5), src_ip: source, dst_ip: '10.0.0.11', dst_port: 80, proto: 'tcp', message: 'connection', event: { category: ['network'], type: ['connection'] } }))
+      break
+  }
+  return out
+}
+
 export function simulateSiem(opts: { seed?: number; devices?: number; durationMs?: number; t0?: number } = {}): { lines: SimLine[]; attacks: SimAttack[] } {
   const r = rng(opts.seed ?? 1)
   const devices = opts.devices ?? 40
@@ -53,25 +78,7 @@ export function simulateSiem(opts: { seed?: number; devices?: number; durationMs
     const source = kind.startsWith('mirai') ? dev(Math.floor(r() * devices)) : `203.0.113.${10 + k}`
     const id = `${kind}#${k}`
     attacks.push({ kind, source, start: t0 + start, id })
-    const push = (dt: number, line: string) => lines.push({ t: t0 + start + dt, line, label: id })
-    const at = (dt: number) => iso(t0 + start + dt)
-    switch (kind) {
-      case 'mirai_scan':
-        for (let j = 0; j < 40; j++) push(j * 200, `<4>1 ${at(j * 200)} fw kernel - - - SRC=${source} DST=198.51.${Math.floor(r() * 255)}.${Math.floor(r() * 255)} PROTO=TCP SPT=41000 DPT=${j % 10 === 0 ? 2323 : 23} SYN`)
-        break
-      case 'mirai_bruteforce':
-        MIRAI.forEach(([u], j) => push(j * 600, `<34>1 ${at(j * 600)} dvr-7 login 311 - - FAILED LOGIN 1 FROM ${source} FOR ${u}, Authentication failure`))
-        break
-      case 'ssh_bruteforce':
-        for (let j = 0; j < 8; j++) push(j * 400, `<38>1 ${at(j * 400)} gw-1 sshd 22 - - Failed password for root from ${source} port ${50000 + j} ssh2`)
-        break
-      case 'port_scan':
-        for (let j = 0; j < 30; j++) push(j * 100, `<4>1 ${at(j * 100)} fw kernel - - - SRC=${source} DST=10.0.0.10 PROTO=TCP SPT=6000 DPT=${1000 + j * 37} SYN`)
-        break
-      case 'flood':
-        for (let j = 0; j < 150; j++) push(j * 5, JSON.stringify({ '@timestamp': at(j * 5), src_ip: source, dst_ip: '10.0.0.11', dst_port: 80, proto: 'tcp', message: 'connection', event: { category: ['network'], type: ['connection'] } }))
-        break
-    }
+    for (const { dt, line } of attackLines(kind, source, t0 + start, r)) lines.push({ t: t0 + start + dt, line, label: id })
   })
   lines.sort((a, b) => a.t - b.t)
   return { lines, attacks }

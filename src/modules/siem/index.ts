@@ -6,6 +6,7 @@
  * Messages: siem/register-collector (authority) {collector, name}
  *           siem/anchor (device|operator, a registered collector) {size, root, proof[], sig}
  *           siem/report-fork (any) {collector, size, root, sig}
+ *           siem/ack-alert, siem/close-alert (soc|authority) {id, reason}
  * Queries:  collector?address  collectors  checkpoint?collector[&size]  checkpoints?collector[&limit]
  *           verify-event?collector&index&proof=h1,h2…&(leaf_hash|entry)[&size]
  */
@@ -18,7 +19,7 @@ import type { QueryParams } from '../../app/module.js'
 import { leafHash } from '../../siem/merkle-log.js'
 import {
   COLLECTOR_ROLES, MAX_EVIDENCE, MAX_PROOF_HASHES, MODULE, RULE_ACTIONS, anchorCheckpoint, attestAlert, getAlert, getRule, registerCorrelator,
-  registerRule, setThreshold, threshold, type Alert, type Evidence, getCheckpoint, getCollector, listCheckpoints, listCollectors,
+  registerRule, setThreshold, ALERT_STATES, SOC_ROLES, alertState, listAlerts, setAlertStatus, type AlertState, threshold, type Alert, type Evidence, getCheckpoint, getCollector, listCheckpoints, listCollectors,
   registerCollector, reportFork, verifyEventInclusion, type Collector, type StoredCheckpoint,
 } from './keeper.js'
 
@@ -54,6 +55,10 @@ const alertJson = (a: Alert) => ({
   first_at: a.firstAt.toString(),
   confirmed_at: a.confirmedAt?.toString() ?? null,
   quarantined: a.quarantined,
+  status: alertState(a),
+  status_reason: a.status?.reason ?? null,
+  status_by: a.status ? toHex(a.status.by) : null,
+  status_at: a.status?.at.toString() ?? null,
   evidence: a.evidence.map((e) => ({ collector: toHex(e.collector), size: e.size.toString(), index: e.index.toString(), leaf_hash: toHex(e.leafHash) })),
 })
 
@@ -96,6 +101,17 @@ const checkpointJson = (c: StoredCheckpoint) => ({
   time: c.time.toString(),
   tx_hash: toHex(c.txHash),
 })
+
+function alertStatusMessage(state: 'acknowledged' | 'closed') {
+  return defineMessage({
+    roles: SOC_ROLES,
+    parse: (v) => {
+      onlyFields(v, ['id', 'reason'])
+      return { id: bytesField(v, 'id', 32), reason: stringField(v, 'reason', { min: 1, max: 256 }) }
+    },
+    handle: (ctx, m) => setAlertStatus(ctx, m.id, state, m.reason),
+  })
+}
 
 export function siemModule(): Module {
   return {
@@ -170,8 +186,18 @@ export function siemModule(): Module {
           attestAlert(ctx, m)
         },
       }),
+      'ack-alert': alertStatusMessage('acknowledged'),
+      'close-alert': alertStatusMessage('closed'),
     },
     queries: {
+      alerts: (ctx, p) => {
+        const state = p.status
+        if (state !== undefined && !ALERT_STATES.includes(state as AlertState)) throw new PolisError('invalid_request', `status must be one of ${ALERT_STATES.join(', ')}`)
+        const rule = p.rule
+        if (rule !== undefined && typeof rule !== 'string') throw new PolisError('invalid_request', 'rule must be a rule id')
+        const confirmed = p.confirmed === undefined ? undefined : p.confirmed === 'true' || p.confirmed === true
+        return { alerts: listAlerts(ctx.kv, { state: state as AlertState | undefined, rule, confirmed }, limitParam(p)).map(alertJson) }
+      },
       rule: (ctx, p) => {
         const id = p.id
         if (typeof id !== 'string') throw new PolisError('invalid_request', 'id is required')

@@ -215,6 +215,8 @@ export interface Alert {
   firstAt: bigint
   confirmedAt?: bigint
   quarantined: boolean
+  /** the SOC's triage: absent = open; set by siem/ack-alert and siem/close-alert */
+  status?: { state: 'acknowledged' | 'closed'; reason: string; by: Uint8Array; at: bigint }
 }
 
 const ONE = new Uint8Array([1])
@@ -263,6 +265,7 @@ function encodeAlert(a: Alert): Uint8Array {
   }
   if (a.subject) m.subject = a.subject
   if (a.confirmedAt !== undefined) m.confirmed_at = a.confirmedAt
+  if (a.status) m.status = { state: a.status.state, reason: a.status.reason, by: a.status.by, at: a.status.at }
   return encodeCanonical(m)
 }
 export function getAlert(kv: KVReader, id: Uint8Array): Alert | undefined {
@@ -275,7 +278,43 @@ export function getAlert(kv: KVReader, id: Uint8Array): Alert | undefined {
   }
   if (m.subject instanceof Uint8Array) a.subject = m.subject
   if (m.confirmed_at !== undefined) a.confirmedAt = BigInt(m.confirmed_at)
+  if (m.status) a.status = { state: m.status.state, reason: m.status.reason, by: m.status.by, at: BigInt(m.status.at) }
   return a
+}
+
+/** Alerts (newest first by first attestation height), filtered by triage state and rule; scans at most `scan` alerts. */
+export function listAlerts(kv: KVReader, f: { state?: AlertState; rule?: string; confirmed?: boolean }, limit = 100, scan = 10_000): Alert[] {
+  const out: Alert[] = []
+  const p = utf8('a|')
+  for (const [k] of moduleReader(kv, MODULE).iterate({ gte: p, lt: utf8('a}'), limit: scan })) {
+    const a = getAlert(kv, k.slice(p.length))!
+    if (f.state && alertState(a) !== f.state) continue
+    if (f.rule && a.rule !== f.rule) continue
+    if (f.confirmed !== undefined && (a.confirmedAt !== undefined) !== f.confirmed) continue
+    out.push(a)
+  }
+  return out.sort((x, y) => (x.firstAt === y.firstAt ? (toHex(x.id) < toHex(y.id) ? -1 : 1) : x.firstAt > y.firstAt ? -1 : 1)).slice(0, limit)
+}
+
+export const ALERT_STATES = ['open', 'acknowledged', 'closed'] as const
+export type AlertState = (typeof ALERT_STATES)[number]
+/** Who triages alerts: the SOC analysts (role `soc`) and the authority. */
+export const SOC_ROLES = ['soc', 'authority'] as const
+export const alertState = (a: Alert): AlertState => a.status?.state ?? 'open'
+
+/**
+ * A SOC analyst acknowledges or closes an alert with a reason (kept on chain, and in the event).
+ * open -> acknowledged -> closed, or open -> closed; a closed alert stays closed.
+ */
+export function setAlertStatus(ctx: TxContext, id: Uint8Array, state: 'acknowledged' | 'closed', reason: string): void {
+  const a = getAlert(ctx.kv, id)
+  if (!a) fail('not_found', `no alert ${toHex(id)}`)
+  const from = alertState(a)
+  if (from === 'closed') fail('invalid_state', `alert ${toHex(id)} is closed`)
+  if (from === state) fail('invalid_state', `alert ${toHex(id)} is already ${state}`)
+  a.status = { state, reason, by: ctx.sender, at: ctx.height }
+  moduleStore(ctx.kv, MODULE).set(alertKey(id), encodeAlert(a))
+  ctx.emit('siem.alert_status', { alert: toHex(id), from, to: state, reason, by: toHex(ctx.sender) })
 }
 
 /** The alert's identity: what correlators must agree on (rule, version, subject, evidence leaves). */

@@ -1,0 +1,82 @@
+/**
+ * A correlator's verified copy of a collector's log: entries are appended only in batches that
+ * bring the log to an anchored checkpoint, and the batch is kept only if the recomputed RFC 9162
+ * root equals the root anchored on chain. So every event a correlator evaluates is exactly what
+ * the collector committed to, and the evidence it attests is proven from its own copy.
+ */
+import { bytesEqual, toHex } from '../crypto/hash.js'
+import { MerkleLog } from './merkle-log.js'
+import type { InclusionEvidence } from './collector.js'
+import type { EvidenceLog } from './correlator.js'
+import type { SiemEvent } from './ecs.js'
+
+export class ReplicaMismatchError extends Error {
+  override name = 'ReplicaMismatchError'
+}
+
+export class LogReplica implements EvidenceLog {
+  private log = new MerkleLog()
+  private byHash = new Map<string, number[]>()
+  private events: SiemEvent[] = []
+  private anchored: { size: number; root: Uint8Array } | undefined
+  readonly key: { publicKey: Uint8Array }
+
+  constructor(collector: Uint8Array) {
+    this.key = { publicKey: collector }
+  }
+
+  get size(): number {
+    return this.log.size
+  }
+
+  get lastAnchored(): { size: number; root: Uint8Array } | undefined {
+    return this.anchored
+  }
+
+  /**
+   * Appends `entries` (the log from index `size` on) and checks the result against the anchored
+   * (size, root). On a mismatch nothing is kept: the replica is rebuilt from an empty log (the
+   * caller restarts from index 0) and a ReplicaMismatchError says why.
+   */
+  extend(entries: readonly Uint8Array[], anchored: { size: number; root: Uint8Array }): SiemEvent[] {
+    if (this.log.size + entries.length !== anchored.size) throw new ReplicaMismatchError(`got ${entries.length} entries after ${this.log.size}, the anchored size is ${anchored.size}`)
+    const events: SiemEvent[] = []
+    let bad: string | undefined
+    for (const entry of entries) {
+      const index = this.log.append(entry)
+      try {
+        const e = JSON.parse(Buffer.from(entry).toString('utf8')) as SiemEvent
+        events.push(e)
+        this.events.push(e)
+        const h = e.event.hash
+        const same = this.byHash.get(h)
+        if (same) same.push(index)
+        else this.byHash.set(h, [index])
+      } catch {
+        bad ??= `entry ${index} is not an event`
+      }
+    }
+    const root = this.log.root(anchored.size)
+    if (bad || !bytesEqual(root, anchored.root)) {
+      this.log = new MerkleLog()
+      this.byHash = new Map()
+      this.events = []
+      this.anchored = undefined
+      throw new ReplicaMismatchError(bad ?? `the served entries give root ${toHex(root)} at size ${anchored.size}, the anchored root is ${toHex(anchored.root)}`)
+    }
+    this.anchored = anchored
+    return events
+  }
+
+  eventAt(index: number): SiemEvent | undefined {
+    return this.events[index]
+  }
+
+  indicesOf(hash: string): number[] {
+    return this.byHash.get(hash) ?? []
+  }
+
+  evidence(index: number, size: number): InclusionEvidence {
+    return { collector: toHex(this.key.publicKey), index, size, leafHash: toHex(this.log.leafHashAt(index)), proof: this.log.inclusionProof(index, size).map(toHex) }
+  }
+}
