@@ -12,6 +12,7 @@ import type { Msg } from '../../src/app/tx.js'
 import type { CborValue } from '../../src/codec/cbor.js'
 import { encodePayload } from '../../src/modules/bridge/index.js'
 import { Collector } from '../../src/siem/collector.js'
+import { normalizeIndicator } from '../../src/modules/siem/indicators.js'
 import { testKey } from '../helpers/chain.js'
 import { attr, emptyBlock, exec, ok, query, recvMsg, type Chain } from './harness.js'
 import { deliver, openTrio, registerAccounts, roundTrip, vinCommitment } from './apps-harness.js'
@@ -87,6 +88,17 @@ const blocklist = (c: Chain, params: Record<string, unknown> = {}) => query(c, '
 const deviceActive = (c: Chain, device: Uint8Array) => query(c, 'vehicles/device-active', { device: toHex(device) }).active as boolean
 const VICTIM = () => toHex(victim.publicKey)
 
+test('indicators have one spelling: IPv6 canonicalised, hex lower-cased, anything else refused', () => {
+  const n = (kind: string, v: string) => normalizeIndicator(kind, v)?.value
+  assert.equal(n('ip', '2001:DB8:0:0::1'), '2001:db8::1')
+  assert.equal(n('ip', '2001:0db8:0000:0000:0000:0000:0000:0001'), '2001:db8::1')
+  assert.equal(n('ip', '203.0.113.7'), '203.0.113.7')
+  for (const bad of ['203.0.113.07', ' 203.0.113.7', 'fe80::1%eth0', 'example.org', '']) assert.equal(n('ip', bad), undefined, bad)
+  assert.equal(n('device', 'AB'.repeat(32)), 'ab'.repeat(32))
+  assert.equal(n('file_hash', 'ab'.repeat(31)), undefined)
+  assert.equal(n('url', 'http://x'), undefined)
+})
+
 test('A refuses shares that are not backed by a confirmed alert of its own chain, or not from its security staff', async () => {
   const good = share(alert1, [ind('device', VICTIM())], [])
   assert.equal((await exec(A, A.city.citizens[0]!, [good])).code, ErrorCodes.unauthorized)
@@ -105,6 +117,7 @@ test('A refuses shares that are not backed by a confirmed alert of its own chain
   assert.equal((await exec(A, secA, [share(alert1, [ind('device', VICTIM().toUpperCase())], [])])).code, ErrorCodes.invalid_message)
   assert.equal((await exec(A, secA, [share(alert1, [ind('device', VICTIM()), ind('device', VICTIM())], [])])).code, ErrorCodes.invalid_message)
   assert.equal((await exec(A, secA, [share(alert1, [ind('url', 'http://x')], [])])).code, ErrorCodes.invalid_message)
+  assert.equal((await exec(A, secA, [share(alert1, [ind('ip', '2001:DB8::1')], [])])).code, ErrorCodes.invalid_message)
   assert.equal((await exec(A, secA, [share(alert1, [ind('device', VICTIM())], [], 0n)])).code, ErrorCodes.invalid_message)
   assert.equal(query(A, 'bridge/packet', { client_id: 'to-b', sequence: '1' }).commitment, null, 'nothing was sent')
 })

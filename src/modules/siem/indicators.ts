@@ -31,10 +31,26 @@ export function normalizeIndicator(kind: string, value: unknown): Indicator | un
     return HEX32.test(v) ? { kind, value: v } : undefined
   }
   if (kind === 'ip') {
-    const v = value.toLowerCase()
-    return isIP(v) && v === value.trim().toLowerCase() ? { kind, value: v } : undefined
+    const v = canonicalIp(value)
+    return v === undefined ? undefined : { kind, value: v }
   }
   return undefined
+}
+
+/**
+ * One spelling per address, so that "2001:DB8:0::1" cannot dodge a listed "2001:db8::1": IPv4 as
+ * `isIP` accepts it (dotted decimal, no leading zeros), IPv6 as the WHATWG URL parser serialises
+ * it (RFC 5952 style: lower case, longest zero run compressed). Zone ids and spaces are refused.
+ */
+function canonicalIp(s: string): string | undefined {
+  const family = isIP(s)
+  if (family === 4) return s
+  if (family !== 6 || s.includes('%')) return undefined
+  try {
+    return new URL(`http://[${s}]/`).hostname.slice(1, -1)
+  } catch {
+    return undefined
+  }
 }
 
 export const indicatorKey = (i: Indicator) => `${i.kind}:${i.value}`
