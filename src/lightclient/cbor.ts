@@ -66,9 +66,12 @@ function bytes(v: unknown, what: string, lens: readonly number[] = [0, 32]): Uin
   if (!(v instanceof Uint8Array) || !lens.includes(v.length)) bad(`${what} must be ${lens.join(' or ')} bytes`)
   return v as Uint8Array
 }
+/** Seconds may be negative: an absent vote carries Go's zero time, 0001-01-01. */
 function time(v: unknown, what: string): Time {
   const [s, n] = arr(v, what, 2)
-  return { seconds: uint(s, `${what}.seconds`), nanos: Number(uint(n, `${what}.nanos`, 999_999_999n)) }
+  const seconds = typeof s === 'number' ? BigInt(s) : s
+  if (typeof seconds !== 'bigint' || seconds < -(2n ** 63n) || seconds >= 2n ** 63n) bad(`${what}.seconds must be a 64-bit integer`)
+  return { seconds: seconds as bigint, nanos: Number(uint(n, `${what}.nanos`, 999_999_999n)) }
 }
 function blockId(v: unknown, what: string): BlockId {
   const [hash, total, psh] = arr(v, what, 3)
