@@ -1,12 +1,13 @@
 /**
  * The relayer agent against two real solo nodes (in process, HTTP API on port 0): end-to-end relay
- * A→B with ack back, a relayer restarted mid-flight, two relayers at once, a timeout refunded, and
- * the script entry with a config file.
+ * A→B with ack back, a relayer restarted mid-flight, two relayers at once, a timeout refunded, the
+ * WebSocket event stream, the scan state file (resumed; lost, stale or foreign: nothing lost or
+ * doubled), and the script entry with a config file.
  */
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { toHex } from '../../src/crypto/hash.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
@@ -17,6 +18,7 @@ import { saveKeyFile } from '../../src/sdk/keys.js'
 import { voucherDenom } from '../../src/modules/bridge/index.js'
 import { ackCommitment, encodeAck } from '../../src/modules/bridge/packet.js'
 import { Relayer, type RelayerOptions } from '../../src/agents/relayer/index.js'
+import { readScanState } from '../../src/agents/relayer/scan-state.js'
 import { testCity, testKey, tmpDir, type TestCity } from '../helpers/chain.js'
 
 interface City { city: TestCity; node: RunningNode; api: PolisClient; relayers: KeyPair[]; client: string; dir: { remove(): void } }
@@ -181,6 +183,81 @@ test('an idle relayer refreshes a light client before it gets old', async () => 
   // with the default share of the trusting period (14 days) nothing is refreshed
   await A.node.engine.produceBlock({ allowEmpty: true })
   assert.equal((await new Relayer(relayerOpts(0)).pass()).updates, 0)
+})
+
+test('running, the relayer follows the event streams: it relays on the next block though it polls only every minute', async () => {
+  const bob = B.city.citizens[0]!
+  const v0 = await voucherOf(bob)
+  const r = new Relayer({ ...relayerOpts(0), intervalMs: 60_000 })
+  r.start()
+  try {
+    await until('both event streams', async () => r.streaming())
+    await new Promise((res) => setTimeout(res, 200)) // the first pass (over HTTP) is done and waiting on the streams
+    const seq = await send(4n)
+    await until('the ack on A', async () => (await commitment(seq)) === null, 20_000)
+  } finally {
+    await r.stop()
+  }
+  assert.equal(await voucherOf(bob), v0 + 4n)
+  assert.ok(r.totals.blocksFromStream >= 2, JSON.stringify(r.totals)) // the send on A, the receive on B
+})
+
+test('the scan state file: a restart resumes from it; a lost, stale or foreign file loses and duplicates nothing', async () => {
+  const dir = tmpDir('relayer-state')
+  const file = join(dir.path, 'pair.json')
+  const bob = B.city.citizens[0]!
+  const tips = async () => (await A.api.height()) + (await B.api.height())
+  try {
+    const v0 = await voucherOf(bob)
+    // everything relayed: the file records heights near the tips
+    const s1 = await send(11n)
+    const r1 = new Relayer({ ...relayerOpts(0), statePath: file })
+    await drain(r1, [s1])
+    await r1.pass()
+    const stale = readFileSync(file, 'utf8')
+    const st = readScanState(file)
+    assert.equal(st.a?.chainId, 'city-a')
+    assert.equal(st.b?.client, 'to-a')
+    assert.ok(st.a!.height >= (await A.api.height()) - 2n && st.b!.height >= (await B.api.height()) - 2n, JSON.stringify(st, (_k, v) => (typeof v === 'bigint' ? String(v) : v)))
+
+    // a packet delivered, then the relayer "crashes" before the ack: the file stays below its send
+    const tx = await A.api.signAndSubmit(A.city.citizens[0]!, [bridge.transfer({ clientId: A.client, amount: 12n, receiver: bob, timeoutHeight: 1_000_000n })])
+    const s2 = packetsFromEvents(tx.events)[0]!.sequence
+    const r2 = new Relayer({ ...relayerOpts(0), statePath: file })
+    const p2 = await r2.pass()
+    assert.equal(p2.received, 1)
+    assert.ok(p2.blocksFetched <= 6, `resumed from the file, read ${p2.blocksFetched} blocks`)
+    assert.ok(readScanState(file).a!.height < tx.height, 'the file must not pass a packet in flight')
+    assert.notEqual(await commitment(s2), null)
+    // restarted: the packet is found again from the file's height and acknowledged, once
+    const r3 = new Relayer({ ...relayerOpts(0), statePath: file })
+    await drain(r3, [s2])
+    assert.equal(await voucherOf(bob), v0 + 23n)
+
+    // lost: read from genesis, nothing delivered twice
+    rmSync(file)
+    const lost = await new Relayer({ ...relayerOpts(0), statePath: file }).pass()
+    assert.deepEqual([lost.received, lost.acknowledged, lost.timedOut, lost.refused], [0, 0, 0, 0])
+    assert.ok(lost.blocksFetched >= Number(await tips()) - 4, `read ${lost.blocksFetched} blocks from genesis`)
+    // stale (an older file): reads a little more, nothing twice
+    writeFileSync(file, stale)
+    const old = await new Relayer({ ...relayerOpts(0), statePath: file }).pass()
+    assert.deepEqual([old.received, old.acknowledged, old.refused], [0, 0, 0])
+    assert.ok(old.blocksFetched < lost.blocksFetched)
+    // foreign (another chain's hash at that height) or from the future: ignored, read from genesis
+    for (const edit of [(d: any) => { d.a.hash = 'ab'.repeat(32) }, (d: any) => { d.b.height = '999999' }]) {
+      const doc = JSON.parse(stale)
+      edit(doc)
+      writeFileSync(file, JSON.stringify(doc))
+      const f = await new Relayer({ ...relayerOpts(0), statePath: file }).pass()
+      assert.deepEqual([f.received, f.acknowledged, f.refused], [0, 0, 0])
+      assert.ok(f.blocksFetched > old.blocksFetched, `a bad mark is ignored (read ${f.blocksFetched} blocks)`)
+    }
+    assert.equal(await voucherOf(bob), v0 + 23n)
+    assert.equal(await B.api.supply(VOUCHER), await voucherOf(bob))
+  } finally {
+    dir.remove()
+  }
 })
 
 test('scripts/relayer.ts relays with a config file and stops on SIGTERM', async () => {

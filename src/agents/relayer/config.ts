@@ -3,11 +3,12 @@
  *
  *   { "a": { "url": "http://127.0.0.1:26680", "client": "to-b", "key_file": "relayer-a.json" },
  *     "b": { "url": "http://127.0.0.1:26681", "client": "to-a", "key_file": "relayer-b.json" },
- *     "interval_ms": 200, "batch_size": 100, "start_height": 1 }
+ *     "interval_ms": 200, "batch_size": 100, "start_height": 1, "state_file": "relayer-state.json" }
  *
  * `client` is the id of that chain's client of the other chain; `key_file` a Polis key file
  * (`polis/ed25519`, mode 0600) of an account with role `relayer` on that chain (relative paths are
- * read from the config file's directory).
+ * read from the config file's directory). `state_file` (optional) keeps the scan heights across
+ * restarts (scan-state.ts); without it a restart reads both chains from `start_height`.
  */
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
@@ -43,5 +44,9 @@ export function loadRelayerConfig(path: string): RelayerOptions {
     return v
   }
   const start = num('start_height')
-  return { a: side('a'), b: side('b'), intervalMs: num('interval_ms'), batchSize: num('batch_size'), startHeight: start === undefined ? undefined : BigInt(start) }
+  if (c.state_file !== undefined && (typeof c.state_file !== 'string' || c.state_file === '')) bad('relayer config: state_file must be a file path')
+  return {
+    a: side('a'), b: side('b'), intervalMs: num('interval_ms'), batchSize: num('batch_size'), startHeight: start === undefined ? undefined : BigInt(start),
+    statePath: typeof c.state_file === 'string' ? resolve(dirname(path), c.state_file) : undefined,
+  }
 }
