@@ -53,6 +53,7 @@ export function initNetwork(o: InitNetworkOptions): InitNetworkResult {
       blockIntervalMs: o.blockIntervalMs,
       sampleAccounts: o.sampleAccounts,
       accounts: names.filter((n) => n !== name).map((n) => ({ name: relayerKeyName(n), roles: ['relayer'] })),
+      departments: true, // each city's department clerks (water-clerk, works-clerk, …): the README's services walk-through uses them
     }))
   })
   writeNetwork(home, names)

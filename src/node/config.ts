@@ -27,6 +27,8 @@ import { CHAIN_ID_PATTERN, parseGenesis, type Genesis } from '../app/genesis.js'
 import { Keyring, loadKeyFile, type NamedKey } from '../sdk/keys.js'
 import { identityModule } from '../modules/identity/index.js'
 import { bankModule } from '../modules/bank/index.js'
+import { complaintsModule } from '../modules/complaints/index.js'
+import { DEPARTMENT_CLERKS, STARTER_SERVICES } from '../services/departments.js'
 
 export const CONFIG_FILE = 'polis.yaml'
 export const DEFAULT_HOME = '.polis'
@@ -255,6 +257,8 @@ export interface InitOptions {
   genesisTime?: bigint
   /** Further accounts with roles and no balance (e.g. a network's relayers); keys made like the others. */
   accounts?: Array<{ name: string; roles: string[] }>
+  /** Department clerks (water-clerk, works-clerk, …) with their roles, and a starter complaint service list (src/services/departments.ts). */
+  departments?: boolean
 }
 
 export interface InitResult {
@@ -314,7 +318,7 @@ export function initHome(o: InitOptions): InitResult {
   const validator = take('validator')
   const authority = take('authority')
   const citizens = Array.from({ length: n }, (_, i) => take(`citizen-${i + 1}`))
-  const extra = (o.accounts ?? []).map((x) => ({ key: take(x.name), roles: x.roles }))
+  const extra = [...(o.accounts ?? []), ...(o.departments ? DEPARTMENT_CLERKS : [])].map((x) => ({ key: take(x.name), roles: x.roles }))
   const genesis: Genesis = {
     chain_id: chain,
     genesis_time: (o.genesisTime ?? BigInt(Date.now())).toString(),
@@ -329,11 +333,13 @@ export function initHome(o: InitOptions): InitResult {
         ],
       },
       bank: { denom, balances: citizens.map((c) => ({ address: c.address, amount: balance.toString() })) },
+      ...(o.departments ? { complaints: STARTER_SERVICES } : {}),
     },
   }
   // the node would refuse a bad genesis at start; refuse it here instead
   parseGenesis(genesis)
-  identityModule().validateGenesis!(genesis.app_state.identity)
+  identityModule(o.departments ? DEPARTMENT_CLERKS.flatMap((d) => d.roles) : []).validateGenesis!(genesis.app_state.identity)
+  if (o.departments) complaintsModule().validateGenesis!(genesis.app_state.complaints)
   bankModule().validateGenesis!(genesis.app_state.bank)
   writeFileSync(genesisFile, JSON.stringify(genesis, null, 2) + '\n', { mode: 0o644 })
   writeFileSync(configPath, renderConfig({ chainId: chain, apiHost, apiPort, blockIntervalMs, logLevel: level }), { mode: 0o644 })

@@ -13,7 +13,7 @@ import { intArg } from '../args.js'
 import { columns, isoTime, table } from '../format.js'
 
 
-interface InitOpts { chainId?: string; sampleAccounts?: number; denom?: string; balance?: string; host?: string; port?: number; blockIntervalMs?: number }
+interface InitOpts { chainId?: string; sampleAccounts?: number; denom?: string; balance?: string; host?: string; port?: number; blockIntervalMs?: number; departments?: boolean }
 
 function doInit(c: CliContext, o: InitOpts): InitResult {
   return initHome({
@@ -25,6 +25,7 @@ function doInit(c: CliContext, o: InitOpts): InitResult {
     apiHost: o.host,
     apiPort: o.port,
     blockIntervalMs: o.blockIntervalMs,
+    departments: o.departments,
   })
 }
 
@@ -55,6 +56,7 @@ export function nodeCommands(program: Command, ctx: (cmd: Command) => CliContext
     .option('--host <host>', 'API host written to polis.yaml', '127.0.0.1')
     .option('--port <port>', 'API port written to polis.yaml', intArg('--port', 0, 65535), DEFAULT_API_PORT)
     .option('--block-interval-ms <ms>', 'block interval written to polis.yaml', intArg('--block-interval-ms', 1, 60_000), DEFAULT_BLOCK_INTERVAL_MS)
+    .option('--departments', 'also a clerk key per department (water-clerk, electricity-clerk, parking-clerk, tax-clerk, transport-clerk, energy-clerk, works-clerk, sanitation-clerk) with its role, and starter complaint services (pothole, streetlight, missed-pickup, graffiti)')
     .addHelpText('after', '\nThe home is --home, else $POLIS_HOME, else ./.polis. Example:\n  polis init --home ./city-a --chain-id city-a --sample-accounts 5')
     .action((o: InitOpts, cmd: Command) => {
       const c = ctx(cmd)
