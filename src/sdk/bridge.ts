@@ -11,6 +11,8 @@ import type { CborValue } from '../codec/cbor.js'
 import { toAddress, toAmount, type AddressLike, type AmountLike } from './msgs.js'
 import type { HeaderResponse, StoreResponse } from './types.js'
 import type { IndicatorKind } from '../modules/siem/indicators.js'
+import { encodeSignedHeader, encodeValidatorSet } from '../lightclient/cbor.js'
+import type { Fraction, LightBlock } from '../lightclient/types.js'
 
 export interface BridgePacket {
   sequence: bigint
@@ -65,6 +67,13 @@ export function acksFromEvents(events: readonly AppEvent[]): Array<{ destClient:
 const packetValue = (p: BridgePacket): { [k: string]: CborValue } => ({
   sequence: p.sequence, source_client: p.sourceClient, dest_client: p.destClient, payload: p.payload, timeout_height: p.timeoutHeight, timeout_time: p.timeoutTime,
 })
+function cometHeader(trusted: LightBlock, lb: LightBlock): { [k: string]: CborValue } {
+  if (!trusted.nextValidatorSet) bad('the trusted light block lacks its next validator set')
+  return {
+    signed_header: encodeSignedHeader(lb.signedHeader), validator_set: encodeValidatorSet(lb.validatorSet),
+    trusted_height: trusted.signedHeader.header.height, trusted_validators: encodeValidatorSet(trusted.nextValidatorSet),
+  }
+}
 const signed = (h: HeaderResponse) => ({ header: hex(h.header_cbor, 'header_cbor'), signature: hex(h.signature, 'signature') })
 function proofOf(s: StoreResponse): { proof: Uint8Array; proof_height: bigint } {
   if (!s.proof) bad('the store response has no proof (ask with prove=true)')
@@ -86,6 +95,29 @@ export const bridge = {
   },
   updateClient(clientId: string, header: HeaderResponse): Msg {
     return { type: 'bridge/update-client', value: { client_id: clientId, ...signed(header) } }
+  },
+  /** A cometbft client of a CometBFT chain, anchored at `anchor` (a light block from its RPC, e.g. lightclient's rpcProvider). */
+  createCometClient(p: { clientId: string; counterpartyClient: string; anchor: LightBlock; trustLevel?: Fraction; trustingPeriodMs?: AmountLike; maxClockDriftMs?: AmountLike }): Msg {
+    const value: Msg['value'] = {
+      client_id: p.clientId, chain_id: p.anchor.signedHeader.header.chainId, counterparty_client: p.counterpartyClient,
+      signed_header: encodeSignedHeader(p.anchor.signedHeader), validator_set: encodeValidatorSet(p.anchor.validatorSet),
+    }
+    if (p.trustLevel) value.trust_level = [p.trustLevel.numerator, p.trustLevel.denominator]
+    if (p.trustingPeriodMs !== undefined) value.trusting_period = toAmount(p.trustingPeriodMs, 'trusting period')
+    if (p.maxClockDriftMs !== undefined) value.max_clock_drift = toAmount(p.maxClockDriftMs, 'max clock drift')
+    return { type: 'bridge/create-cometbft-client', value }
+  },
+  /** `header` verified on chain from `trusted`, a height the client holds (its light block, with the next validator set). */
+  updateCometClient(clientId: string, trusted: LightBlock, header: LightBlock): Msg {
+    return { type: 'bridge/update-cometbft-client', value: { client_id: clientId, ...cometHeader(trusted, header) } }
+  },
+  /** Two conflicting light blocks at one height, each with the trusted light block it verifies from: freezes the client. */
+  cometMisbehaviour(clientId: string, a: { trusted: LightBlock; header: LightBlock }, b: { trusted: LightBlock; header: LightBlock }): Msg {
+    return { type: 'bridge/submit-cometbft-misbehaviour', value: { client_id: clientId, header1: cometHeader(a.trusted, a.header), header2: cometHeader(b.trusted, b.header) } }
+  },
+  /** The authority replaces a frozen or expired client by an active client of the same chain. */
+  recoverClient(subject: string, substitute: string, reason: string): Msg {
+    return { type: 'bridge/recover-client', value: { subject_client: subject, substitute_client: substitute, reason } }
   },
   /** `commitmentProof`: the source's store response for bridgeKeys.commitment(...) at a height the destination's client verified. */
   recvPacket(packet: BridgePacket, commitmentProof: StoreResponse): Msg {

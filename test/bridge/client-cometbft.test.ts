@@ -10,8 +10,9 @@ import { sha256, utf8 } from '../../src/crypto/hash.js'
 import { headerHash, voteSignBytes, type LightBlock } from '../../src/lightclient/index.js'
 import { headerHasher } from '../../src/crypto/header-hash.js'
 import { signHeader, encodeHeader, type Header as SoloHeader } from '../../src/engine/solo/header.js'
-import { cometMisbehaviourMsg, cometUpdatePath, createCometClientMsg, updateCometClientMsg } from '../../src/agents/relayer/cometbft-headers.js'
+import { cometUpdatePath, createCometClientMsg } from '../../src/agents/relayer/cometbft-headers.js'
 import type { LightBlockProvider } from '../../src/lightclient/client.js'
+import { bridge } from '../../src/sdk/bridge.js'
 import { closeChain, emptyBlock, exec, ok, openChain, query, type Chain } from './harness.js'
 import { synthChain, synthKey, valset, type SynthValidator } from '../lightclient/synth.js'
 
@@ -49,7 +50,7 @@ async function create(id: string, blocks: LightBlock[], h: number, extra: { trus
   const { msg } = await createCometClientMsg(providerOf(blocks), { clientId: id, counterpartyClient: 'to-a', height: BigInt(h), trustingPeriodMs: extra.trustingPeriodMs ?? 7n * 24n * 3600n * 1000n })
   await ok(A, A.city.authority, [msg])
 }
-const update = (id: string, blocks: LightBlock[], from: number, to: number) => exec(A, A.relayer, [updateCometClientMsg(id, at(blocks, from), at(blocks, to))])
+const update = (id: string, blocks: LightBlock[], from: number, to: number) => exec(A, A.relayer, [bridge.updateCometClient(id, at(blocks, from), at(blocks, to))])
 
 /** The same block with another app hash, re-signed by its validators: a fork. */
 function fork(lb: LightBlock, vals: SynthValidator[]): LightBlock {
@@ -109,39 +110,39 @@ test('attacks on updates: forged signature, another chain, a validator set that 
   const forged = structuredClone(at(blocks, 3))
   const sig = forged.signedHeader.commit.signatures[0]!.signature
   sig[5] = sig[5]! ^ 1
-  let r = await exec(A, A.relayer, [updateCometClientMsg('atk', at(blocks, 1), forged)])
+  let r = await exec(A, A.relayer, [bridge.updateCometClient('atk', at(blocks, 1), forged)])
   assert.equal(r.code, ErrorCodes.proof_invalid)
   assert.match(r.log, /invalid signature/)
   // the same validators sign another chain's header
   const other = chain('metro-x', Array(8).fill(vals), 2_000_000n)
-  r = await exec(A, A.relayer, [updateCometClientMsg('atk', at(blocks, 1), at(other, 3))])
+  r = await exec(A, A.relayer, [bridge.updateCometClient('atk', at(blocks, 1), at(other, 3))])
   assert.equal(r.code, ErrorCodes.proof_invalid)
   assert.match(r.log, /chain/)
   // a validator set that does not hash to the header's validators_hash
   const strangers = valset(four('s')).set
-  r = await exec(A, A.relayer, [updateCometClientMsg('atk', at(blocks, 1), { ...at(blocks, 3), validatorSet: strangers })])
+  r = await exec(A, A.relayer, [bridge.updateCometClient('atk', at(blocks, 1), { ...at(blocks, 3), validatorSet: strangers })])
   assert.equal(r.code, ErrorCodes.proof_invalid)
   assert.match(r.log, /validators_hash/)
   // trusted validators that are not the trusted header's next validators
-  r = await exec(A, A.relayer, [updateCometClientMsg('atk', { ...at(blocks, 1), nextValidatorSet: strangers }, at(blocks, 3))])
+  r = await exec(A, A.relayer, [bridge.updateCometClient('atk', { ...at(blocks, 1), nextValidatorSet: strangers }, at(blocks, 3))])
   assert.equal(r.code, ErrorCodes.proof_invalid)
   assert.match(r.log, /trusted_validators/)
   // a trusted height the client never verified
-  r = await exec(A, A.relayer, [updateCometClientMsg('atk', at(blocks, 2), at(blocks, 3))])
+  r = await exec(A, A.relayer, [bridge.updateCometClient('atk', at(blocks, 2), at(blocks, 3))])
   assert.equal(r.code, ErrorCodes.proof_invalid)
   // a header more than the drift bound (10 s) ahead of this chain's block time
   const future = chain('metro-3', Array(8).fill(vals), -120_000n)
-  r = await exec(A, A.relayer, [updateCometClientMsg('atk', at(blocks, 1), at(future, 5))])
+  r = await exec(A, A.relayer, [bridge.updateCometClient('atk', at(blocks, 1), at(future, 5))])
   assert.equal(r.code, ErrorCodes.proof_invalid)
   assert.match(r.log, /future/)
   // garbage in place of a signed header
-  r = await exec(A, A.relayer, [{ type: 'bridge/update-cometbft-client', value: { ...updateCometClientMsg('atk', at(blocks, 1), at(blocks, 3)).value, signed_header: utf8('nope') } }])
+  r = await exec(A, A.relayer, [{ type: 'bridge/update-cometbft-client', value: { ...bridge.updateCometClient('atk', at(blocks, 1), at(blocks, 3)).value, signed_header: utf8('nope') } }])
   assert.equal(r.code, ErrorCodes.invalid_message)
   // none of this moved the client
   assert.equal(client('atk').latest_height, '1')
   assert.equal((await update('atk', blocks, 1, 3)).code, 0)
   // only a relayer updates; only the authority creates
-  assert.equal((await exec(A, A.city.citizens[0]!, [updateCometClientMsg('atk', at(blocks, 3), at(blocks, 4))])).code, ErrorCodes.unauthorized)
+  assert.equal((await exec(A, A.city.citizens[0]!, [bridge.updateCometClient('atk', at(blocks, 3), at(blocks, 4))])).code, ErrorCodes.unauthorized)
   const { msg } = await createCometClientMsg(providerOf(blocks), { clientId: 'atk2', counterpartyClient: 'to-a', height: 1n })
   assert.equal((await exec(A, A.relayer, [msg])).code, ErrorCodes.unauthorized)
 })
@@ -166,9 +167,9 @@ test('conflicting headers freeze the client; the authority alone recovers it wit
   assert.equal((await update('fz', blocks, 1, 4)).code, 0)
   // misbehaviour: two valid headers at height 6, both verified from height 4
   const evil = fork(at(blocks, 6), vals)
-  const mis = cometMisbehaviourMsg('fz', { trusted: at(blocks, 4), lb: at(blocks, 6) }, { trusted: at(blocks, 4), lb: evil })
+  const mis = bridge.cometMisbehaviour('fz', { trusted: at(blocks, 4), header: at(blocks, 6) }, { trusted: at(blocks, 4), header: evil })
   // the same header twice is not misbehaviour
-  assert.equal((await exec(A, A.relayer, [cometMisbehaviourMsg('fz', { trusted: at(blocks, 4), lb: at(blocks, 6) }, { trusted: at(blocks, 4), lb: at(blocks, 6) })])).code, ErrorCodes.invalid_message)
+  assert.equal((await exec(A, A.relayer, [bridge.cometMisbehaviour('fz', { trusted: at(blocks, 4), header: at(blocks, 6) }, { trusted: at(blocks, 4), header: at(blocks, 6) })])).code, ErrorCodes.invalid_message)
   const r = await exec(A, A.relayer, [mis])
   assert.equal(r.code, 0, r.log)
   assert.ok(r.events.some((e) => e.type === 'bridge.client_frozen'))
@@ -178,7 +179,7 @@ test('conflicting headers freeze the client; the authority alone recovers it wit
   // a conflicting header through update-client also freezes (on another client)
   await create('fz2', blocks, 1)
   assert.equal((await update('fz2', blocks, 1, 6)).code, 0)
-  const r2 = await exec(A, A.relayer, [updateCometClientMsg('fz2', at(blocks, 1), evil)])
+  const r2 = await exec(A, A.relayer, [bridge.updateCometClient('fz2', at(blocks, 1), evil)])
   assert.equal(r2.code, 0, r2.log)
   assert.equal(client('fz2').frozen_height, '6')
 

@@ -14,8 +14,9 @@ import type { KeyPair } from '../../src/crypto/keys.js'
 import type { Msg } from '../../src/app/tx.js'
 import type { AppEvent } from '../../src/app/types.js'
 import { bridgeModule, escrowAddress, packetValue, voucherDenom, type Packet } from '../../src/modules/bridge/index.js'
-import { cometStoreProof, cometUpdatePath, createCometClientMsg, updateCometClientMsg } from '../../src/agents/relayer/cometbft-headers.js'
+import { cometStoreProof, cometUpdatePath, createCometClientMsg } from '../../src/agents/relayer/cometbft-headers.js'
 import { rpcProvider } from '../../src/lightclient/rpc-provider.js'
+import { bridge } from '../../src/sdk/bridge.js'
 import { Signer, testCity, tmpDir } from '../helpers/chain.js'
 import { missingCometbft, startNet, waitTx, sleep } from '../cometbft/net.js'
 import { ackOf, balance, exec, ok, query, sentPackets, signedHeader, storeProof, transferMsg, type Chain, type Result } from './harness.js'
@@ -147,7 +148,7 @@ test(`a ${VALIDATORS}-validator CometBFT city and a solo city: clients of each o
     const forged = structuredClone(await provider.lightBlock(send2.height + 1n))
     const sig = forged.signedHeader.commit.signatures.find((s) => s.signature.length === 64)!.signature
     sig[0] = sig[0]! ^ 0xff
-    const f = await exec(A, A.relayer, [updateCometClientMsg('to-metro', anchor, forged)])
+    const f = await exec(A, A.relayer, [bridge.updateCometClient('to-metro', anchor, forged)])
     assert.equal(f.code, ErrorCodes.proof_invalid, f.log)
     assert.match(f.log, /invalid signature/)
     const recv2 = await ok(A, A.relayer, [{ type: 'bridge/recv-packet', value: { packet: packetValue(p2), proof: commitProof.proof, proof_height: send2.height } }])

@@ -5,13 +5,13 @@
  * the one before, as CometBFT's skipping verification), and ICS-23 store proofs from abci_query.
  *
  * Heights: a proof of the state after block h is checked by the client against header h+1, so to
- * prove state at h the client must hold header h+1 (proveAt gives h = the client's latest - 1).
+ * prove state at h the client must hold header h+1.
  */
 import type { Msg } from '../../app/tx.js'
 import type { CometRpc } from '../../engine/cometbft/rpc.js'
 import { rpcProvider } from '../../lightclient/rpc-provider.js'
 import { LightClient, wallClockNs, type LightBlockProvider } from '../../lightclient/client.js'
-import { encodeSignedHeader, encodeValidatorSet } from '../../lightclient/cbor.js'
+import { bridge } from '../../sdk/bridge.js'
 import type { Fraction, LightBlock } from '../../lightclient/types.js'
 
 const NS_PER_MS = 1_000_000n
@@ -21,33 +21,8 @@ export async function createCometClientMsg(
   provider: LightBlockProvider,
   p: { clientId: string; counterpartyClient: string; height?: bigint; trustLevel?: Fraction; trustingPeriodMs?: bigint; maxClockDriftMs?: bigint },
 ): Promise<{ msg: Msg; lightBlock: LightBlock }> {
-  const lb = await provider.lightBlock(p.height)
-  const value: Msg['value'] = {
-    client_id: p.clientId, chain_id: lb.signedHeader.header.chainId, counterparty_client: p.counterpartyClient,
-    signed_header: encodeSignedHeader(lb.signedHeader), validator_set: encodeValidatorSet(lb.validatorSet),
-  }
-  if (p.trustLevel) value.trust_level = [p.trustLevel.numerator, p.trustLevel.denominator]
-  if (p.trustingPeriodMs !== undefined) value.trusting_period = p.trustingPeriodMs
-  if (p.maxClockDriftMs !== undefined) value.max_clock_drift = p.maxClockDriftMs
-  return { msg: { type: 'bridge/create-cometbft-client', value }, lightBlock: lb }
-}
-
-/** bridge/update-cometbft-client: `lb` verified from `trusted` (a height the client holds, with its next validator set). */
-export function updateCometClientMsg(clientId: string, trusted: LightBlock, lb: LightBlock): Msg {
-  if (!trusted.nextValidatorSet) throw new Error('the trusted light block lacks its next validator set')
-  return { type: 'bridge/update-cometbft-client', value: { client_id: clientId, ...headerFields(trusted, lb) } }
-}
-
-function headerFields(trusted: LightBlock, lb: LightBlock): Msg['value'] {
-  return {
-    signed_header: encodeSignedHeader(lb.signedHeader), validator_set: encodeValidatorSet(lb.validatorSet),
-    trusted_height: trusted.signedHeader.header.height, trusted_validators: encodeValidatorSet(trusted.nextValidatorSet!),
-  }
-}
-
-/** bridge/submit-cometbft-misbehaviour: two conflicting light blocks at one height, each with the trusted block it verifies from. */
-export function cometMisbehaviourMsg(clientId: string, a: { trusted: LightBlock; lb: LightBlock }, b: { trusted: LightBlock; lb: LightBlock }): Msg {
-  return { type: 'bridge/submit-cometbft-misbehaviour', value: { client_id: clientId, header1: headerFields(a.trusted, a.lb), header2: headerFields(b.trusted, b.lb) } }
+  const anchor = await provider.lightBlock(p.height)
+  return { msg: bridge.createCometClient({ ...p, anchor }), lightBlock: anchor }
 }
 
 /**
@@ -68,7 +43,7 @@ export async function cometUpdatePath(
   const msgs: Msg[] = []
   let from = trusted
   for (const lb of lc.lastPath) {
-    msgs.push(updateCometClientMsg(clientId, from, lb))
+    msgs.push(bridge.updateCometClient(clientId, from, lb))
     from = lb
   }
   return { msgs, target }
