@@ -26,7 +26,7 @@
  * Invariant (tested): balance(escrow) = Σ escrow of open bids + Σ (pot − settled) of cleared slots
  * = totals.escrowed − totals.refunded − totals.paid.
  */
-import { decodeCanonical, encodeCanonical } from '../../codec/cbor.js'
+import { decodeTrusted, encodeCanonical } from '../../codec/cbor.js'
 import { fail } from '../../app/errors.js'
 import type { KV, KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext, type TxContext } from '../../app/module.js'
@@ -101,7 +101,7 @@ export const ESCROW_ADDRESS = sha256(utf8('polis/energy/escrow'))
 export function getParams(kv: KVReader): Params {
   const v = moduleReader(kv, MODULE).get(PARAMS)
   if (!v) return DEFAULT_PARAMS
-  const m = decodeCanonical(v, 'invalid_state') as Record<string, unknown>
+  const m = decodeTrusted(v) as Record<string, unknown>
   return { slotMs: big(m.slot_ms), settleMs: big(m.settle_ms) }
 }
 
@@ -126,7 +126,7 @@ function encodeMeter(m: Meter): Uint8Array {
 export function getMeter(kv: KVReader, meter: Uint8Array): Meter | undefined {
   const v = moduleReader(kv, MODULE).get(meterKey(meter))
   if (!v) return undefined
-  const r = decodeCanonical(v, 'invalid_state') as Record<string, unknown>
+  const r = decodeTrusted(v) as Record<string, unknown>
   const m: Meter = { meter, owner: r.owner as Uint8Array, status: r.status as Meter['status'], registeredAt: big(r.registered_at) }
   if (r.revoked_at !== undefined) m.revokedAt = big(r.revoked_at)
   if (typeof r.reason === 'string') m.reason = r.reason
@@ -152,7 +152,7 @@ function encodeOrder(o: Order): Uint8Array {
 }
 
 function decodeOrder(slot: bigint, id: bigint, v: Uint8Array): Order {
-  const r = decodeCanonical(v, 'invalid_state') as Record<string, unknown>
+  const r = decodeTrusted(v) as Record<string, unknown>
   const o: Order = {
     id, slot, side: r.side as Side, owner: r.owner as Uint8Array, energyWh: big(r.energy_wh), price: big(r.price), escrow: big(r.escrow),
     status: r.status as OrderStatus, matchedWh: big(r.matched_wh), cost: big(r.cost), height: big(r.height),
@@ -163,18 +163,25 @@ function decodeOrder(slot: bigint, id: bigint, v: Uint8Array): Order {
 
 const putOrder = (kv: KV, o: Order) => moduleStore(kv, MODULE).set(orderKey(o.slot, o.id), encodeOrder(o))
 
+/** Clearing rewrites only the orders that traded: an order stored open in a slot past clearing did not trade. */
+function withSlotStatus(o: Order, slotStatus: SlotStatus): Order {
+  if (o.status === 'open' && slotStatus !== 'open') o.status = 'cleared'
+  return o
+}
+
 export function getOrder(kv: KVReader, id: bigint): Order | undefined {
   const store = moduleReader(kv, MODULE)
   const s = store.get(orderSlotKey(id))
   if (!s) return undefined
   const slot = readU64be(s)
-  return decodeOrder(slot, id, store.get(orderKey(slot, id))!)
+  return withSlotStatus(decodeOrder(slot, id, store.get(orderKey(slot, id))!), getSlot(kv, slot).status)
 }
 
 export function ordersOfSlot(kv: KVReader, slot: bigint): Order[] {
+  const status = getSlot(kv, slot).status
   const out: Order[] = []
   for (const [k, v] of moduleReader(kv, MODULE).iterate({ gte: concatBytes(utf8('o'), u64(slot)), lt: concatBytes(utf8('o'), u64(slot + 1n)) })) {
-    out.push(decodeOrder(slot, readU64be(k, 9), v))
+    out.push(withSlotStatus(decodeOrder(slot, readU64be(k, 9), v), status))
   }
   return out
 }
@@ -190,7 +197,7 @@ function encodeSlot(s: Slot): Uint8Array {
 export function getSlot(kv: KVReader, slot: bigint): Slot {
   const v = moduleReader(kv, MODULE).get(slotKey(slot))
   if (!v) return { slot, status: 'open', bids: 0, offers: 0, price: null, volumeWh: 0n, pot: 0n, deliveredWh: 0n, paid: 0n, refunded: 0n }
-  const r = decodeCanonical(v, 'invalid_state') as Record<string, unknown>
+  const r = decodeTrusted(v) as Record<string, unknown>
   return {
     slot, status: r.status as SlotStatus, bids: Number(r.bids), offers: Number(r.offers), price: r.price === undefined ? null : big(r.price),
     volumeWh: big(r.volume_wh), pot: big(r.pot), deliveredWh: big(r.delivered_wh), paid: big(r.paid), refunded: big(r.refunded),
@@ -202,7 +209,7 @@ const putSlot = (kv: KV, s: Slot) => moduleStore(kv, MODULE).set(slotKey(s.slot)
 export function getReading(kv: KVReader, slot: bigint, meter: Uint8Array): Reading | undefined {
   const v = moduleReader(kv, MODULE).get(readingKey(slot, meter))
   if (!v) return undefined
-  const r = decodeCanonical(v, 'invalid_state') as Record<string, unknown>
+  const r = decodeTrusted(v) as Record<string, unknown>
   return { slot, meter, exportedWh: big(r.exported_wh), importedWh: big(r.imported_wh), height: big(r.height), time: big(r.time) }
 }
 
@@ -210,7 +217,7 @@ const TOTAL_FIELDS = ['escrowed', 'refunded', 'paid', 'matchedWh', 'deliveredWh'
 
 export function totalsOf(kv: KVReader): Totals {
   const v = moduleReader(kv, MODULE).get(TOTALS)
-  const m = v ? (decodeCanonical(v, 'invalid_state') as Record<string, unknown>) : {}
+  const m = v ? (decodeTrusted(v) as Record<string, unknown>) : {}
   const t = {} as Totals
   for (const f of TOTAL_FIELDS) t[f] = m[f] === undefined ? 0n : big(m[f])
   return t
@@ -375,7 +382,6 @@ export function clearSlot(ctx: ExecContext, slotId: bigint): Slot {
   let pot = 0n
   let refunded = 0n
   for (const o of orders) {
-    o.status = 'cleared'
     o.matchedWh = res.fills.get(o.id) ?? 0n
     if (o.side === 'bid') {
       o.cost = res.price === null ? 0n : costCeil(o.matchedWh, res.price)
@@ -383,7 +389,10 @@ export function clearSlot(ctx: ExecContext, slotId: bigint): Slot {
       refunded += o.escrow - o.cost
       addTo(refunds, o.owner, o.escrow - o.cost)
     }
-    putOrder(ctx.kv, o)
+    if (o.matchedWh > 0n) {
+      o.status = 'cleared'
+      putOrder(ctx.kv, o)
+    }
   }
   payOut(ctx, refunds)
   Object.assign(slot, { status: res.volumeWh === 0n ? 'settled' : 'cleared', price: res.price, volumeWh: res.volumeWh, pot, refunded })
