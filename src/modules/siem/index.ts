@@ -116,6 +116,7 @@ function alertStatusMessage(state: 'acknowledged' | 'closed') {
 export function siemModule(): Module {
   return {
     name: MODULE,
+    roles: ['soc'],
     messages: {
       'register-collector': defineMessage({
         roles: ['authority'],
