@@ -147,4 +147,10 @@ test('CLI threat-intel share of a confirmed alert, carried by the relayer, liste
   assert.match(one.stdout, new RegExp(`is listed\\n  from city-a \\(client to-a\\) alert ${alert} rule malware confirmed at \\d+ by 2 attesters`))
   const dev = await B.api.query<{ active: boolean }>('vehicles', 'device-active', { device: toHex(camera.publicKey) })
   assert.equal(dev.active, false)
+  // B's authority delists one; a citizen cannot
+  assert.equal((await polis(B, 'tx', 'threat-intel', 'delist', 'ip:198.51.100.77', '--reason', 'shared NAT address', '--from', keyFile('b-citizen', B.city.citizens[0]!))).code, 1)
+  await ok(B, 'tx', 'threat-intel', 'delist', 'ip:198.51.100.77', '--reason', 'shared NAT address', '--from', keyFile('b-authority', B.city.authority))
+  assert.match((await ok(B, 'query', 'threat-intel', 'indicator', 'ip:198.51.100.77')).stdout, /is not listed/)
+  assert.match((await ok(B, 'query', 'threat-intel', 'blocklist', '--all', '--kind', 'ip')).stdout, /^ip:198\.51\.100\.77 {2}delisted/)
+  assert.equal((await polis(B, 'query', 'threat-intel', 'indicator', 'url:http://x')).code, 1)
 })
