@@ -134,6 +134,10 @@ test('only the owner may send, only an active vehicle, only through an active cl
   assert.equal((await exec(A, dmvA, [send('to-b', car.id)])).code, ErrorCodes.unauthorized, 'not even the transport department')
   assert.equal((await exec(A, alice, [send('to-b', vinCommitment('NO-SUCH-VIN'))])).code, ErrorCodes.not_found)
   assert.equal((await exec(A, alice, [send('to-nowhere', car.id)])).code, ErrorCodes.not_found)
+  // refused by the packet layer after the export hook ran (no timeout at all): the export is undone with the transaction
+  assert.equal((await exec(A, alice, [{ type: 'bridge/transfer-vehicle', value: { client_id: 'to-b', vehicle: car.id } }])).code, ErrorCodes.invalid_message)
+  assert.equal(vehicle(A, car.id).status, 'active')
+  assert.deepEqual(history(A, car.id).history.map((e: { event: string }) => e.event), ['registered'])
   await ok(A, dmvA, [{ type: 'vehicles/suspend', value: { vehicle: car.id, reason: 'unpaid fines' } }])
   assert.equal((await exec(A, alice, [send('to-b', car.id)])).code, ErrorCodes.invalid_state)
   assert.equal(vehicle(A, car.id).status, 'suspended')
