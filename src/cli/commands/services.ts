@@ -14,6 +14,7 @@ import type { CliContext } from '../context.js'
 import { table } from '../format.js'
 import { submit, txOptions, type TxFlags } from './tx.js'
 import { simulateServicesCommand } from './simulate-services.js'
+import { energyCommands } from './energy.js'
 
 /** A salt: --salt (64 hex), else 32 random bytes. */
 export function saltOf(s: string | undefined): { salt: Uint8Array; generated: boolean } {
@@ -370,4 +371,5 @@ export function servicesCommands(program: Command, ctx: (cmd: Command) => CliCon
   servicesQueryCommands(program, ctx)
   vehiclesQueryCommands(program, ctx)
   simulateServicesCommand(program, ctx)
+  energyCommands(program, ctx)
 }
