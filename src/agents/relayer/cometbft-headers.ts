@@ -8,10 +8,14 @@
  * prove state at h the client must hold header h+1.
  */
 import type { Msg } from '../../app/tx.js'
-import type { CometRpc } from '../../engine/cometbft/rpc.js'
+import { CometRpc } from '../../engine/cometbft/rpc.js'
+import type { HeaderResponse } from '../../sdk/types.js'
+import { timeToNs } from '../../lightclient/types.js'
+import { parseSignedHeader } from '../../lightclient/json.js'
 import { rpcProvider } from '../../lightclient/rpc-provider.js'
 import { LightClient, wallClockNs, type LightBlockProvider } from '../../lightclient/client.js'
 import { bridge } from '../../sdk/bridge.js'
+import { toHex } from '../../crypto/hash.js'
 import type { Fraction, LightBlock } from '../../lightclient/types.js'
 
 const NS_PER_MS = 1_000_000n
@@ -60,4 +64,40 @@ export async function cometStoreProof(rpc: CometRpc, key: Uint8Array, height: bi
   return { proof: new Uint8Array(Buffer.from(op.data, 'base64')), value: value && value.length ? value : undefined }
 }
 
-export const cometProvider = (rpc: CometRpc): LightBlockProvider => rpcProvider(rpc)
+/**
+ * A CometBFT city as the relayer's header source: headers in the relayer's shape (height, hash,
+ * `header.time` in ms as a Polis header has it), and, for a chain's cometbft client of this city,
+ * the update path to a header and the height to prove at with it (one below: the app-hash offset).
+ */
+export class CometHeaderSource {
+  readonly rpc: CometRpc
+  readonly provider: LightBlockProvider
+
+  constructor(rpc: string | CometRpc) {
+    this.rpc = typeof rpc === 'string' ? new CometRpc(rpc) : rpc
+    this.provider = rpcProvider(this.rpc)
+  }
+
+  /** The header at `height` (latest when absent). */
+  async header(height?: bigint): Promise<HeaderResponse> {
+    const c = await this.rpc.commit(height)
+    const sh = parseSignedHeader(c.signed_header)
+    const h = sh.header
+    return {
+      height: h.height.toString(), hash: toHex(sh.commit.blockId.hash),
+      header: { chain_id: h.chainId, height: h.height.toString(), time: (timeToNs(h.time) / NS_PER_MS).toString(), app_hash: toHex(h.appHash) },
+      header_cbor: '', signature: '',
+    }
+  }
+
+  /**
+   * For a client whose latest verified height is `clientLatest`: the update messages to bring it to
+   * `target` (none when it is already there or above), and the height whose state can then be
+   * proved: one below the client's latest header after the updates.
+   */
+  async prepare(clientId: string, clientLatest: bigint, target: bigint, trustingPeriodMs: bigint): Promise<{ msgs: Msg[]; proofHeight: bigint }> {
+    if (clientLatest >= target) return { msgs: [], proofHeight: clientLatest - 1n }
+    const { msgs } = await cometUpdatePath(this.provider, clientId, clientLatest, { target, trustingPeriodMs })
+    return { msgs, proofHeight: target - 1n }
+  }
+}
