@@ -14,12 +14,14 @@ const city = testCity({ citizens: 1 })
 const gw = testKey('siem/alerts/gw')
 const [c1, c2, c3] = [1, 2, 3].map((i) => testKey(`siem/alerts/correlator-${i}`)) as [ReturnType<typeof testKey>, ReturnType<typeof testKey>, ReturnType<typeof testKey>]
 const victim = testKey('siem/alerts/camera-17')
+const analyst = testKey('siem/alerts/analyst')
 city.genesis.app_state.identity = {
   accounts: [
     ...(city.genesis.app_state.identity as any).accounts,
     { pub_key: toHex(gw.publicKey), roles: ['device'] },
     ...[c1, c2, c3].map((k) => ({ pub_key: toHex(k.publicKey), roles: ['operator'] })),
     { pub_key: toHex(victim.publicKey), roles: ['device'] },
+    { pub_key: toHex(analyst.publicKey), roles: ['soc'] },
   ],
 }
 const dir = tmpDir('siem-alerts')
@@ -113,4 +115,31 @@ test('k-of-n: one attestation is pending, a second attestation by the same corre
   assert.equal(a.evidence.length, 3)
   // the quarantined device's key is refused from the next block on
   await one(tx(victim, [{ type: 'siem/anchor', value: { size: 1n, root: new Uint8Array(32), sig: new Uint8Array(64) } }]), ErrorCodes.account_revoked)
+})
+
+test('triage: a SOC analyst acknowledges then closes an alert with reasons; others, bad input and wrong transitions are refused and change nothing', async () => {
+  const [alert] = query('siem/alerts', { confirmed: 'true' }).alerts
+  assert.equal(alert.status, 'open')
+  const id = fromHex(alert.id)
+  const msg = (type: string, value: Msg['value']): Msg => ({ type: `siem/${type}`, value })
+  await one(tx(c1, [msg('ack-alert', { id, reason: 'not my job' })]), ErrorCodes.unauthorized)
+  await one(tx(analyst, [msg('ack-alert', { id: sha256(utf8('no such alert')), reason: 'x' })]), ErrorCodes.not_found)
+  await one(tx(analyst, [msg('ack-alert', { id, reason: '' })]), ErrorCodes.invalid_message)
+  await one(tx(analyst, [msg('ack-alert', { id, reason: 'x'.repeat(257) })]), ErrorCodes.invalid_message)
+  await one(tx(analyst, [msg('ack-alert', { id })]), ErrorCodes.invalid_message)
+  assert.equal(query('siem/alert', { id: alert.id }).status, 'open')
+  const fin = await one(tx(analyst, [msg('ack-alert', { id, reason: 'camera isolated' })]), 0)
+  const ev = fin.results[0]!.events.find((e) => e.type === 'siem.alert_status')!
+  assert.deepEqual(Object.fromEntries(ev.attributes.map((a) => [a.key, a.value])), { alert: alert.id, from: 'open', to: 'acknowledged', reason: 'camera isolated', by: toHex(analyst.publicKey) })
+  await one(tx(analyst, [msg('ack-alert', { id, reason: 'again' })]), ErrorCodes.invalid_state)
+  assert.deepEqual(query('siem/alerts', { status: 'acknowledged' }).alerts.map((a: any) => a.id), [alert.id])
+  await one(tx(city.authority, [msg('close-alert', { id, reason: 'reflashed' })]), 0)
+  await one(tx(analyst, [msg('close-alert', { id, reason: 'again' })]), ErrorCodes.invalid_state)
+  await one(tx(analyst, [msg('ack-alert', { id, reason: 'reopen?' })]), ErrorCodes.invalid_state)
+  const a = query('siem/alert', { id: alert.id })
+  assert.deepEqual([a.status, a.status_reason, a.status_by], ['closed', 'reflashed', toHex(city.authority.publicKey)])
+  assert.equal(a.quarantined, true, 'closing an alert does not lift the quarantine')
+  assert.deepEqual(query('siem/alerts', { status: 'open' }).alerts, [])
+  const r = engine.app.query({ path: 'siem/alerts', data: utf8(JSON.stringify({ status: 'pending' })) })
+  assert.equal(r.code, ErrorCodes.invalid_request)
 })
