@@ -15,8 +15,8 @@ process.once('exit', () => {
 })
 
 /** Runs `bin/polis <args>` until stdout matches `ready`; a process that exits or hangs first fails the test. */
-export async function startAgent(args: string[], ready: RegExp, env: Record<string, string> = {}, timeoutMs = 30_000): Promise<AgentProcess> {
-  const child = spawn(process.execPath, [POLIS_BIN, ...args], { cwd: REPO, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
+export async function startAgent(args: string[], ready: RegExp, env: Record<string, string> = {}, timeoutMs = 30_000, cwd = REPO): Promise<AgentProcess> {
+  const child = spawn(process.execPath, [POLIS_BIN, ...args], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
   live.add(child)
   let out = ''
   let err = ''
