@@ -143,6 +143,7 @@ test('CLI threat-intel share of a confirmed alert, carried by the relayer, liste
     return entries.length === 3 ? entries : undefined
   })
   assert.deepEqual(listed.map((x) => `${x.kind}:${x.value}`).sort(), [`device:${toHex(camera.publicKey)}`, `file_hash:${'ef'.repeat(32)}`, 'ip:198.51.100.77'])
+  await until('the answer on A', async () => (/^to-b #\d+ {2}alert \w+ {2}3 indicators {2}accepted$/m.test((await ok(A, 'query', 'threat-intel', 'shared')).stdout) ? true : undefined))
   const one = await ok(B, 'query', 'threat-intel', 'indicator', 'ip:198.51.100.77')
   assert.match(one.stdout, new RegExp(`is listed\\n  from city-a \\(client to-a\\) alert ${alert} rule malware confirmed at \\d+ by 2 attesters`))
   const dev = await B.api.query<{ active: boolean }>('vehicles', 'device-active', { device: toHex(camera.publicKey) })

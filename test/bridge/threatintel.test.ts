@@ -14,7 +14,7 @@ import { encodePayload } from '../../src/modules/bridge/index.js'
 import { Collector } from '../../src/siem/collector.js'
 import { normalizeIndicator } from '../../src/modules/siem/indicators.js'
 import { testKey } from '../helpers/chain.js'
-import { attr, emptyBlock, exec, ok, query, recvMsg, type Chain } from './harness.js'
+import { attr, emptyBlock, exec, ok, query, recvMsg, sentPackets, timeoutMsg, type Chain } from './harness.js'
 import { deliver, openTrio, registerAccounts, roundTrip, vinCommitment } from './apps-harness.js'
 
 let A: Chain
@@ -126,6 +126,9 @@ test('B lists nothing from a peer it has not accepted (error ack); only its auth
   const r = await roundTrip(A, B, await ok(A, secA, [share(alert1, [ind('device', VICTIM())], [])]))
   assert.ok('error' in r.ack && /does not accept/.test(r.ack.error), JSON.stringify(r.ack))
   assert.ok(r.acked.events.some((e) => e.type === 'threatintel.share_result' && attr(e, 'ok') === 'false'))
+  const [last] = query(A, 'threatintel/shared', { client_id: 'to-b', limit: 1 }).shares
+  assert.deepEqual([last.sequence, last.alert, last.outcome, last.indicators], [String(r.packet.sequence), toHex(alert1), 'refused', '1'])
+  assert.match(last.error, /does not accept/)
   assert.equal(blocklist(B).length, 0)
   assert.equal((await exec(B, secB, [{ type: 'threatintel/accept-peer', value: { client_id: 'to-a', accept: true } }])).code, ErrorCodes.unauthorized)
   assert.equal((await exec(B, B.city.authority, [{ type: 'threatintel/accept-peer', value: { client_id: 'no-such', accept: true } }])).code, ErrorCodes.not_found)
@@ -144,6 +147,7 @@ test('B lists shared indicators with provenance; a listed device key stops repor
   const r = await roundTrip(A, B, sent)
   assert.deepEqual(r.ack, { ok: true })
   assert.ok(r.acked.events.some((e) => e.type === 'threatintel.share_result' && attr(e, 'ok') === 'true'))
+  assert.equal(query(A, 'threatintel/shared', { limit: 1 }).shares[0].outcome, 'accepted')
   const recvHeight = r.recv.height
   assert.deepEqual(blocklist(B).map((e) => `${e.kind}:${e.value}`).sort(), indicators.map((i) => `${i.kind}:${i.value}`).sort())
   const got = indicator(B, 'device', VICTIM())
@@ -178,6 +182,19 @@ test('B lists shared indicators with provenance; a listed device key stops repor
   assert.equal(blocklist(B).length, 0)
   assert.equal(blocklist(B, { all: 'true' }).length, 4)
   assert.equal(blocklist(B, { all: 'true', kind: 'ip' }).length, 2)
+})
+
+test('a share that times out is recorded so on A, and B lists nothing from it', async () => {
+  const msg = share(alert2, [ind('ip', '198.51.100.9')], [entry(1)])
+  ;(msg.value as Record<string, unknown>).timeout_height = B.engine.height + 2n
+  const [packet] = sentPackets(await ok(A, secA, [msg]))
+  assert.equal(query(A, 'threatintel/shared', { limit: 1 }).shares[0].outcome, 'pending')
+  for (let i = 0; i < 3; i++) await emptyBlock(B)
+  await ok(A, A.relayer, [await timeoutMsg(A, B, packet!)])
+  const [x] = query(A, 'threatintel/shared', { limit: 1 }).shares
+  assert.deepEqual([x.sequence, x.outcome], [String(packet!.sequence), 'timed_out'])
+  assert.equal((await exec(B, B.relayer, [await recvMsg(B, A, packet!)])).code, ErrorCodes.expired)
+  assert.equal(indicator(B, 'ip', '198.51.100.9').provenance.length, 1, 'only the earlier share of alert 1')
 })
 
 test('a new alert lists an expired indicator again; B\'s security staff can delist it', async () => {

@@ -133,6 +133,15 @@ export function bridgeCommands(program: Command, ctx: (cmd: Command) => CliConte
       const prov = ((r.provenance as Json[]) ?? []).map((p) => `  from ${text(p.source_chain)} (client ${text(p.client_id)}) alert ${text(p.alert)} rule ${text(p.rule)} confirmed at ${text(p.confirmed_at)} by ${(p.attesters as string[]).length} attesters, until ${text(p.expires_at)}`)
       c.print([`${i.kind}:${i.value} ${r.listed ? 'is listed' : 'is not listed'}`, ...prov], r)
     })
+  tq.command('shared').description('what this city shared, newest first, and each peer\'s answer (pending, accepted, refused, timed_out)')
+    .option('--client <client>', 'only over this client')
+    .option('--limit <n>', 'at most this many', '20')
+    .action(async (o: { client?: string; limit: string }, cmd: Command) => {
+      const c = ctx(cmd)
+      const r = await tiAsk(c, 'shared', { client_id: o.client, limit: uint(o.limit, '--limit').toString() })
+      const list = (r.shares as Json[]) ?? []
+      c.print(list.length ? list.map((x) => `${text(x.client_id)} #${text(x.sequence)}  alert ${text(x.alert)}  ${text(x.indicators)} indicators  ${text(x.outcome)}${x.error ? `: ${text(x.error)}` : ''}`) : 'nothing shared', r)
+    })
   tq.command('peers').description('the clients whose indicators this city accepts')
     .action(async (_o: unknown, cmd: Command) => {
       const c = ctx(cmd)

@@ -10,7 +10,7 @@ import { toHex } from '../../crypto/hash.js'
 import { requireClient } from '../bridge/client.js'
 import { encodePayload, sendPacket, type BridgeApp, type Packet } from '../bridge/packet.js'
 import { confirmedAlertIndicators, indicatorKey, normalizeIndicator, type Indicator } from '../siem/indicators.js'
-import { MAX_ATTESTERS, MAX_INDICATORS, MAX_TTL, isAcceptedPeer, listIndicator } from './keeper.js'
+import { MAX_ATTESTERS, MAX_INDICATORS, MAX_TTL, isAcceptedPeer, listIndicator, recordShare, settleShare } from './keeper.js'
 
 export const THREATINTEL_APP = 'threatintel'
 
@@ -38,6 +38,7 @@ export function shareIndicators(ctx: TxContext, r: ShareRequest): Packet {
     indicators: r.indicators.map((i) => ({ kind: i.kind, value: i.value })), ttl: r.ttl,
   }
   const packet = sendPacket(ctx, r.client, encodePayload(THREATINTEL_APP, data), r.timeoutHeight, r.timeoutTime)
+  recordShare(ctx, r.client, packet.sequence, a.id, r.indicators.length)
   ctx.emit('threatintel.shared', { client_id: r.client, sequence: packet.sequence.toString(), alert: toHex(a.id), indicators: r.indicators.length.toString() })
   return packet
 }
@@ -101,11 +102,13 @@ export const threatIntelApp: BridgeApp = {
     ctx.emit('threatintel.received', { client_id: packet.destClient, sequence: packet.sequence.toString(), alert: toHex(d.alert), listed: String(added) })
   },
   onAck(ctx, packet, data, ack) {
-    // nothing was escrowed: the outcome is only made visible
+    // nothing was escrowed: the outcome is only recorded
+    settleShare(ctx, packet.sourceClient, packet.sequence, 'ok' in ack ? 'accepted' : 'refused', 'error' in ack ? ack.error : undefined)
     const alert = data.alert instanceof Uint8Array ? toHex(data.alert) : ''
     ctx.emit('threatintel.share_result', { client_id: packet.sourceClient, sequence: packet.sequence.toString(), alert, ok: String('ok' in ack), error: 'error' in ack ? ack.error : '' })
   },
   onTimeout(ctx, packet, data) {
+    settleShare(ctx, packet.sourceClient, packet.sequence, 'timed_out')
     const alert = data.alert instanceof Uint8Array ? toHex(data.alert) : ''
     ctx.emit('threatintel.share_result', { client_id: packet.sourceClient, sequence: packet.sequence.toString(), alert, ok: 'false', error: 'timeout' })
   },

@@ -5,7 +5,7 @@
  * Messages: threatintel/share (security|authority) {client_id, alert, indicators[], ? entries[], ? ttl, ? timeout_height, ? timeout_time}
  *           threatintel/accept-peer (authority) {client_id, accept: bool}
  *           threatintel/delist (security|authority) {kind, value, reason}
- * Queries:  blocklist?[kind][&all][&limit]  indicator?kind&value  peers
+ * Queries:  blocklist?[kind][&all][&limit]  indicator?kind&value  peers  shared?[client_id][&limit]
  */
 import { defineMessage, type Module, type MsgValue, type QueryParams } from '../../app/module.js'
 import { bytesField, onlyFields, stringField, uintField } from '../../app/fields.js'
@@ -16,8 +16,8 @@ import { CLIENT_ID_PATTERN, requireClient } from '../bridge/client.js'
 import { INDICATOR_KINDS, normalizeIndicator, type Indicator, type IndicatorKind } from '../siem/indicators.js'
 import { parseIndicators, shareIndicators } from './app.js'
 import {
-  DEFAULT_TTL, MAX_TTL, MODULE, SECURITY_ROLE, acceptedPeers, delistIndicator, getEntry, isEntryActive, listEntries, provenanceOf, setPeerAccepted,
-  type Entry, type Provenance,
+  DEFAULT_TTL, MAX_TTL, MODULE, SECURITY_ROLE, acceptedPeers, delistIndicator, getEntry, isEntryActive, listEntries, listShares, provenanceOf, setPeerAccepted,
+  type Entry, type Provenance, type Share,
 } from './keeper.js'
 
 export * from './keeper.js'
@@ -53,6 +53,11 @@ const provenanceJson = (p: Provenance) => ({
   source_chain: p.sourceChain, source_client: p.sourceClient, client_id: p.client, sequence: p.sequence.toString(), alert: toHex(p.alert), rule: p.rule,
   rule_version: p.ruleVersion.toString(), confirmed_at: p.confirmedAt.toString(), attesters: p.attesters.map(toHex), received_at: p.receivedAt.toString(),
   expires_at: p.expiresAt.toString(),
+})
+
+const shareJson = (x: Share) => ({
+  client_id: x.client, sequence: x.sequence.toString(), alert: toHex(x.alert), indicators: x.indicators.toString(), sent_at: x.sentAt.toString(),
+  outcome: x.outcome, error: x.error ?? null, settled_at: x.settledAt?.toString() ?? null,
 })
 
 export function threatIntelModule(): Module {
@@ -111,6 +116,11 @@ export function threatIntelModule(): Module {
         return { kind: i.kind, value: i.value, listed: isEntryActive(e, ctx.height + 1n), entry: entryJson(e, ctx.height + 1n), provenance: provenanceOf(ctx.kv, i).map(provenanceJson) }
       },
       peers: (ctx) => ({ accepted: acceptedPeers(ctx.kv) }),
+      shared: (ctx, p) => {
+        const client = optionalStringParam(p, 'client_id')
+        if (client !== undefined && !CLIENT_ID_PATTERN.test(client)) throw new PolisError('invalid_request', 'bad client_id')
+        return { shares: listShares(ctx.kv, { client, limit: limitParam(p) }).map(shareJson) }
+      },
     },
   }
 }

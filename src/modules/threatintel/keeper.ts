@@ -5,6 +5,7 @@
  *   peer|<client>                         -> 0x01   bridge clients whose indicators this city accepts
  *   i|<kind>:<value>                      -> Entry (CBOR)
  *   s|<kind>:<value>|<client>|<alert hex> -> Provenance (CBOR), one per (source channel, alert)
+ *   o|<client>|<seq, 20 digits>           -> Share (CBOR): what this city sent, and the peer's answer
  * An entry is listed from its first provenance until its expiry height (the latest expiry of its
  * provenances) unless this city's authority or security staff delisted it after the last listing.
  */
@@ -161,4 +162,44 @@ export function delistIndicator(ctx: ExecContext, i: Indicator, reason: string):
   if (e.delistedAt !== undefined) fail('invalid_state', `${indicatorKey(i)} is already delisted`)
   putEntry(ctx.kv, { ...e, delistedAt: ctx.height, delistReason: reason })
   ctx.emit('threatintel.delisted', { kind: i.kind, value: i.value, reason })
+}
+
+export type ShareOutcome = 'pending' | 'accepted' | 'refused' | 'timed_out'
+export interface Share { client: string; sequence: bigint; alert: Uint8Array; indicators: bigint; sentAt: bigint; outcome: ShareOutcome; error?: string; settledAt?: bigint }
+
+const shareKey = (client: string, seq: bigint) => utf8(`o|${client}|${seq.toString().padStart(20, '0')}`)
+
+function putShare(kv: KV, x: Share): void {
+  const m: Record<string, unknown> = { alert: x.alert, indicators: x.indicators, sent_at: x.sentAt, outcome: x.outcome }
+  if (x.error !== undefined) m.error = x.error
+  if (x.settledAt !== undefined) m.settled_at = x.settledAt
+  store(kv).set(shareKey(x.client, x.sequence), encodeCanonical(m))
+}
+function decodeShare(k: Uint8Array, b: Uint8Array): Share {
+  const [, client, seq] = Buffer.from(k).toString('utf8').split('|') as [string, string, string]
+  const m = decodeTrusted(b) as Record<string, any>
+  const x: Share = { client, sequence: BigInt(seq), alert: m.alert, indicators: BigInt(m.indicators), sentAt: BigInt(m.sent_at), outcome: m.outcome }
+  if (typeof m.error === 'string') x.error = m.error
+  if (m.settled_at !== undefined) x.settledAt = BigInt(m.settled_at)
+  return x
+}
+
+/** The source's record of a share it sent (settled by the ack or the timeout). */
+export function recordShare(ctx: ExecContext, client: string, sequence: bigint, alert: Uint8Array, indicators: number): void {
+  putShare(ctx.kv, { client, sequence, alert, indicators: BigInt(indicators), sentAt: ctx.height, outcome: 'pending' })
+}
+
+export function settleShare(ctx: ExecContext, client: string, sequence: bigint, outcome: Exclude<ShareOutcome, 'pending'>, error?: string): void {
+  const b = reader(ctx.kv).get(shareKey(client, sequence))
+  if (!b) return // sent before shares were recorded: nothing to settle
+  const x = decodeShare(shareKey(client, sequence), b)
+  putShare(ctx.kv, { ...x, outcome, settledAt: ctx.height, ...(error === undefined ? {} : { error: error.slice(0, 256) }) })
+}
+
+/** Shares sent, newest first (over one client, or all). */
+export function listShares(kv: KVReader, opts: { client?: string; limit: number }): Share[] {
+  const prefix = opts.client === undefined ? 'o|' : `o|${opts.client}|`
+  const out: Share[] = []
+  for (const [k, v] of reader(kv).iterate({ gte: utf8(prefix), lt: after(prefix), reverse: true, limit: opts.limit })) out.push(decodeShare(k, v))
+  return out
 }
