@@ -14,6 +14,7 @@ import type { CliContext } from '../context.js'
 import { table } from '../format.js'
 import { submit, txOptions, type TxFlags } from './tx.js'
 import { simulateServicesCommand } from './simulate-services.js'
+import { commitment } from '../../services/department-store.js'
 import { energyCommands } from './energy.js'
 
 /** A salt: --salt (64 hex), else 32 random bytes. */
@@ -23,10 +24,7 @@ export function saltOf(s: string | undefined): { salt: Uint8Array; generated: bo
   return { salt: fromHex(s.toLowerCase()), generated: false }
 }
 
-/** sha256(salt ‖ utf8(text)): the commitment the modules keep in place of personal data. */
-export function commitment(text: string, salt: Uint8Array): Uint8Array {
-  return sha256(salt, new TextEncoder().encode(text))
-}
+export { commitment }
 
 function positive(v: string, what: string): string {
   if (!/^[1-9][0-9]{0,19}$/.test(v)) throw new PolisError('invalid_request', `${what} must be a positive integer (got "${v}")`)
