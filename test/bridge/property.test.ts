@@ -7,11 +7,10 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { ErrorCodes } from '../../src/app/errors.js'
-import { decodeAck, escrowAddress, voucherDenom, type Packet } from '../../src/modules/bridge/index.js'
+import { escrowAddress, voucherDenom } from '../../src/modules/bridge/index.js'
 import { testKey } from '../helpers/chain.js'
-import {
-  ackMsg, ackOf, balance, closeChain, connect, emptyBlock, exec, ok, openChain, recvMsg, sentPackets, supply, timeoutMsg, transferMsg, type Chain,
-} from './harness.js'
+import { balance, closeChain, connect, emptyBlock, exec, openChain, sentPackets, supply, transferMsg, type Chain } from './harness.js'
+import { doAck, tryRecv, tryTimeout, type InFlight as Flight } from './in-flight.js'
 
 let A: Chain
 let B: Chain
@@ -29,7 +28,7 @@ after(async () => {
 
 const seen = { okack: 0, errack: 0, timeout: 0, expired: 0 }
 
-interface InFlight { p: Packet; amount: bigint; src: Chain; dest: Chain; state: 'sent' | 'errack' | 'okack'; ack?: Uint8Array }
+interface InFlight extends Flight { amount: bigint }
 
 type Op =
   | { kind: 'sendA'; who: number; amount: number; short: boolean; badReceiver: boolean }
@@ -49,28 +48,6 @@ const inFlightAmount = (ps: InFlight[]) => ps.filter((x) => x.state === 'sent' |
 function checkInvariant(ps: InFlight[]): void {
   assert.equal(balance(A, escrowAddress('to-b')), supply(B, VOUCHER) + inFlightAmount(ps))
   assert.equal(supply(A, 'ucity'), 3_000_000n, "A's native supply never changes")
-}
-
-async function tryRecv(x: InFlight): Promise<void> {
-  const r = await exec(x.dest, x.dest.relayer, [await recvMsg(x.dest, x.src, x.p)])
-  if (r.code === ErrorCodes.expired) return void seen.expired++
-  assert.equal(r.code, 0, r.log)
-  x.ack = ackOf(r)
-  x.state = 'ok' in decodeAck(x.ack) ? 'okack' : 'errack'
-  seen[x.state]++
-}
-
-async function tryTimeout(x: InFlight, ps: InFlight[]): Promise<void> {
-  const r = await exec(x.src, x.src.relayer, [await timeoutMsg(x.src, x.dest, x.p)])
-  if (r.code === ErrorCodes.invalid_message) return // not expired yet
-  assert.equal(r.code, 0, r.log)
-  seen.timeout++
-  ps.splice(ps.indexOf(x), 1)
-}
-
-async function doAck(x: InFlight, ps: InFlight[]): Promise<void> {
-  await ok(x.src, x.src.relayer, [await ackMsg(x.src, x.dest, x.p, x.ack!)])
-  ps.splice(ps.indexOf(x), 1)
 }
 
 test('escrowed on A == vouchers on B + in flight, under random sends, relays, acks and timeouts', async () => {
@@ -95,18 +72,18 @@ test('escrowed on A == vouchers on B + in flight, under random sends, relays, ac
           const cands = ps.filter((x) => (want ? x.state === want : x.state !== 'sent'))
           if (cands.length === 0) continue
           const x = cands[op.i % cands.length]!
-          if (op.kind === 'recv') await tryRecv(x)
-          else if (op.kind === 'timeout') await tryTimeout(x, ps)
+          if (op.kind === 'recv') await tryRecv(x, seen)
+          else if (op.kind === 'timeout') await tryTimeout(x, ps, seen)
           else await doAck(x, ps)
         }
         checkInvariant(ps)
       }
       // drain: everything ends acknowledged or timed out, and nothing stays in flight
-      for (const x of [...ps]) if (x.state === 'sent') await tryRecv(x)
+      for (const x of [...ps]) if (x.state === 'sent') await tryRecv(x, seen)
       for (const x of [...ps]) {
         if (x.state === 'sent') {
           for (let i = 0; i < 3; i++) await emptyBlock(x.dest)
-          await tryTimeout(x, ps)
+          await tryTimeout(x, ps, seen)
         } else await doAck(x, ps)
         checkInvariant(ps)
       }

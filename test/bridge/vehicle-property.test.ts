@@ -10,9 +10,9 @@ import fc from 'fast-check'
 import { ErrorCodes } from '../../src/app/errors.js'
 import { toHex } from '../../src/crypto/hash.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
-import { decodeAck, type Packet } from '../../src/modules/bridge/index.js'
 import { testKey } from '../helpers/chain.js'
-import { ackMsg, ackOf, closeChain, connect, emptyBlock, exec, ok, recvMsg, sentPackets, timeoutMsg, type Chain } from './harness.js'
+import { closeChain, connect, emptyBlock, exec, ok, sentPackets, type Chain } from './harness.js'
+import { doAck, tryRecv, tryTimeout, type InFlight } from './in-flight.js'
 import { openAppChain, registerAccounts, vinCommitment } from './apps-harness.js'
 
 let A: Chain
@@ -58,8 +58,6 @@ function checkInvariant(settled = false): void {
   }
 }
 
-interface InFlight { p: Packet; src: Chain; dest: Chain; state: 'sent' | 'errack' | 'okack'; ack?: Uint8Array }
-
 type Op =
   | { kind: 'send'; car: number; short: boolean; alsoWrongSide: boolean }
   | { kind: 'recv' | 'ack' | 'timeout'; i: number }
@@ -89,28 +87,6 @@ async function trySend(op: Extract<Op, { kind: 'send' }>, ps: InFlight[]): Promi
   ps.push({ p: sentPackets(r)[0]!, src: home, dest, state: 'sent' })
 }
 
-async function tryRecv(x: InFlight): Promise<void> {
-  const r = await exec(x.dest, x.dest.relayer, [await recvMsg(x.dest, x.src, x.p)])
-  if (r.code === ErrorCodes.expired) return void seen.expired++
-  assert.equal(r.code, 0, r.log)
-  x.ack = ackOf(r)
-  x.state = 'ok' in decodeAck(x.ack) ? 'okack' : 'errack'
-  seen[x.state]++
-}
-
-async function tryTimeout(x: InFlight, ps: InFlight[]): Promise<void> {
-  const r = await exec(x.src, x.src.relayer, [await timeoutMsg(x.src, x.dest, x.p)])
-  if (r.code === ErrorCodes.invalid_message) return // not expired yet
-  assert.equal(r.code, 0, r.log)
-  seen.timeout++
-  ps.splice(ps.indexOf(x), 1)
-}
-
-async function doAck(x: InFlight, ps: InFlight[]): Promise<void> {
-  await ok(x.src, x.src.relayer, [await ackMsg(x.src, x.dest, x.p, x.ack!)])
-  ps.splice(ps.indexOf(x), 1)
-}
-
 test('a vehicle is never lost or doubled under random sends, relays, acks and timeouts in both directions', async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 16 }), async (ops) => {
@@ -122,18 +98,18 @@ test('a vehicle is never lost or doubled under random sends, relays, acks and ti
           const cands = ps.filter((x) => (op.kind === 'ack' ? x.state !== 'sent' : x.state === 'sent'))
           if (cands.length === 0) continue
           const x = cands[op.i % cands.length]!
-          if (op.kind === 'recv') await tryRecv(x)
-          else if (op.kind === 'timeout') await tryTimeout(x, ps)
+          if (op.kind === 'recv') await tryRecv(x, seen)
+          else if (op.kind === 'timeout') await tryTimeout(x, ps, seen)
           else await doAck(x, ps)
         }
         checkInvariant()
       }
       // relay everything: received ones are acknowledged, the rest time out
-      for (const x of [...ps]) if (x.state === 'sent') await tryRecv(x)
+      for (const x of [...ps]) if (x.state === 'sent') await tryRecv(x, seen)
       for (const x of [...ps]) {
         if (x.state === 'sent') {
           for (let i = 0; i < 3; i++) await emptyBlock(x.dest)
-          await tryTimeout(x, ps)
+          await tryTimeout(x, ps, seen)
         } else await doAck(x, ps)
         checkInvariant()
       }
