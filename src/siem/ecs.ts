@@ -2,8 +2,9 @@
  * Normalised security events: a subset of the Elastic Common Schema (ECS 8.x) plus Block SIEM's
  * taxonomy (Botello et al., Sensors 2020): event category E0–E10 over attack surface S0–S8.
  */
+import { hash } from 'node:crypto'
 import { isIP } from 'node:net'
-import { sha256, toHex, utf8 } from '../crypto/hash.js'
+import { utf8 } from '../crypto/hash.js'
 
 export const BLOCK_SIEM_CATEGORIES = {
   E0: 'request exception',
@@ -65,7 +66,7 @@ export interface SiemEvent {
   blocksiem: { category: BlockSiemCategory; surface: BlockSiemSurface; source_device?: string }
 }
 
-export const eventHash = (original: Uint8Array): string => toHex(sha256(original))
+export const eventHash = (original: Uint8Array): string => hash('sha256', original, 'hex')
 
 export function validIp(s: unknown): string | undefined {
   if (typeof s !== 'string') return undefined
@@ -91,9 +92,23 @@ const SERVICE_PORTS: Record<number, string> = { 21: 'ftp', 22: 'ssh', 23: 'telne
 /** Canonical serialisation: JSON with keys sorted at every level. This is the Merkle log entry. */
 export function canonicalJson(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v)
-  if (Array.isArray(v)) return '[' + v.map(canonicalJson).join(',') + ']'
+  if (Array.isArray(v)) {
+    let s = '['
+    for (let i = 0; i < v.length; i++) s += (i ? ',' : '') + canonicalJson(v[i])
+    return s + ']'
+  }
+  // a plain loop (no filter/map closures): this runs once per logged event
   const o = v as Record<string, unknown>
-  return '{' + Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => JSON.stringify(k) + ':' + canonicalJson(o[k])).join(',') + '}'
+  const keys = Object.keys(o).sort()
+  let s = '{'
+  let first = true
+  for (const k of keys) {
+    const x = o[k]
+    if (x === undefined) continue
+    s += (first ? '' : ',') + JSON.stringify(k) + ':' + canonicalJson(x)
+    first = false
+  }
+  return s + '}'
 }
 
 export const eventEntry = (e: SiemEvent): Uint8Array => utf8(canonicalJson(e))
