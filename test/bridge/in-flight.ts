@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { ErrorCodes } from '../../src/app/errors.js'
 import { decodeAck, type Packet } from '../../src/modules/bridge/index.js'
-import { ackMsg, ackOf, exec, ok, recvMsg, timeoutMsg, type Chain } from './harness.js'
+import { ackMsg, ackOf, emptyBlock, exec, ok, recvMsg, timeoutMsg, type Chain } from './harness.js'
 
 export interface InFlight { p: Packet; src: Chain; dest: Chain; state: 'sent' | 'errack' | 'okack'; ack?: Uint8Array }
 export interface Seen { okack: number; errack: number; timeout: number; expired: number }
@@ -29,4 +29,20 @@ export async function tryTimeout<T extends InFlight>(x: T, ps: T[], seen: Seen):
 export async function doAck<T extends InFlight>(x: T, ps: T[]): Promise<void> {
   await ok(x.src, x.src.relayer, [await ackMsg(x.src, x.dest, x.p, x.ack!)])
   ps.splice(ps.indexOf(x), 1)
+}
+
+/**
+ * Relays everything left: delivers what was not yet delivered, acknowledges what was, times out
+ * (after a few blocks on the destination) what expired on the way; `check` runs after each settlement.
+ */
+export async function drain<T extends InFlight>(ps: T[], seen: Seen, check: () => void): Promise<void> {
+  for (const x of [...ps]) if (x.state === 'sent') await tryRecv(x, seen)
+  for (const x of [...ps]) {
+    if (x.state === 'sent') {
+      for (let i = 0; i < 3; i++) await emptyBlock(x.dest)
+      await tryTimeout(x, ps, seen)
+    } else await doAck(x, ps)
+    check()
+  }
+  assert.equal(ps.length, 0)
 }
