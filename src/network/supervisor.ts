@@ -29,7 +29,7 @@ export type Log = (msg: string, data?: Record<string, unknown>, level?: 'debug' 
 export interface NetworkOptions {
   home: string
   /** for a network home that does not exist yet */
-  init?: { cities?: number; basePort?: number; blockIntervalMs?: number }
+  init?: { cities?: number; basePort?: number; blockIntervalMs?: number; sampleAccounts?: number }
   relayer?: { intervalMs?: number; batchSize?: number }
   /** the environment of the city processes (node settings such as POLIS_LOG_LEVEL apply to all) */
   env?: NodeJS.ProcessEnv

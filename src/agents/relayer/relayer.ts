@@ -14,7 +14,7 @@
  * stream (feed.ts), whose messages also carry the events it would otherwise fetch block by block
  * and transaction by transaction; without the stream it polls every `intervalMs`.
  */
-import type { Msg } from '../../app/tx.js'
+import { MAX_MSGS_PER_TX, type Msg } from '../../app/tx.js'
 import type { AppEvent } from '../../app/types.js'
 import type { KeyPair } from '../../crypto/keys.js'
 import { toHex } from '../../crypto/hash.js'
@@ -49,7 +49,7 @@ export interface RelayerOptions {
   b: RelayerSide
   /** pause between passes when no new block is reported (ms, default 200; 5× that, at least 1 s, while the event streams are up) */
   intervalMs?: number
-  /** most packet messages in one transaction (default 100; fewer if their proofs would not fit) */
+  /** most packet messages in one transaction (default and at most 31: a transaction holds 32 messages, one may be the client update; fewer if their proofs would not fit) */
   batchSize?: number
   /** the first height to scan for events (default 1) */
   startHeight?: bigint
@@ -72,10 +72,12 @@ interface Side extends RelayerSide {
   api: PolisClient
   /** cache of history: packets sent through clientId, by sequence (`fresh`: not yet looked up in the state) */
   sent: Map<bigint, { packet: BridgePacket; height: bigint; fresh: boolean }>
-  /** cache of history: acks written for packets received through clientId, by sequence */
-  acks: Map<bigint, { ack: Uint8Array; height: bigint }>
+  /** cache of history: acks written for packets received through clientId, by sequence (`fresh`: not yet relayed back) */
+  acks: Map<bigint, { ack: Uint8Array; height: bigint; fresh: boolean }>
   /** every block up to this height has been read */
   scanned: bigint
+  /** packets sent here whose ack or timeout was read since the last pass (their acks on the other side can go) */
+  closed: bigint[]
   /** the safe height last written to the state file */
   saved?: bigint
   feed?: EventFeed
@@ -88,6 +90,9 @@ export interface PassStats {
 }
 
 interface PacketJson { commitment: string | null; receipt: boolean; ack_commitment: string | null; next_sequence: string }
+
+/** Packets from one chain to the other: to deliver there, to acknowledge or time out back here. */
+interface Work { recv: BridgePacket[]; ack: Array<{ p: BridgePacket; ack: Uint8Array }>; timeout: BridgePacket[] }
 
 /** Runs `f` over `items` with at most `limit` at once, keeping the order of results. */
 async function mapLimit<T, R>(items: T[], limit: number, f: (x: T) => Promise<R>): Promise<R[]> {
@@ -112,7 +117,7 @@ export class Relayer {
   private readonly log: NonNullable<RelayerOptions['log']>
 
   constructor(private readonly opts: RelayerOptions) {
-    const side = (s: RelayerSide): Side => ({ ...s, api: new PolisClient(s.url), sent: new Map(), acks: new Map(), scanned: (s.startHeight ?? opts.startHeight ?? 1n) - 1n })
+    const side = (s: RelayerSide): Side => ({ ...s, api: new PolisClient(s.url), sent: new Map(), acks: new Map(), closed: [], scanned: (s.startHeight ?? opts.startHeight ?? 1n) - 1n })
     this.a = side(opts.a)
     this.b = side(opts.b)
     this.log = opts.log ?? (() => undefined)
@@ -170,12 +175,22 @@ export class Relayer {
   async pass(): Promise<PassStats> {
     await (this.loaded ??= this.loadState())
     const stats: PassStats = { received: 0, acknowledged: 0, timedOut: 0, updates: 0, refused: 0, blocksFetched: 0 }
+    const t = [performance.now()]
     await Promise.all([this.scan(this.a, stats), this.scan(this.b, stats)])
-    await this.direction(this.a, this.b, stats)
-    await this.direction(this.b, this.a, stats)
+    const [headA, headB] = await Promise.all([this.header(this.a), this.header(this.b)])
+    const ab = await this.classify(this.a, this.b, headB)
+    const ba = await this.classify(this.b, this.a, headA)
+    t.push(performance.now())
+    // what goes to each chain is proved against the other chain's state at one height, behind one
+    // client update; the two chains' transactions go out at once
+    await Promise.all([this.deliver(this.b, this.a, headA, ab.recv, ba, stats), this.deliver(this.a, this.b, headB, ba.recv, ab, stats)])
+    t.push(performance.now())
     await this.refresh(this.a, this.b, stats)
     await this.refresh(this.b, this.a, stats)
     await this.saveState()
+    t.push(performance.now())
+    const ms = t.slice(1).map((x, i) => Math.round(x - t[i]!))
+    if (stats.received + stats.acknowledged + stats.timedOut > 0) this.log('pass', { ...stats, ms_read: ms[0], ms_relay: ms[1], ms_rest: ms[2] }, 'debug')
     return stats
   }
 
@@ -205,7 +220,12 @@ export class Relayer {
       }
       for (const events of txs) {
         for (const p of packetsFromEvents(events)) if (p.sourceClient === s.clientId && !s.sent.has(p.sequence)) s.sent.set(p.sequence, { packet: p, height: h, fresh: true })
-        for (const a of acksFromEvents(events)) if (a.destClient === s.clientId) s.acks.set(a.sequence, { ack: a.ack, height: h })
+        for (const a of acksFromEvents(events)) if (a.destClient === s.clientId) s.acks.set(a.sequence, { ack: a.ack, height: h, fresh: true })
+        // acknowledged or timed out here: done for good (the ack read from the other chain too)
+        for (const seq of closedFromEvents(events, s.clientId)) {
+          s.sent.delete(seq)
+          s.closed.push(seq)
+        }
       }
       s.scanned = h
     }
@@ -271,36 +291,40 @@ export class Relayer {
     return s.api.query<PacketJson>('bridge', 'packet', { client_id: s.clientId, sequence: seq.toString() })
   }
 
-  /** Packets from src to dst: deliver, acknowledge, time out. */
-  private async direction(src: Side, dst: Side, stats: PassStats): Promise<void> {
-    const recv: BridgePacket[] = []
-    const ack: Array<{ p: BridgePacket; ack: Uint8Array }> = []
-    const timeout: BridgePacket[] = []
-    const dstHeader = await this.header(dst)
+  /**
+   * The work for packets from src to dst: deliver on dst, acknowledge or time out on src. Packets
+   * and acks just read from events go straight to their message (a second delivery is a no-op on
+   * chain, an ack is checked against the commitment); everything else is decided by the state.
+   */
+  private async classify(src: Side, dst: Side, dstHeader: HeaderResponse): Promise<Work> {
+    const w: Work = { recv: [], ack: [], timeout: [] }
+    for (const seq of src.closed) dst.acks.delete(seq)
+    src.closed = []
     const dstHeight = BigInt(dstHeader.height)
     const dstTime = BigInt(String(dstHeader.header.time))
     const past = (p: BridgePacket) => (p.timeoutHeight > 0n && dstHeight >= p.timeoutHeight) || (p.timeoutTime > 0n && dstTime >= p.timeoutTime)
     // the receive runs in a later block of dst: leave a margin, else it may time out instead
     const soon = (p: BridgePacket) => (p.timeoutHeight > 0n && dstHeight + 2n >= p.timeoutHeight) || (p.timeoutTime > 0n && dstTime + 2_000n >= p.timeoutTime)
-    const entries = [...src.sent].sort((x, y) => (x[0] < y[0] ? -1 : 1))
-    // a packet just read from a send event goes straight to delivery (a second delivery would be a
-    // no-op on chain); from its second pass on, the state decides
-    const known: typeof entries = []
-    for (const e of entries) {
-      const x = e[1]
-      if (x.fresh && !past(x.packet)) {
+    const known: Array<[bigint, BridgePacket]> = []
+    for (const [seq, x] of [...src.sent].sort((p, q) => (p[0] < q[0] ? -1 : 1))) {
+      const acked = dst.acks.get(seq)
+      if (acked?.fresh) {
+        acked.fresh = false
         x.fresh = false
-        if (!soon(x.packet)) recv.push(x.packet)
+        w.ack.push({ p: x.packet, ack: acked.ack })
+      } else if (x.fresh && !past(x.packet)) {
+        x.fresh = false
+        if (!soon(x.packet)) w.recv.push(x.packet)
       } else {
         x.fresh = false
-        known.push(e)
+        known.push([seq, x.packet])
       }
     }
     const states = await mapLimit(known, CONCURRENCY, async ([seq]) => {
       const onSrc = await this.packetState(src, seq)
       return { onSrc, onDst: onSrc.commitment === null ? undefined : await this.packetState(dst, seq) }
     })
-    known.forEach(([seq, { packet: p }], i) => {
+    known.forEach(([seq, p], i) => {
       const { onSrc, onDst } = states[i]!
       if (onSrc.commitment === null || !onDst) {
         src.sent.delete(seq) // acknowledged or timed out for good
@@ -310,43 +334,54 @@ export class Relayer {
       if (onDst.receipt) {
         // the ack's bytes: from the recv event, or (a success ack) from its commitment in the state
         const bytes = dst.acks.get(seq)?.ack ?? (onDst.ack_commitment === OK_ACK_COMMITMENT ? OK_ACK : undefined)
-        if (onDst.ack_commitment !== null && bytes) ack.push({ p, ack: bytes })
+        if (onDst.ack_commitment !== null && bytes) w.ack.push({ p, ack: bytes })
         return
       }
-      if (past(p)) timeout.push(p)
-      else if (!soon(p)) recv.push(p)
+      if (past(p)) w.timeout.push(p)
+      else if (!soon(p)) w.recv.push(p)
     })
     await this.forgetCarriedAcks(src, dst)
-    if (recv.length) {
-      const { h, update } = await this.proofHeight(dst, src)
-      const proofs = await mapLimit(recv, CONCURRENCY, (p) => src.api.store(bridgeKeys.commitment(p.sourceClient, p.sequence), { height: h, prove: true }))
-      // no commitment at h: the packet was acknowledged or timed out already (a rescan after a
-      // restart finds such packets again); the next pass's state check forgets it
-      const live = recv.flatMap((p, i) => (proofs[i]!.value === null ? [] : [{ msg: bridge.recvPacket(p, proofs[i]!), size: sizeOf(p, proofs[i]!) }]))
-      const n = live.length ? await this.submit(dst, update, live, stats) : 0
-      stats.received += n
-      if (n) this.log('packets received', { chain: dst.url, count: n }, 'info')
-    }
-    if (ack.length || timeout.length) {
-      const { h, update, header } = await this.proofHeight(src, dst, dstHeader)
-      const hTime = BigInt(String(header.header.time))
-      const ackProofs = await mapLimit(ack, CONCURRENCY, ({ p }) => dst.api.store(bridgeKeys.ack(p.destClient, p.sequence), { height: h, prove: true }))
-      const msgs = ack.map(({ p, ack: bytes }, i) => ({ msg: bridge.acknowledge(p, bytes, ackProofs[i]!), size: sizeOf(p, ackProofs[i]!) + bytes.length }))
-      const due = timeout.filter((p) => (p.timeoutHeight > 0n && h >= p.timeoutHeight) || (p.timeoutTime > 0n && hTime >= p.timeoutTime))
-      const absences = await mapLimit(due, CONCURRENCY, (p) => dst.api.store(bridgeKeys.receipt(p.destClient, p.sequence), { height: h, prove: true }))
-      let nTimeouts = 0
-      due.forEach((p, i) => {
-        if (absences[i]!.value !== null) return // received after all: acknowledged on a later pass
-        msgs.push({ msg: bridge.timeout(p, absences[i]!), size: sizeOf(p, absences[i]!) })
-        nTimeouts++
-      })
-      const done = await this.submit(src, update, msgs, stats)
-      if (done) this.log('acks and timeouts relayed', { chain: src.url, count: done }, 'info')
-      if (done === msgs.length) {
-        stats.acknowledged += ack.length
-        stats.timedOut += nTimeouts
-      } else stats.acknowledged += done
-    }
+    return w
+  }
+
+  /**
+   * Everything that goes to chain `to`, proved against `from`'s state at one height: deliveries of
+   * packets from→to, acks and timeouts of packets to→from (`back`, from the classification of
+   * to→from). Puts the update of `to`'s client of `from` first when it needs one.
+   */
+  private async deliver(to: Side, from: Side, fromHeader: HeaderResponse, recv: BridgePacket[], back: Work, stats: PassStats): Promise<void> {
+    if (!recv.length && !back.ack.length && !back.timeout.length) return
+    const { h, update, header } = await this.proofHeight(to, from, fromHeader)
+    const hTime = BigInt(String(header.header.time))
+    const prove = (key: Uint8Array) => from.api.store(key, { height: h, prove: true })
+    const due = back.timeout.filter((p) => (p.timeoutHeight > 0n && h >= p.timeoutHeight) || (p.timeoutTime > 0n && hTime >= p.timeoutTime))
+    const [commitments, acks, absences] = await Promise.all([
+      mapLimit(recv, CONCURRENCY, (p) => prove(bridgeKeys.commitment(p.sourceClient, p.sequence))),
+      mapLimit(back.ack, CONCURRENCY, ({ p }) => prove(bridgeKeys.ack(p.destClient, p.sequence))),
+      mapLimit(due, CONCURRENCY, (p) => prove(bridgeKeys.receipt(p.destClient, p.sequence))),
+    ])
+    const msgs: Array<{ msg: Msg; size: number; kind: 'recv' | 'ack' | 'timeout' }> = []
+    recv.forEach((p, i) => {
+      // no commitment at h: acknowledged or timed out already (a rescan after a restart finds such
+      // packets again); the next pass's state check forgets it
+      if (commitments[i]!.value !== null) msgs.push({ msg: bridge.recvPacket(p, commitments[i]!), size: sizeOf(p, commitments[i]!), kind: 'recv' })
+    })
+    back.ack.forEach(({ p, ack }, i) => {
+      if (acks[i]!.value !== null) msgs.push({ msg: bridge.acknowledge(p, ack, acks[i]!), size: sizeOf(p, acks[i]!) + ack.length, kind: 'ack' })
+    })
+    due.forEach((p, i) => {
+      // received after all: acknowledged on a later pass
+      if (absences[i]!.value === null) msgs.push({ msg: bridge.timeout(p, absences[i]!), size: sizeOf(p, absences[i]!), kind: 'timeout' })
+    })
+    if (!msgs.length) return
+    const ok = await this.submit(to, update, msgs, stats)
+    const count = (k: string) => msgs.filter((m, i) => m.kind === k && ok[i]).length
+    const [r, a, t] = [count('recv'), count('ack'), count('timeout')]
+    stats.received += r
+    stats.acknowledged += a
+    stats.timedOut += t
+    if (r) this.log('packets received', { chain: to.url, count: r }, 'info')
+    if (a + t) this.log('acks and timeouts relayed', { chain: to.url, count: a + t }, 'info')
   }
 
   /**
@@ -396,43 +431,39 @@ export class Relayer {
   /**
    * Submits update + msgs in batches (at most batchSize messages and MAX_BATCH_BYTES of proofs
    * each), all batches signed and admitted first and then awaited together, so they share blocks.
-   * A refused batch is retried message by message. Returns the messages that succeeded.
+   * A refused batch is retried message by message. Returns which messages succeeded.
    */
-  private async submit(s: Side, update: Msg | undefined, msgs: Array<{ msg: Msg; size: number }>, stats: PassStats): Promise<number> {
-    const size = this.opts.batchSize ?? 100
-    if (update && msgs.length === 0) {
-      if (await this.send(s, [update])) stats.updates++
-      return 0
-    }
-    const batches: Msg[][] = []
-    let cur: Msg[] = []
+  private async submit(s: Side, update: Msg | undefined, msgs: Array<{ msg: Msg; size: number }>, stats: PassStats): Promise<boolean[]> {
+    const size = Math.min(this.opts.batchSize ?? MAX_MSGS_PER_TX - 1, MAX_MSGS_PER_TX - 1)
+    const batches: number[][] = [] // indexes into msgs
+    let cur: number[] = []
     let bytes = 0
-    for (const m of msgs) {
+    msgs.forEach((m, i) => {
       if (cur.length && (cur.length >= size || bytes + m.size > MAX_BATCH_BYTES)) {
         batches.push(cur)
         cur = []
         bytes = 0
       }
-      cur.push(m.msg)
+      cur.push(i)
       bytes += m.size
-    }
+    })
     if (cur.length) batches.push(cur)
-    const results = await this.sendAll(s, batches.map((b, i) => (i === 0 && update ? [update, ...b] : b)))
-    let done = 0
+    const results = await this.sendAll(s, batches.map((b, i) => [...(i === 0 && update ? [update] : []), ...b.map((j) => msgs[j]!.msg)]))
+    const ok = msgs.map(() => false)
     let updated = results[0] === true && update !== undefined
     for (let i = 0; i < batches.length; i++) {
       if (results[i]) {
-        done += batches[i]!.length
+        for (const j of batches[i]!) ok[j] = true
         continue
       }
       if (update && !updated && (await this.send(s, [update]))) updated = true
-      for (const m of batches[i]!) {
-        if (await this.send(s, [m])) done++
+      for (const j of batches[i]!) {
+        if (await this.send(s, [msgs[j]!.msg])) ok[j] = true
         else stats.refused++
       }
     }
     if (updated) stats.updates++
-    return done
+    return ok
   }
 
   /** Signs and admits every transaction in order (consecutive nonces), then waits for all; true for each that succeeded. */
@@ -462,6 +493,13 @@ export class Relayer {
   private async send(s: Side, msgs: Msg[]): Promise<boolean> {
     return (await this.sendAll(s, [msgs]))[0]!
   }
+}
+
+/** The sequences of packets sent through `client` that a transaction acknowledged or timed out. */
+function closedFromEvents(events: readonly AppEvent[], client: string): bigint[] {
+  return events
+    .filter((e) => (e.type === 'bridge.acknowledge_packet' || e.type === 'bridge.timeout_packet') && e.attributes.some((x) => x.key === 'source_client' && x.value === client))
+    .map((e) => BigInt(e.attributes.find((x) => x.key === 'sequence')!.value))
 }
 
 /** A message's size in a transaction, roughly: its proof and its packet. */

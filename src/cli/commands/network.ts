@@ -30,10 +30,11 @@ export function networkCommands(program: Command, ctx: (cmd: Command) => CliCont
     .option('--cities <n>', 'number of cities for a new network (city-a, city-b, …)', intArg('--cities', 2, 8), 2)
     .option('--base-port <port>', 'API port of the first city of a new network; the others follow', intArg('--base-port', 1, 65535), DEFAULT_API_PORT)
     .option('--block-interval-ms <ms>', 'block interval written to the cities of a new network', intArg('--block-interval-ms', 1, 60_000), DEFAULT_BLOCK_INTERVAL_MS)
+    .option('--sample-accounts <n>', 'sample citizens (citizen-1 …, the same keys in every city) of a new network', intArg('--sample-accounts', 0, 1000), 3)
     .option('--relay-interval-ms <ms>', 'pause between relayer passes when no block arrives', intArg('--relay-interval-ms', 1, 60_000), 200)
-    .option('--batch-size <n>', 'most packet messages per relayer transaction', intArg('--batch-size', 1, 10_000), 100)
+    .option('--batch-size <n>', 'most packet messages per relayer transaction (at most 31)', intArg('--batch-size', 1, 31), 31)
     .addHelpText('after', '\nThe network home is --home, else $POLIS_HOME, else ./.polis: network.yaml, one directory per city\n(a node home), relayer/. Other commands pick a city with --city NAME (default: the first).\nExample:\n  polis network up --cities 3')
-    .action(async (o: { cities: number; basePort: number; blockIntervalMs: number; relayIntervalMs: number; batchSize: number }, cmd: Command) => {
+    .action(async (o: { cities: number; basePort: number; blockIntervalMs: number; sampleAccounts: number; relayIntervalMs: number; batchSize: number }, cmd: Command) => {
       const c = ctx(cmd)
       const home = c.networkHome
       const dflt = resolve(c.io.cwd, c.io.env.POLIS_HOME || DEFAULT_HOME)
@@ -52,7 +53,7 @@ export function networkCommands(program: Command, ctx: (cmd: Command) => CliCont
       const { upNetwork } = await import('../../network/supervisor.js')
       const net = await upNetwork({
         home, env: c.io.env, log,
-        init: { cities: o.cities, basePort: o.basePort, blockIntervalMs: o.blockIntervalMs },
+        init: { cities: o.cities, basePort: o.basePort, blockIntervalMs: o.blockIntervalMs, sampleAccounts: o.sampleAccounts },
         relayer: { intervalMs: o.relayIntervalMs, batchSize: o.batchSize },
       })
       for (const city of net.cities) names.set(city.url, city.name)
@@ -63,7 +64,7 @@ export function networkCommands(program: Command, ctx: (cmd: Command) => CliCont
         c.io.out(JSON.stringify({ event: 'listening', home, cities: net.cities.map((x) => ({ name: x.name, url: x.url, chain_id: x.chainId, height: x.height, home: x.home })), clients_created: created.length, try: steps }) + '\n')
       } else {
         c.io.out([
-          ...(net.initialised ? [`Initialised a network of ${net.cities.length} cities in ${home} (citizen-1 … citizen-3 hold the same key in every city; keys in <city>/keys, mode 0600)`] : []),
+          ...(net.initialised ? [`Initialised a network of ${net.cities.length} cities in ${home} (the sample citizens hold the same key in every city; keys in <city>/keys, mode 0600)`] : []),
           `Polis network: ${net.cities.length} cities on this machine (solo engines), home ${home}`,
           ...columns(net.cities.map((x) => [x.name, x.url, `height ${x.height}`, `log ${short(x.logFile)}`]), '  '),
           `Bridge: on each city a light client of every other, named after it${created.length ? ` (${created.length} created now)` : ''}; ` +

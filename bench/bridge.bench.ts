@@ -1,0 +1,222 @@
+/**
+ * `npm run bench:bridge` — cross-city token transfers on the default two-city network: the real
+ * `npm start` entry (scripts/start.ts: city-a and city-b as node processes, the relayer in the
+ * supervisor) in a temp home, this process as the load generator with many sender accounts.
+ *
+ * Each transfer is `bridge/transfer` of 1 ucity from citizen-i on city-a to citizen-i on city-b
+ * (one tx, one packet). Times are taken here: send = when the tx's batch was posted to city-a;
+ * receipt = arrival of the `bridge.recv_packet` event of its sequence on city-b's /v1/events
+ * WebSocket; ack = arrival of `bridge.acknowledge_packet` on city-a's. Signing happens before the
+ * clock starts.
+ *
+ *   saturation  --transfers N offered at once (POST /v1/txs/batch): transfers/s = N / (last
+ *               receipt − first send), and the same to the last ack; latencies (queueing included)
+ *   steady      --rate R transfers/s offered for --seconds S: send→receipt and send→ack p50/p99
+ *
+ * Profile: CPU time of each process (city-a, city-b, supervisor = relayer) during each phase, from
+ * /proc. Writes bench/results/bridge.json.
+ * Options: --senders N --transfers N --rate R --seconds S --block-interval-ms MS --batch-size N
+ */
+import { spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { WebSocket } from 'ws'
+import { PolisClient, type SignedTx } from '../src/sdk/client.js'
+import { Keyring } from '../src/sdk/keys.js'
+import { bridge } from '../src/sdk/bridge.js'
+import { arg, machine, round, summarize } from './stats.js'
+
+const SENDERS = arg('senders', 200)
+const TRANSFERS = arg('transfers', 4_000)
+const RATE = arg('rate', 200)
+const SECONDS = arg('seconds', 10)
+const BLOCK_INTERVAL_MS = arg('block-interval-ms', 50)
+const BATCH_SIZE = arg('batch-size', 31)
+const REPO = new URL('..', import.meta.url).pathname
+
+const canBind = (port: number) => new Promise<boolean>((resolve) => {
+  const s = createServer()
+  s.once('error', () => resolve(false))
+  s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)))
+})
+async function freeBasePort(): Promise<number> {
+  for (;;) {
+    const p = 20_000 + Math.floor(Math.random() * 40_000)
+    if ((await canBind(p)) && (await canBind(p + 1))) return p
+  }
+}
+
+/** CPU seconds (user + system) of a process, from /proc. */
+function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(f[11]) + Number(f[12])) / 100
+}
+function childrenOf(pid: number): number[] {
+  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
+}
+
+// ------------------------------------------------------------------ the network
+
+const root = mkdtempSync(join(tmpdir(), 'polis-bench-bridge-'))
+const home = join(root, '.polis')
+const base = await freeBasePort()
+const net = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'scripts', 'start.ts'), '--json', '--base-port', String(base), '--sample-accounts', String(SENDERS), '--block-interval-ms', String(BLOCK_INTERVAL_MS), '--batch-size', String(BATCH_SIZE)], {
+  cwd: REPO, env: { ...process.env, POLIS_HOME: home, POLIS_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'],
+})
+let netOut = ''
+net.stdout!.on('data', (d: Buffer) => (netOut += d.toString()))
+const netExit = new Promise<number | null>((r) => net.once('exit', (c) => r(c)))
+process.once('exit', () => net.kill('SIGKILL'))
+const deadline = Date.now() + 120_000
+while (!netOut.includes('"event":"listening"')) {
+  if (Date.now() > deadline || net.exitCode !== null) throw new Error(`the network did not start:\n${netOut}`)
+  await new Promise((r) => setTimeout(r, 100))
+}
+const urlA = `http://127.0.0.1:${base}`
+const urlB = `http://127.0.0.1:${base + 1}`
+const A = new PolisClient(urlA)
+const keys = new Keyring(join(home, 'city-a', 'keys'))
+const senders = Array.from({ length: SENDERS }, (_, i) => keys.get(`citizen-${i + 1}`))
+const cities = childrenOf(net.pid!) // city-a, city-b (forked in that order)
+const procs: Record<string, number> = { 'city-a': cities[0]!, 'city-b': cities[1]!, 'relayer (supervisor)': net.pid! }
+process.stderr.write(`network up (${urlA}, ${urlB}); ${SENDERS} senders\n`)
+
+// ------------------------------------------------------------------ observing
+
+const sentAt = new Map<string, number>() // tx hash → send time
+const seqSent = new Map<string, number>() // sequence → send time
+const seqHash = new Map<string, string>() // sequence → tx hash
+const recvAt = new Map<string, number>()
+const ackAt = new Map<string, number>()
+type TxMsg = { kind: string; hash: string; code: number; events: Array<{ type: string; attributes: Array<{ key: string; value: string }> }> }
+const attr = (e: TxMsg['events'][number], k: string) => e.attributes.find((a) => a.key === k)?.value
+function watch(url: string, onTx: (m: TxMsg, t: number) => void): Promise<WebSocket> {
+  const ws = new WebSocket(url.replace(/^http/, 'ws') + '/v1/events?kinds=tx&module=bridge')
+  ws.on('message', (d) => onTx(JSON.parse(d.toString()) as TxMsg, performance.now()))
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(ws))
+    ws.once('error', reject)
+  })
+}
+const wsA = await watch(urlA, (m, t) => {
+  if (m.code !== 0) return
+  for (const e of m.events) {
+    if (e.type === 'bridge.send_packet' && attr(e, 'source_client') === 'city-b') {
+      const s = sentAt.get(m.hash)
+      if (s !== undefined) seqSent.set(attr(e, 'sequence')!, s)
+      seqHash.set(attr(e, 'sequence')!, m.hash)
+    }
+    if (e.type === 'bridge.acknowledge_packet' && attr(e, 'source_client') === 'city-b') ackAt.set(attr(e, 'sequence')!, t)
+  }
+})
+const wsB = await watch(urlB, (m, t) => {
+  if (m.code !== 0) return
+  for (const e of m.events) if (e.type === 'bridge.recv_packet' && attr(e, 'dest_client') === 'city-a' && !recvAt.has(attr(e, 'sequence')!)) recvAt.set(attr(e, 'sequence')!, t)
+})
+
+// ------------------------------------------------------------------ workload
+
+/** `perSender` transfers of each sender, signed, interleaved round-robin (nonce order per sender kept). */
+async function sign(perSender: number): Promise<SignedTx[]> {
+  const timeoutTime = BigInt(Date.now() + 3_600_000)
+  const lists = await Promise.all(senders.map((s) => A.signMany(s, Array.from({ length: perSender }, () => [bridge.transfer({ clientId: 'city-b', amount: 1n, receiver: s, timeoutTimeMs: timeoutTime })]))))
+  const out: SignedTx[] = []
+  for (let r = 0; r < perSender; r++) for (const l of lists) out.push(l[r]!)
+  return out
+}
+
+async function post(txs: SignedTx[]): Promise<void> {
+  const t = performance.now()
+  for (const tx of txs) sentAt.set(tx.hash, t)
+  const results = await A.submitBatch(txs)
+  const refused = results.filter((r) => r.code !== 0)
+  if (refused.length) throw new Error(`${refused.length} transfers refused at admission, e.g. ${refused[0]!.log}`)
+}
+
+/** Waits until every transfer of `txs` is acknowledged on city-a; their packet sequences. */
+async function settle(txs: SignedTx[], timeoutMs: number): Promise<string[]> {
+  const end = Date.now() + timeoutMs
+  const hashes = new Set(txs.map((t) => t.hash))
+  for (;;) {
+    const seqs = [...seqHash].filter(([, h]) => hashes.has(h)).map(([s]) => s)
+    if (seqs.length === txs.length && seqs.every((s) => ackAt.has(s))) return seqs
+    if (Date.now() > end) throw new Error(`not settled within ${timeoutMs} ms: ${seqs.length}/${txs.length} sent, ${seqs.filter((s) => recvAt.has(s)).length} received, ${seqs.filter((s) => ackAt.has(s)).length} acknowledged`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+function cpuOf(): Record<string, number> {
+  return Object.fromEntries(Object.entries(procs).map(([k, pid]) => [k, cpuSeconds(pid)]))
+}
+function cpuShare(before: Record<string, number>, seconds: number): Record<string, string> {
+  const now = cpuOf()
+  return Object.fromEntries(Object.keys(procs).map((k) => [k, `${round(((now[k]! - before[k]!) / seconds) * 100, 0)} %`]))
+}
+
+function latencies(seqs: string[]) {
+  return {
+    send_to_receipt_ms: summarize(seqs.map((s) => recvAt.get(s)! - seqSent.get(s)!)),
+    send_to_ack_ms: summarize(seqs.map((s) => ackAt.get(s)! - seqSent.get(s)!)),
+  }
+}
+
+// warm-up: one transfer per sender (creates the escrow and voucher accounts, warms the relayer)
+const warm = await sign(1)
+await post(warm)
+await settle(warm, 120_000)
+process.stderr.write('warm-up done\n')
+
+// saturation
+const perSender = Math.max(1, Math.ceil(TRANSFERS / SENDERS))
+const sat = await sign(perSender)
+const cpu0 = cpuOf()
+const s0 = performance.now()
+for (let i = 0; i < sat.length; i += 1000) await post(sat.slice(i, i + 1000))
+const admitted = performance.now()
+const satSeqs = await settle(sat, 600_000)
+const lastRecv = Math.max(...satSeqs.map((s) => recvAt.get(s)!))
+const lastAck = Math.max(...satSeqs.map((s) => ackAt.get(s)!))
+const saturation = {
+  transfers: sat.length,
+  admitted_per_s: round(sat.length / ((admitted - s0) / 1000)),
+  received_per_s: round(sat.length / ((lastRecv - s0) / 1000)),
+  acknowledged_per_s: round(sat.length / ((lastAck - s0) / 1000)),
+  ...latencies(satSeqs),
+  cpu: cpuShare(cpu0, (lastAck - s0) / 1000),
+}
+process.stderr.write(`saturation: ${JSON.stringify(saturation)}\n`)
+
+// steady rate
+const steadyN = RATE * SECONDS
+const steady = await sign(Math.max(1, Math.ceil(steadyN / SENDERS)))
+const tick = 50
+const perTick = Math.max(1, Math.round((RATE * tick) / 1000))
+const cpu1 = cpuOf()
+const r0 = performance.now()
+for (let i = 0; i < steady.length; i += perTick) {
+  const due = r0 + (i / perTick) * tick
+  const wait = due - performance.now()
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+  void post(steady.slice(i, i + perTick))
+}
+const steadySeqs = await settle(steady, 600_000)
+const steadyResult = { rate: RATE, transfers: steady.length, ...latencies(steadySeqs), cpu: cpuShare(cpu1, (performance.now() - r0) / 1000) }
+process.stderr.write(`steady: ${JSON.stringify(steadyResult)}\n`)
+
+const result = {
+  bench: 'bridge', date: new Date().toISOString(), machine: { ...machine(), cpus: availableParallelism(), loadavg: loadavg().map((x) => round(x, 2)) },
+  options: { senders: SENDERS, transfers: TRANSFERS, rate: RATE, seconds: SECONDS, block_interval_ms: BLOCK_INTERVAL_MS, relayer_batch_size: BATCH_SIZE },
+  saturation, steady: steadyResult,
+}
+mkdirSync(join(REPO, 'bench', 'results'), { recursive: true })
+writeFileSync(join(REPO, 'bench', 'results', 'bridge.json'), JSON.stringify(result, null, 2) + '\n')
+console.log(JSON.stringify(result, null, 2))
+
+wsA.close()
+wsB.close()
+net.kill('SIGTERM')
+await netExit
+if (process.argv.includes('--keep')) process.stderr.write(`kept ${home} (relayer/relayer.log: per-pass timings)\n`)
+else rmSync(root, { recursive: true, force: true })
