@@ -18,7 +18,7 @@ import { cityHomeOf, cityNames, networkFileOf, relayerDirOf, writeNetwork } from
 export interface InitNetworkOptions {
   home: string
   cities?: number
-  /** API port of the first city; the others follow (default 26680) */
+  /** API port of the first city; the others follow (default 26680; 0: every city any free port) */
   basePort?: number
   blockIntervalMs?: number
   sampleAccounts?: number
@@ -32,7 +32,7 @@ export function initNetwork(o: InitNetworkOptions): InitNetworkResult {
   const home = resolve(o.home)
   const names = cityNames(o.cities ?? 2)
   const basePort = o.basePort ?? DEFAULT_API_PORT
-  if (!Number.isInteger(basePort) || basePort < 1 || basePort + names.length - 1 > 65535) throw new ConfigError(`--base-port must leave room for ${names.length} ports below 65536 (got ${basePort})`)
+  if (!Number.isInteger(basePort) || basePort < 0 || basePort + names.length - 1 > 65535) throw new ConfigError(`--base-port must leave room for ${names.length} ports below 65536 (got ${basePort})`)
   if (existsSync(networkFileOf(home))) throw new ConfigError(`${networkFileOf(home)} already exists: ${home} is already a network`)
   if (existsSync(configPathOf(home))) throw new ConfigError(`${home} holds a single city (polis.yaml): start it with \`polis start\`, or choose another --home for a network`)
   for (const n of names) if (existsSync(cityHomeOf(home, n))) throw new ConfigError(`${cityHomeOf(home, n)} already exists: remove it or choose another --home`)
@@ -49,7 +49,7 @@ export function initNetwork(o: InitNetworkOptions): InitNetworkResult {
     cities.push(initHome({
       home: cityHome,
       chainId: name,
-      apiPort: basePort + i,
+      apiPort: basePort === 0 ? 0 : basePort + i,
       blockIntervalMs: o.blockIntervalMs,
       sampleAccounts: o.sampleAccounts,
       accounts: names.filter((n) => n !== name).map((n) => ({ name: relayerKeyName(n), roles: ['relayer'] })),

@@ -39,7 +39,7 @@ export interface NetworkOptions {
   startTimeoutMs?: number
 }
 
-export interface RunningCity { name: string; url: string; home: string; chainId: string; height: string; logFile: string }
+export interface RunningCity { name: string; url: string; home: string; chainId: string; height: string; logFile: string; pid: number }
 
 export interface RunningNetwork {
   home: string
@@ -122,9 +122,9 @@ export async function upNetwork(o: NetworkOptions): Promise<RunningNetwork> {
       const cityHome = cityHomeOf(home, name)
       const cfg = loadConfig({ home: cityHome, env: {} })
       const listening = await startCity(children, name, cityHome, cfg.api.port, env, o.startTimeoutMs ?? 60_000)
-      return { name, url: listening.url!, home: cityHome, chainId: listening.chain_id!, height: listening.height!, logFile: join(cityHome, 'node.log'), cfg }
+      return { name, url: listening.url!, home: cityHome, chainId: listening.chain_id!, height: listening.height!, logFile: join(cityHome, 'node.log'), pid: children.find((c) => c.name === name)!.proc.pid!, cfg }
     }))
-    for (const s of started) cities.push({ name: s.name, url: s.url, home: s.home, chainId: s.chainId, height: s.height, logFile: s.logFile })
+    for (const s of started) cities.push({ name: s.name, url: s.url, home: s.home, chainId: s.chainId, height: s.height, logFile: s.logFile, pid: s.pid })
     const keysOf = (name: string) => new Keyring(started.find((s) => s.name === name)!.cfg.keysDir)
     const clients = await ensureClients(started.map((s) => ({
       name: s.name, url: s.url, authority: keysOf(s.name).get('authority'),

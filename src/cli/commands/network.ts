@@ -28,7 +28,7 @@ export function networkCommands(program: Command, ctx: (cmd: Command) => CliCont
   network.command('up')
     .description('start the network in the home (creating it the first time): every city node, the bridge clients between them, and the relayers; stops cleanly on Ctrl-C / SIGTERM')
     .option('--cities <n>', 'number of cities for a new network (city-a, city-b, …)', intArg('--cities', 2, 8), 2)
-    .option('--base-port <port>', 'API port of the first city of a new network; the others follow', intArg('--base-port', 1, 65535), DEFAULT_API_PORT)
+    .option('--base-port <port>', 'API port of the first city of a new network; the others follow (0: any free ports; the CLI then needs --node)', intArg('--base-port', 0, 65535), DEFAULT_API_PORT)
     .option('--block-interval-ms <ms>', 'block interval written to the cities of a new network', intArg('--block-interval-ms', 1, 60_000), DEFAULT_BLOCK_INTERVAL_MS)
     .option('--sample-accounts <n>', 'sample citizens (citizen-1 …, the same keys in every city) of a new network', intArg('--sample-accounts', 0, 1000), 3)
     .option('--relay-interval-ms <ms>', 'pause between relayer passes when no block arrives', intArg('--relay-interval-ms', 1, 60_000), 200)
