@@ -17,6 +17,8 @@ import { PolisClient } from '../../src/sdk/client.js'
 import { DepartmentStore, commitment, signStoreRequest, type SignedStoreRequest } from '../../src/services/department-store.js'
 import { clientChainView, departmentStoreServer } from '../../src/services/department-store-http.js'
 import { http } from '../api/client.js'
+import { Keyring } from '../../src/sdk/keys.js'
+import { cli } from '../sdk/polis-node.js'
 
 const city = testCity({ chainId: 'store-city', citizens: 2 })
 const works = testKey('store-city/works')
@@ -121,4 +123,22 @@ test('a record altered on disk does not open its commitment any more and is not 
   writeFileSync(file, readFileSync(file, 'utf8').replace('12 Rue de Rivoli', '14 Rue de Rivoli'))
   worksStore = await openStore('public-works') // reloads from disk
   refused(await reveal(worksStore.url, alice, 'complaint', '1', 'store-city/public-works'), 'proof_invalid')
+})
+
+test('polis department put|reveal from the CLI, keys from a keyring', async () => {
+  const home = join(dir.path, 'cli-home')
+  const ring = new Keyring(join(home, 'keys'))
+  ring.add('alice', alice.seed)
+  ring.add('bob', bob.seed)
+  ring.add('water-clerk', water.seed)
+  const polis = (...argv: string[]) => cli(['--home', home, ...argv], { env: { POLIS_NODE: node.url } })
+  const mine = await polis('--json', 'department', 'reveal', 'bill', '1', '--from', 'alice', '--store', waterStore.url)
+  assert.equal(mine.code, 0, mine.stderr)
+  assert.equal(JSON.parse(mine.stdout).text, billText)
+  const other = await polis('department', 'reveal', 'bill', '1', '--from', 'bob', '--store', waterStore.url)
+  assert.equal(other.code, 1)
+  assert.match(other.stderr, /unauthorized/)
+  const bad = await polis('department', 'put', 'bill', '1', 'someone else', '--salt', toHex(billSalt), '--from', 'water-clerk', '--store', waterStore.url)
+  assert.equal(bad.code, 1)
+  assert.match(bad.stderr, /proof_invalid/)
 })

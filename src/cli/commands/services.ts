@@ -16,6 +16,7 @@ import { submit, txOptions, type TxFlags } from './tx.js'
 import { simulateServicesCommand } from './simulate-services.js'
 import { commitment } from '../../services/department-store.js'
 import { energyCommands } from './energy.js'
+import { departmentCommands } from './department.js'
 
 /** A salt: --salt (64 hex), else 32 random bytes. */
 export function saltOf(s: string | undefined): { salt: Uint8Array; generated: boolean } {
@@ -370,4 +371,5 @@ export function servicesCommands(program: Command, ctx: (cmd: Command) => CliCon
   vehiclesQueryCommands(program, ctx)
   simulateServicesCommand(program, ctx)
   energyCommands(program, ctx)
+  departmentCommands(program, ctx)
 }
