@@ -15,7 +15,8 @@
  *   n                       -> next order id (u64)
  *   m|meter(32)             -> Meter (CBOR)
  *   w|owner(32)|meter(32)   -> 0x01  meters of a prosumer
- *   o|slot(8)|id(8)         -> Order (CBOR)
+ *   o|slot(8)|id(8)         -> Order as posted (CBOR array)
+ *   f|slot(8)               -> the slot's fills: [[id, matched Wh, cost], …] of the orders that traded
  *   i|id(8)                 -> slot(8)  where an order lives
  *   r|slot(8)|meter(32)     -> Reading (CBOR)
  *   s|slot(8)               -> Slot (CBOR)
@@ -91,6 +92,7 @@ const readingKey = (slot: bigint, m: Uint8Array) => concatBytes(utf8('r'), u64(s
 const slotKey = (slot: bigint) => concatBytes(utf8('s'), u64(slot))
 const clearKey = (slot: bigint) => concatBytes(utf8('c'), u64(slot))
 const settleKey = (slot: bigint) => concatBytes(utf8('d'), u64(slot))
+const fillsKey = (slot: bigint) => concatBytes(utf8('f'), u64(slot))
 const big = (x: unknown) => BigInt(x as number | bigint)
 
 /** The escrow: a module address no key controls. */
@@ -142,31 +144,38 @@ export function metersOf(kv: KVReader, owner: Uint8Array): Meter[] {
   return out
 }
 
+// An order is stored as posted (a positional CBOR array: the book of a slot is loaded whole at
+// clearing); what it matched and owes is in the slot's fills record, written once at clearing.
+const SIDES: readonly Side[] = ['bid', 'offer']
+
 function encodeOrder(o: Order): Uint8Array {
-  const r: Record<string, unknown> = {
-    side: o.side, owner: o.owner, energy_wh: o.energyWh, price: o.price, escrow: o.escrow, status: o.status,
-    matched_wh: o.matchedWh, cost: o.cost, height: o.height,
-  }
-  if (o.meter) r.meter = o.meter
+  const r: unknown[] = [SIDES.indexOf(o.side), o.owner, o.energyWh, o.price, o.escrow, o.status === 'cancelled' ? 1 : 0, o.height]
+  if (o.meter) r.push(o.meter)
   return encodeCanonical(r)
 }
 
-function decodeOrder(slot: bigint, id: bigint, v: Uint8Array): Order {
-  const r = decodeTrusted(v) as Record<string, unknown>
+type Fills = Map<bigint, { matchedWh: bigint; cost: bigint }>
+
+function decodeOrder(slot: bigint, id: bigint, v: Uint8Array, slotStatus: SlotStatus, fills: Fills): Order {
+  const r = decodeTrusted(v) as unknown[]
+  const cancelled = r[5] === 1
+  const f = fills.get(id)
   const o: Order = {
-    id, slot, side: r.side as Side, owner: r.owner as Uint8Array, energyWh: big(r.energy_wh), price: big(r.price), escrow: big(r.escrow),
-    status: r.status as OrderStatus, matchedWh: big(r.matched_wh), cost: big(r.cost), height: big(r.height),
+    id, slot, side: SIDES[Number(r[0])]!, owner: r[1] as Uint8Array, energyWh: big(r[2]), price: big(r[3]), escrow: big(r[4]),
+    status: cancelled ? 'cancelled' : slotStatus === 'open' ? 'open' : 'cleared', matchedWh: f?.matchedWh ?? 0n, cost: f?.cost ?? 0n, height: big(r[6]),
   }
-  if (r.meter instanceof Uint8Array) o.meter = r.meter
+  if (r[7] instanceof Uint8Array) o.meter = r[7]
   return o
 }
 
 const putOrder = (kv: KV, o: Order) => moduleStore(kv, MODULE).set(orderKey(o.slot, o.id), encodeOrder(o))
 
-/** Clearing rewrites only the orders that traded: an order stored open in a slot past clearing did not trade. */
-function withSlotStatus(o: Order, slotStatus: SlotStatus): Order {
-  if (o.status === 'open' && slotStatus !== 'open') o.status = 'cleared'
-  return o
+/** The slot's fills: [order id, matched Wh, cost] of every order that traded, in id order. */
+function getFills(kv: KVReader, slot: bigint): Fills {
+  const v = moduleReader(kv, MODULE).get(fillsKey(slot))
+  const out: Fills = new Map()
+  if (v) for (const [id, matchedWh, cost] of decodeTrusted(v) as unknown[][]) out.set(big(id), { matchedWh: big(matchedWh), cost: big(cost) })
+  return out
 }
 
 export function getOrder(kv: KVReader, id: bigint): Order | undefined {
@@ -174,14 +183,15 @@ export function getOrder(kv: KVReader, id: bigint): Order | undefined {
   const s = store.get(orderSlotKey(id))
   if (!s) return undefined
   const slot = readU64be(s)
-  return withSlotStatus(decodeOrder(slot, id, store.get(orderKey(slot, id))!), getSlot(kv, slot).status)
+  return decodeOrder(slot, id, store.get(orderKey(slot, id))!, getSlot(kv, slot).status, getFills(kv, slot))
 }
 
 export function ordersOfSlot(kv: KVReader, slot: bigint): Order[] {
   const status = getSlot(kv, slot).status
+  const fills = getFills(kv, slot)
   const out: Order[] = []
   for (const [k, v] of moduleReader(kv, MODULE).iterate({ gte: concatBytes(utf8('o'), u64(slot)), lt: concatBytes(utf8('o'), u64(slot + 1n)) })) {
-    out.push(withSlotStatus(decodeOrder(slot, readU64be(k, 9), v), status))
+    out.push(decodeOrder(slot, readU64be(k, 9), v, status, fills))
   }
   return out
 }
@@ -381,6 +391,7 @@ export function clearSlot(ctx: ExecContext, slotId: bigint): Slot {
   const refunds = new Map<string, { to: Uint8Array; amount: bigint }>()
   let pot = 0n
   let refunded = 0n
+  const fills: unknown[][] = []
   for (const o of orders) {
     o.matchedWh = res.fills.get(o.id) ?? 0n
     if (o.side === 'bid') {
@@ -389,11 +400,9 @@ export function clearSlot(ctx: ExecContext, slotId: bigint): Slot {
       refunded += o.escrow - o.cost
       addTo(refunds, o.owner, o.escrow - o.cost)
     }
-    if (o.matchedWh > 0n) {
-      o.status = 'cleared'
-      putOrder(ctx.kv, o)
-    }
+    if (o.matchedWh > 0n) fills.push([o.id, o.matchedWh, o.cost]) // orders come in id order (their keys)
   }
+  if (fills.length > 0) moduleStore(ctx.kv, MODULE).set(fillsKey(slotId), encodeCanonical(fills))
   payOut(ctx, refunds)
   Object.assign(slot, { status: res.volumeWh === 0n ? 'settled' : 'cleared', price: res.price, volumeWh: res.volumeWh, pot, refunded })
   putSlot(ctx.kv, slot)
