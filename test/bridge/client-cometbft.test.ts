@@ -80,7 +80,7 @@ test('created from a trusted light block; adjacent and skipping updates; consens
   const cs = JSON.parse(Buffer.from(consensus('metro', 9n).value!).toString())
   assert.equal(cs.header_hash, Buffer.from(headerHash(at(blocks, 9).signedHeader.header)).toString('hex'))
   assert.equal(cs.app_hash, Buffer.from(at(blocks, 9).signedHeader.header.appHash).toString('hex'))
-  assert.ok(cs.next_validators_hash)
+  assert.ok(cs.next_validators_hash, 'next validators hash kept')
   // below the latest: refused
   assert.equal((await update('metro', blocks, 1, 5)).code, ErrorCodes.invalid_message)
 })
@@ -172,7 +172,7 @@ test('conflicting headers freeze the client; the authority alone recovers it wit
   assert.equal((await exec(A, A.relayer, [bridge.cometMisbehaviour('fz', { trusted: at(blocks, 4), header: at(blocks, 6) }, { trusted: at(blocks, 4), header: at(blocks, 6) })])).code, ErrorCodes.invalid_message)
   const r = await exec(A, A.relayer, [mis])
   assert.equal(r.code, 0, r.log)
-  assert.ok(r.events.some((e) => e.type === 'bridge.client_frozen'))
+  assert.ok(r.events.some((e) => e.type === 'bridge.client_frozen'), 'frozen event')
   assert.equal(client('fz').frozen_height, '6')
   assert.equal((await update('fz', blocks, 4, 7)).code, ErrorCodes.frozen)
 
@@ -199,7 +199,7 @@ test('conflicting headers freeze the client; the authority alone recovers it wit
   const done = await exec(A, A.city.authority, [recover('fz', 'fz-sub')])
   assert.equal(done.code, 0, done.log)
   const ev = done.events.find((e) => e.type === 'bridge.client_recovered')
-  assert.ok(ev)
+  assert.ok(ev, 'recovery event')
   assert.equal(ev.attributes.find((a) => a.key === 'previous_status')!.value, 'frozen')
   const c = client('fz')
   assert.equal(c.frozen_height, null)
@@ -257,8 +257,25 @@ test('solo clients: a header from beyond the drift bound is refused; a solo clie
   const conflicting = soloHeader(2_000n)
   const frozen = await exec(A, A.relayer, [{ type: 'bridge/update-client', value: { client_id: 'solo-b', ...conflicting } }])
   assert.equal(frozen.code, 0, frozen.log)
-  assert.ok(frozen.events.some((e) => e.type === 'bridge.client_frozen'))
+  assert.ok(frozen.events.some((e) => e.type === 'bridge.client_frozen'), 'frozen event')
   const r = await exec(A, A.city.authority, [{ type: 'bridge/recover-client', value: { subject_client: 'solo-b', substitute_client: 'b-comet', reason: 'wrong type' } }])
   assert.equal(r.code, ErrorCodes.invalid_message)
   assert.match(r.log, /same type/)
+})
+
+test('pruning is bounded: at most 32 consensus states per block, oldest first, the rest in the next blocks', async () => {
+  const vals = four('p')
+  const period = 110_000n
+  const blocks = chain('metro-8', Array(43).fill(vals), 100_000n, 1n) // 42 headers 1 ms apart
+  await create('aaa', blocks, 1, { trustingPeriodMs: period })
+  const path = Array.from({ length: 40 }, (_, i) => bridge.updateCometClient('aaa', at(blocks, i + 1), at(blocks, i + 2)))
+  await ok(A, A.relayer, path.slice(0, 20)) // a transaction holds at most 32 messages
+  await ok(A, A.relayer, path.slice(20))
+  assert.equal(client('aaa').latest_height, '41')
+  const present = (h: number) => consensus('aaa', BigInt(h)).code === 0
+  for (let i = 0; i < 200 && present(1); i++) await emptyBlock(A)
+  // the first block past their expiry: 32 of the 40 expired states (1..32) went, 33..41 remain
+  assert.deepEqual([present(32), present(33), present(40), present(41)], [false, true, true, true])
+  await emptyBlock(A)
+  assert.deepEqual([present(40), present(41)], [false, true], 'the rest went in the next block; the latest stays')
 })
