@@ -19,7 +19,6 @@
  */
 import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { WebSocket } from 'ws'
@@ -27,6 +26,7 @@ import { PolisClient, type SignedTx } from '../src/sdk/client.js'
 import { Keyring } from '../src/sdk/keys.js'
 import { bridge } from '../src/sdk/bridge.js'
 import { arg, machine, round, summarize } from './stats.js'
+import { freeBasePort } from '../test/network/ports.js'
 
 const SENDERS = arg('senders', 200)
 const TRANSFERS = arg('transfers', 4_000)
@@ -35,18 +35,6 @@ const SECONDS = arg('seconds', 10)
 const BLOCK_INTERVAL_MS = arg('block-interval-ms', 50)
 const BATCH_SIZE = arg('batch-size', 31)
 const REPO = new URL('..', import.meta.url).pathname
-
-const canBind = (port: number) => new Promise<boolean>((resolve) => {
-  const s = createServer()
-  s.once('error', () => resolve(false))
-  s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)))
-})
-async function freeBasePort(): Promise<number> {
-  for (;;) {
-    const p = 20_000 + Math.floor(Math.random() * 40_000)
-    if ((await canBind(p)) && (await canBind(p + 1))) return p
-  }
-}
 
 /** CPU seconds (user + system) of a process, from /proc. */
 function cpuSeconds(pid: number): number {

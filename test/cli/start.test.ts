@@ -11,10 +11,10 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { REPO, cleanEnv, cli } from '../sdk/polis-node.js'
+import { freeBasePort } from '../network/ports.js'
 
 interface Run { child: ChildProcess; out(): string; err(): string; exited: Promise<number | null> }
 
@@ -36,20 +36,6 @@ async function until<T>(what: string, f: () => T | undefined | Promise<T | undef
     if (v !== undefined) return v
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 100))
-  }
-}
-
-const canBind = (port: number) => new Promise<boolean>((resolve) => {
-  const s = createServer()
-  s.once('error', () => resolve(false))
-  s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)))
-})
-
-/** A port P with P and P+1 free on loopback (the network's cities listen on base, base+1). */
-async function freeBasePort(): Promise<number> {
-  for (;;) {
-    const p = 20_000 + Math.floor(Math.random() * 40_000)
-    if ((await canBind(p)) && (await canBind(p + 1))) return p
   }
 }
 

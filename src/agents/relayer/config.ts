@@ -3,7 +3,7 @@
  *
  *   { "a": { "url": "http://127.0.0.1:26680", "client": "to-b", "key_file": "relayer-a.json" },
  *     "b": { "url": "http://127.0.0.1:26681", "client": "to-a", "key_file": "relayer-b.json" },
- *     "interval_ms": 200, "batch_size": 100, "start_height": 1, "state_file": "relayer-state.json" }
+ *     "interval_ms": 200, "batch_size": 31, "start_height": 1, "state_file": "relayer-state.json" }
  *
  * `client` is the id of that chain's client of the other chain; `key_file` a Polis key file
  * (`polis/ed25519`, mode 0600) of an account with role `relayer` on that chain (relative paths are
