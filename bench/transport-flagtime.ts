@@ -1,23 +1,26 @@
 /**
- * Time until an attacker is flagged on chain, per attack class (`node --import tsx bench/transport-flagtime.ts`).
- * For each class: a simulated city (40 vehicles, 20 % attackers, 100 s, 9 RSUs, seeds 1–3); each RSU
- * analyses its log (checks with the road map, sender memory) in 10-second windows and submits them to
- * a solo chain with the `transport` module (window = 1 block, threshold 400 ‰, min evidence 2 units).
- * Reported: attackers heard by some RSU, the share of them flagged, the mean simulated time from
- * the start until each was flagged (end of the window whose submission flagged it), honest vehicles flagged.
+ * Time until an attacker is flagged on chain, per attack class (`node --import tsx bench/transport-flagtime.ts [--share PCT]`).
+ * For each class: a simulated city (40 vehicles, 20 % attackers by default, 100 s, 9 RSUs, seeds 1–3);
+ * vehicles sign their reports; each RSU verifies and analyses them (checks with the road map, sender
+ * memory) in 10-second windows and submits them to an in-process chain with the vehicles and
+ * transport modules (window = 1 block, default reputation parameters). Reported: attackers heard
+ * by some RSU, the share of them flagged, the mean simulated time from the start until each was
+ * flagged (end of the window whose submission flagged it), honest vehicles flagged. Sybil
+ * pseudonyms are unregistered keys: RSUs refuse their reports, so a Sybil attacker is never heard.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { SoloEngine } from '../src/engine/solo/engine.js'
 import { toHex } from '../src/crypto/hash.js'
-import { transportModule } from '../src/modules/transport/index.js'
 import { simulate } from '../src/transport/sim.js'
-import { rsuWindows } from '../src/transport/rsu.js'
+import { simVehicleKey } from '../src/transport/report.js'
+import { registerCity, replayCity } from '../src/transport/replay.js'
 import { ALL_ATTACKS } from '../src/transport/table.js'
-import { Signer, testCity, testKey, tmpDir } from '../test/helpers/chain.js'
+import { TestChain } from '../test/transport/engine-port.js'
+import { arg } from './stats.js'
 
 const WINDOW_S = 10, DURATION = 100, VEHICLES = 40
+const SHARE = arg('share', 20) / 100
 const grid = { blocks: 4, blockLength: 200 }
 const root = mkdtempSync(join(tmpdir(), 'polis-flagtime-'))
 const rows: string[] = ['| attack | attackers heard | flagged | mean time to flag (s) | honest flagged |', '|---|---|---|---|---|']
@@ -26,56 +29,31 @@ try {
     let heardN = 0, flaggedN = 0, honestFlagged = 0
     const times: number[] = []
     for (const seed of [1, 2, 3]) {
-      const sim = simulate({ seed, vehicles: VEHICLES, duration: DURATION, attack, attackerShare: 0.2, rsus: 9, grid }, join(root, `${attack}-${seed}`))
-      const keys = Array.from({ length: VEHICLES }, (_, i) => testKey(`ft-vehicle-${i}`))
-      const rsuKeys = sim.rsuFiles.map((_, i) => testKey(`ft-rsu-${i}`))
-      const city = testCity({ citizens: 0 })
-      const accounts = (city.genesis.app_state.identity as { accounts: Array<{ pub_key: string; roles: string[] }> }).accounts
-      for (const k of keys) accounts.push({ pub_key: toHex(k.publicKey), roles: ['vehicle'] })
-      for (const k of rsuKeys) accounts.push({ pub_key: toHex(k.publicKey), roles: ['rsu'] })
-      ;(city.genesis.app_state as Record<string, unknown>).transport = { window_blocks: '1', max_lag_windows: '3', threshold_permille: '400', min_evidence: '2' }
-      const d = tmpDir('flagtime')
-      const engine = await SoloEngine.open({ dataDir: d.path, genesis: city.genesis, validatorKey: city.validator, modules: [transportModule()], verifyThreads: 0 })
-      const signer = new Signer(city.chainId)
-      let time = 1767225600000n
-      const block = async (txs: Uint8Array[]) => {
-        time += 1000n
-        const fin = await engine.app.finalizeBlock({ height: engine.app.info().lastHeight + 1n, time, txs, proposer: city.validator.publicKey })
-        await engine.app.commit()
-        return fin
-      }
-      await block([])
-      const base = engine.app.info().lastHeight
-      const windows = rsuWindows(sim.rsuFiles, WINDOW_S, base, (s) => keys[sim.senders.get(s)!]?.publicKey, { grid, sticky: true })
+      const dir = join(root, `${attack}-${seed}`)
+      simulate({ seed, vehicles: VEHICLES, duration: DURATION, attack, attackerShare: SHARE, rsus: 9, grid }, dir)
+      const chain = await TestChain.open('flagtime', { window_blocks: '1', max_lag_windows: '3' })
+      await chain.block()
+      await registerCity(dir, chain, chain.dept)
       const flaggedAt = new Map<string, number>()
-      for (let w = 0; w < DURATION / WINDOW_S; w++) {
-        while (engine.app.info().lastHeight <= base + BigInt(w)) await block([])
-        const txs = rsuKeys.flatMap((k, i) => {
-          const win = windows[i]!.get(w)
-          if (!win) return []
-          const s = win.submission()
-          return [signer.tx(k, [{ type: 'transport/submit-window', value: { window: s.window, root: s.root, verdicts: s.verdicts } }])]
-        })
-        const fin = await block(txs)
-        for (const r of fin.results) {
-          if (r.code !== 0) throw new Error(r.log)
-          for (const e of r.events) if (e.type === 'transport.flagged') {
+      const s = await replayCity(dir, chain, {
+        windowSeconds: WINDOW_S, analyser: { grid, sticky: true },
+        onWindow: (k, results) => {
+          for (const r of results) for (const e of r.events) if (e.type === 'transport.flagged') {
             const v = e.attributes.find((x) => x.key === 'vehicle')!.value
-            if (!flaggedAt.has(v)) flaggedAt.set(v, (w + 1) * WINDOW_S)
+            if (!flaggedAt.has(v)) flaggedAt.set(v, (k + 1) * WINDOW_S)
           }
-        }
-      }
-      await engine.stop()
-      d.remove()
-      const heard = new Set(windows.flatMap((m) => [...m.values()].flatMap((x) => x.submission().verdicts.map(([v]) => toHex(v)))))
-      const attackers = new Set(sim.attackers.map((i) => toHex(keys[i]!.publicKey)))
-      for (const a of attackers) {
-        if (!heard.has(a)) continue
+        },
+      })
+      await chain.close()
+      const logs = readdirSync(dir).filter((f) => f.startsWith('RSUlog-')).map((f) => readFileSync(join(dir, f), 'utf8')).join('')
+      for (const id of s.attackerIds) {
+        if (!logs.includes(`"sender":${id},`)) continue
         heardN++
-        if (flaggedAt.has(a)) flaggedN++, times.push(flaggedAt.get(a)!)
+        const at = flaggedAt.get(toHex(simVehicleKey(seed, id).publicKey))
+        if (at !== undefined) flaggedN++, times.push(at)
       }
-      for (const v of flaggedAt.keys()) if (!attackers.has(v)) honestFlagged++
-      rmSync(join(root, `${attack}-${seed}`), { recursive: true, force: true })
+      honestFlagged += s.flaggedIds.filter((id) => !s.attackerIds.includes(id)).length
+      rmSync(dir, { recursive: true, force: true })
     }
     const mean = times.length ? (times.reduce((x, y) => x + y, 0) / times.length).toFixed(1) : '—'
     rows.push(`| ${attack} | ${heardN} | ${flaggedN} (${heardN ? Math.round((100 * flaggedN) / heardN) : 0} %) | ${mean} | ${honestFlagged} |`)

@@ -16,6 +16,7 @@ export interface AnalyserOptions {
   /** The road map, when known (enables the on-road check). */
   grid?: Grid
   sticky?: boolean
+  /** Seconds a sender stays suspect after failing a check (default 15: long enough to catch a liar's next beacons, short enough that one GPS glitch does not condemn an honest driver). */
   stickyFor?: number
   /** A learned detector over the residual features (`FEATURES`); true = outlier. Combined by OR. */
   outlier?: (features: number[]) => boolean
@@ -38,6 +39,8 @@ export interface Verdict {
   /** The detector's answer: true = misbehaviour. */
   flagged: boolean
 }
+
+export const DEFAULT_STICKY_SECONDS = 15
 
 const kinOf = (m: Received): Kin => ({ t: m.sendTime, x: m.pos[0], y: m.pos[1], vx: m.spd[0], vy: m.spd[1] })
 
@@ -93,7 +96,7 @@ export class ReceiverAnalyser {
     let flagged = failed.length > 0 || outlier === true
     if (this.opts.sticky) {
       const until = this.suspectUntil.get(m.sender)
-      if (flagged) this.suspectUntil.set(m.sender, cur.t + (this.opts.stickyFor ?? Infinity))
+      if (flagged) this.suspectUntil.set(m.sender, cur.t + (this.opts.stickyFor ?? DEFAULT_STICKY_SECONDS))
       else if (until !== undefined && cur.t <= until) flagged = true
     }
     return outlier === undefined ? { messageID: m.messageID, sender: m.sender, failed, flagged } : { messageID: m.messageID, sender: m.sender, failed, outlier, flagged }

@@ -28,6 +28,7 @@ export interface CheckParams {
   /** The receiver must have listened this long before a new sender counts as sudden (s). */
   warmup: number
   maxSpeed: number
+  /** Above emergency braking (≈ 8–9 m/s² on dry asphalt), which honest drivers do. */
   maxAccel: number
   /** Tolerance of the position-jump check (m), covering GPS noise. */
   jumpTolerance: number
@@ -39,6 +40,8 @@ export interface CheckParams {
   /** Above this speed (m/s) at both beacons, the heading may turn at most to cos = maxTurnCos between them. */
   minTurnSpeed: number
   maxTurnCos: number
+  /** Moving less than this (m) between beacons while claiming speed above minTurnSpeed is implausible. */
+  frozenDistance: number
   /** Consecutive messages further apart than this (s) are not compared. */
   maxGap: number
   /** A beacon's send time may lie this far after its receive time (s), for clock differences. */
@@ -51,13 +54,14 @@ export const defaultCheckParams: CheckParams = {
   sawDistance: 150,
   warmup: 3,
   maxSpeed: 30,
-  maxAccel: 5,
-  jumpTolerance: 12,
-  kinTolerance: 12,
+  maxAccel: 10,
+  jumpTolerance: 15,
+  kinTolerance: 15,
   kinRelTolerance: 0.75,
-  roadTolerance: 8,
+  roadTolerance: 12,
   minTurnSpeed: 3,
   maxTurnCos: -0.2,
+  frozenDistance: 0.5,
   maxGap: 3,
   maxClockSkew: 0.5,
 }
@@ -108,6 +112,8 @@ export function kinematicConsistency(prev: Kin, cur: Kin, p: CheckParams = defau
   const sp = speed(prev), sc = speed(cur)
   // a real vehicle does not reverse between two beacons a second apart
   if (sp > p.minTurnSpeed && sc > p.minTurnSpeed && (prev.vx * cur.vx + prev.vy * cur.vy) / (sp * sc) < p.maxTurnCos) return false
+  // nor stand still while claiming to move: GPS noise alone moves a real position more than this
+  if (sp > p.minTurnSpeed && sc > p.minTurnSpeed && Math.hypot(dx, dy) < p.frozenDistance) return false
   const turn = Math.min(Math.hypot(cur.vx - prev.vx, cur.vy - prev.vy) / 2, Math.min(sp, sc)) * dt
   return residual <= p.kinTolerance + p.kinRelTolerance * turn
 }

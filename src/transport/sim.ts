@@ -8,7 +8,10 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { KeyPair } from '../crypto/keys.js'
+import { toHex } from '../crypto/hash.js'
 import { Rng } from './rng.js'
+import { camOf, signReport, simVehicleKey } from './report.js'
 import { type Grid, gridExtent } from './roads.js'
 import {
   AttackerType, type AttackClass, type GroundTruth, type OwnGps, type Received, type Vec3,
@@ -38,6 +41,22 @@ export interface SimConfig {
   ghosts: number
   /** Road-side units, placed on intersections; each writes `RSUlog-<i>.json` in the receivers' format. */
   rsus: number
+  /** Honest noise. GPS glitches (multipath): per beacon, the chance that one starts; offset σ (m) and length (s). */
+  glitchRate: number
+  glitchSigma: number
+  glitchSeconds: number
+  /** Packet loss: a reception at distance d is lost with probability lossBase + lossEdge·(d/range)². */
+  lossBase: number
+  lossEdge: number
+  /** Channel access latency: up to this many seconds between sending and receiving. */
+  maxLatency: number
+  /** Emergency braking: per second, the chance a driver brakes hard (decelerations in m/s²). */
+  brakeRate: number
+  brakeMin: number
+  brakeMax: number
+  /** Accidents on the road; vehicles passing within `incidentRadius` m report them (RSU logs, type 5). */
+  incidents: number
+  incidentRadius: number
 }
 
 export const defaultSimConfig: SimConfig = {
@@ -51,13 +70,24 @@ export const defaultSimConfig: SimConfig = {
   beaconInterval: 1,
   step: 0.1,
   gpsSigma: 1.5,
-  speedSigma: 0.1,
+  speedSigma: 0.25,
   minSpeed: 6,
   maxSpeed: 15,
   maxAccel: 2.5,
   delay: 5,
   ghosts: 3,
   rsus: 0,
+  glitchRate: 0.003,
+  glitchSigma: 6,
+  glitchSeconds: 3,
+  lossBase: 0.02,
+  lossEdge: 0.3,
+  maxLatency: 0.05,
+  brakeRate: 0.004,
+  brakeMin: 6,
+  brakeMax: 8.5,
+  incidents: 1,
+  incidentRadius: 60,
 }
 
 interface Vehicle {
@@ -79,6 +109,11 @@ interface Vehicle {
   stopAt: number
   stopped?: { pos: Vec3 }
   victim: number
+  /** Honest noise and driving state. */
+  a: number
+  brake?: { decel: number; until: number }
+  glitch?: { dx: number; dy: number; until: number }
+  reported: Set<number>
   history: Array<{ t: number; pos: Vec3; spd: Vec3 }>
   log: string[]
 }
@@ -91,6 +126,8 @@ export interface SimResult {
   messages: number
   received: number
   attackers: number[]
+  /** Where the real incidents are (m). */
+  incidents: Array<[number, number]>
 }
 
 const r6 = (x: number) => Math.round(x * 1e6) / 1e6
@@ -122,7 +159,7 @@ export function simulate(cfgIn: Partial<SimConfig>, outDir: string): SimResult {
     const v: Vehicle = {
       index: i, id: 10 + 6 * i, attack, from, to, d: rng.uniform(0, L), v: target, target,
       phase: rng.int(Math.round(cfg.beaconInterval / cfg.step)), x: 0, y: 0, vx: 0, vy: 0,
-      fixed: [0, 0], stopAt: 0, victim: -1, history: [], log: [],
+      fixed: [0, 0], stopAt: 0, victim: -1, a: 0, reported: new Set(), history: [], log: [],
     }
     if (attack === AttackerType.constPos) v.fixed = [rng.uniform(0, ext), rng.uniform(0, ext)]
     if (attack === AttackerType.constPosOffset) v.fixed = [sgn() * rng.uniform(50, 250), sgn() * rng.uniform(50, 250)]
@@ -152,14 +189,44 @@ export function simulate(cfgIn: Partial<SimConfig>, outDir: string): SimResult {
   const steps = Math.round(cfg.duration / cfg.step)
   const every = Math.round(cfg.beaconInterval / cfg.step)
   const noise = (s: number) => rng.gauss() * s
+  const lost = (d: number) => rng.next() < cfg.lossBase + cfg.lossEdge * (d / cfg.range) ** 2
+  const latency = (d: number) => d / 299792458 + rng.uniform(0.001, cfg.maxLatency)
+  const keys = new Map<number, KeyPair>()
+  const keyOf = (sender: number) => {
+    let k = keys.get(sender)
+    if (!k) keys.set(sender, (k = simVehicleKey(cfg.seed, sender)))
+    return k
+  }
+  // incidents on the road: where and from when; attackers each fake one report somewhere else
+  const roadPoint = (): [number, number] => {
+    const along = rng.uniform(0, ext), line = rng.int(blocks + 1) * L
+    return rng.next() < 0.5 ? [along, line] : [line, along]
+  }
+  const incidents = Array.from({ length: rsus.length ? cfg.incidents : 0 }, () => ({ at: roadPoint(), from: rng.uniform(0.2, 0.4) * cfg.duration }))
+  const fakes = new Map(vs.filter((v) => v.attack !== 0 && rsus.length).map((v) => [v.index, { at: roadPoint(), when: rng.uniform(0.3, 0.9) * cfg.duration }]))
+  const sendEvent = (v: Vehicle, t: number, at: [number, number], incident: number) => {
+    v.reported.add(incident)
+    const pos: Vec3 = [r3(at[0]), r3(at[1]), 0]
+    const rep = toHex(signReport({ kind: 'event', station: keyOf(v.id).publicKey, t: Math.round(t * 1000), x: Math.round(at[0] * 100), y: Math.round(at[1] * 100), event: 'accident' }, keyOf(v.id)))
+    for (const r of rsus) {
+      const dist = Math.hypot(r.x - v.x, r.y - v.y)
+      if (dist > cfg.range || lost(dist)) continue
+      r.log.push(JSON.stringify({ type: 5, rcvTime: r6(t + latency(dist)), sendTime: t, sender: v.id, event: 'accident', pos, cam: rep }))
+    }
+  }
 
   for (let k = 0; k <= steps; k++) {
     const t = r6(k * cfg.step)
     if (k > 0) {
       for (const v of vs) {
         if (rng.next() < 0.01) v.target = rng.uniform(cfg.minSpeed, cfg.maxSpeed)
-        const dv = Math.max(-cfg.maxAccel * cfg.step, Math.min(cfg.maxAccel * cfg.step, v.target - v.v))
+        if (!v.brake && rng.next() < cfg.brakeRate * cfg.step) v.brake = { decel: rng.uniform(cfg.brakeMin, cfg.brakeMax), until: t + rng.uniform(1, 2.5) }
+        if (v.brake && t >= v.brake.until) v.brake = undefined
+        const dv = v.brake
+          ? -Math.min(v.v, v.brake.decel * cfg.step)
+          : Math.max(-cfg.maxAccel * cfg.step, Math.min(cfg.maxAccel * cfg.step, v.target - v.v))
         v.v += dv
+        v.a = dv / cfg.step
         v.d += v.v * cfg.step
         while (v.d >= L) {
           v.d -= L
@@ -181,10 +248,21 @@ export function simulate(cfgIn: Partial<SimConfig>, outDir: string): SimResult {
       if ((k + v.phase) % every !== 0) continue
       const pn: Vec3 = [cfg.gpsSigma, cfg.gpsSigma, 0]
       const sn: Vec3 = [cfg.speedSigma, cfg.speedSigma, 0]
-      const gps: Vec3 = [r3(v.x + noise(cfg.gpsSigma)), r3(v.y + noise(cfg.gpsSigma)), 0]
+      if (v.glitch && t >= v.glitch.until) v.glitch = undefined
+      if (!v.glitch && rng.next() < cfg.glitchRate) v.glitch = { dx: noise(cfg.glitchSigma), dy: noise(cfg.glitchSigma), until: t + rng.uniform(1, cfg.glitchSeconds) }
+      const gx = v.glitch?.dx ?? 0, gy = v.glitch?.dy ?? 0
+      const gps: Vec3 = [r3(v.x + gx + noise(cfg.gpsSigma)), r3(v.y + gy + noise(cfg.gpsSigma)), 0]
       const spd: Vec3 = [r3(v.vx + noise(cfg.speedSigma)), r3(v.vy + noise(cfg.speedSigma)), 0]
       const own: OwnGps = { type: 2, rcvTime: t, pos: gps, pos_noise: pn, spd, spd_noise: sn }
       v.log.push(JSON.stringify(own))
+      if (v.attack === 0) {
+        incidents.forEach((inc, n) => {
+          if (t >= inc.from && !v.reported.has(n) && Math.hypot(v.x - inc.at[0], v.y - inc.at[1]) <= cfg.incidentRadius) sendEvent(v, t, inc.at, n)
+        })
+      } else {
+        const f = fakes.get(v.index)
+        if (f && t >= f.when && !v.reported.has(-1)) sendEvent(v, t, f.at, -1)
+      }
       v.history.push({ t, pos: gps, spd })
       if (v.history.length > 64) v.history.shift()
 
@@ -237,6 +315,7 @@ export function simulate(cfgIn: Partial<SimConfig>, outDir: string): SimResult {
       }
       for (const [sender, pos, sp] of out) {
         const id = ++messageID
+        const cam = rsus.length ? toHex(signReport(camOf(keyOf(sender).publicKey, t, pos, sp, v.a), keyOf(sender))) : ''
         const truth: GroundTruth = {
           type: 4, time: t, sender, attackerType: v.attack, messageID: id,
           pos: [r3(v.x), r3(v.y), 0], pos_noise: pn, spd: [r3(v.vx), r3(v.vy), 0], spd_noise: sn,
@@ -245,19 +324,19 @@ export function simulate(cfgIn: Partial<SimConfig>, outDir: string): SimResult {
         senders.set(sender, v.index)
         for (const r of rsus) {
           const dist = Math.hypot(r.x - v.x, r.y - v.y)
-          if (dist > cfg.range) continue
-          const rec: Received = {
-            type: 3, rcvTime: r6(t + dist / 299792458), sendTime: t, sender, messageID: id,
-            pos, pos_noise: pn, spd: sp, spd_noise: sn, RSSI: r3(-40 - 20 * Math.log10(Math.max(dist, 1))),
+          if (dist > cfg.range || lost(dist)) continue
+          const rec: Received & { cam: string } = {
+            type: 3, rcvTime: r6(t + latency(dist)), sendTime: t, sender, messageID: id,
+            pos, pos_noise: pn, spd: sp, spd_noise: sn, RSSI: r3(-40 - 20 * Math.log10(Math.max(dist, 1))), cam,
           }
           r.log.push(JSON.stringify(rec))
         }
         for (const u of vs) {
           if (u === v) continue
           const dist = Math.hypot(u.x - v.x, u.y - v.y)
-          if (dist > cfg.range) continue
+          if (dist > cfg.range || lost(dist)) continue
           const rec: Received = {
-            type: 3, rcvTime: r6(t + dist / 299792458), sendTime: t, sender, messageID: id,
+            type: 3, rcvTime: r6(t + latency(dist)), sendTime: t, sender, messageID: id,
             pos, pos_noise: pn, spd: sp, spd_noise: sn, RSSI: r3(-40 - 20 * Math.log10(Math.max(dist, 1))),
           }
           u.log.push(JSON.stringify(rec))
@@ -281,5 +360,5 @@ export function simulate(cfgIn: Partial<SimConfig>, outDir: string): SimResult {
   })
   writeFileSync(join(outDir, GROUND_TRUTH_FILE), gt.join('\n') + '\n')
   writeFileSync(join(outDir, 'simulation.json'), JSON.stringify(cfg, null, 2) + '\n')
-  return { files, rsuFiles, senders, messages: messageID, received, attackers: [...attackerSet].sort((a, b) => a - b) }
+  return { files, rsuFiles, senders, messages: messageID, received, attackers: [...attackerSet].sort((a, b) => a - b), incidents: incidents.map((i) => i.at) }
 }

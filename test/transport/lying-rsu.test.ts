@@ -1,53 +1,39 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { SoloEngine } from '../../src/engine/solo/engine.js'
-import { compareBytes, toHex, utf8 } from '../../src/crypto/hash.js'
+import { compareBytes, toHex } from '../../src/crypto/hash.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
-import { transportModule } from '../../src/modules/transport/index.js'
-import { Signer, testCity, testKey, tmpDir } from '../helpers/chain.js'
+import { testKey } from '../helpers/chain.js'
+import { TestChain } from './engine-port.js'
 
 // three honest RSUs and one that reports every honest driver as misbehaving; a fifth RSU alone
 // with one other on a vehicle (no majority there)
-const city = testCity({ chainId: 'lying-rsu', citizens: 0 })
 const [a, b, c, liar] = ['a', 'b', 'c', 'liar'].map((n) => testKey(`rsu-${n}`)) as [KeyPair, KeyPair, KeyPair, KeyPair]
 const drivers = [0, 1, 2, 3].map((i) => testKey(`driver-${i}`))
 const cheat = testKey('driver-cheat')
-const accounts = (city.genesis.app_state.identity as { accounts: Array<{ pub_key: string; roles: string[] }> }).accounts
-for (const k of [a, b, c, liar]) accounts.push({ pub_key: toHex(k.publicKey), roles: ['rsu'] })
-for (const k of [...drivers, cheat]) accounts.push({ pub_key: toHex(k.publicKey), roles: ['vehicle'] })
-;(city.genesis.app_state as Record<string, unknown>).transport = { window_blocks: '1', max_lag_windows: '1', threshold_permille: '400', decay_permille: '950', min_evidence: '2' }
+let chain: TestChain
 
-const dir = tmpDir('lying-rsu')
-const signer = new Signer(city.chainId)
-let engine: SoloEngine
-let time = 1767225600000n
-async function block(txs: Uint8Array[] = []) {
-  time += 1000n
-  const fin = await engine.app.finalizeBlock({ height: engine.app.info().lastHeight + 1n, time, txs, proposer: city.validator.publicKey })
-  await engine.app.commit()
-  return fin
-}
-const q = (path: string, params: Record<string, unknown>) =>
-  JSON.parse(Buffer.from(engine.app.query({ path, data: utf8(JSON.stringify(params)) }).value!).toString('utf8'))
+const block = async (txs: Uint8Array[] = []) => ({ results: await chain.block(txs) })
+const q = (path: string, params: Record<string, unknown>) => chain.q(path, params)
 const submit = (rsu: KeyPair, window: bigint, rows: Array<[KeyPair, number, number]>) =>
-  signer.tx(rsu, [{ type: 'transport/submit-window', value: {
+  chain.tx(rsu, [{ type: 'transport/submit-window', value: {
     window, root: new Uint8Array(32).fill(1),
     verdicts: rows.map(([k, ok, bad]) => [k.publicKey, ok, bad]).sort((x, y) => compareBytes(x[0] as Uint8Array, y[0] as Uint8Array)),
   } }])
 
 before(async () => {
-  engine = await SoloEngine.open({ dataDir: dir.path, genesis: city.genesis, validatorKey: city.validator, modules: [transportModule()], verifyThreads: 0 })
+  chain = await TestChain.open('lying-rsu', { window_blocks: '1', max_lag_windows: '1', threshold_permille: '400', decay_permille: '950', min_evidence: '2' })
+  await block()
+  await chain.registerFleet([...drivers, cheat], [a, b, c, liar])
   await block()
 })
 after(async () => {
-  await engine.stop()
-  dir.remove()
+  await chain?.close()
 })
 
 test('an RSU whose verdicts keep disagreeing with its neighbours loses standing and weight; honest drivers stay unflagged; the cheat is flagged', async () => {
   const weights: number[] = []
   for (let i = 0; i < 10; i++) {
-    const w = engine.app.info().lastHeight // the window just closed when the next block runs (window_blocks = 1)
+    const w = chain.height // the window just closed when the next block runs (window_blocks = 1)
     const honest = (rsu: KeyPair) => submit(rsu, w, [...drivers.map((d): [KeyPair, number, number] => [d, 10, 0]), [cheat, 1, 9]])
     const lying = submit(liar, w, [...drivers.map((d): [KeyPair, number, number] => [d, 0, 10]), [cheat, 10, 0]])
     const fin = await block([honest(a), honest(b), honest(c), lying])
@@ -74,7 +60,7 @@ test('an RSU whose verdicts keep disagreeing with its neighbours loses standing 
 
 test('with only two RSUs on a vehicle nobody can tell who lies: no standing changes', async () => {
   const before = [a, liar].map((k) => q('transport/rsu-standing', { rsu: toHex(k.publicKey) }))
-  const w = engine.app.info().lastHeight
+  const w = chain.height
   const fin = await block([submit(a, w, [[drivers[0]!, 10, 0]]), submit(liar, w, [[drivers[0]!, 0, 10]])])
   assert.deepEqual(fin.results.map((r) => r.code), [0, 0])
   await block()
@@ -82,6 +68,6 @@ test('with only two RSUs on a vehicle nobody can tell who lies: no standing chan
   const after = [a, liar].map((k) => q('transport/rsu-standing', { rsu: toHex(k.publicKey) }))
   assert.deepEqual(after.map((s) => [s.alpha, s.beta]), before.map((s) => [s.alpha, s.beta]))
   // and the settled window's per-vehicle shares are pruned from state
-  const left = [...engine.app.stateReader().iterate()].filter(([k]) => Buffer.from(k).toString('latin1').startsWith('transport/v'))
+  const left = [...chain.engine.app.stateReader().iterate()].filter(([k]) => Buffer.from(k).toString('latin1').startsWith('transport/v'))
   assert.equal(left.length, 0)
 })

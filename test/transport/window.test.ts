@@ -1,16 +1,15 @@
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { SoloEngine } from '../../src/engine/solo/engine.js'
-import { toHex, utf8 } from '../../src/crypto/hash.js'
+import { fromHex, utf8 } from '../../src/crypto/hash.js'
 import { auditPath, leafHash, merkleRoot, verifyInclusion } from '../../src/transport/merkle.js'
 import { RsuWindow } from '../../src/transport/window.js'
-import { rsuWindows } from '../../src/transport/rsu.js'
 import { simulate } from '../../src/transport/sim.js'
-import { transportModule } from '../../src/modules/transport/index.js'
-import { Signer, testCity, testKey, tmpDir } from '../helpers/chain.js'
+import { openReport } from '../../src/transport/report.js'
+import { registerCity, replayCity } from '../../src/transport/replay.js'
+import { TestChain } from './engine-port.js'
 
 const root = mkdtempSync(join(tmpdir(), 'polis-rsu-'))
 after(() => rmSync(root, { recursive: true, force: true }))
@@ -38,58 +37,43 @@ test('Merkle tree of reports: every report proves its inclusion; a changed repor
   assert.ok(verifyInclusion(w.report(2), 2, w.size, w.proof(2), s.root))
 })
 
-test('a simulated city: RSUs analyse what they hear, submit their windows, the chain flags the attackers and only them', async () => {
+test('a simulated city on chain: vehicles sign, RSUs verify, analyse and submit; exactly the attackers are flagged, the accident is confirmed, any report verifies against its root', async () => {
   const dir = join(root, 'city')
-  const sim = simulate({ seed: 11, vehicles: 16, duration: 40, attack: 'constPos', attackerShare: 0.125, rsus: 6 }, dir)
-  assert.equal(sim.attackers.length, 2)
-  const keys = Array.from({ length: 16 }, (_, i) => testKey(`sim-vehicle-${i}`))
-  const rsuKeys = sim.rsuFiles.map((_, i) => testKey(`sim-rsu-${i}`))
-  const city = testCity({ citizens: 0 })
-  const accounts = (city.genesis.app_state.identity as { accounts: Array<{ pub_key: string; roles: string[] }> }).accounts
-  for (const k of keys) accounts.push({ pub_key: toHex(k.publicKey), roles: ['vehicle'] })
-  for (const k of rsuKeys) accounts.push({ pub_key: toHex(k.publicKey), roles: ['rsu'] })
-  ;(city.genesis.app_state as Record<string, unknown>).transport = { window_blocks: '1', max_lag_windows: '3', threshold_permille: '400', decay_permille: '950', min_evidence: '2' }
-  const d = tmpDir('transport-city')
-  const engine = await SoloEngine.open({ dataDir: d.path, genesis: city.genesis, validatorKey: city.validator, modules: [transportModule()], verifyThreads: 0 })
-  const signer = new Signer(city.chainId)
-  let time = 1767225600000n
-  const block = async (txs: Uint8Array[]) => {
-    time += 1000n
-    const fin = await engine.app.finalizeBlock({ height: engine.app.info().lastHeight + 1n, time, txs, proposer: city.validator.publicKey })
-    await engine.app.commit()
-    return fin
-  }
+  const sim = simulate({ seed: 11, vehicles: 24, duration: 60, attack: 'constPos', attackerShare: 0.125, rsus: 6 }, dir)
+  assert.equal(sim.attackers.length, 3)
+  const chain = await TestChain.open('transport-city', { window_blocks: '1', max_lag_windows: '3' })
   try {
-    await block([])
-    const base = engine.app.info().lastHeight // chain window of the first 10 simulated seconds
-    const WINDOW_S = 10
-    // each RSU: analyser over its log, reports grouped into 10-second windows
-    const windows = rsuWindows(sim.rsuFiles, WINDOW_S, base, (sender) => keys[sim.senders.get(sender)!]?.publicKey, { grid: { blocks: 4, blockLength: 200 } })
-    const flaggedAt = new Map<string, number>()
-    for (let w = 0; w <= 40 / WINDOW_S; w++) {
-      while (engine.app.info().lastHeight <= base + BigInt(w)) await block([]) // the window closes
-      const txs = rsuKeys.flatMap((k, i) => {
-        const win = windows[i]!.get(w)
-        if (!win || win.size === 0) return []
-        const s = win.submission()
-        return [signer.tx(k, [{ type: 'transport/submit-window', value: { window: s.window, root: s.root, verdicts: s.verdicts } }])]
-      })
-      const fin = await block(txs)
-      for (const r of fin.results) {
-        assert.equal(r.code, 0, r.log)
-        for (const e of r.events) if (e.type === 'transport.flagged') flaggedAt.set(e.attributes.find((x) => x.key === 'vehicle')!.value, w)
-      }
-    }
-    const flagged = JSON.parse(Buffer.from(engine.app.query({ path: 'transport/flagged', data: utf8('{}') }).value!).toString('utf8')) as Array<{ vehicle: string }>
+    await chain.block()
+    await registerCity(dir, chain, chain.dept)
+    const s = await replayCity(dir, chain, { analyser: { grid: { blocks: 4, blockLength: 200 }, sticky: true }, writeWindows: true })
+    assert.equal(s.windows, 6)
+    assert.equal(s.refused.forged + s.refused.malformed + s.refused.unsigned + s.refused.unregistered, 0)
     // an attacker no RSU ever heard leaves no evidence, and is not flagged
-    const heard = new Set(windows.flatMap((m) => [...m.values()].flatMap((w) => w.submission().verdicts.map(([v]) => toHex(v)))))
-    const expected = sim.attackers.map((i) => toHex(keys[i]!.publicKey)).filter((v) => heard.has(v)).sort()
-    assert.ok(expected.length >= 1)
-    assert.ok(heard.size >= 10)
-    assert.deepEqual(flagged.map((f) => f.vehicle).sort(), expected)
-    for (const v of expected) assert.ok(flaggedAt.get(v)! <= 1, 'flagged within the first two windows')
+    assert.deepEqual(s.flaggedIds, s.attackerIds.filter((id) => heardBySomeRsu(dir, id)))
+    assert.ok(s.flaggedIds.length >= 2, `flagged ${s.flaggedIds}`)
+    const flaggedOnChain = chain.q('transport/flagged').flagged.map((f: { vehicle: string }) => f.vehicle).sort()
+    assert.deepEqual(flaggedOnChain, [...s.flagged].sort())
+    // the simulated accident: reported by passing honest vehicles, confirmed once
+    const events = chain.q('transport/events').events
+    assert.ok(s.events === events.length && events.length <= sim.incidents.length)
+    for (const e of events) assert.ok(sim.incidents.some(([x, y]) => Math.hypot(Number(e.x) - x, Number(e.y) - y) < 1), `confirmed ${JSON.stringify(e)} is a real incident`)
+    // every report of a window file is signed and under the root on chain
+    const file = join(dir, 'windows', readdirSync(join(dir, 'windows')).sort()[3]!)
+    const wf = JSON.parse(readFileSync(file, 'utf8')) as { rsu: string; window: string; reports: string[] }
+    const onChain = chain.q('transport/window', { rsu: wf.rsu, window: wf.window })
+    const leaves = wf.reports.map((r) => leafHash(fromHex(r)))
+    assert.equal(onChain.size, String(wf.reports.length))
+    for (let i = 0; i < wf.reports.length; i += 7) {
+      const rep = fromHex(wf.reports[i]!)
+      assert.ok(openReport(rep).valid)
+      assert.ok(verifyInclusion(rep, i, leaves.length, auditPath(leaves, i), fromHex(onChain.root)))
+    }
   } finally {
-    await engine.stop()
-    d.remove()
+    await chain.close()
   }
 })
+
+/** Whether any RSU heard the vehicle with this sender id. */
+function heardBySomeRsu(dir: string, id: number): boolean {
+  return readdirSync(dir).filter((f) => f.startsWith('RSUlog-')).some((f) => readFileSync(join(dir, f), 'utf8').includes(`"sender":${id},`))
+}

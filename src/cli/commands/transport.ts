@@ -1,7 +1,9 @@
 /**
  * `polis simulate transport`, `polis transport eval DIR`, `polis transport table`: the BITS traffic
  * simulator (VeReMi-format logs), the VeReMi-style evaluation of the RSU analyser, and the
- * evaluation table of docs/TRANSPORT.md. Off-chain tools; no node needed.
+ * evaluation table of docs/TRANSPORT.md (off-chain; no node needed). `polis transport replay DIR`
+ * drives a simulated city's RSUs against a node; `polis transport verify-report` checks one signed
+ * report against the window root on chain; `polis transport reputation|flagged|events` read the chain.
  */
 import type { Command } from 'commander'
 import { PolisError } from '../../app/errors.js'
@@ -11,6 +13,29 @@ import { ALL_ATTACKS, evaluationTable, formatTable } from '../../transport/table
 import { AttackerType, extensionCodes, type AttackClass } from '../../transport/veremi.js'
 import type { CliContext } from '../context.js'
 import { intArg } from '../args.js'
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { fromHex, toHex } from '../../crypto/hash.js'
+import { leafHash, auditPath, verifyInclusion } from '../../transport/merkle.js'
+import { openReport, simVehicleKey } from '../../transport/report.js'
+import { readCityConfig, registerCity, replayCity, type ChainPort } from '../../transport/replay.js'
+import { SilentFailure } from './tx.js'
+
+/** The chain as the replay sees it, through the node's HTTP API. */
+function httpPort(c: CliContext): ChainPort {
+  const client = c.client()
+  const query = <T>(path: string, params: Record<string, string> = {}) => {
+    const [m, n] = path.split('/') as [string, string]
+    return client.query<T>(m, n, params)
+  }
+  return {
+    query,
+    send: async (from, msgs) => {
+      const r = await client.signAndSubmit(from, msgs, { allowFailure: true, timeoutMs: 60_000 })
+      return { code: r.code, log: r.log, events: r.events }
+    },
+  }
+}
 
 const attackArg = (v: string): AttackClass => {
   if (!(v in AttackerType)) throw new PolisError('invalid_request', `unknown attack "${v}" (${Object.keys(AttackerType).join(', ')})`)
@@ -72,5 +97,98 @@ export function transportCommands(program: Command, ctx: (cmd: Command) => CliCo
       const c = ctx(cmd)
       const rows = evaluationTable({ seeds: Array.from({ length: o.seeds }, (_, i) => i + 1), sim: { vehicles: o.vehicles, duration: o.duration }, eval: { sticky: o.sticky } })
       c.io.out(c.json ? JSON.stringify(rows) + '\n' : formatTable(rows) + '\n')
+    })
+
+  t.command('replay <dir>')
+    .description("drive a simulated city against the node: register its vehicles and RSUs (--from: a key of the transport department), then every RSU verifies, analyses and submits its windows")
+    .requiredOption('--from <key>', 'a key with the transport role (it registers the vehicles and RSUs and owns the vehicles)')
+    .option('--grid <BxL>', 'the road grid, enabling the on-road check and traffic per segment', gridArg, { blocks: 4, blockLength: 200 })
+    .option('--window <s>', 'seconds of simulated time per chain window', intArg('--window', 1, 3600), 10)
+    .action(async (dir: string, o: { from: string; grid: { blocks: number; blockLength: number }; window: number }, cmd: Command) => {
+      const c = ctx(cmd)
+      const port = httpPort(c)
+      const at = resolve(c.io.cwd, dir)
+      let reg
+      try {
+        reg = await registerCity(at, port, c.signer(o.from))
+      } catch (e) {
+        if (e instanceof PolisError) throw e
+        throw new PolisError('invalid_request', (e as Error).message)
+      }
+      const s = await replayCity(at, port, { windowSeconds: o.window, analyser: { grid: o.grid, sticky: true }, writeWindows: true })
+      c.print([
+        `registered ${reg.vehicles} vehicles and ${reg.rsus} RSUs`,
+        `${s.windows} windows from chain window ${s.firstWindow}: ${s.submissions} RSU submissions, ${s.reports} signed reports`,
+        `refused: ${Object.entries(s.refused).map(([k, n]) => `${n} ${k}`).join(', ')}`,
+        `events confirmed: ${s.events}`,
+        `flagged on chain: ${s.flaggedIds.length ? `vehicles ${s.flaggedIds.join(' ')}` : 'none'}`,
+        `attackers:        ${s.attackerIds.length ? `vehicles ${s.attackerIds.join(' ')}` : 'none'}`,
+        `window files (for verify-report): ${resolve(at, 'windows')}`,
+      ], { ...s, firstWindow: s.firstWindow.toString(), registered: reg })
+    })
+  t.command('verify-report <file>')
+    .description("check one signed report against the Merkle root an RSU put on chain: FILE is a window file written by replay (then --index) or a proof {rsu, window, index, size, report, path}")
+    .option('--index <n>', 'the report in a window file', intArg('--index', 0, 2 ** 31), 0)
+    .action(async (file: string, o: { index: number }, cmd: Command) => {
+      const c = ctx(cmd)
+      let doc: { rsu: string; window: string; reports?: string[]; index?: number; size?: number; report?: string; path?: string[] }
+      try {
+        doc = JSON.parse(readFileSync(resolve(c.io.cwd, file), 'utf8'))
+      } catch (e) {
+        throw new PolisError('invalid_request', `cannot read ${file}: ${(e as Error).message}`)
+      }
+      let index: number, size: number, report: Uint8Array, path: Uint8Array[]
+      if (Array.isArray(doc.reports)) {
+        if (o.index >= doc.reports.length) throw new PolisError('invalid_request', `the window holds ${doc.reports.length} reports`)
+        const leaves = doc.reports.map((r) => leafHash(fromHex(r)))
+        index = o.index, size = doc.reports.length, report = fromHex(doc.reports[o.index]!), path = auditPath(leaves, index)
+      } else {
+        if (typeof doc.report !== 'string' || !Array.isArray(doc.path) || !Number.isSafeInteger(doc.index) || !Number.isSafeInteger(doc.size)) {
+          throw new PolisError('invalid_request', 'a proof needs report, path, index and size')
+        }
+        index = doc.index!, size = doc.size!, report = fromHex(doc.report), path = doc.path.map(fromHex)
+      }
+      const onChain = await c.client().query<{ root: string; size: string }>('transport', 'window', { rsu: doc.rsu, window: String(doc.window) })
+      const opened = openReport(report)
+      const included = verifyInclusion(report, index, size, path, fromHex(onChain.root))
+      const r = opened.report
+      const what = r.kind === 'cam'
+        ? `status at (${r.x / 100}, ${r.y / 100}) m, ${r.speed / 100} m/s, heading ${r.heading / 10}°, t ${r.t / 1000} s`
+        : `${r.event} at (${r.x / 100}, ${r.y / 100}) m, t ${r.t / 1000} s`
+      c.print([
+        `report ${index} of ${size} in RSU ${doc.rsu.slice(0, 16)}… window ${doc.window}`,
+        `vehicle    ${c.nameOf(toHex(r.station)) ?? toHex(r.station)}`,
+        `content    ${what}`,
+        `signature  ${opened.valid ? 'ok' : 'INVALID'}`,
+        `inclusion  ${included ? `ok (root ${onChain.root.slice(0, 16)}… on chain)` : 'NOT under the root on chain'}`,
+      ], { index, size, vehicle: toHex(r.station), report: { ...r, station: toHex(r.station) }, signature_ok: opened.valid, included, root: onChain.root })
+      if (!opened.valid || !included) throw new SilentFailure()
+    })
+  t.command('reputation <vehicle>')
+    .description("a vehicle's reputation on chain: its device key (a key name or 64 hex), or with --sim DIR a simulated vehicle's id")
+    .option('--sim <dir>', 'VEHICLE is the sender id of a vehicle of this simulated city')
+    .action(async (vehicle: string, o: { sim?: string }, cmd: Command) => {
+      const c = ctx(cmd)
+      let key: Uint8Array
+      if (o.sim) {
+        if (!/^\d{1,9}$/.test(vehicle)) throw new PolisError('invalid_request', 'with --sim, VEHICLE is a sender id (a number)')
+        key = simVehicleKey(readCityConfig(resolve(c.io.cwd, o.sim)).seed, Number(vehicle)).publicKey
+      } else key = c.address(vehicle)
+      const r = await c.client().query<{ vehicle: string; score_permille: string; flagged: boolean; alpha: string; beta: string; last_window: string }>('transport', 'reputation', { vehicle: toHex(key) })
+      c.print([`vehicle  ${r.vehicle}`, `score    ${r.score_permille} ‰ (alpha ${r.alpha}, beta ${r.beta}, last window ${r.last_window})`, `flagged  ${r.flagged ? 'yes' : 'no'}`], r)
+    })
+  t.command('flagged')
+    .description('vehicles flagged on chain, with the window that flagged them')
+    .action(async (_o: unknown, cmd: Command) => {
+      const c = ctx(cmd)
+      const r = (await c.client().query<{ flagged: Array<{ vehicle: string; window: string }> }>('transport', 'flagged', {})).flagged
+      c.print(r.length ? r.map((f) => `${f.vehicle}  flagged in window ${f.window}`) : ['none'], r)
+    })
+  t.command('events')
+    .description('event reports (congestion, accident, hazard) confirmed on chain by independent reputable vehicles')
+    .action(async (_o: unknown, cmd: Command) => {
+      const c = ctx(cmd)
+      const r = (await c.client().query<{ events: Array<{ event: string; window: string; x: string; y: string; reporters: string; rsus: number }> }>('transport', 'events', {})).events
+      c.print(r.length ? r.map((e) => `${e.event} at (${e.x}, ${e.y}) m in window ${e.window}: ${e.reporters} reporters through ${e.rsus} RSUs`) : ['none'], r)
     })
 }

@@ -3,26 +3,39 @@
  * reports they received and their per-vehicle verdict counts; the chain keeps each vehicle's beta
  * reputation and flags those below the threshold. See keeper.ts for the arithmetic.
  *
- * Message `transport/submit-window` (role rsu):
- *   { window: uint, root: bytes(32), verdicts: [[vehicle pubkey(32), ok uint, bad uint], …] }
- *   verdicts sorted by vehicle key, no duplicates, at most 1024; every vehicle a registered,
- *   active account with the vehicle role.
+ * Message `transport/register-rsu` (transport department or authority): { rsu, x, y, radius }
+ *   an RSU and its coverage circle (m, city grid); see areas.ts.
+ * Message `transport/heartbeat` (a registered RSU): {} — records that the RSU is alive.
+ * Message `transport/submit-window` (role rsu, a registered RSU):
+ *   { window: uint, root: bytes(32), size: uint, verdicts: [[vehicle pubkey(32), ok uint, bad uint], …],
+ *     events?: [[code 1–3, x, y, [vehicle, …]], …], traffic?: [[x, y, flow, speed cm/s, occupancy ‰], …] }
+ *   verdicts sorted by vehicle key, no duplicates, at most 1024; every vehicle active in the vehicle
+ *   registry (`isActiveVehicle`); event reporters among the verdicts' vehicles; every event and
+ *   segment inside the RSU's coverage. See events.ts for confirmation.
  */
 import { defineMessage, type Module, type MsgValue } from '../../app/module.js'
-import { bytesField, onlyFields, uintField } from '../../app/fields.js'
+import { bytesField, onlyFields, pubKeyField, uintField } from '../../app/fields.js'
 import { PolisError, fail } from '../../app/errors.js'
 import { hexParam, limitParam } from '../../app/query-params.js'
 import { compareBytes, toHex } from '../../crypto/hash.js'
-import { requireRole } from '../identity/keeper.js'
+import { isActiveVehicle, TRANSPORT_ROLE } from '../vehicles/keeper.js'
+import { heartbeat, lastSeen, registerRsu, requireCoverage, requireInside, getCoverage } from './areas.js'
+import { listConfirmed, pruneEvents, recordEvents, type WindowEvent } from './events.js'
 import {
   DEFAULT_PARAMS, MODULE, getParams, getReputation, getStanding, rsuWeight, settleWindows, getSubmission, isFlagged, listFlagged, scorePermille, setParams,
-  submitWindow, windowOf, type TransportParams, type VerdictCount,
+  submitWindow, windowOf, settlingWindow, type SegmentTraffic, type TransportParams, type VerdictCount,
 } from './keeper.js'
 
 export * from './keeper.js'
+export * from './areas.js'
+export * from './events.js'
 
 export const MAX_VERDICTS = 1024
+export const MAX_EVENTS = 64
+export const MAX_SEGMENTS = 256
 const MAX_COUNT = 1n << 32n
+/** Coordinates on the city grid, metres: within 1000 km. */
+const MAX_COORD = 1_000_000n
 
 export interface TransportGenesis {
   window_blocks?: string
@@ -30,6 +43,9 @@ export interface TransportGenesis {
   threshold_permille?: string
   decay_permille?: string
   min_evidence?: string
+  event_quorum?: string
+  event_min_rsus?: string
+  event_span_windows?: string
 }
 
 function paramsOf(g: TransportGenesis | undefined): TransportParams {
@@ -48,6 +64,9 @@ function paramsOf(g: TransportGenesis | undefined): TransportParams {
     thresholdPermille: n(g?.threshold_permille, d.thresholdPermille, 'threshold_permille', 0n, 1000n),
     decayPermille: n(g?.decay_permille, d.decayPermille, 'decay_permille', 0n, 1000n),
     minEvidence: n(g?.min_evidence, d.minEvidence, 'min_evidence', 0n, 1_000_000n),
+    eventQuorum: n(g?.event_quorum, d.eventQuorum, 'event_quorum', 1n, 1000n),
+    eventMinRsus: n(g?.event_min_rsus, d.eventMinRsus, 'event_min_rsus', 1n, 1000n),
+    eventSpanWindows: n(g?.event_span_windows, d.eventSpanWindows, 'event_span_windows', 0n, 1000n),
   }
 }
 
@@ -72,20 +91,81 @@ function parseVerdicts(v: MsgValue): VerdictCount[] {
   return out
 }
 
+const listOf = (v: MsgValue, name: string, max: number): MsgValue[keyof MsgValue][] => {
+  const x = v[name]
+  if (x === undefined) return []
+  if (!Array.isArray(x) || x.length > max) bad(`${name} must be a list of at most ${max} entries`)
+  return x
+}
+const coord = (x: unknown, name: string) => uintField({ [name]: x as never }, name, MAX_COORD)
+
+function parseEvents(v: MsgValue, vehicles: VerdictCount[]): WindowEvent[] {
+  const heard = new Set(vehicles.map((x) => toHex(x.vehicle)))
+  return listOf(v, 'events', MAX_EVENTS).map((e) => {
+    if (!Array.isArray(e) || e.length !== 4 || !Array.isArray(e[3])) bad('each event must be [code, x, y, [vehicle, …]]')
+    const code = Number(uintField({ code: e[0]! }, 'code', 3n))
+    if (code < 1) bad('event code must be 1 (congestion), 2 (accident) or 3 (hazard)')
+    const reporters: Uint8Array[] = []
+    for (const r of e[3] as unknown[]) {
+      const k = bytesField({ reporter: r as never }, 'reporter', 32)
+      if (reporters.length && compareBytes(reporters[reporters.length - 1]!, k) >= 0) bad('event reporters must be sorted, without duplicates')
+      if (!heard.has(toHex(k))) bad('an event reporter must be among the vehicles the window judged')
+      reporters.push(k)
+    }
+    if (reporters.length === 0 || reporters.length > MAX_VERDICTS) bad('an event needs at least one reporter')
+    return { code, x: coord(e[1], 'x'), y: coord(e[2], 'y'), reporters }
+  })
+}
+
+function parseTraffic(v: MsgValue): SegmentTraffic[] {
+  return listOf(v, 'traffic', MAX_SEGMENTS).map((t) => {
+    if (!Array.isArray(t) || t.length !== 5) bad('each traffic entry must be [x, y, flow, speed, occupancy]')
+    return {
+      x: coord(t[0], 'x'), y: coord(t[1], 'y'), flow: uintField({ flow: t[2]! }, 'flow', MAX_COUNT),
+      speed: uintField({ speed: t[3]! }, 'speed', 100_000n), occupancy: uintField({ occupancy: t[4]! }, 'occupancy', 1000n),
+    }
+  })
+}
+
 export function transportModule(): Module {
   return {
     name: MODULE,
     messages: {
+      'register-rsu': defineMessage({
+        roles: [TRANSPORT_ROLE, 'authority'],
+        parse: (v) => {
+          onlyFields(v, ['rsu', 'x', 'y', 'radius'])
+          const radius = uintField(v, 'radius', 100_000n)
+          if (radius === 0n) bad('radius must be positive')
+          return { rsu: pubKeyField(v, 'rsu'), x: uintField(v, 'x', MAX_COORD), y: uintField(v, 'y', MAX_COORD), radius }
+        },
+        handle: (ctx, m) => registerRsu(ctx, m.rsu, { x: m.x, y: m.y, radius: m.radius }),
+      }),
+      heartbeat: defineMessage({
+        roles: ['rsu'],
+        parse: (v) => onlyFields(v, []),
+        handle: (ctx) => heartbeat(ctx, ctx.sender),
+      }),
       'submit-window': defineMessage({
         roles: ['rsu'],
         parse: (v) => {
-          onlyFields(v, ['window', 'root', 'verdicts'])
-          return { window: uintField(v, 'window'), root: bytesField(v, 'root', 32), verdicts: parseVerdicts(v) }
+          onlyFields(v, ['window', 'root', 'size', 'verdicts', 'events', 'traffic'])
+          const verdicts = parseVerdicts(v)
+          return {
+            window: uintField(v, 'window'), root: bytesField(v, 'root', 32), size: v.size === undefined ? 0n : uintField(v, 'size', MAX_COUNT),
+            verdicts, events: parseEvents(v, verdicts), traffic: parseTraffic(v),
+          }
         },
         handle: (ctx, m) => {
-          // reports signed by an unregistered, revoked or non-vehicle key refuse the whole window
-          for (const vc of m.verdicts) requireRole(ctx, vc.vehicle, 'vehicle')
-          submitWindow(ctx, { rsu: ctx.sender, window: m.window, root: m.root, height: ctx.height, verdicts: m.verdicts })
+          const area = requireCoverage(ctx.kv, ctx.sender)
+          // reports signed by a key that is not an active registered vehicle refuse the whole window
+          for (const vc of m.verdicts) {
+            if (!isActiveVehicle(ctx.kv, vc.vehicle, ctx.height)) fail('unauthorized', `${toHex(vc.vehicle)} is not an active registered vehicle`)
+          }
+          for (const e of m.events) requireInside(area, e.x, e.y, 'an event')
+          for (const t of m.traffic) requireInside(area, t.x, t.y, 'a road segment')
+          submitWindow(ctx, { rsu: ctx.sender, window: m.window, root: m.root, height: ctx.height, verdicts: m.verdicts, size: m.size, traffic: m.traffic })
+          recordEvents(ctx, ctx.sender, m.window, m.events)
         },
       }),
     },
@@ -94,7 +174,8 @@ export function transportModule(): Module {
         const p = getParams(ctx.kv)
         return {
           window_blocks: p.windowBlocks.toString(), max_lag_windows: p.maxLagWindows.toString(), threshold_permille: p.thresholdPermille.toString(),
-          decay_permille: p.decayPermille.toString(), min_evidence: p.minEvidence.toString(), current_window: windowOf(p, ctx.height).toString(),
+          decay_permille: p.decayPermille.toString(), min_evidence: p.minEvidence.toString(), event_quorum: p.eventQuorum.toString(),
+          event_min_rsus: p.eventMinRsus.toString(), event_span_windows: p.eventSpanWindows.toString(), current_window: windowOf(p, ctx.height).toString(),
         }
       },
       reputation: (ctx, q) => {
@@ -112,8 +193,9 @@ export function transportModule(): Module {
         const s = getSubmission(ctx.kv, rsu, BigInt(w))
         if (!s) throw new PolisError('not_found', `no submission of ${toHex(rsu)} for window ${w}`)
         return {
-          rsu: toHex(rsu), window: w, root: toHex(s.root), height: s.height.toString(),
+          rsu: toHex(rsu), window: w, root: toHex(s.root), size: s.size.toString(), height: s.height.toString(),
           verdicts: s.verdicts.map((v) => ({ vehicle: toHex(v.vehicle), ok: v.ok.toString(), bad: v.bad.toString() })),
+          traffic: s.traffic.map((t) => ({ x: t.x.toString(), y: t.y.toString(), flow: t.flow.toString(), speed_cms: t.speed.toString(), occupancy_permille: t.occupancy.toString() })),
         }
       },
       'rsu-standing': (ctx, q) => {
@@ -124,7 +206,19 @@ export function transportModule(): Module {
           score_permille: scorePermille(r).toString(), weight_permille: rsuWeight(ctx.kv, rsu).toString(),
         }
       },
-      flagged: (ctx, q) => listFlagged(ctx.kv, limitParam(q)).map((f) => ({ vehicle: toHex(f.vehicle), window: f.window.toString() })),
+      rsu: (ctx, q) => {
+        const rsu = hexParam(q, 'rsu', 32)
+        const c = getCoverage(ctx.kv, rsu)
+        if (!c) throw new PolisError('not_found', `no registered RSU ${toHex(rsu)}`)
+        return { rsu: toHex(rsu), x: c.x.toString(), y: c.y.toString(), radius: c.radius.toString(), last_seen: lastSeen(ctx.kv, rsu)?.toString() ?? null }
+      },
+      // lists are wrapped in an object: the HTTP API answers objects
+      events: (ctx, q) => ({
+        events: listConfirmed(ctx.kv, limitParam(q)).map((e) => ({
+          window: e.window.toString(), event: e.event, x: e.x.toString(), y: e.y.toString(), reporters: e.reporters.toString(), rsus: e.rsus, height: e.height.toString(),
+        })),
+      }),
+      flagged: (ctx, q) => ({ flagged: listFlagged(ctx.kv, limitParam(q)).map((f) => ({ vehicle: toHex(f.vehicle), window: f.window.toString() })) }),
     },
     validateGenesis(state) {
       paramsOf(state as TransportGenesis | undefined)
@@ -133,7 +227,9 @@ export function transportModule(): Module {
       setParams(ctx.kv, paramsOf(state as TransportGenesis))
     },
     endBlock(ctx) {
+      const w = settlingWindow(ctx)
       settleWindows(ctx)
+      if (w !== undefined) pruneEvents(ctx, w)
     },
   }
 }

@@ -44,10 +44,15 @@ export interface TransportParams {
   decayPermille: bigint
   /** Units of evidence (alpha + beta, without the prior) needed before a vehicle can be flagged. */
   minEvidence: bigint
+  /** Distinct reputable vehicles, and distinct RSUs they were heard through, that confirm an event. */
+  eventQuorum: bigint
+  eventMinRsus: bigint
+  /** Reports of one event count together over this many windows. */
+  eventSpanWindows: bigint
 }
 
 export const DEFAULT_PARAMS: TransportParams = {
-  windowBlocks: 10n, maxLagWindows: 6n, thresholdPermille: 400n, decayPermille: 950n, minEvidence: 2n,
+  windowBlocks: 10n, maxLagWindows: 6n, thresholdPermille: 400n, decayPermille: 950n, minEvidence: 2n, eventQuorum: 3n, eventMinRsus: 2n, eventSpanWindows: 6n,
 }
 
 export interface VerdictCount {
@@ -56,12 +61,24 @@ export interface VerdictCount {
   bad: bigint
 }
 
+/** Traffic on one road segment in a window, from vehicles above the threshold: midpoint (m), flow, mean speed (cm/s), occupancy (‰). */
+export interface SegmentTraffic {
+  x: bigint
+  y: bigint
+  flow: bigint
+  speed: bigint
+  occupancy: bigint
+}
+
 export interface Submission {
   rsu: Uint8Array
   window: bigint
   root: Uint8Array
   height: bigint
   verdicts: VerdictCount[]
+  /** Reports in the window's Merkle tree. */
+  size: bigint
+  traffic: SegmentTraffic[]
 }
 
 export interface Reputation {
@@ -82,7 +99,7 @@ export const AGREE_PERMILLE = 250n
 export function setParams(kv: KV, p: TransportParams): void {
   moduleStore(kv, MODULE).set(PARAMS, encodeCanonical({
     window_blocks: p.windowBlocks, max_lag_windows: p.maxLagWindows, threshold_permille: p.thresholdPermille,
-    decay_permille: p.decayPermille, min_evidence: p.minEvidence,
+    decay_permille: p.decayPermille, min_evidence: p.minEvidence, event_quorum: p.eventQuorum, event_min_rsus: p.eventMinRsus, event_span_windows: p.eventSpanWindows,
   }))
 }
 
@@ -93,6 +110,8 @@ export function getParams(kv: KVReader): TransportParams {
   return {
     windowBlocks: BigInt(m.window_blocks!), maxLagWindows: BigInt(m.max_lag_windows!), thresholdPermille: BigInt(m.threshold_permille!),
     decayPermille: BigInt(m.decay_permille!), minEvidence: BigInt(m.min_evidence!),
+    eventQuorum: BigInt(m.event_quorum ?? DEFAULT_PARAMS.eventQuorum), eventMinRsus: BigInt(m.event_min_rsus ?? DEFAULT_PARAMS.eventMinRsus),
+    eventSpanWindows: BigInt(m.event_span_windows ?? DEFAULT_PARAMS.eventSpanWindows),
   }
 }
 
@@ -102,10 +121,12 @@ export const windowOf = (p: TransportParams, height: bigint) => height / p.windo
 export function getSubmission(kv: KVReader, rsu: Uint8Array, window: bigint): Submission | undefined {
   const b = moduleReader(kv, MODULE).get(subKey(rsu, window))
   if (!b) return undefined
-  const m = decodeTrusted(b) as { root: Uint8Array; height: number | bigint; verdicts: Array<[Uint8Array, number | bigint, number | bigint]> }
+  type N = number | bigint
+  const m = decodeTrusted(b) as { root: Uint8Array; height: N; size?: N; verdicts: Array<[Uint8Array, N, N]>; traffic?: Array<[N, N, N, N, N]> }
   return {
-    rsu, window, root: m.root, height: BigInt(m.height),
+    rsu, window, root: m.root, height: BigInt(m.height), size: BigInt(m.size ?? 0),
     verdicts: m.verdicts.map(([vehicle, ok, bad]) => ({ vehicle, ok: BigInt(ok), bad: BigInt(bad) })),
+    traffic: (m.traffic ?? []).map(([x, y, flow, speed, occupancy]) => ({ x: BigInt(x), y: BigInt(y), flow: BigInt(flow), speed: BigInt(speed), occupancy: BigInt(occupancy) })),
   }
 }
 
@@ -165,7 +186,8 @@ export function submitWindow(ctx: ExecContext, s: Submission): void {
   if (current - s.window > p.maxLagWindows) fail('expired', `window ${s.window} is older than ${p.maxLagWindows} windows`)
   if (kv.get(subKey(s.rsu, s.window))) fail('already_exists', `RSU already submitted window ${s.window}`)
   kv.set(subKey(s.rsu, s.window), encodeCanonical({
-    root: s.root, height: ctx.height, verdicts: s.verdicts.map((v) => [v.vehicle, v.ok, v.bad]),
+    root: s.root, height: ctx.height, size: s.size, verdicts: s.verdicts.map((v) => [v.vehicle, v.ok, v.bad]),
+    traffic: s.traffic.map((t) => [t.x, t.y, t.flow, t.speed, t.occupancy]),
   }))
   let okTotal = 0n, badTotal = 0n
   const weight = rsuWeight(ctx.kv, s.rsu)
@@ -196,12 +218,19 @@ export function submitWindow(ctx: ExecContext, s: Submission): void {
   })
 }
 
+/** The window that settles in this block (the first of window w + max_lag + 1), if any. */
+export function settlingWindow(ctx: ExecContext): bigint | undefined {
+  const p = getParams(ctx.kv)
+  if (ctx.height % p.windowBlocks !== 0n) return undefined
+  const w = windowOf(p, ctx.height) - p.maxLagWindows - 1n
+  return w < 0n ? undefined : w
+}
+
 /** End-block: settles the window no RSU can submit any more (see the header). */
 export function settleWindows(ctx: ExecContext): void {
   const p = getParams(ctx.kv)
-  if (ctx.height % p.windowBlocks !== 0n) return
-  const w = windowOf(p, ctx.height) - p.maxLagWindows - 1n
-  if (w < 0n) return
+  const w = settlingWindow(ctx)
+  if (w === undefined) return
   const kv = moduleStore(ctx.kv, MODULE)
   const prefix = concatBytes(utf8('v'), u64(w))
   const entries: Array<{ key: Uint8Array; vehicle: string; rsu: Uint8Array; share: bigint }> = []

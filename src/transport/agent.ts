@@ -1,0 +1,79 @@
+/**
+ * The RSU agent's receiving side: signed vehicle reports in, verified, analysed, grouped into
+ * windows of simulated (or real) time, one `RsuWindow` per window.
+ *
+ * A report is refused, and never reaches the analyser or the chain, when it is malformed or its
+ * signature does not verify under its station key (forged: it cannot be blamed on that vehicle
+ * either), or when its station is not an active registered vehicle (unregistered, suspended).
+ * A flagged vehicle's status messages are still judged (that is how it can earn its way back) but
+ * its event reports and its traffic are left out.
+ */
+import { ReceiverAnalyser, type AnalyserOptions } from './analyser.js'
+import { openReport, receivedOf, eventCode, type Report } from './report.js'
+import { RsuWindow } from './window.js'
+import { fromHex, toHex } from '../crypto/hash.js'
+import type { Point } from './checks.js'
+
+export type StationStatus = 'active' | 'flagged' | 'suspended' | 'unregistered'
+export type RefusalReason = 'malformed' | 'forged' | 'unregistered' | 'suspended'
+
+export interface AgentOptions {
+  windowSeconds: number
+  /** Window k of report time becomes chain window firstWindow + k. */
+  firstWindow: bigint
+  /** Registry and reputation as the RSU last read them from the chain. */
+  status: (station: Uint8Array) => StationStatus
+  /** The RSU's position and coverage radius (m): traffic outside it is not reported. */
+  at: Point
+  radius: number
+  analyser?: AnalyserOptions
+}
+
+export class RsuAgent {
+  readonly windows = new Map<number, RsuWindow>()
+  readonly refused: Record<RefusalReason, number> = { malformed: 0, forged: 0, unregistered: 0, suspended: 0 }
+  private readonly analyser: ReceiverAnalyser
+  private readonly ids = new Map<string, number>()
+  private messages = 0
+
+  constructor(readonly o: AgentOptions) {
+    this.analyser = new ReceiverAnalyser(o.analyser)
+    this.analyser.push({ type: 2, rcvTime: 0, pos: [o.at.x, o.at.y, 0], pos_noise: [0, 0, 0], spd: [0, 0, 0], spd_noise: [0, 0, 0] })
+  }
+
+  private window(t: number): RsuWindow {
+    const k = Math.floor(t / this.o.windowSeconds)
+    let w = this.windows.get(k)
+    if (!w) this.windows.set(k, (w = new RsuWindow(this.o.firstWindow + BigInt(k), {
+      at: this.o.at, radius: this.o.radius, grid: this.o.analyser?.grid, span: [k * this.o.windowSeconds, (k + 1) * this.o.windowSeconds],
+    })))
+    return w
+  }
+
+  /** One signed report (hex or bytes) received at `rcvTime` (s). Returns why it was refused, if it was. */
+  receive(signed: string | Uint8Array, rcvTime: number): RefusalReason | undefined {
+    let report: Report, valid: boolean, bytes: Uint8Array
+    try {
+      bytes = typeof signed === 'string' ? fromHex(signed) : signed
+      ;({ report, valid } = openReport(bytes))
+    } catch {
+      this.refused.malformed++
+      return 'malformed'
+    }
+    if (!valid) return void this.refused.forged++, 'forged'
+    const status = this.o.status(report.station)
+    if (status === 'unregistered' || status === 'suspended') return void this.refused[status]++, status
+    const win = this.window(report.t / 1000)
+    if (report.kind === 'event') {
+      if (status === 'active') win.addEvent(eventCode(report.event), report.x / 100, report.y / 100, report.station)
+      return undefined
+    }
+    const key = toHex(report.station)
+    let id = this.ids.get(key)
+    if (id === undefined) this.ids.set(key, (id = this.ids.size + 1))
+    const beacon = receivedOf(report, id, ++this.messages, rcvTime)
+    const v = this.analyser.check(beacon)
+    win.add(bytes, report.station, v.flagged, status === 'active' && !v.flagged ? beacon : undefined)
+    return undefined
+  }
+}
