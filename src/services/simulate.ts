@@ -22,6 +22,7 @@ import { DEPARTMENTS, getBill, receiptsOf, totalsOf as billTotals, treasuryAddre
 import { getRequest, getService, isOpen, transitionsOf } from '../modules/complaints/keeper.js'
 import { ESCROW_ADDRESS, escrowBalance, totalsOf as energyTotals } from '../modules/energy/keeper.js'
 import { SimChain, attr } from './sim-chain.js'
+import { STARTER_SERVICES } from './departments.js'
 import { errorNameOf } from '../app/errors.js'
 
 export const HOUR = 3_600_000n
@@ -31,13 +32,14 @@ export const SIM_T0 = 1767225600000n
 
 export interface SimOptions { seed: number; citizens: number; days: number }
 
-/** A complaint service and how its department performs: resolution hours ~ median · e^(σ·N(0,1)). */
-export const SIM_SERVICES = [
-  { service_code: 'pothole', service_name: 'Pothole', group: 'Streets', department: 'public-works', slaHours: 72, medianHours: 50, sigma: 0.5, weight: 4 },
-  { service_code: 'streetlight', service_name: 'Streetlight out', group: 'Streets', department: 'public-works', slaHours: 48, medianHours: 30, sigma: 0.6, weight: 3 },
-  { service_code: 'missed-pickup', service_name: 'Missed trash pickup', group: 'Sanitation', department: 'sanitation', slaHours: 24, medianHours: 14, sigma: 0.5, weight: 3 },
-  { service_code: 'graffiti', service_name: 'Graffiti removal', group: 'Sanitation', department: 'sanitation', slaHours: 120, medianHours: 70, sigma: 0.7, weight: 2 },
-] as const
+/** How each starter service's department performs: resolution hours ~ median · e^(σ·N(0,1)); weight = share of filings. */
+const PERFORMANCE: Record<string, { medianHours: number; sigma: number; weight: number }> = {
+  pothole: { medianHours: 50, sigma: 0.5, weight: 4 },
+  streetlight: { medianHours: 30, sigma: 0.6, weight: 3 },
+  'missed-pickup': { medianHours: 14, sigma: 0.5, weight: 3 },
+  graffiti: { medianHours: 70, sigma: 0.7, weight: 2 },
+}
+export const SIM_SERVICES = STARTER_SERVICES.services.map((s) => ({ ...s, ...PERFORMANCE[s.service_code]! }))
 
 export interface SimReport {
   seed: number; citizens: number; days: number; blocks: number; transactions: number
@@ -100,7 +102,7 @@ export async function simulateServices(o: SimOptions): Promise<SimReport> {
         ],
       },
       bank: { denom: 'ucity', balances: citizens.map((c) => ({ address: toHex(c.publicKey), amount: '60000' })) },
-      complaints: { services: SIM_SERVICES.map((s) => ({ service_code: s.service_code, service_name: s.service_name, group: s.group, department: s.department, sla_ms: (BigInt(s.slaHours) * HOUR).toString() })) },
+      complaints: STARTER_SERVICES,
       energy: { slot_ms: HOUR.toString(), settle_ms: HOUR.toString() },
     },
   }
@@ -177,7 +179,7 @@ export async function simulateServices(o: SimOptions): Promise<SimReport> {
     const pickService = () => {
       let w = r.next() * weights
       for (const s of SIM_SERVICES) if ((w -= s.weight) < 0) return s
-      return SIM_SERVICES[0]
+      return SIM_SERVICES[0]!
     }
     const department = (s: (typeof SIM_SERVICES)[number]) => staff[s.department]!
     const scheduleHandling = (k: number, from: number) => {
