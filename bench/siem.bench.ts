@@ -9,7 +9,9 @@
  * 5 failed logins from a new source over UDP syslog, timed from sending the 5th (the one that
  * fires the brute-force rule) to the alert being confirmed 2-of-2 on chain (polled every 20 ms).
  * --anchor-ms (collector cadence, default 1000), --poll-ms (correlators, default 200),
- * --block-ms (node, default 200). Writes bench/results/siem.json.
+ * --block-ms (node, default 200). --live-attacks also replays the simulator's benign traffic and
+ * its five attacks (at their own pace) to the live collector: false positives, and per attack the
+ * time from its first event to a confirmed alert. Writes bench/results/siem.json.
  */
 import { writeFileSync, mkdirSync } from 'node:fs'
 import { Collector } from '../src/siem/collector.js'
@@ -28,6 +30,7 @@ import { identity } from '../src/sdk/msgs.js'
 import { generateKeyPair } from '../src/crypto/keys.js'
 import { CollectorAgent } from '../src/agents/siem/collector-agent.js'
 import { SiemCorrelatorAgent } from '../src/agents/siem/correlator-agent.js'
+import { ATTACKS, attackLines, simulateSiem } from '../src/siem/sim.js'
 
 const N = arg('events', 100_000)
 const EVERY = arg('anchor-every', 10_000)
@@ -85,20 +88,28 @@ const result = {
 }
 const LATENCY = arg('latency', 20)
 const latency = LATENCY > 0 ? await alertLatency(LATENCY, { anchorMs: arg('anchor-ms', 1000), pollMs: arg('poll-ms', 200), blockMs: arg('block-ms', 200) }) : null
-const out = { ...result, alert_latency_ms: latency }
+const live = process.argv.includes('--live-attacks') ? await liveAttacks({ anchorMs: arg('anchor-ms', 1000), pollMs: arg('poll-ms', 200), blockMs: arg('block-ms', 200) }) : null
+const out = { ...result, alert_latency_ms: latency, live_attacks: live }
 console.log(JSON.stringify(out, null, 2))
 mkdirSync('bench/results', { recursive: true })
 writeFileSync('bench/results/siem.json', JSON.stringify(out, null, 2) + '\n')
 
-async function alertLatency(trials: number, o: { anchorMs: number; pollMs: number; blockMs: number }) {
+interface LiveSiem {
+  client: PolisClient
+  send(line: string): Promise<void>
+  confirmed(rule?: string): Promise<number>
+}
+
+/** A `polis start` node, one collector agent (UDP syslog) and two correlator agents, all shipped correlation rules registered. */
+async function withLiveSiem<T>(o: { anchorMs: number; pollMs: number; blockMs: number }, fn: (s: LiveSiem) => Promise<T>): Promise<T> {
   const home = makeHome({ chainId: 'bench-siem', name: 'polis-bench-siem' })
   const node = await startPolis(['start', '--json', '--home', home.home], { env: { POLIS_API_PORT: '0', POLIS_BLOCK_INTERVAL_MS: String(o.blockMs) } })
   const client = new PolisClient(node.url)
   const agents: Array<{ stop(): Promise<void> }> = []
+  const sock = createSocket('udp4')
   try {
     const authority = loadKeyFile(join(home.home, 'keys', 'authority.json'))
     const [gw, socA, socB] = [generateKeyPair(), generateKeyPair(), generateKeyPair()]
-    const rule = 'corr_bruteforce_remote_shell'
     await client.signAndSubmit(authority, [
       identity.registerDevice(gw.publicKey), identity.register(socA.publicKey, ['operator']), identity.register(socB.publicKey, ['operator']),
     ])
@@ -106,40 +117,90 @@ async function alertLatency(trials: number, o: { anchorMs: number; pollMs: numbe
       { type: 'siem/register-collector', value: { collector: gw.publicKey, name: 'gw' } },
       { type: 'siem/register-correlator', value: { correlator: socA.publicKey } },
       { type: 'siem/register-correlator', value: { correlator: socB.publicKey } },
-      { type: 'siem/register-rule', value: { id: rule, version: 1n, hash: rules.hashes.get(rule)!, action: 'none' } },
+      ...rules.correlation.map((r) => ({ type: 'siem/register-rule', value: { id: r.name, version: 1n, hash: rules.hashes.get(r.name)!, action: 'none' } })),
     ])
-    const col = new CollectorAgent({ client, key: gw, name: 'gw', dataDir: join(home.root, 'gw-store'), syslogUdpPort: 0, anchorIntervalMs: o.anchorMs })
+    const col = new CollectorAgent({ client, key: gw, name: 'gw', dataDir: join(home.root, 'gw-store'), syslogUdpPort: 0, anchorIntervalMs: o.anchorMs, log: warnings })
     agents.push(col)
     const ep = await col.start()
     for (const k of [socA, socB]) {
-      const c = new SiemCorrelatorAgent({ client: new PolisClient(node.url), key: k, collectors: [{ url: ep.api }], intervalMs: o.pollMs })
+      const c = new SiemCorrelatorAgent({ client: new PolisClient(node.url), key: k, collectors: [{ url: ep.api }], intervalMs: o.pollMs, log: warnings })
       agents.push(c)
       await c.start()
     }
-    const sock = createSocket('udp4')
-    const send = (line: string) => new Promise<void>((r, j) => sock.send(line, ep.syslog_udp!, '127.0.0.1', (e) => (e ? j(e) : r())))
-    const confirmed = async () => (await client.query<{ alerts: unknown[] }>('siem', 'alerts', { confirmed: 'true', rule, limit: '1000' })).alerts.length
-    const ms: number[] = []
-    for (let i = 0; i < trials; i++) {
-      const before = await confirmed()
-      const src = `198.18.${i >> 8}.${i & 255}`
-      let t0 = 0
-      for (let j = 0; j < 5; j++) {
-        await send(`<38>1 ${new Date().toISOString()} gw-1 sshd 22 - - Failed password for root from ${src} port ${50000 + j} ssh2`)
-        t0 = performance.now()
-      }
-      while ((await confirmed()) === before) {
-        if (performance.now() - t0 > 30_000) throw new Error(`trial ${i}: no confirmed alert within 30 s`)
-        await new Promise((r) => setTimeout(r, 20))
-      }
-      ms.push(performance.now() - t0)
-      await new Promise((r) => setTimeout(r, Math.floor(o.anchorMs * ((i * 7919) % 10) / 10))) // spread the trials over the anchoring cycle
-    }
-    sock.close()
-    return { ...summarize(ms), anchor_ms: o.anchorMs, correlator_poll_ms: o.pollMs, block_interval_ms: o.blockMs }
+    return await fn({
+      client,
+      send: (line) => new Promise<void>((r, j) => sock.send(line, ep.syslog_udp!, '127.0.0.1', (e) => (e ? j(e) : r()))),
+      confirmed: async (rule) => (await client.query<{ alerts: unknown[] }>('siem', 'alerts', { confirmed: 'true', rule, limit: '1000' })).alerts.length,
+    })
   } finally {
+    sock.close()
     for (const a of agents.reverse()) await a.stop()
     await node.stop('SIGTERM')
     home.remove()
   }
+}
+
+function warnings(msg: string, data: Record<string, unknown> = {}, level = 'info'): void {
+  if (level === 'warn' || level === 'error') console.error(JSON.stringify({ level, msg, ...data }))
+}
+
+/** Resolves with the ms from `t0` until more than `before` alerts are confirmed. */
+async function confirmedAfter(s: LiveSiem, before: number, t0: number, rule?: string): Promise<number> {
+  while ((await s.confirmed(rule)) === before) {
+    if (performance.now() - t0 > 30_000) throw new Error('no confirmed alert within 30 s')
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  return performance.now() - t0
+}
+
+async function alertLatency(trials: number, o: { anchorMs: number; pollMs: number; blockMs: number }) {
+  return withLiveSiem(o, async (s) => {
+    const rule = 'corr_bruteforce_remote_shell'
+    const ms: number[] = []
+    for (let i = 0; i < trials; i++) {
+      const before = await s.confirmed(rule)
+      const src = `198.18.${i >> 8}.${i & 255}`
+      let t0 = 0
+      for (let j = 0; j < 5; j++) {
+        await s.send(`<38>1 ${new Date().toISOString()} gw-1 sshd 22 - - Failed password for root from ${src} port ${50000 + j} ssh2`)
+        t0 = performance.now()
+      }
+      ms.push(await confirmedAfter(s, before, t0, rule))
+      await new Promise((r) => setTimeout(r, Math.floor(o.anchorMs * ((i * 7919) % 10) / 10))) // spread the trials over the anchoring cycle
+    }
+    return { ...summarize(ms), anchor_ms: o.anchorMs, correlator_poll_ms: o.pollMs, block_interval_ms: o.blockMs }
+  })
+}
+
+/**
+ * The simulator's attacks replayed live, at their own pace, after benign traffic: per attack, the
+ * time from its first event to the first confirmed alert; and the alerts confirmed on benign traffic.
+ */
+async function liveAttacks(o: { anchorMs: number; pollMs: number; blockMs: number }) {
+  return withLiveSiem(o, async (s) => {
+    const benign = simulateSiem({ seed: 7, devices: 40, durationMs: 120_000 }).lines.filter((l) => l.label === null)
+    const now = Date.now()
+    for (const l of benign) await s.send(l.line.replaceAll(/2026-11-24T\d\d:\d\d:\d\d\.\d{3}Z/g, (t) => new Date(now - 120_000 + (Date.parse(t) - Date.UTC(2026, 10, 24, 10, 0, 0))).toISOString()))
+    await new Promise((r) => setTimeout(r, o.anchorMs + 2000))
+    const falsePositives = await s.confirmed()
+    const out: Record<string, number> = {}
+    for (const [k, kind] of ATTACKS.entries()) {
+      const before = await s.confirmed()
+      const start = Date.now()
+      const t0 = performance.now()
+      const sending = (async () => {
+        for (const l of attackLines(kind, kind.startsWith('mirai') ? `10.0.7.${10 + k}` : `203.0.113.${10 + k}`, start)) {
+          const wait = start + l.dt - Date.now()
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+          await s.send(l.line)
+        }
+      })()
+      out[kind] = round(await confirmedAfter(s, before, t0).catch((e) => {
+        throw new Error(`${kind}: ${(e as Error).message}`)
+      }), 0)
+      await sending
+      await new Promise((r) => setTimeout(r, 6000)) // let the attack's windows close before the next one
+    }
+    return { benign_events: benign.length, false_positives: falsePositives, ms_from_first_event_to_confirmed: out, anchor_ms: o.anchorMs, correlator_poll_ms: o.pollMs, block_interval_ms: o.blockMs }
+  })
 }

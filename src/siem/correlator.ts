@@ -4,6 +4,7 @@
  * events with inclusion proofs against the collector's last anchored checkpoint.
  */
 import type { Msg } from '../app/tx.js'
+import { MAX_EVIDENCE } from '../modules/siem/keeper.js'
 import { fromHex } from '../crypto/hash.js'
 import { Correlator, type Alert } from './correlate.js'
 import { evaluate } from './sigma.js'
@@ -44,7 +45,9 @@ export class CorrelatorAgent {
     const rule = this.rules.correlation.find((r) => r.id === alert.rule)
     const seen = new Set<number>()
     const evidence = []
-    for (const h of alert.evidence) {
+    // the chain takes at most MAX_EVIDENCE items: the window's oldest ones, so that every
+    // correlator attests the same set (the chain checks they were logged, not the rule's count)
+    for (const h of alert.evidence.slice(0, MAX_EVIDENCE)) {
       const index = collector.indicesOf(h).find((i) => !seen.has(i))
       if (index === undefined || index >= anchored.size) return undefined
       seen.add(index)

@@ -6,6 +6,9 @@ import { LogReplica, ReplicaMismatchError } from '../../src/siem/replica.js'
 import { utf8 } from '../../src/crypto/hash.js'
 import { verifyInclusion } from '../../src/siem/merkle-log.js'
 import { testKey } from '../helpers/chain.js'
+import { CorrelatorAgent } from '../../src/siem/correlator.js'
+import { loadRules } from '../../src/siem/rule-set.js'
+import { MAX_EVIDENCE } from '../../src/modules/siem/keeper.js'
 
 const key = testKey('siem/replica/gw')
 function collector(n: number): Collector {
@@ -49,4 +52,14 @@ test('a collector that alters, drops or reorders served entries is caught and th
     r.extend(entries(c, 0, 8), { size: 8, root: c.log.root(8) })
     assert.equal(r.size, 8)
   }
+})
+
+test('an alert with more evidence than the chain takes is attested with its oldest MAX_EVIDENCE events, the same set for every correlator', () => {
+  const c = collector(40)
+  c.markAnchored(c.checkpoint().checkpoint)
+  const alert = { rule: 'corr_connection_flood', title: 'flood', group: {}, count: 40, first: '', last: '', evidence: c.events.map((e) => e.event.event.hash) }
+  const msg = new CorrelatorAgent(loadRules()).attestation(alert, c, { version: 1n, hash: new Uint8Array(32) })!
+  const ev = msg.value.evidence as Array<{ index: bigint }>
+  assert.equal(ev.length, MAX_EVIDENCE)
+  assert.deepEqual(ev.map((e) => Number(e.index)), [...Array(MAX_EVIDENCE).keys()])
 })
