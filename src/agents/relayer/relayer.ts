@@ -351,38 +351,31 @@ export class Relayer {
    */
   private async deliver(to: Side, from: Side, fromHeader: HeaderResponse, recv: BridgePacket[], back: Work, stats: PassStats): Promise<void> {
     if (!recv.length && !back.ack.length && !back.timeout.length) return
-    const t0 = performance.now()
     const { h, update, header } = await this.proofHeight(to, from, fromHeader)
     const hTime = BigInt(String(header.header.time))
+    const prove = (key: Uint8Array) => from.api.store(key, { height: h, prove: true })
     const due = back.timeout.filter((p) => (p.timeoutHeight > 0n && h >= p.timeoutHeight) || (p.timeoutTime > 0n && hTime >= p.timeoutTime))
-    // each message: the key of `from` to prove at h, and the message once the proof is in (none
-    // when the state at h says it is moot)
-    const units: Array<{ key: Uint8Array; kind: Kind; make: (proof: StoreResponse) => Outgoing | undefined }> = [
-      // no commitment at h: acknowledged or timed out already (a rescan after a restart finds
-      // such packets again); the next pass's state check forgets it
-      ...recv.map((p) => ({ key: bridgeKeys.commitment(p.sourceClient, p.sequence), kind: 'recv' as const, make: (x: StoreResponse) => (x.value === null ? undefined : { msg: bridge.recvPacket(p, x), size: sizeOf(p, x), kind: 'recv' as const }) })),
-      ...back.ack.map(({ p, ack }) => ({ key: bridgeKeys.ack(p.destClient, p.sequence), kind: 'ack' as const, make: (x: StoreResponse) => (x.value === null ? undefined : { msg: bridge.acknowledge(p, ack, x), size: sizeOf(p, x) + ack.length, kind: 'ack' as const }) })),
+    const [commitments, acks, absences] = await Promise.all([
+      mapLimit(recv, CONCURRENCY, (p) => prove(bridgeKeys.commitment(p.sourceClient, p.sequence))),
+      mapLimit(back.ack, CONCURRENCY, ({ p }) => prove(bridgeKeys.ack(p.destClient, p.sequence))),
+      mapLimit(due, CONCURRENCY, (p) => prove(bridgeKeys.receipt(p.destClient, p.sequence))),
+    ])
+    const msgs: Array<{ msg: Msg; size: number; kind: 'recv' | 'ack' | 'timeout' }> = []
+    recv.forEach((p, i) => {
+      // no commitment at h: acknowledged or timed out already (a rescan after a restart finds such
+      // packets again); the next pass's state check forgets it
+      if (commitments[i]!.value !== null) msgs.push({ msg: bridge.recvPacket(p, commitments[i]!), size: sizeOf(p, commitments[i]!), kind: 'recv' })
+    })
+    back.ack.forEach(({ p, ack }, i) => {
+      if (acks[i]!.value !== null) msgs.push({ msg: bridge.acknowledge(p, ack, acks[i]!), size: sizeOf(p, acks[i]!) + ack.length, kind: 'ack' })
+    })
+    due.forEach((p, i) => {
       // received after all: acknowledged on a later pass
-      ...due.map((p) => ({ key: bridgeKeys.receipt(p.destClient, p.sequence), kind: 'timeout' as const, make: (x: StoreResponse) => (x.value !== null ? undefined : { msg: bridge.timeout(p, x), size: sizeOf(p, x), kind: 'timeout' as const }) })),
-    ]
-    // proofs are read a chunk at a time, the next chunk's while this one's transactions are signed
-    // and admitted (in nonce order); then all are awaited together
-    const chunk = 4 * (MAX_MSGS_PER_TX - 1)
-    const sub = new Submission(this, to, update)
-    let admitting: Promise<void> = Promise.resolve()
-    for (let i = 0; i < units.length; i += chunk) {
-      const part = units.slice(i, i + chunk)
-      const proofs = await mapLimit(part, CONCURRENCY, (u) => from.api.store(u.key, { height: h, prove: true }))
-      const msgs = part.flatMap((u, j) => u.make(proofs[j]!) ?? [])
-      await admitting
-      admitting = sub.admit(msgs)
-    }
-    await admitting
-    const t1 = performance.now()
-    const { ok, msgs } = await sub.settle(stats)
+      if (absences[i]!.value === null) msgs.push({ msg: bridge.timeout(p, absences[i]!), size: sizeOf(p, absences[i]!), kind: 'timeout' })
+    })
     if (!msgs.length) return
-    this.log('delivered', { chain: to.url, msgs: msgs.length, read_and_admit_ms: Math.round(t1 - t0), commit_ms: Math.round(performance.now() - t1) }, 'debug')
-    const count = (k: Kind) => msgs.filter((m, i) => m.kind === k && ok[i]).length
+    const ok = await this.submit(to, update, msgs, stats)
+    const count = (k: string) => msgs.filter((m, i) => m.kind === k && ok[i]).length
     const [r, a, t] = [count('recv'), count('ack'), count('timeout')]
     stats.received += r
     stats.acknowledged += a
@@ -435,8 +428,46 @@ export class Relayer {
     return { h, update: bridge.updateClient(self.clientId, header), header }
   }
 
-  /** Signs and admits transactions in order (consecutive nonces); the hash of each admitted. */
-  async admitTxs(s: Side, txs: Msg[][]): Promise<Array<string | undefined>> {
+  /**
+   * Submits update + msgs in batches (at most batchSize messages and MAX_BATCH_BYTES of proofs
+   * each), all batches signed and admitted first and then awaited together, so they share blocks.
+   * A refused batch is retried message by message. Returns which messages succeeded.
+   */
+  private async submit(s: Side, update: Msg | undefined, msgs: Array<{ msg: Msg; size: number }>, stats: PassStats): Promise<boolean[]> {
+    const size = Math.min(this.opts.batchSize ?? MAX_MSGS_PER_TX - 1, MAX_MSGS_PER_TX - 1)
+    const batches: number[][] = [] // indexes into msgs
+    let cur: number[] = []
+    let bytes = 0
+    msgs.forEach((m, i) => {
+      if (cur.length && (cur.length >= size || bytes + m.size > MAX_BATCH_BYTES)) {
+        batches.push(cur)
+        cur = []
+        bytes = 0
+      }
+      cur.push(i)
+      bytes += m.size
+    })
+    if (cur.length) batches.push(cur)
+    const results = await this.sendAll(s, batches.map((b, i) => [...(i === 0 && update ? [update] : []), ...b.map((j) => msgs[j]!.msg)]))
+    const ok = msgs.map(() => false)
+    let updated = results[0] === true && update !== undefined
+    for (let i = 0; i < batches.length; i++) {
+      if (results[i]) {
+        for (const j of batches[i]!) ok[j] = true
+        continue
+      }
+      if (update && !updated && (await this.send(s, [update]))) updated = true
+      for (const j of batches[i]!) {
+        if (await this.send(s, [msgs[j]!.msg])) ok[j] = true
+        else stats.refused++
+      }
+    }
+    if (updated) stats.updates++
+    return ok
+  }
+
+  /** Signs and admits every transaction in order (consecutive nonces), then waits for all; true for each that succeeded. */
+  private async sendAll(s: Side, txs: Msg[][]): Promise<boolean[]> {
     const hashes: Array<string | undefined> = []
     for (const msgs of txs) {
       try {
@@ -446,16 +477,11 @@ export class Relayer {
         hashes.push(undefined)
       }
     }
-    return hashes
-  }
-
-  /** Waits for admitted transactions; true for each that succeeded in its block. */
-  awaitTxs(s: Side, hashes: Array<string | undefined>): Promise<boolean[]> {
-    return Promise.all(hashes.map(async (hash) => {
+    return Promise.all(hashes.map(async (hash, i) => {
       if (!hash) return false
       try {
         const r = await s.api.waitForTx(hash)
-        if (r.code !== 0) this.log('transaction refused', { chain: s.url, code: r.code, log: r.log }, 'debug')
+        if (r.code !== 0) this.log('transaction refused', { chain: s.url, code: r.code, log: r.log, msgs: txs[i]!.length }, 'debug')
         return r.code === 0
       } catch (e) {
         this.log('submit failed', { chain: s.url, error: (e as Error).message }, 'debug')
@@ -464,71 +490,8 @@ export class Relayer {
     }))
   }
 
-  async send(s: Side, msgs: Msg[]): Promise<boolean> {
-    return (await this.awaitTxs(s, await this.admitTxs(s, [msgs])))[0]!
-  }
-
-  get batchSize(): number {
-    return Math.min(this.opts.batchSize ?? MAX_MSGS_PER_TX - 1, MAX_MSGS_PER_TX - 1)
-  }
-}
-
-type Kind = 'recv' | 'ack' | 'timeout'
-interface Outgoing { msg: Msg; size: number; kind: Kind }
-
-/**
- * The transactions of one delivery to a chain: messages admitted in batches as they are built (at
- * most batchSize messages and MAX_BATCH_BYTES of proofs each, the client update first in the first
- * one), then all awaited together, so they share blocks. A refused batch is retried message by
- * message (after the update alone, if it was in a refused batch).
- */
-class Submission {
-  readonly msgs: Outgoing[] = []
-  private readonly batches: Array<{ idx: number[]; hash?: string; withUpdate: boolean }> = []
-  private pendingUpdate: Msg | undefined
-
-  constructor(private readonly r: Relayer, private readonly s: Side, private readonly update: Msg | undefined) {
-    this.pendingUpdate = update
-  }
-
-  async admit(msgs: Outgoing[]): Promise<void> {
-    const groups: number[][] = []
-    let cur: number[] = []
-    let bytes = 0
-    for (const m of msgs) {
-      if (cur.length && (cur.length >= this.r.batchSize || bytes + m.size > MAX_BATCH_BYTES)) {
-        groups.push(cur)
-        cur = []
-        bytes = 0
-      }
-      cur.push(this.msgs.push(m) - 1)
-      bytes += m.size
-    }
-    if (cur.length) groups.push(cur)
-    const txs = groups.map((g, i) => [...(i === 0 && this.pendingUpdate ? [this.pendingUpdate] : []), ...g.map((j) => this.msgs[j]!.msg)])
-    const hashes = await this.r.admitTxs(this.s, txs)
-    groups.forEach((g, i) => this.batches.push({ idx: g, hash: hashes[i], withUpdate: i === 0 && this.pendingUpdate !== undefined }))
-    if (groups.length) this.pendingUpdate = undefined
-  }
-
-  async settle(stats: PassStats): Promise<{ ok: boolean[]; msgs: Outgoing[] }> {
-    const results = await this.r.awaitTxs(this.s, this.batches.map((b) => b.hash))
-    const ok = this.msgs.map(() => false)
-    let updated = this.update !== undefined && this.batches.some((b, i) => b.withUpdate && results[i])
-    for (let i = 0; i < this.batches.length; i++) {
-      const b = this.batches[i]!
-      if (results[i]) {
-        for (const j of b.idx) ok[j] = true
-        continue
-      }
-      if (this.update && !updated && (await this.r.send(this.s, [this.update]))) updated = true
-      for (const j of b.idx) {
-        if (await this.r.send(this.s, [this.msgs[j]!.msg])) ok[j] = true
-        else stats.refused++
-      }
-    }
-    if (updated) stats.updates++
-    return { ok, msgs: this.msgs }
+  private async send(s: Side, msgs: Msg[]): Promise<boolean> {
+    return (await this.sendAll(s, [msgs]))[0]!
   }
 }
 
