@@ -151,7 +151,7 @@ function auctionAlone() {
   for (const n of [1_000, 10_000, 100_000]) {
     const { bids, offers } = book(n, n)
     const ms: number[] = []
-    for (let r = 0; r < 6; r++) {
+    for (let r = 0; r < 12; r++) {
       const t0 = performance.now()
       clearAuction(bids, offers)
       if (r > 0) ms.push(performance.now() - t0) // run 0 warms up
