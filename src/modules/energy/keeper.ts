@@ -49,7 +49,7 @@ export const MAX_PRICE = 1_000_000_000_000n
 export const MAX_ORDERS_PER_SLOT = 50_000
 /** Orders may be posted at most this many slots ahead. */
 export const MAX_SLOTS_AHEAD = 96n
-/** Slots cleared, and slots settled, per block at most; the rest in the next blocks. */
+/** Slots cleared, and slots settled, per block at most (and at most about MAX_ORDERS_PER_SLOT orders' worth); the rest in the next blocks. */
 export const SLOTS_PER_BLOCK = 4
 
 export interface Params { slotMs: bigint; settleMs: bigint }
@@ -451,13 +451,21 @@ export function endBlock(ctx: ExecContext): void {
   const store = moduleStore(ctx.kv, MODULE)
   // slots whose start is at or before the block time: slot <= time / slot_ms
   const toClear = [...store.iterate({ gte: utf8('c'), lt: concatBytes(utf8('c'), u64(slotAt(p, ctx.time) + 1n)), limit: SLOTS_PER_BLOCK })]
+  let work = 0
   for (const [k] of toClear) {
+    if (work >= MAX_ORDERS_PER_SLOT) break // a block clears at most about one full slot's orders; the rest next block
     store.delete(k)
-    clearSlot(ctx, readU64be(k, 1))
+    const s = clearSlot(ctx, readU64be(k, 1))
+    work += s.bids + s.offers
   }
   // slots whose reading window is over: (slot + 1) * slot_ms + settle_ms <= time
   const lastSettled = ctx.time < p.slotMs + p.settleMs ? -1n : (ctx.time - p.settleMs) / p.slotMs - 1n
   if (lastSettled < 0n) return
   const toSettle = [...store.iterate({ gte: utf8('d'), lt: concatBytes(utf8('d'), u64(lastSettled + 1n)), limit: SLOTS_PER_BLOCK })]
-  for (const [k] of toSettle) settleSlotState(ctx, readU64be(k, 1))
+  work = 0
+  for (const [k] of toSettle) {
+    if (work >= MAX_ORDERS_PER_SLOT) break
+    const s = settleSlotState(ctx, readU64be(k, 1))
+    work += s.bids + s.offers
+  }
 }
