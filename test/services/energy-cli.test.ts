@@ -1,8 +1,8 @@
 /**
  * `polis tx|query energy` against a real node initialised with `polis init --departments` (slots of
- * 2 s): the energy clerk registers a meter, a prosumer offers and a consumer bids for a coming slot
- * (escrow taken), the slot clears at one price, the meter reports, the slot settles; a bid without
- * funds and a reading from a key that is not a meter are refused.
+ * 2 s, readings taken for 6 s after a slot): the energy clerk registers a meter, a prosumer offers
+ * and a consumer bids for a coming slot (escrow taken), the slot clears at one price, the meter
+ * reports, the slot settles; a bid without funds and a reading from a key that is not a meter are refused.
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { cli, startPolis, type PolisProcess } from '../sdk/polis-node.js'
 
 const SLOT_MS = 2000
+const SETTLE_MS = 6000 // the reading window: generous, the reading must land in it on a loaded machine
 const root = mkdtempSync(join(tmpdir(), 'polis-energy-cli-'))
 const home = join(root, 'home')
 let node: PolisProcess
@@ -27,7 +28,7 @@ before(async () => {
   const init = await cli(['init', '--departments', '--home', home, '--chain-id', 'energy-city', '--port', '0', '--balance', '100000'])
   assert.equal(init.code, 0, init.stderr)
   const g = JSON.parse(readFileSync(join(home, 'genesis.json'), 'utf8'))
-  g.app_state.energy = { slot_ms: String(SLOT_MS), settle_ms: String(SLOT_MS) }
+  g.app_state.energy = { slot_ms: String(SLOT_MS), settle_ms: String(SETTLE_MS) }
   writeFileSync(join(home, 'genesis.json'), JSON.stringify(g, null, 2))
   node = await startPolis(['start', '--json', '--home', home], { env: { POLIS_API_PORT: '0', POLIS_BLOCK_INTERVAL_MS: '10' } })
 })
