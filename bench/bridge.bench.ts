@@ -30,7 +30,7 @@ import { freeBasePort } from '../test/network/ports.js'
 
 const SENDERS = arg('senders', 200)
 const TRANSFERS = arg('transfers', 4_000)
-const RATE = arg('rate', 200)
+const RATE = arg('rate', 100)
 const SECONDS = arg('seconds', 10)
 const BLOCK_INTERVAL_MS = arg('block-interval-ms', 50)
 const BATCH_SIZE = arg('batch-size', 31)
