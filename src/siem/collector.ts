@@ -13,6 +13,7 @@ import { MerkleLog } from './merkle-log.js'
 import { Ingestor, type InputFormat, type ParseResult } from './parsers.js'
 import { eventEntry, type SiemEvent } from './ecs.js'
 import { signCheckpoint, type SignedCheckpoint } from './checkpoint.js'
+import type { ParsedBatch } from './parse-pool.js'
 
 export interface LoggedEvent { index: number; event: SiemEvent; entry: Uint8Array }
 
@@ -30,6 +31,18 @@ export interface InclusionEvidence {
   size: number
   leafHash: string // hex
   proof: string[] // hex
+}
+
+/** A logged event whose object is parsed from its entry only when first read. */
+function lazyLogged(index: number, entry: Uint8Array): LoggedEvent {
+  let event: SiemEvent | undefined
+  return {
+    index,
+    entry,
+    get event() {
+      return (event ??= JSON.parse(Buffer.from(entry).toString('utf8')) as SiemEvent)
+    },
+  }
 }
 
 export class Collector {
@@ -52,7 +65,27 @@ export class Collector {
 
   /** Re-appends an entry read back from the store (no parsing, no enrichment, no onAppend). */
   restore(entry: Uint8Array): void {
-    this.index(JSON.parse(Buffer.from(entry).toString('utf8')) as SiemEvent, entry)
+    const index = this.log.append(entry)
+    const logged = lazyLogged(index, entry)
+    this.events.push(logged)
+    this.indexHash(logged.event.event.hash, index)
+  }
+
+  /** Appends a batch parsed on worker threads (ParsePool), in order: entries with their leaf hashes. */
+  appendParsed(b: ParsedBatch): void {
+    const c = this.ingestor.counts
+    let start = 0
+    for (let i = 0; i < b.ends.length; i++) {
+      const entry = b.entries.subarray(start, b.ends[i])
+      start = b.ends[i]!
+      const index = this.log.appendLeafHash(b.leaves.slice(32 * i, 32 * i + 32))
+      this.events.push(lazyLogged(index, entry))
+      this.indexHash(b.hashes[i]!, index)
+      if (b.ok[i]) c.accepted++
+      else c.malformed++
+      c.byDataset[b.datasets[i]!] = (c.byDataset[b.datasets[i]!] ?? 0) + 1
+      this.hooks.onAppend?.(index, entry)
+    }
   }
 
   private append(event: SiemEvent): void {
@@ -65,10 +98,14 @@ export class Collector {
   private index(event: SiemEvent, entry: Uint8Array): number {
     const index = this.log.append(entry)
     this.events.push({ index, event, entry })
-    const same = this.byHash.get(event.event.hash)
-    if (same) same.push(index)
-    else this.byHash.set(event.event.hash, [index])
+    this.indexHash(event.event.hash, index)
     return index
+  }
+
+  private indexHash(hash: string, index: number): void {
+    const same = this.byHash.get(hash)
+    if (same) same.push(index)
+    else this.byHash.set(hash, [index])
   }
 
   /** Log indices of the events whose event.hash (hash of the original input) is `hash`. */

@@ -130,25 +130,28 @@ test('MQTT: a device publishing on the embedded broker is logged with its regist
   assert.equal(found[1].event.host?.id, undefined, 'an unmapped device id resolves to nothing')
 })
 
-test('kill -9: the restarted collector has every acknowledged event and keeps anchoring consistently', async () => {
+test('kill -9: the restarted collector (now parsing on worker threads) has every acknowledged event and keeps anchoring consistently', async () => {
   const gw = await address('gw-1')
   const res = await getJson<{ received: number; next_index: number }>('/v1/events', { method: 'POST', body: [1, 2, 3].map((i) => JSON.stringify({ src_ip: '10.0.9.9', message: `acked ${i}` })).join('\n') })
   assert.equal(res.received, 3)
   const before = await getJson<{ size: number; root: string }>('/v1/status')
   assert.ok(before.size >= res.next_index)
   await collector.stop('SIGKILL')
-  collector = await startAgent(collectorArgs(), /"event": "listening"[\s\S]*\n}\n/, env)
+  // restarted with parsing on 2 worker threads: the same log carries on
+  collector = await startAgent([...collectorArgs(), '--workers', '2'], /"event": "listening"[\s\S]*\n}\n/, env)
   const after = await getJson<{ size: number; root: string; anchored: { size: number } | null }>('/v1/status')
   assert.ok(after.size >= res.next_index, `restarted with ${after.size} events, ${res.next_index} were acknowledged`)
   const tail = await getJson<{ entries: string[] }>(`/v1/entries?from=${res.next_index - 3}&limit=3`)
   assert.deepEqual(tail.entries.map((e) => JSON.parse(e).message), ['acked 1', 'acked 2', 'acked 3'])
   // new input after the restart is anchored with a consistency proof the chain accepts
-  await getJson('/v1/events', { method: 'POST', body: JSON.stringify({ message: 'after restart' }) })
+  await getJson('/v1/events', { method: 'POST', body: JSON.stringify({ message: 'after restart', src_ip: '10.0.0.17' }) })
   const size = after.size + 1
   await until('the post-restart checkpoint', async () => {
     const c = await new PolisClient(node.url).query<{ size: string; forked_at: string | null }>('siem', 'collector', { address: gw })
     return c && Number(c.size) === size && c.forked_at === null ? c : undefined
   })
   const v = await polis('siem', 'verify-event', '--collector-url', api, '--index', String(size - 1), '--json')
-  assert.equal(v.json<{ verified: boolean; entry: any }>().entry.message, 'after restart')
+  const entry = v.json<{ verified: boolean; entry: any }>().entry
+  assert.equal(entry.message, 'after restart')
+  assert.equal(entry.blocksiem.source_device, await address('camera-17'), 'device identity in the workers')
 })

@@ -14,6 +14,7 @@ import { EventStore } from '../../siem/event-store.js'
 import { listenSyslogTcp, listenSyslogUdp, type Listener } from '../../siem/listeners.js'
 import { startEmbeddedBroker, subscribeMqtt } from '../../siem/mqtt.js'
 import type { InputFormat } from '../../siem/parsers.js'
+import { ParsePool } from '../../siem/parse-pool.js'
 import { startCollectorApi } from './collector-api.js'
 import { DeviceDirectory } from './devices.js'
 
@@ -35,8 +36,12 @@ export interface CollectorAgentOptions {
   devices?: ReadonlyMap<string, string>
   anchorIntervalMs?: number
   flushIntervalMs?: number
+  /** parse and normalise on this many worker threads (0: on the collector's thread) */
+  workers?: number
   log?: AgentLog
 }
+
+const POOL_BATCH = 512
 
 export interface CollectorEndpoints { api: string; syslog_udp?: number; syslog_tcp?: number; mqtt?: string }
 
@@ -48,6 +53,10 @@ export class CollectorAgent {
   private timers: NodeJS.Timeout[] = []
   private anchoring: Promise<void> | undefined
   private stopped = false
+  private pool: ParsePool | undefined
+  private readonly batches = new Map<InputFormat, { records: Uint8Array[]; origins: Origin[] }>()
+  private dispatchScheduled = false
+  private applying: Promise<void> = Promise.resolve()
   private readonly log: AgentLog
   endpoints!: CollectorEndpoints
 
@@ -74,10 +83,14 @@ export class CollectorAgent {
     await this.syncAnchored(BigInt(reg.size), reg.root)
     const devs = await this.devices.refresh(client)
     for (const d of devs.filter((x) => !x.registered)) this.log('device key is not a registered device; ignored', { address: d.address }, 'warn')
+    if (this.o.workers) {
+      this.pool = new ParsePool(this.o.workers, { name: this.o.name, type: 'collector' })
+      this.pool.setDevices(this.devices.table)
+    }
 
     const host = this.o.host ?? '127.0.0.1'
     const sink = (format: InputFormat) => (frame: Uint8Array, remote: { address: string }) => this.ingest(frame, format, { address: remote.address })
-    const api = await startCollectorApi({ collector: this.collector, ingest: (r, f, origin) => this.ingest(r, f, origin), flush: () => this.store.flush() }, { host, port: this.o.apiPort ?? 0 })
+    const api = await startCollectorApi({ collector: this.collector, ingest: (r, f, origin) => this.ingest(r, f, origin), flush: () => this.flush() }, { host, port: this.o.apiPort ?? 0 })
     this.listeners.push(api)
     const ep: CollectorEndpoints = { api: `http://${host}:${api.port}` }
     if (this.o.syslogUdpPort !== undefined) {
@@ -107,13 +120,44 @@ export class CollectorAgent {
     this.endpoints = ep
     this.timers.push(setInterval(() => void this.store.flush().catch((e) => this.log('store write failed', { error: (e as Error).message }, 'error')), this.o.flushIntervalMs ?? 50))
     this.timers.push(setInterval(() => void this.anchor(), this.o.anchorIntervalMs ?? 1000))
-    this.timers.push(setInterval(() => void this.devices.refresh(client).catch(() => undefined), 30_000))
+    this.timers.push(setInterval(() => void this.devices.refresh(client).then(() => this.pool?.setDevices(this.devices.table), () => undefined), 30_000))
     for (const t of this.timers) t.unref()
     return ep
   }
 
   ingest(record: Uint8Array, format: InputFormat, origin: Origin): void {
-    if (!this.stopped) this.collector.ingest(record, format, undefined, origin)
+    if (this.stopped) return
+    if (!this.pool) return void this.collector.ingest(record, format, undefined, origin)
+    let b = this.batches.get(format)
+    if (!b) this.batches.set(format, (b = { records: [], origins: [] }))
+    b.records.push(record)
+    b.origins.push(origin)
+    if (b.records.length >= POOL_BATCH) this.dispatch(format)
+    else if (!this.dispatchScheduled) {
+      this.dispatchScheduled = true
+      setImmediate(() => {
+        this.dispatchScheduled = false
+        for (const f of [...this.batches.keys()]) this.dispatch(f)
+      })
+    }
+  }
+
+  /** Sends a batch to the pool; results are appended in submission order. */
+  private dispatch(format: InputFormat): void {
+    const b = this.batches.get(format)
+    if (!b || !this.pool) return
+    this.batches.delete(format)
+    const parsed = this.pool.parse(b.records, format, Date.now(), b.origins)
+    this.applying = this.applying
+      .then(() => parsed)
+      .then((r) => this.collector.appendParsed(r), (e) => this.log('parse batch lost', { records: b.records.length, error: (e as Error).message }, 'error'))
+  }
+
+  /** Resolves once everything ingested so far is parsed, logged and stored. */
+  async flush(): Promise<void> {
+    for (const f of [...this.batches.keys()]) this.dispatch(f)
+    await this.applying
+    await this.store.flush()
   }
 
   /** Checks the reloaded log against the chain's last anchored checkpoint and adopts it. */
@@ -160,6 +204,8 @@ export class CollectorAgent {
     this.timers = []
     await this.anchoring
     for (const l of this.listeners) await l.close().catch(() => undefined)
+    if (this.store) await this.flush().catch(() => undefined)
+    await this.pool?.close()
     await this.store?.close()
   }
 }

@@ -51,10 +51,9 @@ export async function startCollectorApi(d: CollectorApiDeps, opts: { host?: stri
         if (!FORMATS.has(format)) throw new BadRequest(`format must be one of ${[...FORMATS].join(', ')}`)
         readEventRecords(req).then(async (records) => {
           if (records === 'too_large') return replyJson(res, 413, { error: 'too_large', message: `body over ${MAX_HTTP_BODY} bytes` })
-          const first = size()
           for (const r of records) d.ingest(r, format as InputFormat, { address: req.socket.remoteAddress })
           await d.flush()
-          replyJson(res, 202, { received: records.length, first_index: first, next_index: size() })
+          replyJson(res, 202, { received: records.length, next_index: size() }) // every record acknowledged is below next_index
         }).catch(() => res.destroy())
         return
       }

@@ -5,7 +5,8 @@
  *   { "node": "http://127.0.0.1:26680", "key": "gw-1", "name": "gw-1", "data_dir": "siem-gw-1",
  *     "host": "127.0.0.1", "api_port": 8089, "syslog_udp_port": 5514, "syslog_tcp_port": 5514,
  *     "mqtt_port": 1883 | "mqtt_url": "mqtt://broker:1883", "mqtt_topics": ["siem/#"], "mqtt_device_level": 1,
- *     "devices": { "10.0.0.17": "camera-17", "cam-17": "<64 hex>" }, "anchor_interval_ms": 1000 }
+ *     "devices": { "10.0.0.17": "camera-17", "cam-17": "<64 hex>" }, "anchor_interval_ms": 1000,
+ *     "workers": 2 }
  *
  * Correlator: { "node": …, "key": "soc-a", "collectors": ["http://127.0.0.1:8089"], "interval_ms": 200 }
  *
@@ -35,6 +36,7 @@ export interface CollectorFileConfig {
   mqtt_device_level?: number
   devices?: Record<string, string>
   anchor_interval_ms?: number
+  workers?: number
 }
 
 export interface CorrelatorFileConfig {
@@ -75,7 +77,8 @@ const keyRef = (k: string, base: string) => (k.includes('/') && !isAbsolute(k) ?
 
 export function loadCollectorConfig(path: string): CollectorFileConfig {
   const c = readJson(path)
-  check(c, path, ['node', 'key', 'name', 'data_dir', 'host', 'api_port', 'syslog_udp_port', 'syslog_tcp_port', 'mqtt_port', 'mqtt_url', 'mqtt_topics', 'mqtt_device_level', 'devices', 'anchor_interval_ms'])
+  check(c, path, ['node', 'key', 'name', 'data_dir', 'host', 'api_port', 'syslog_udp_port', 'syslog_tcp_port', 'mqtt_port', 'mqtt_url', 'mqtt_topics', 'mqtt_device_level', 'devices', 'anchor_interval_ms', 'workers'])
+  if (c.workers !== undefined && !(Number.isInteger(c.workers) && (c.workers as number) >= 0 && (c.workers as number) <= 64)) bad(`config ${path}: workers must be an integer from 0 to 64`)
   if (c.mqtt_topics !== undefined && !(Array.isArray(c.mqtt_topics) && c.mqtt_topics.length > 0 && c.mqtt_topics.every((t) => typeof t === 'string' && t.length > 0))) bad(`config ${path}: mqtt_topics must be a list of topic filters`)
   if (c.mqtt_device_level !== undefined && !(Number.isInteger(c.mqtt_device_level) && (c.mqtt_device_level as number) >= 0 && (c.mqtt_device_level as number) < 16)) bad(`config ${path}: mqtt_device_level must be a topic level 0..15`)
   if (c.devices !== undefined && (typeof c.devices !== 'object' || c.devices === null || Array.isArray(c.devices) || Object.values(c.devices).some((v) => typeof v !== 'string'))) bad(`config ${path}: devices must map IP addresses or device ids to device keys`)

@@ -7,11 +7,12 @@
 import type { PolisClient } from '../../sdk/client.js'
 import type { Origin } from '../../siem/collector.js'
 import type { SiemEvent } from '../../siem/ecs.js'
+import { applyDeviceIdentity } from '../../siem/identity.js'
 
 export interface DeviceStatus { address: string; registered: boolean; revoked: boolean }
 
 export class DeviceDirectory {
-  private verified = new Map<string, DeviceStatus>()
+  private verified = new Map<string, string>()
 
   /** `mapping`: network identity (IP or device id) -> device address (64 hex). */
   constructor(private readonly mapping: ReadonlyMap<string, string>) {}
@@ -22,27 +23,24 @@ export class DeviceDirectory {
 
   /** Asks the chain about every mapped key; unregistered keys and non-devices are left out. */
   async refresh(client: PolisClient): Promise<DeviceStatus[]> {
-    const next = new Map<string, DeviceStatus>()
+    const next = new Map<string, string>()
     const out: DeviceStatus[] = []
     for (const [id, address] of [...this.mapping].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const a = await client.account(address)
       const st = { address, registered: !!a && a.roles.includes('device'), revoked: !!a?.revoked_at }
       out.push(st)
-      if (st.registered) next.set(id, st)
+      if (st.registered) next.set(id, address)
     }
     this.verified = next
     return out
   }
 
-  /** The registered device key (hex) behind a network identity, if any. */
-  resolve(id: string | undefined): string | undefined {
-    return id === undefined ? undefined : this.verified.get(id)?.address
+  /** The verified table: network identity -> registered device key (hex). */
+  get table(): ReadonlyMap<string, string> {
+    return this.verified
   }
 
   enrich(e: SiemEvent, origin: Origin): void {
-    const host = this.resolve(origin.device) ?? this.resolve(origin.address)
-    if (host) e.host = { ...e.host, id: host }
-    const src = this.resolve(e.source?.ip)
-    if (src) e.blocksiem.source_device = src
+    applyDeviceIdentity(e, origin, this.verified)
   }
 }

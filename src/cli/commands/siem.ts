@@ -179,7 +179,8 @@ function agentCommands(s: Command, ctx: (cmd: Command) => CliContext): void {
     .option('--mqtt-topic <filter>', 'MQTT topic filter (repeatable; default siem/#)', many)
     .option('--device <id=key>', 'map an IP address or device id to a registered device key (repeatable)', many)
     .option('--anchor-ms <ms>', 'anchoring cadence (default 1000)')
-    .action(async (o: { config?: string; from?: string; name?: string; dataDir?: string; host?: string; apiPort?: string; syslogUdp?: string; syslogTcp?: string; mqttPort?: string; mqttUrl?: string; mqttTopic?: string[]; device?: string[]; anchorMs?: string }, cmd: Command) => {
+    .option('--workers <n>', 'parse on this many worker threads (default 0: on the main thread)')
+    .action(async (o: { config?: string; from?: string; name?: string; dataDir?: string; host?: string; apiPort?: string; syslogUdp?: string; syslogTcp?: string; mqttPort?: string; mqttUrl?: string; mqttTopic?: string[]; device?: string[]; anchorMs?: string; workers?: string }, cmd: Command) => {
       const c = ctx(cmd)
       const f = o.config ? loadCollectorConfig(resolve(c.io.cwd, o.config)) : {}
       const key = c.signer(o.from ?? f.key)
@@ -190,6 +191,8 @@ function agentCommands(s: Command, ctx: (cmd: Command) => CliContext): void {
       const mqttPort = opt(o.mqttPort, f.mqtt_port, '--mqtt-port')
       const anchor = o.anchorMs === undefined ? f.anchor_interval_ms : Number(o.anchorMs)
       if (anchor !== undefined && !(Number.isInteger(anchor) && anchor >= 10)) throw new PolisError('invalid_request', '--anchor-ms must be an integer >= 10')
+      const workers = o.workers === undefined ? f.workers : Number(o.workers)
+      if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0 && workers <= 64)) throw new PolisError('invalid_request', '--workers must be an integer from 0 to 64')
       const agent = new CollectorAgent({
         client: new PolisClient(f.node ?? c.nodeUrl()), key, name,
         dataDir: o.dataDir ? resolve(c.io.cwd, o.dataDir) : f.data_dir ?? join(c.home, 'siem', name),
@@ -197,7 +200,7 @@ function agentCommands(s: Command, ctx: (cmd: Command) => CliContext): void {
         syslogUdpPort: opt(o.syslogUdp, f.syslog_udp_port, '--syslog-udp'), syslogTcpPort: opt(o.syslogTcp, f.syslog_tcp_port, '--syslog-tcp'),
         mqtt: mqttUrl ? { url: mqttUrl } : mqttPort !== undefined ? { port: mqttPort } : undefined,
         mqttTopics: o.mqttTopic ?? f.mqtt_topics, mqttDeviceLevel: f.mqtt_device_level,
-        devices, anchorIntervalMs: anchor, log: log(c),
+        devices, anchorIntervalMs: anchor, workers, log: log(c),
       })
       const ep = await agent.start()
       c.print([
