@@ -5,8 +5,8 @@
  * memory) in 10-second windows and submits them to an in-process chain with the vehicles and
  * transport modules (window = 1 block, default reputation parameters). Reported: attackers heard
  * by some RSU, the share of them flagged, the mean simulated time from the start until each was
- * flagged (end of the window whose submission flagged it), honest vehicles flagged. Sybil
- * pseudonyms are unregistered keys: RSUs refuse their reports, so a Sybil attacker is never heard.
+ * flagged (end of the window whose submission flagged it), honest vehicles flagged. A Sybil attacker
+ * beacons only under pseudonyms, unregistered keys whose reports RSUs refuse: it is never heard.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -47,7 +47,7 @@ try {
       await chain.close()
       const logs = readdirSync(dir).filter((f) => f.startsWith('RSUlog-')).map((f) => readFileSync(join(dir, f), 'utf8')).join('')
       for (const id of s.attackerIds) {
-        if (!logs.includes(`"sender":${id},`)) continue
+        if (!new RegExp(`"type":3,[^}]*"sender":${id},`).test(logs)) continue // heard: a status message reached an RSU
         heardN++
         const at = flaggedAt.get(toHex(simVehicleKey(seed, id).publicKey))
         if (at !== undefined) flaggedN++, times.push(at)
