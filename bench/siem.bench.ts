@@ -3,7 +3,7 @@
  * normalise + canonical entry + RFC 9162 append), the cost of a checkpoint (root + consistency
  * proof + signature), Sigma detection over the shipped rules, and the chain cost per event with
  * anchoring vs. one transaction per event. Options: --events N (default 100,000), --anchor-every N
- * (default 10,000).
+ * (default 10,000), --workers N (default 2): the same input through a parse pool of N worker threads.
  * Then alert latency on a running node (a `polis start` process; the collector agent and two
  * correlator agents in this process): --latency N trials (default 20; 0 skips), each a burst of
  * 5 failed logins from a new source over UDP syslog, timed from sending the 5th (the one that
@@ -15,6 +15,7 @@
  */
 import { writeFileSync, mkdirSync } from 'node:fs'
 import { Collector } from '../src/siem/collector.js'
+import { ParsePool } from '../src/siem/parse-pool.js'
 import { loadRules } from '../src/siem/rule-set.js'
 import { evaluate } from '../src/siem/sigma.js'
 import { Correlator } from '../src/siem/correlate.js'
@@ -65,6 +66,32 @@ for (let i = 0; i < N; i++) {
 }
 const ingestS = (performance.now() - t0) / 1000
 
+// the same input through a parse pool (worker threads), appended in submission order
+const WORKERS = arg('workers', 2)
+let pooledPerS: number | null = null
+if (WORKERS > 0) {
+  const bytes = lines.map((l) => new Uint8Array(Buffer.from(l)))
+  const pcol = new Collector('bench-city', testKey('bench/siem/collector'), 'gw')
+  const pool = new ParsePool(WORKERS, { name: 'gw', type: 'collector' })
+  await pool.parse([bytes[0]!], 'auto', T0, [{}]) // workers loaded
+  const BATCH = 512
+  const tp = performance.now()
+  let applying: Promise<void> = Promise.resolve()
+  const inflight: Promise<void>[] = []
+  for (let i = 0; i < N; i += BATCH) {
+    const n = Math.min(BATCH, N - i)
+    const recs = Array.from({ length: n }, (_, j) => bytes[(i + j) % bytes.length]!)
+    const parsed = pool.parse(recs, 'auto', T0, recs.map(() => ({})))
+    applying = applying.then(() => parsed).then((b) => pcol.appendParsed(b))
+    inflight.push(applying)
+    if (inflight.length >= WORKERS * 4) await inflight.shift() // bounded queue, as a listener would be
+  }
+  await applying
+  pooledPerS = round(N / ((performance.now() - tp) / 1000), 0)
+  await pool.close()
+  if (pcol.log.size !== N) throw new Error(`pool logged ${pcol.log.size} of ${N}`)
+}
+
 const rules = loadRules()
 const sample = col.events.slice(0, 20_000).map((e) => e.event)
 const t1 = performance.now()
@@ -78,6 +105,8 @@ const result = {
   events: N,
   malformed: col.ingestor.counts.malformed,
   ingest_events_per_s: round(N / ingestS, 0),
+  ingest_events_per_s_pool: pooledPerS,
+  pool_workers: WORKERS,
   anchors,
   anchor_ms_avg: round(anchorMs / Math.max(anchors, 1), 3),
   detection_events_per_s: round(sample.length / detectS, 0),
