@@ -48,7 +48,16 @@ export interface CityConfig {
   duration: number
 }
 
-export const readCityConfig = (dir: string): CityConfig => JSON.parse(readFileSync(join(dir, 'simulation.json'), 'utf8')) as CityConfig
+export function readCityConfig(dir: string): CityConfig {
+  let c: Partial<CityConfig>
+  try {
+    c = JSON.parse(readFileSync(join(dir, 'simulation.json'), 'utf8')) as Partial<CityConfig>
+  } catch (e) {
+    throw new Error(`${dir} is not a simulated city (simulation.json): ${(e as Error).message}`)
+  }
+  if (!Number.isSafeInteger(c.seed) || !Number.isSafeInteger(c.rsus) || !(Number(c.range) > 0) || !(Number(c.duration) > 0)) throw new Error(`${dir}/simulation.json is incomplete`)
+  return c as CityConfig
+}
 
 /** Sender ids of a simulation's registered vehicles (one per receiver log; Sybil pseudonyms are not among them). */
 export const cityVehicles = (dir: string) => listReceiverFiles(dir).map((f) => f.moduleId)
@@ -67,6 +76,7 @@ const rsuFile = (dir: string, i: number) => join(dir, `RSUlog-${i}.json`)
 /** Registers the city's RSUs and vehicles (owned by `dept`); skips what is already registered. */
 export async function registerCity(dir: string, port: ChainPort, dept: KeyPair): Promise<{ rsus: number; vehicles: number }> {
   const c = readCityConfig(dir)
+  if (!(c.rsus > 0)) throw new Error(`${dir} has no RSUs: simulate with --rsus N`)
   const msgs: Msg[] = []
   for (let i = 0; i < c.rsus; i++) {
     const at = rsuPosition(rsuFile(dir, i))

@@ -6,7 +6,7 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { cli, startPolis, type PolisProcess } from '../sdk/polis-node.js'
@@ -58,4 +58,14 @@ test('README: the simulated city with attackers works as written and prints what
   for (const l of shown) assert.ok(all.includes(paths(l)), `the README shows "${l}", the commands printed:\n${all}`)
   // the lines with an ellipsis hold a hash prefix: the rest of them must match too
   assert.match(all, /inclusion {2}ok \(root [0-9a-f]{16}… on chain\)/)
+  // a report changed after the fact verifies neither its signature nor its inclusion: exit 1
+  const file = join(city, 'windows', 'rsu-0-3.json')
+  const w = JSON.parse(readFileSync(file, 'utf8')) as { reports: string[] }
+  const r5 = w.reports[5]!
+  w.reports[5] = r5.slice(0, -2) + (r5.endsWith('00') ? '01' : '00')
+  writeFileSync(join(city, 'tampered.json'), JSON.stringify(w))
+  const bad = await cli(['transport', 'verify-report', join(city, 'tampered.json'), '--index', '5', '--home', home], { env: { POLIS_NODE: node.url } })
+  assert.equal(bad.code, 1, bad.stdout)
+  assert.match(bad.stdout, /signature {2}INVALID/)
+  assert.match(bad.stdout, /inclusion {2}NOT under the root on chain/)
 })

@@ -1,11 +1,12 @@
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runCli } from '../../src/cli/program.js'
 
 const root = mkdtempSync(join(tmpdir(), 'polis-transport-cli-'))
+const mkdirp = async (d: string) => void mkdirSync(d, { recursive: true })
 after(() => rmSync(root, { recursive: true, force: true }))
 
 async function cli(...argv: string[]) {
@@ -35,4 +36,13 @@ test('bad arguments: typed errors, exit 1', async () => {
   const missing = await cli('transport', 'eval', join(root, 'does-not-exist'))
   assert.equal(missing.code, 1)
   assert.match(missing.err, /invalid_request/)
+  // replay needs a simulated city with RSUs (refused before any node is asked)
+  await mkdirp(join(root, 'no-rsus'))
+  assert.equal((await cli('simulate', 'transport', '--out', join(root, 'no-rsus'), '--vehicles', '3', '--duration', '5')).code, 0)
+  for (const dir of [join(root, 'no-rsus'), join(root, 'does-not-exist')]) {
+    const r = await cli('transport', 'replay', dir, '--from', 'nobody', '--node', 'http://127.0.0.1:9')
+    assert.equal(r.code, 1, r.out)
+    assert.match(r.err, /(no RSUs|not a simulated city).*invalid_request/)
+  }
+  assert.match((await cli('transport', 'reputation', 'x1', '--sim', join(root, 'no-rsus'))).err, /sender id/)
 })

@@ -108,6 +108,11 @@ export function transportCommands(program: Command, ctx: (cmd: Command) => CliCo
       const c = ctx(cmd)
       const port = httpPort(c)
       const at = resolve(c.io.cwd, dir)
+      try {
+        if (!(readCityConfig(at).rsus > 0)) throw new Error(`${dir} has no RSUs: simulate with --rsus N`)
+      } catch (e) {
+        throw new PolisError('invalid_request', (e as Error).message)
+      }
       let reg
       try {
         reg = await registerCity(at, port, c.signer(o.from))
