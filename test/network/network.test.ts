@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { initNetwork } from '../../src/network/init.js'
 import { cityHome, readNetwork } from '../../src/network/layout.js'
 import { upNetwork } from '../../src/network/supervisor.js'
+import { ensureClients } from '../../src/network/clients.js'
 import { initHome } from '../../src/node/config.js'
 import { Keyring } from '../../src/sdk/keys.js'
 import { readScanState } from '../../src/agents/relayer/scan-state.js'
@@ -74,9 +75,16 @@ test('three cities: transfers between any two, restart without new clients, a cr
     assert.deepEqual(net.cities.map((c) => c.name), ['city-a', 'city-b', 'city-c'])
     assert.equal(net.clients.filter((c) => c.created).length, 6)
     assert.deepEqual(net.relayers.map((r) => r.pair.join('~')), ['city-a~city-b', 'city-a~city-c', 'city-b~city-c'])
+    // an anchor not signed by the validator of the other city's genesis is refused before anything is created
+    const authority = new Keyring(join(home, 'city-a', 'keys')).get('authority')
+    await assert.rejects(ensureClients([
+      { name: 'city-a', url: net.cities[0]!.url, authority, validator: genesisOf(home, 'city-a').validators[0]!.pub_key },
+      { name: 'city-x', url: net.cities[1]!.url, authority, validator: genesisOf(home, 'city-c').validators[0]!.pub_key },
+    ]), /city-x \(http:\/\/127\.0\.0\.1:\d+\) signs with [0-9a-f]{64}, not the validator of its genesis/)
     const run = (city: string, args: string[]) => cli([...args, '--home', home, '--city', city, '--node', net.cities.find((c) => c.name === city)!.url])
     const clients = await run('city-b', ['query', 'bridge', 'clients'])
     assert.match(clients.stdout, /^city-a {2}chain city-a {2}height \d+\ncity-c {2}chain city-c {2}height \d+\n$/)
+    assert.doesNotMatch((await run('city-a', ['query', 'bridge', 'clients'])).stdout, /city-x/)
     // city-a → city-c, and city-c → city-b
     assert.equal((await run('city-a', ['tx', 'bridge', 'transfer', 'city-c', 'citizen-3', '40', '--from', 'citizen-1'])).code, 0)
     assert.equal((await run('city-c', ['tx', 'bridge', 'transfer', 'city-b', 'citizen-2', '30', '--from', 'citizen-1'])).code, 0)

@@ -3,23 +3,24 @@ import { readFileSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { PolisError } from '../../app/errors.js'
-import { DEFAULT_API_PORT, DEFAULT_BLOCK_INTERVAL_MS, DEFAULT_HOME } from '../../node/config.js'
+import { DEFAULT_API_PORT, DEFAULT_BLOCK_INTERVAL_MS } from '../../node/config.js'
 import { voucherDenom } from '../../modules/bridge/index.js'
 import type { CliContext } from '../context.js'
 import { intArg } from '../args.js'
 import { columns } from '../format.js'
 import type { RunningNetwork } from '../../network/supervisor.js'
+import { homeFlag } from './node.js'
 
 /** The lines to try first: a local transfer, a cross-city one, the voucher on the other side, and back. */
-export function firstSteps(net: RunningNetwork, homeFlag: string): string[] {
+export function firstSteps(net: RunningNetwork, flags: string): string[] {
   const [a, b] = net.cities
   const denom = (JSON.parse(readFileSync(resolve(a!.home, 'genesis.json'), 'utf8')) as { app_state: { bank: { denom: string } } }).app_state.bank.denom
   const voucher = voucherDenom(`transfer/${a!.name}/${denom}`)
   return [
-    `npx polis tx bank send citizen-2 250 --from citizen-1${homeFlag}`,
-    `npx polis tx bridge transfer ${b!.name} citizen-1 100 --from citizen-1${homeFlag}`,
-    `npx polis query balance citizen-1 --city ${b!.name} --denom ${voucher}${homeFlag}`,
-    `npx polis tx bridge transfer ${a!.name} citizen-1 100 --denom ${voucher} --from citizen-1 --city ${b!.name}${homeFlag}`,
+    `npx polis tx bank send citizen-2 250 --from citizen-1${flags}`,
+    `npx polis tx bridge transfer ${b!.name} citizen-1 100 --from citizen-1${flags}`,
+    `npx polis query balance citizen-1 --city ${b!.name} --denom ${voucher}${flags}`,
+    `npx polis tx bridge transfer ${a!.name} citizen-1 100 --denom ${voucher} --from citizen-1 --city ${b!.name}${flags}`,
   ]
 }
 
@@ -37,12 +38,10 @@ export function networkCommands(program: Command, ctx: (cmd: Command) => CliCont
     .action(async (o: { cities: number; basePort: number; blockIntervalMs: number; sampleAccounts: number; relayIntervalMs: number; batchSize: number }, cmd: Command) => {
       const c = ctx(cmd)
       const home = c.networkHome
-      const dflt = resolve(c.io.cwd, c.io.env.POLIS_HOME || DEFAULT_HOME)
       const short = (p: string) => {
         const rel = relative(c.io.cwd, p)
         return rel && !rel.startsWith('..') ? rel : p
       }
-      const homeFlag = home === dflt ? '' : ` --home ${short(home)}`
       const names = new Map<string, string>()
       const log = (msg: string, data: Record<string, unknown> = {}, level = 'info') => {
         if (level !== 'info' || data.pair === undefined) return // the relayers' work; the rest is in relayer/relayer.log
@@ -57,7 +56,7 @@ export function networkCommands(program: Command, ctx: (cmd: Command) => CliCont
         relayer: { intervalMs: o.relayIntervalMs, batchSize: o.batchSize },
       })
       for (const city of net.cities) names.set(city.url, city.name)
-      const steps = firstSteps(net, homeFlag)
+      const steps = firstSteps(net, homeFlag(c, home))
       const created = net.clients.filter((x) => x.created)
       if (c.json) {
         if (net.initialised) c.io.out(JSON.stringify({ event: 'initialised', home, cities: net.cities.map((x) => x.name) }) + '\n')

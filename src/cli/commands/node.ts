@@ -39,7 +39,7 @@ function initLines(r: InitResult): string[] {
 }
 
 /** "--home X" when the CLI would not find this home by default. */
-function homeFlag(c: CliContext, home: string): string {
+export function homeFlag(c: CliContext, home: string): string {
   const dflt = resolve(c.io.cwd, c.io.env.POLIS_HOME || DEFAULT_HOME)
   if (home === dflt) return ''
   const rel = relative(c.io.cwd, home)
