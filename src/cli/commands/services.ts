@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Command } from 'commander'
-import { PolisError } from '../../app/errors.js'
+import { ErrorCodes, PolisError, type ErrorName } from '../../app/errors.js'
 import type { Msg } from '../../app/tx.js'
 import { fromHex, sha256, toHex } from '../../crypto/hash.js'
 import { toAmount } from '../../sdk/msgs.js'
@@ -54,6 +54,19 @@ const heightOpt = (cmd: Command) => cmd.option('--height <h>', 'read the state a
 function heightOf(v: string | undefined): bigint | undefined {
   if (v === undefined) return undefined
   return BigInt(positive(v, '--height'))
+}
+
+/** Signs a complaints/file and posts it as `{ tx }` to the node's Open311 `POST /requests.json`; an Open311 error becomes a typed error. */
+async function fileViaOpen311(c: CliContext, flags: TxFlags, msg: Msg): Promise<{ service_request_id: string; service_notice: string; tx_hash: string }> {
+  const tx = await c.client().sign(c.signer(flags.from), [msg], { memo: flags.memo })
+  const res = await fetch(c.nodeUrl().replace(/\/+$/, '') + '/requests.json', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tx: tx.hex }) })
+  const body = (await res.json()) as Array<{ service_request_id: string; service_notice: string; tx_hash: string; description?: string }>
+  if (!res.ok) {
+    const d = body[0]?.description ?? res.statusText
+    const name = /^refused in block \d+: ([a-z_]+):/.exec(d)?.[1] ?? /^([a-z_]+):/.exec(d)?.[1]
+    throw new PolisError(name && name in ErrorCodes ? (name as ErrorName) : 'invalid_request', `Open311 ${res.status}: ${d}`)
+  }
+  return body[0]!
 }
 
 export function servicesTxCommands(program: Command, ctx: (cmd: Command) => CliContext): void {
@@ -143,9 +156,10 @@ export function servicesTxCommands(program: Command, ctx: (cmd: Command) => CliC
     .requiredOption('--lat <deg>', 'latitude in decimal degrees, e.g. 45.464200')
     .requiredOption('--long <deg>', 'longitude in decimal degrees, e.g. 9.190000')
     .option('--salt <hex>', 'the 32-byte salt of the commitment (default: a new one, printed)')
-    .option('--media-hash <hex>', 'a 32-byte hash of a photo kept off chain (64 hex)'))
+    .option('--media-hash <hex>', 'a 32-byte hash of a photo kept off chain (64 hex)')
+    .option('--open311', "post the signed transaction to the node's Open311 endpoint (POST /requests.json), as an Open311 client does"))
     .addHelpText('after', '\nExample:\n  polis tx complaints file pothole "deep pothole outside no. 12" --lat 45.4642 --long 9.19 --from citizen-1')
-    .action(async (service: string, description: string, o: TxFlags & { lat: string; long: string; salt?: string; mediaHash?: string }, cmd: Command) => {
+    .action(async (service: string, description: string, o: TxFlags & { lat: string; long: string; salt?: string; mediaHash?: string; open311?: boolean }, cmd: Command) => {
       const { salt, generated } = saltOf(o.salt)
       const hash = commitment(description, salt)
       const value: Msg['value'] = { service_code: service, description_hash: hash, lat: microDegrees(o.lat, '--lat'), long: microDegrees(o.long, '--long') }
@@ -153,8 +167,14 @@ export function servicesTxCommands(program: Command, ctx: (cmd: Command) => CliC
         if (!/^[0-9a-fA-F]{64}$/.test(o.mediaHash)) throw new PolisError('invalid_request', '--media-hash must be 32 bytes (64 hex)')
         value.media_hash = fromHex(o.mediaHash.toLowerCase())
       }
-      await submit(ctx(cmd), o, [{ type: 'complaints/file', value }], { salt: toHex(salt), description_hash: toHex(hash) },
-        [`description commitment ${toHex(hash)}`, `salt ${toHex(salt)}${generated ? ' (generated: keep it with the description, it opens the commitment)' : ''}`])
+      const saltLines = [`description commitment ${toHex(hash)}`, `salt ${toHex(salt)}${generated ? ' (generated: keep it with the description, it opens the commitment)' : ''}`]
+      if (o.open311) {
+        const c = ctx(cmd)
+        const r = await fileViaOpen311(c, o, { type: 'complaints/file', value })
+        c.print([`Filed service request ${r.service_request_id} through Open311 (transaction ${r.tx_hash}): ${r.service_notice}`, ...saltLines], { ...r, salt: toHex(salt), description_hash: toHex(hash) })
+        return
+      }
+      await submit(ctx(cmd), o, [{ type: 'complaints/file', value }], { salt: toHex(salt), description_hash: toHex(hash) }, saltLines)
     })
   for (const [action, noteRequired, what] of [
     ['acknowledge', false, 'acknowledge a request (department)'],

@@ -1,0 +1,46 @@
+/**
+ * `polis tx complaints file --open311`: the CLI signs the complaints/file and posts it to the node's
+ * Open311 endpoint as `{ tx }`, as an Open311 client would; the request is then served in Open311
+ * shape; an Open311 refusal comes back as a typed error (exit 1).
+ */
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { cli, startPolis, type PolisProcess } from '../sdk/polis-node.js'
+import { commitment } from '../../src/services/department-store.js'
+import { http } from '../api/client.js'
+
+const root = mkdtempSync(join(tmpdir(), 'polis-open311-cli-'))
+const home = join(root, 'home')
+let node: PolisProcess
+const polis = (...argv: string[]) => cli(['--home', home, ...argv], { env: { POLIS_NODE: node.url } })
+
+before(async () => {
+  const init = await cli(['init', '--departments', '--home', home, '--chain-id', 'open311-cli-city', '--port', '0'])
+  assert.equal(init.code, 0, init.stderr)
+  node = await startPolis(['start', '--json', '--home', home], { env: { POLIS_API_PORT: '0', POLIS_BLOCK_INTERVAL_MS: '10' } })
+})
+after(async () => {
+  await node?.stop('SIGTERM')
+  rmSync(root, { recursive: true, force: true })
+})
+
+test('a complaint filed through the Open311 endpoint from the CLI', async () => {
+  const salt = '11'.repeat(32)
+  const r = await polis('--json', 'tx', 'complaints', 'file', 'streetlight', 'lamp out at the corner of 3rd and Elm', '--lat', '45.4642', '--long', '9.19', '--salt', salt, '--from', 'citizen-1', '--open311')
+  assert.equal(r.code, 0, r.stderr + r.stdout)
+  const out = JSON.parse(r.stdout)
+  assert.equal(out.service_request_id, '1')
+  assert.match(out.tx_hash, /^[0-9a-f]{64}$/)
+  assert.equal(out.description_hash, Buffer.from(commitment('lamp out at the corner of 3rd and Elm', Buffer.from(salt, 'hex'))).toString('hex'))
+  const got = await http(node.url, 'GET', '/requests/1.json')
+  assert.equal(got.status, 200, got.text)
+  assert.deepEqual([got.body[0].service_code, got.body[0].status, got.body[0].agency_responsible, got.body[0].description_hash], ['streetlight', 'open', 'public-works', out.description_hash])
+  assert.ok(!got.text.includes('Elm'), 'the description itself never reaches the node')
+
+  const bad = await polis('tx', 'complaints', 'file', 'no-such-service', 'x', '--lat', '1', '--long', '1', '--from', 'citizen-1', '--open311')
+  assert.equal(bad.code, 1)
+  assert.match(bad.stderr, /Open311 404: .*no-such-service.*\[not_found/)
+})
