@@ -6,7 +6,8 @@
  * city's block production does not stall another's, the cities use more than one core, and a
  * city that crashes shows as that city's failure. The relayers (one per pair of cities, full
  * mesh) run in this supervisor: they are off-chain agents that only talk HTTP/WebSocket to the
- * nodes, like any client. Logs: `<home>/<city>/node.log`, `<home>/relayer/relayer.log`.
+ * nodes, like any client. A city that exits unexpectedly is started again on its port (a few times
+ * a minute at most; then the network fails). Logs: `<home>/<city>/node.log`, `<home>/relayer/relayer.log`.
  *
  * Start: initialise the network home if it has no network.yaml, start every city and wait until
  * each listens, create the missing bridge clients (first start only), start the relayers. Stop
@@ -37,6 +38,11 @@ export interface NetworkOptions {
   log?: Log
   /** longest wait for a city to listen (ms, default 60 s) */
   startTimeoutMs?: number
+  /**
+   * Restarts of a city that exits unexpectedly allowed within a minute (default 3); beyond them,
+   * or for a city on port 0 (its new port would differ), the exit is a failure of the network.
+   */
+  restarts?: number
 }
 
 export interface RunningCity { name: string; url: string; home: string; chainId: string; height: string; logFile: string; pid: number }
@@ -47,7 +53,7 @@ export interface RunningNetwork {
   cities: RunningCity[]
   clients: ClientSetup[]
   relayers: Array<{ pair: [string, string]; relayer: Relayer }>
-  /** resolves with a message if a city process exits while the network runs */
+  /** resolves with a message if a city process exits while the network runs and cannot be restarted */
   failed: Promise<string>
   /** stops relayers, then cities (gracefully); idempotent */
   stop(): Promise<void>
@@ -146,9 +152,32 @@ export async function upNetwork(o: NetworkOptions): Promise<RunningNetwork> {
         relayers.push({ pair: [a.name, b.name], relayer })
       }
     }
-    const failed = new Promise<string>((resolve) => {
-      for (const c of children) void c.exited.then((code) => { if (!stopping) resolve(`${c.name} exited unexpectedly (${code}); see ${join(cityHomeOf(home, c.name), 'node.log')}`) })
+    // a city that exits unexpectedly is started again on its port (the relayers reconnect and
+    // re-derive their work from the chains); too many exits in a minute are a failure
+    let fail: (why: string) => void = () => undefined
+    const failed = new Promise<string>((resolve) => (fail = resolve))
+    const exits = new Map<string, number[]>()
+    const supervise = (c: Child) => void c.exited.then(async (code) => {
+      if (stopping) return
+      const s = started.find((x) => x.name === c.name)!
+      const recent = (exits.get(c.name) ?? []).filter((t) => Date.now() - t < 60_000)
+      exits.set(c.name, [...recent, Date.now()])
+      const why = `${c.name} exited unexpectedly (${code}); see ${s.logFile}`
+      if (s.cfg.api.port === 0 || recent.length >= (o.restarts ?? 3)) return fail(why)
+      log('city exited; restarting it', { city: c.name, code }, 'warn')
+      try {
+        await startCity(children, c.name, s.home, s.cfg.api.port, env, o.startTimeoutMs ?? 60_000)
+        const next = children.filter((x) => x.name === c.name).at(-1)!
+        const city = cities.find((x) => x.name === c.name)!
+        city.pid = next.proc.pid!
+        log('city restarted', { city: c.name, pid: city.pid })
+        if (stopping) next.proc.kill('SIGTERM')
+        else supervise(next)
+      } catch (e) {
+        fail(`${why}; restarting it failed: ${(e as Error).message}`)
+      }
     })
+    for (const c of children) supervise(c)
     return { home, initialised, cities, clients, relayers, failed, stop }
   } catch (e) {
     await stop()

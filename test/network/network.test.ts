@@ -2,7 +2,8 @@
  * The network layout (src/network): a network home's cities and keys, the CLI's `--city`, and a
  * three-city network run by the supervisor (city processes, a bridge client of every other city
  * on each, a relayer per pair): transfers between any two cities, a restart that creates no client
- * again and resumes from the relayers' state files, and a crashed city reported as a failure.
+ * again and resumes from the relayers' state files, a crashed city restarted, and one that keeps
+ * crashing reported as a failure.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -18,6 +19,7 @@ import { readScanState } from '../../src/agents/relayer/scan-state.js'
 import { voucherDenom } from '../../src/modules/bridge/index.js'
 import { tmpDir } from '../helpers/chain.js'
 import { cli } from '../sdk/polis-node.js'
+import { freeBasePort } from './ports.js'
 
 type GenesisDoc = { validators: Array<{ pub_key: string }>; app_state: { identity: { accounts: Array<{ pub_key: string; roles: string[] }> } } }
 const genesisOf = (home: string, city: string) => JSON.parse(readFileSync(join(home, city, 'genesis.json'), 'utf8')) as GenesisDoc
@@ -66,11 +68,11 @@ test('a network home: cities with their own validators and authorities, the same
   }
 })
 
-test('three cities: transfers between any two, restart without new clients, a crashed city is reported', async () => {
+test('three cities: transfers between any two, restart without new clients, a crashed city restarted, then a failure', async () => {
   const dir = tmpDir('network-three')
   const home = join(dir.path, 'net')
   const env = { ...process.env, POLIS_LOG_LEVEL: 'warn', POLIS_BLOCK_INTERVAL_MS: '20' }
-  let net = await upNetwork({ home, env, init: { cities: 3, basePort: 0 }, relayer: { intervalMs: 100 } })
+  let net = await upNetwork({ home, env, init: { cities: 3, basePort: await freeBasePort(3) }, relayer: { intervalMs: 100 } })
   try {
     assert.deepEqual(net.cities.map((c) => c.name), ['city-a', 'city-b', 'city-c'])
     assert.equal(net.clients.filter((c) => c.created).length, 6)
@@ -109,13 +111,19 @@ test('three cities: transfers between any two, restart without new clients, a cr
     for (const pair of ['city-a~city-c', 'city-b~city-c']) assert.ok(readScanState(join(home, 'relayer', `${pair}.json`)).a, pair)
 
     // again: same chains and clients, relaying resumes
-    net = await upNetwork({ home, env, relayer: { intervalMs: 100 } })
+    net = await upNetwork({ home, env, relayer: { intervalMs: 100 }, restarts: 1 })
     assert.equal(net.clients.filter((c) => c.created).length, 0)
     assert.equal(net.initialised, undefined)
     assert.equal((await run('city-a', ['tx', 'bridge', 'transfer', 'city-c', 'citizen-3', '2', '--from', 'citizen-1'])).code, 0)
     await until('the second voucher on city-c', async () => (await balance('city-c', 'citizen-3', fromA)) === '42')
 
-    // a city that dies is a failure of the network
+    // a city that dies is started again on its port, and the relayers carry on
+    const pid = net.cities[2]!.pid
+    process.kill(pid, 'SIGKILL')
+    await until('city-c restarted', async () => net.cities[2]!.pid !== pid && (await run('city-c', ['status'])).code === 0)
+    assert.equal((await run('city-a', ['tx', 'bridge', 'transfer', 'city-c', 'citizen-3', '3', '--from', 'citizen-1'])).code, 0)
+    await until('the third voucher on city-c', async () => (await balance('city-c', 'citizen-3', fromA)) === '45')
+    // dying again within the minute, beyond the allowed restarts: a failure of the network
     process.kill(net.cities[2]!.pid, 'SIGKILL')
     assert.match(await net.failed, /city-c exited unexpectedly/)
   } finally {
