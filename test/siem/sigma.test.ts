@@ -168,7 +168,88 @@ test('correlation: Mirai telnet fan-out (value_count of destination hosts), port
   for (const f of readdirSync(dir).sort()) {
     const doc = yamlDoc(join(dir, f))
     assert.ok(validateCorr(doc), f)
-    if (/^(event_count|value_count)/.test(f)) compileCorrelation(doc)
+    if (/^(event_count|value_count|temporal)/.test(f)) compileCorrelation(doc)
     else assert.throws(() => compileCorrelation(doc), SigmaError, f)
   }
+})
+
+const docs = (yaml: string) => parseSigmaYaml(yaml)
+function ruleSet(yaml: string) {
+  const all = docs(yaml)
+  return { detection: all.filter((d) => !d.correlation).map(compileRule), correlation: all.filter((d) => d.correlation).map(compileCorrelation) }
+}
+const run = (set: ReturnType<typeof ruleSet>, events: SiemEvent[]) => {
+  const c = new Correlator(set.correlation)
+  return events.flatMap((e) => c.push(e, evaluate(set.detection, e)))
+}
+const login = (ok: boolean, user: string, ms: number, ip = '10.0.0.5') =>
+  ev(`<38>1 ${new Date(T0 + ms).toISOString()} gw sshd 1 - - ${ok ? 'Accepted password' : 'Failed password'} for ${user} from ${ip} port 4000 ssh2`)
+
+const FAILED_THEN_SUCCESS = `
+name: failed_login
+detection: { selection: { event.category: authentication, event.outcome: failure }, condition: selection }
+---
+name: successful_login
+detection: { selection: { event.category: authentication, event.outcome: success }, condition: selection }
+---
+title: Multiple failed logins
+id: multiple-failed
+name: multiple_failed_login
+correlation: { type: event_count, rules: [failed_login], group-by: [user.name], timespan: 10m, condition: { gte: 3 } }
+---
+title: Failed logins followed by a successful login
+id: failed-then-success
+correlation: { type: temporal_ordered, rules: [multiple_failed_login, successful_login], group-by: [user.name], timespan: 10m }
+`
+
+test('temporal_ordered over a chained event_count (the specification example, on ECS fields): failures then a success fire; a success first does not', () => {
+  const set = ruleSet(FAILED_THEN_SUCCESS)
+  const fired = run(set, [login(false, 'ops', 0), login(false, 'ops', 1000), login(false, 'ops', 2000), login(true, 'ops', 3000)])
+  assert.deepEqual(fired.map((a) => a.rule), ['multiple-failed', 'failed-then-success'])
+  assert.deepEqual(fired[1]!.group, { 'user.name': 'ops' })
+  assert.equal(fired[1]!.evidence.length, 4, 'the three failures and the success')
+  // success before the failures, another user's success, or a success after the timespan: nothing
+  assert.deepEqual(run(set, [login(true, 'ops', 0), login(false, 'ops', 1000), login(false, 'ops', 2000), login(false, 'ops', 3000)]).map((a) => a.rule), ['multiple-failed'])
+  assert.deepEqual(run(set, [login(false, 'ops', 0), login(false, 'ops', 1), login(false, 'ops', 2), login(true, 'pi', 3)]).map((a) => a.rule), ['multiple-failed'])
+  assert.deepEqual(run(set, [login(false, 'ops', 0), login(false, 'ops', 1), login(false, 'ops', 2), login(true, 'ops', 11 * 60_000)]).map((a) => a.rule), ['multiple-failed'])
+  // the specification's own example file compiles unchanged
+  for (const d of docs(readFileSync(join(FIX, 'sigma-specification/spec-examples/correlation_failed_logins_followed_by_successful_login.yml'), 'utf8'))) {
+    if (d.correlation) compileCorrelation(d)
+    else compileRule(d)
+  }
+})
+
+test('temporal with aliases: one group-by name read from a different field in each rule (the specification example, on our fields)', () => {
+  const set = ruleSet(`
+name: telnet_login_failed
+detection: { selection: { event.category: authentication, event.outcome: failure }, condition: selection }
+---
+name: outbound_telnet
+detection: { selection: { destination.port: 23 }, condition: selection }
+---
+title: Failed login then the same host scans telnet
+id: login-then-scan
+correlation:
+  type: temporal
+  rules: [telnet_login_failed, outbound_telnet]
+  group-by: [bot]
+  timespan: 30s
+  aliases:
+    bot: { telnet_login_failed: source.ip, outbound_telnet: source.ip }
+`)
+  const scan = (src: string, ms: number) => ev({ '@timestamp': new Date(T0 + ms).toISOString(), src_ip: src, dst_ip: '10.9.9.9', dst_port: 23, proto: 'tcp' })
+  // either order fires (temporal is unordered), grouped by the aliased field
+  assert.deepEqual(run(set, [scan('10.0.0.17', 0), login(false, 'root', 5000, '10.0.0.17')]).map((a) => [a.rule, a.group.bot]), [['login-then-scan', '10.0.0.17']])
+  assert.deepEqual(run(set, [login(false, 'root', 0, '10.0.0.17'), scan('10.0.0.17', 5000)]).map((a) => a.rule), ['login-then-scan'])
+  // other hosts, or too far apart: nothing
+  assert.deepEqual(run(set, [login(false, 'root', 0, '10.0.0.17'), scan('10.0.0.18', 5000)]), [])
+  assert.deepEqual(run(set, [login(false, 'root', 0, '10.0.0.17'), scan('10.0.0.17', 31_000)]), [])
+  // the specification's aliases example compiles unchanged
+  for (const d of docs(readFileSync(join(FIX, 'sigma-specification/spec-examples/correlation_field_name_aliases.yml'), 'utf8'))) {
+    if (d.correlation) assert.deepEqual(Object.keys(compileCorrelation(d).aliases).sort(), ['internal_ip', 'remote_ip'])
+    else compileRule(d)
+  }
+  // bad aliases and one-rule temporals are refused when compiled
+  assert.throws(() => compileCorrelation(docs(`correlation: { type: temporal, rules: [a, b], timespan: 1m, aliases: { x: { c: source.ip } } }`)[0]!), SigmaError)
+  assert.throws(() => compileCorrelation(docs(`correlation: { type: temporal, rules: [a], timespan: 1m }`)[0]!), SigmaError)
 })
