@@ -20,6 +20,7 @@ const correlators: AgentProcess[] = []
 let env: Record<string, string>
 let api = ''
 let udp = 0
+let tcp = 0
 let mqttUrl = ''
 
 const polis = async (...args: string[]) => {
@@ -32,7 +33,7 @@ const getJson = async <T = any>(path: string, init?: RequestInit): Promise<T> =>
 
 const collectorArgs = () => [
   '--home', home.home, '--json', 'siem', 'collector', 'start', '--from', 'gw-1', '--data-dir', join(home.root, 'gw-1-store'),
-  '--syslog-udp', String(udp), '--api-port', api ? new URL(api).port : '0', '--mqtt-port', '0', '--anchor-ms', '150',
+  '--syslog-udp', String(udp), '--syslog-tcp', String(tcp), '--api-port', api ? new URL(api).port : '0', '--mqtt-port', '0', '--anchor-ms', '150',
   '--device', '10.0.0.17=camera-17', '--device', 'cam-17=camera-17',
 ]
 
@@ -54,6 +55,7 @@ before(async () => {
   const ready = JSON.parse(collector.stdout())
   api = ready.url
   udp = ready.syslog_udp
+  tcp = ready.syslog_tcp
   mqttUrl = ready.mqtt
   for (const k of ['soc-a', 'soc-b']) correlators.push(await startAgent(['--home', home.home, 'siem', 'correlator', 'start', '--from', k, '--collector', api, '--interval-ms', '100'], /following/, env))
 })
@@ -128,6 +130,34 @@ test('MQTT: a device publishing on the embedded broker is logged with its regist
   assert.equal(found[0].event.message, 'mqtt telemetry')
   assert.equal(found[1].event.event.kind, 'pipeline_error', 'garbage is kept raw')
   assert.equal(found[1].event.host?.id, undefined, 'an unmapped device id resolves to nothing')
+})
+
+test('every input of the running collector: TCP syslog, JSON and OpenCanary over HTTP; garbage is kept raw, oversized HTTP bodies are refused', async () => {
+  const r = await polis('simulate', 'siem', '--send', `tcp://127.0.0.1:${tcp}`, '--attack', 'port_scan', '--source', '203.0.113.50')
+  assert.match(r.stdout, /sent 30 records/)
+  const canary = { dst_host: '10.0.0.5', dst_port: 23, logdata: { USERNAME: 'root', PASSWORD: 'xc3511' }, logtype: 6001, node_id: 'canary-1', src_host: '203.0.113.51', src_port: 40001, utc_time: '2026-11-24 10:00:00.000' }
+  const c = await getJson<{ received: number }>('/v1/events?format=opencanary', { method: 'POST', body: JSON.stringify(canary) })
+  assert.equal(c.received, 1)
+  const j = await getJson<{ received: number }>('/v1/events', { method: 'POST', body: '{"src_ip":"203.0.113.52","message":"ndjson 1"}\nnot json\n' })
+  assert.equal(j.received, 2)
+  const bad = await fetch(api + '/v1/events?format=yaml', { method: 'POST', body: '{}' })
+  assert.equal(bad.status, 400)
+  const big = await fetch(api + '/v1/events', { method: 'POST', body: 'x'.repeat(4 * 1024 * 1024 + 1) })
+  assert.equal(big.status, 413)
+  const found = await until('the TCP, OpenCanary and NDJSON events', async () => {
+    const scan = (await getJson<{ events: any[] }>('/v1/search?ip=203.0.113.50&limit=1000')).events
+    const rest = (await getJson<{ events: any[] }>('/v1/search?limit=3')).events
+    return scan.length === 30 ? { scan, rest } : undefined
+  })
+  assert.ok(found.scan.every((e) => e.event.event.dataset === 'syslog.rfc5424' && e.event.destination.ip === '10.0.0.10'))
+  assert.deepEqual(found.rest.map((e) => e.event.event.dataset), ['opencanary', 'json', 'raw'])
+  assert.equal(found.rest[0].event.source.ip, '203.0.113.51')
+  assert.equal(found.rest[2].event.event.kind, 'pipeline_error')
+})
+
+test('a collector started on a store that lost anchored events refuses to start (it would sign a fork)', async () => {
+  const args = collectorArgs().map((a) => (a.endsWith('gw-1-store') ? join(home.root, 'empty-store') : a)).map((a, i, all) => (all[i - 1] === '--api-port' || all[i - 1] === '--syslog-udp' || all[i - 1] === '--syslog-tcp' ? '0' : a))
+  await assert.rejects(startAgent(args, /"event": "listening"/, env), /holds 0 events: refusing to start on a store that lost anchored events/)
 })
 
 test('kill -9: the restarted collector (now parsing on worker threads) has every acknowledged event and keeps anchoring consistently', async () => {
