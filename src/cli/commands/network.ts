@@ -44,9 +44,11 @@ export function networkCommands(program: Command, ctx: (cmd: Command) => CliCont
       }
       const names = new Map<string, string>()
       const log = (msg: string, data: Record<string, unknown> = {}, level = 'info') => {
-        if (level !== 'info' || data.pair === undefined) return // the relayers' work; the rest is in relayer/relayer.log
+        // the relayers' work and cities restarted; the rest is in relayer/relayer.log
+        if (!(level === 'info' && data.pair !== undefined) && !msg.startsWith('city ')) return
         const d = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, typeof v === 'string' ? names.get(v) ?? v : v]))
-        if (c.json) c.io.out(JSON.stringify({ event: 'relayer', msg, ...d }) + '\n')
+        if (c.json) c.io.out(JSON.stringify({ event: d.pair === undefined ? 'supervisor' : 'relayer', msg, ...d }) + '\n')
+        else if (d.pair === undefined) c.io.out(`  ${String(d.city)}: ${msg}${d.code !== undefined ? ` (exit ${String(d.code)})` : ''}\n`)
         else c.io.out(`  relayer ${String(d.pair)}: ${msg}${d.chain ? ` on ${String(d.chain)}` : ''}${d.count ? ` (${String(d.count)})` : ''}\n`)
       }
       const { upNetwork } = await import('../../network/supervisor.js')
