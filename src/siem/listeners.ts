@@ -22,8 +22,14 @@ export async function listenSyslogUdp(sink: FrameSink, opts: { host?: string; po
       // the sink never throws by contract; a bug there must not stop the listener
     }
   })
+  await new Promise<void>((resolve, reject) => {
+    sock.once('error', reject) // e.g. the port is taken
+    sock.bind(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
+      sock.off('error', reject)
+      resolve()
+    })
+  })
   sock.on('error', () => {})
-  await new Promise<void>((resolve) => sock.bind(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve))
   return { port: sock.address().port, close: () => new Promise((r) => sock.close(() => r())) }
 }
 
@@ -100,8 +106,14 @@ export async function listenSyslogTcp(sink: FrameSink, opts: { host?: string; po
     conn.on('end', () => framer.end())
     conn.on('error', () => conn.destroy())
   })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
   server.on('error', () => {})
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve))
   const addr = server.address()
   return { port: typeof addr === 'object' && addr ? addr.port : 0, close: () => new Promise((r) => server.close(() => r())) }
 }
@@ -174,11 +186,14 @@ export async function listenJsonHttp(sink: FrameSink, opts: { host?: string; por
 }
 
 export async function listenHttp(server: HttpServer, opts: { host?: string; port?: number }): Promise<Listener> {
-  server.on('error', () => {})
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve())
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
   })
+  server.on('error', () => {})
   const addr = server.address()
   return {
     port: typeof addr === 'object' && addr ? addr.port : 0,

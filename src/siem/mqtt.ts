@@ -17,12 +17,16 @@ export interface EmbeddedBroker extends Listener { url: string }
 export async function startEmbeddedBroker(opts: { host?: string; port?: number } = {}): Promise<EmbeddedBroker> {
   const broker = await Aedes.createBroker()
   const server: Server = createServer(broker.handle as (s: import('node:net').Socket) => void)
-  server.on('error', () => {})
   const host = opts.host ?? '127.0.0.1'
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
+    server.once('error', (e) => {
+      broker.close()
+      reject(e)
+    })
     server.listen(opts.port ?? 0, host, () => resolve())
   })
+  server.removeAllListeners('error')
+  server.on('error', () => {})
   const addr = server.address()
   const port = typeof addr === 'object' && addr ? addr.port : 0
   return {

@@ -5,6 +5,7 @@ import { connect } from 'node:net'
 import { Collector } from '../../src/siem/collector.js'
 import { listenJsonHttp, listenSyslogTcp, listenSyslogUdp, SyslogFramer } from '../../src/siem/listeners.js'
 import { MAX_INPUT_BYTES } from '../../src/siem/parsers.js'
+import { startEmbeddedBroker } from '../../src/siem/mqtt.js'
 import { testKey } from '../helpers/chain.js'
 
 const waitFor = async (cond: () => boolean, ms = 3000) => {
@@ -82,5 +83,20 @@ test('JSON over HTTP: one document, an array, NDJSON with a broken line; wrong p
     assert.equal(col.events[0]!.event.event.outcome, 'failure')
   } finally {
     await http.close()
+  }
+})
+
+test('a port already taken is an error at start, not a silent hang', async () => {
+  const sink = () => {}
+  const udp = await listenSyslogUdp(sink)
+  const tcp = await listenSyslogTcp(sink)
+  try {
+    await assert.rejects(listenSyslogUdp(sink, { port: udp.port }), /EADDRINUSE/)
+    await assert.rejects(listenSyslogTcp(sink, { port: tcp.port }), /EADDRINUSE/)
+    await assert.rejects(listenJsonHttp(sink, { port: tcp.port }), /EADDRINUSE/)
+    await assert.rejects(startEmbeddedBroker({ port: tcp.port }), /EADDRINUSE/)
+  } finally {
+    await udp.close()
+    await tcp.close()
   }
 })
