@@ -89,7 +89,8 @@ test('npm start: two bridged cities, the README walk-throughs as written, Ctrl-C
   let second: Run | undefined
   try {
     const events = await until('the network to listen', () => {
-      const ev = first!.out().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>)
+      const lines = first!.out().split('\n').slice(0, -1) // complete lines only
+      const ev = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>)
       return ev.some((e) => e.event === 'listening') ? ev : undefined
     })
     assert.deepEqual(events[0], { event: 'initialised', home, cities: ['city-a', 'city-b'] })
