@@ -128,3 +128,30 @@ test('the service list can come from genesis; a bad one is refused', async () =>
     await assert.rejects(serviceChain([complaintsModule()], {}, { appState: { complaints: { services: bad } } }), /complaints/)
   }
 })
+
+test('Open311 service attributes: coded datatypes only; filings are checked against them', async () => {
+  const base = { service_name: 'Abandoned bike', group: 'Streets', department: 'public-works', sla_ms: 5n * DAY }
+  const colour = { code: 'colour', datatype: 'singlevaluelist', required: true, description: 'Frame colour', order: 1n, values: [{ key: 'red', name: 'Red' }, { key: 'blue', name: 'Blue' }] }
+  const parts = { code: 'missing', datatype: 'multivaluelist', required: false, description: 'Missing parts', order: 2n, values: [{ key: 'wheel', name: 'A wheel' }, { key: 'seat', name: 'The seat' }] }
+  const count = { code: 'count', datatype: 'number', required: false, description: 'How many bikes', order: 3n }
+  // free text could carry personal data: refused; lists need values
+  for (const bad of [{ ...colour, datatype: 'string', values: [] }, { ...colour, values: [] }, { ...count, values: [{ key: 'x', name: 'X' }] }, { ...colour, values: [{ key: 'red', name: 'Red' }, { key: 'red', name: 'Again' }] }]) {
+    const r = await c.run(c.city.authority, { type: 'complaints/define-service', value: { service_code: 'bike', ...base, attributes: [bad] } })
+    assert.equal(r.code, ErrorCodes.invalid_message, r.log)
+  }
+  const ok = await c.run(c.city.authority, { type: 'complaints/define-service', value: { service_code: 'bike', ...base, attributes: [colour, parts, count] } })
+  assert.equal(ok.code, 0, ok.log)
+  const s = c.q('complaints/service', { service_code: 'bike' })
+  assert.equal(s.metadata, true)
+  assert.deepEqual(s.attributes.map((a: any) => [a.code, a.datatype, a.required, a.order]), [['colour', 'singlevaluelist', true, 1], ['missing', 'multivaluelist', false, 2], ['count', 'number', false, 3]])
+  const fileBike = (attributes: Record<string, unknown> | undefined) =>
+    c.run(alice, { type: 'complaints/file', value: { service_code: 'bike', description_hash: desc('bike'), lat: 1n, long: 1n, ...(attributes ? { attributes } : {}) } } as any)
+  for (const bad of [undefined, { colour: 'green' }, { colour: 'red', missing: ['wheel', 'wheel'] }, { colour: 'red', missing: [] }, { colour: 'red', count: 'many' }, { colour: 'red', owner: 'Alice Martin' }, { colour: 'red', note: 'free text' }]) {
+    const r = await fileBike(bad)
+    assert.equal(r.code, ErrorCodes.invalid_message, `${JSON.stringify(bad)}: ${r.log}`)
+  }
+  const r = await fileBike({ colour: 'blue', missing: ['seat', 'wheel'], count: 2n })
+  assert.equal(r.code, 0, r.log)
+  const id = r.events.find((e) => e.type === 'complaints.filed')!.attributes.find((a) => a.key === 'request')!.value
+  assert.deepEqual(req(BigInt(id)).attributes, { colour: 'blue', missing: ['seat', 'wheel'], count: '2' })
+})

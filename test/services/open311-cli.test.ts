@@ -1,7 +1,8 @@
 /**
  * `polis tx complaints file --open311`: the CLI signs the complaints/file and posts it to the node's
  * Open311 endpoint as `{ tx }`, as an Open311 client would; the request is then served in Open311
- * shape; an Open311 refusal comes back as a typed error (exit 1).
+ * shape, with its Open311 attributes (the starter services define some); an Open311 refusal comes
+ * back as a typed error (exit 1).
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -39,6 +40,20 @@ test('a complaint filed through the Open311 endpoint from the CLI', async () => 
   assert.equal(got.status, 200, got.text)
   assert.deepEqual([got.body[0].service_code, got.body[0].status, got.body[0].agency_responsible, got.body[0].description_hash], ['streetlight', 'open', 'public-works', out.description_hash])
   assert.ok(!got.text.includes('Elm'), 'the description itself never reaches the node')
+
+  // the starter services of --departments carry Open311 attributes
+  const def = await http(node.url, 'GET', '/services/pothole.json')
+  assert.equal(def.status, 200, def.text)
+  assert.deepEqual(def.body.attributes.map((a: any) => [a.variable, a.code, a.datatype, a.required, a.order, a.values.map((v: any) => v.key)]), [[true, 'size', 'singlevaluelist', false, 1, ['small', 'large']]])
+  const list = await http(node.url, 'GET', '/services.json')
+  assert.equal(list.body.find((x: any) => x.service_code === 'pothole').metadata, true)
+  const withAttr = await polis('--json', 'tx', 'complaints', 'file', 'pothole', 'big hole', '--lat', '45.4', '--long', '9.1', '--attribute', 'size=large', '--from', 'citizen-2', '--open311')
+  assert.equal(withAttr.code, 0, withAttr.stderr + withAttr.stdout)
+  const two = await http(node.url, 'GET', `/requests/${JSON.parse(withAttr.stdout).service_request_id}.json`)
+  assert.deepEqual(two.body[0].attributes, { size: 'large' })
+  const badAttr = await polis('tx', 'complaints', 'file', 'pothole', 'hole', '--lat', '45.4', '--long', '9.1', '--attribute', 'size=huge', '--from', 'citizen-2', '--open311')
+  assert.equal(badAttr.code, 1)
+  assert.match(badAttr.stderr, /size.*small, large/)
 
   const bad = await polis('tx', 'complaints', 'file', 'no-such-service', 'x', '--lat', '1', '--long', '1', '--from', 'citizen-1', '--open311')
   assert.equal(bad.code, 1)

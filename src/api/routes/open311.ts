@@ -91,14 +91,14 @@ export function open311Routes(app: FastifyInstance, ctx: ApiContext): void {
     scope.get<{ Params: { service_code: string } }>('/services/:service_code.json', {
       schema: {
         summary: 'Open311: a service definition',
-        description: 'A minimal Open311 service definition: no attributes (the chain defines none).',
+        description: 'The Open311 service definition: its attributes (coded datatypes only: number, singlevaluelist, multivaluelist; free text stays off chain).',
         tags: ['open311'],
         params: { type: 'object', required: ['service_code'], additionalProperties: false, properties: { service_code: { type: 'string', maxLength: 64 } } },
         response: { 200: json({ type: 'object', additionalProperties: true, required: ['service_code', 'attributes'], properties: { service_code: { type: 'string' }, attributes: { type: 'array' } } }, 'Open311 service definition'), ...errors },
       },
     }, async (req) => {
       const s = query('complaints/service', { service_code: req.params.service_code })
-      return { service_code: s.service_code, service_name: s.service_name, attributes: [] }
+      return { service_code: s.service_code, service_name: s.service_name, attributes: s.attributes ?? [] }
     })
 
     scope.get<{ Querystring: Record<string, string | undefined> }>('/requests.json', {

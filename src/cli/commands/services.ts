@@ -56,6 +56,18 @@ function heightOf(v: string | undefined): bigint | undefined {
   return BigInt(positive(v, '--height'))
 }
 
+/** `--attribute code=value`: an integer, a key, or comma-separated keys (a multivaluelist). */
+function attributeValues(list: string[]): Record<string, bigint | string | string[]> {
+  const out: Record<string, bigint | string | string[]> = {}
+  for (const a of list) {
+    const m = /^([^=]+)=(.+)$/.exec(a)
+    if (!m) throw new PolisError('invalid_request', `--attribute must be code=value (got "${a}")`)
+    const [, code, v] = m as unknown as [string, string, string]
+    out[code] = /^-?[0-9]{1,18}$/.test(v) ? BigInt(v) : v.includes(',') ? v.split(',').map((x) => x.trim()) : v
+  }
+  return out
+}
+
 /** Signs a complaints/file and posts it as `{ tx }` to the node's Open311 `POST /requests.json`; an Open311 error becomes a typed error. */
 async function fileViaOpen311(c: CliContext, flags: TxFlags, msg: Msg): Promise<{ service_request_id: string; service_notice: string; tx_hash: string }> {
   const tx = await c.client().sign(c.signer(flags.from), [msg], { memo: flags.memo })
@@ -157,9 +169,10 @@ export function servicesTxCommands(program: Command, ctx: (cmd: Command) => CliC
     .requiredOption('--long <deg>', 'longitude in decimal degrees, e.g. 9.190000')
     .option('--salt <hex>', 'the 32-byte salt of the commitment (default: a new one, printed)')
     .option('--media-hash <hex>', 'a 32-byte hash of a photo kept off chain (64 hex)')
+    .option('--attribute <code=value>', "a service attribute (see GET /services/{code}.json): an integer, a key, or keys separated by commas; repeatable", (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--open311', "post the signed transaction to the node's Open311 endpoint (POST /requests.json), as an Open311 client does"))
     .addHelpText('after', '\nExample:\n  polis tx complaints file pothole "deep pothole outside no. 12" --lat 45.4642 --long 9.19 --from citizen-1')
-    .action(async (service: string, description: string, o: TxFlags & { lat: string; long: string; salt?: string; mediaHash?: string; open311?: boolean }, cmd: Command) => {
+    .action(async (service: string, description: string, o: TxFlags & { lat: string; long: string; salt?: string; mediaHash?: string; open311?: boolean; attribute: string[] }, cmd: Command) => {
       const { salt, generated } = saltOf(o.salt)
       const hash = commitment(description, salt)
       const value: Msg['value'] = { service_code: service, description_hash: hash, lat: microDegrees(o.lat, '--lat'), long: microDegrees(o.long, '--long') }
@@ -167,6 +180,7 @@ export function servicesTxCommands(program: Command, ctx: (cmd: Command) => CliC
         if (!/^[0-9a-fA-F]{64}$/.test(o.mediaHash)) throw new PolisError('invalid_request', '--media-hash must be 32 bytes (64 hex)')
         value.media_hash = fromHex(o.mediaHash.toLowerCase())
       }
+      if (o.attribute.length > 0) value.attributes = attributeValues(o.attribute)
       const saltLines = [`description commitment ${toHex(hash)}`, `salt ${toHex(salt)}${generated ? ' (generated: keep it with the description, it opens the commitment)' : ''}`]
       if (o.open311) {
         const c = ctx(cmd)

@@ -5,7 +5,7 @@ import { toHex } from '../../crypto/hash.js'
 import { parseAmount } from '../../codec/amount.js'
 import { hexParam, limitParam, optionalStringParam } from '../../app/query-params.js'
 import {
-  COMPLAINT_ROLES, MODULE, TRANSITIONS, defineService, fileRequest, getService, isOpen, listRequests, listServices, markOverdue,
+  COMPLAINT_ROLES, MODULE, TRANSITIONS, type AttributeType, type AttributeValue, type ServiceAttribute, defineService, fileRequest, getService, isOpen, listRequests, listServices, markOverdue,
   requestsOfCitizen, requireRequest, transition, transitionsOf, type Request, type Service,
 } from './keeper.js'
 
@@ -37,10 +37,17 @@ const noteField = (v: MsgValue, required: boolean) =>
 
 const iso = (ms: bigint) => new Date(Number(ms)).toISOString().replace('.000Z', 'Z')
 
+/** Open311 attribute definitions of a service (GET /services/{code}.json). */
+export function attributesJson(s: Service) {
+  return s.attributes.map((a) => ({
+    variable: true, code: a.code, datatype: a.datatype, required: a.required, datatype_description: null, order: a.order, description: a.description, values: a.values,
+  }))
+}
+
 export function serviceJson(s: Service) {
   return {
-    service_code: s.code, service_name: s.name, description: s.name, metadata: false, type: 'realtime', keywords: s.keywords.join(','),
-    group: s.group, department: s.department, sla_ms: s.slaMs.toString(), active: s.active,
+    service_code: s.code, service_name: s.name, description: s.name, metadata: s.attributes.length > 0, type: 'realtime', keywords: s.keywords.join(','),
+    group: s.group, department: s.department, sla_ms: s.slaMs.toString(), active: s.active, attributes: attributesJson(s),
   }
 }
 
@@ -53,6 +60,7 @@ export function requestJson(r: Request, s: Service | undefined) {
     expected_datetime: iso(r.deadline), overdue: r.overdue, address: null, address_id: null, zipcode: null,
     lat: (Number(r.lat) / 1e6).toFixed(6), long: (Number(r.long) / 1e6).toFixed(6), lat_e6: r.lat.toString(), long_e6: r.long.toString(),
     media_url: null, media_hash: r.mediaHash ? toHex(r.mediaHash) : null, citizen: toHex(r.citizen), assignee: r.assignee ? toHex(r.assignee) : null,
+    attributes: r.attributes ? Object.fromEntries(Object.entries(r.attributes).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v])) : {},
   }
 }
 
@@ -73,8 +81,57 @@ function genesisService(s: ComplaintsGenesis['services'][number]): MsgValue {
   return { ...(s as unknown as MsgValue), sla_ms: parseAmount(s.sla_ms, 'sla_ms') }
 }
 
+const ATTRIBUTE_CODE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/
+const ATTRIBUTE_TYPES: readonly AttributeType[] = ['number', 'singlevaluelist', 'multivaluelist']
+
+function parseAttributes(x: unknown): ServiceAttribute[] {
+  if (x === undefined) return []
+  if (!Array.isArray(x) || x.length > 16) fail('invalid_message', 'attributes must be a list of at most 16')
+  const out = x.map((a, i): ServiceAttribute => {
+    if (!a || typeof a !== 'object' || Array.isArray(a)) fail('invalid_message', `attributes[${i}] must be a map`)
+    const v = a as MsgValue
+    onlyFields(v, ['code', 'datatype', 'required', 'description', 'order', 'values', 'variable'])
+    const datatype = stringField(v, 'datatype', { max: 32 })
+    if (!(ATTRIBUTE_TYPES as readonly string[]).includes(datatype)) {
+      fail('invalid_message', `attributes[${i}].datatype must be ${ATTRIBUTE_TYPES.join(', ')} (free text stays off chain)`)
+    }
+    const required = v.required ?? false
+    if (typeof required !== 'boolean') fail('invalid_message', `attributes[${i}].required must be a boolean`)
+    const order = uintField(v, 'order', 1000n)
+    if (order === 0n) fail('invalid_message', `attributes[${i}].order must be positive`)
+    const rawValues = v.values ?? []
+    if (!Array.isArray(rawValues) || rawValues.length > 64) fail('invalid_message', `attributes[${i}].values must be a list of at most 64`)
+    const values = rawValues.map((y) => {
+      const w = y as MsgValue
+      if (!w || typeof w !== 'object') fail('invalid_message', `attributes[${i}].values must hold { key, name }`)
+      onlyFields(w, ['key', 'name'])
+      return { key: stringField(w, 'key', { pattern: ATTRIBUTE_CODE, max: 32 }), name: stringField(w, 'name', { min: 1, max: 64 }) }
+    })
+    if (datatype === 'number' ? values.length !== 0 : values.length === 0) fail('invalid_message', `attributes[${i}]: list datatypes need values, numbers none`)
+    if (new Set(values.map((w) => w.key)).size !== values.length) fail('invalid_message', `attributes[${i}].values has duplicate keys`)
+    return { code: stringField(v, 'code', { pattern: ATTRIBUTE_CODE, max: 32 }), datatype: datatype as AttributeType, required, description: stringField(v, 'description', { min: 1, max: 128 }), order: Number(order), values }
+  })
+  if (new Set(out.map((a) => a.code)).size !== out.length) fail('invalid_message', 'attributes has duplicate codes')
+  return out
+}
+
+/** A filing's attribute values: `{ code: integer | key | [keys] }`, checked against the service in the handler. */
+function parseAttributeValues(x: unknown): Record<string, AttributeValue> | undefined {
+  if (x === undefined) return undefined
+  if (!x || typeof x !== 'object' || Array.isArray(x) || x instanceof Uint8Array) fail('invalid_message', 'attributes must be a map of code to value')
+  const entries = Object.entries(x as Record<string, unknown>)
+  if (entries.length > 16) fail('invalid_message', 'at most 16 attributes')
+  return Object.fromEntries(entries.map(([k, v]): [string, AttributeValue] => {
+    if (!ATTRIBUTE_CODE.test(k)) fail('invalid_message', `attribute code "${k}" has an invalid format`)
+    if (typeof v === 'number' && Number.isSafeInteger(v)) return [k, BigInt(v)]
+    if (typeof v === 'bigint' || (typeof v === 'string' && ATTRIBUTE_CODE.test(v))) return [k, v]
+    if (Array.isArray(v) && v.length <= 64 && v.every((y) => typeof y === 'string' && ATTRIBUTE_CODE.test(y))) return [k, v as string[]]
+    fail('invalid_message', `attribute "${k}" must be an integer, a key or a list of keys`)
+  }))
+}
+
 function parseService(v: MsgValue): Service {
-  onlyFields(v, ['service_code', 'service_name', 'group', 'department', 'sla_ms', 'keywords', 'active'])
+  onlyFields(v, ['service_code', 'service_name', 'group', 'department', 'sla_ms', 'keywords', 'active', 'attributes'])
   const active = v.active === undefined ? true : v.active
   if (typeof active !== 'boolean') fail('invalid_message', 'active must be a boolean')
   const sla = uintField(v, 'sla_ms')
@@ -82,7 +139,7 @@ function parseService(v: MsgValue): Service {
   return {
     code: stringField(v, 'service_code', { pattern: SERVICE_CODE_PATTERN, max: 32 }), name: stringField(v, 'service_name', { min: 1, max: 128 }),
     group: stringField(v, 'group', { min: 1, max: 64 }), department: stringField(v, 'department', { pattern: ROLE_PATTERN, max: 32 }),
-    slaMs: sla, keywords: v.keywords === undefined ? [] : stringListField(v, 'keywords'), active,
+    slaMs: sla, keywords: v.keywords === undefined ? [] : stringListField(v, 'keywords'), active, attributes: parseAttributes(v.attributes),
   }
 }
 
@@ -110,10 +167,11 @@ export function complaintsModule(): Module {
       file: defineMessage({
         roles: 'any',
         parse: (v) => {
-          onlyFields(v, ['service_code', 'description_hash', 'lat', 'long', 'media_hash'])
+          onlyFields(v, ['service_code', 'description_hash', 'lat', 'long', 'media_hash', 'attributes'])
           return {
             service: stringField(v, 'service_code', { pattern: SERVICE_CODE_PATTERN, max: 32 }), descriptionHash: bytesField(v, 'description_hash', 32),
             lat: coordinate(v, 'lat', MAX_LAT), long: coordinate(v, 'long', MAX_LONG), mediaHash: optionalBytesField(v, 'media_hash', 32),
+            attributes: parseAttributeValues(v.attributes),
           }
         },
         handle: (ctx, m) => {

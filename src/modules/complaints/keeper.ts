@@ -43,7 +43,16 @@ export const TRANSITIONS: Record<Exclude<Action, 'file'>, { from: readonly Reque
 const CLOSED: readonly RequestStatus[] = ['resolved', 'rejected']
 export const isOpen = (s: RequestStatus) => !CLOSED.includes(s)
 
-export interface Service { code: string; name: string; group: string; department: string; slaMs: bigint; keywords: string[]; active: boolean }
+/**
+ * An Open311 service attribute. Only coded datatypes: a number or keys from a list — free text
+ * (Open311's string and datetime attributes) could carry personal data, which stays off chain.
+ */
+export type AttributeType = 'number' | 'singlevaluelist' | 'multivaluelist'
+export interface ServiceAttribute { code: string; datatype: AttributeType; required: boolean; description: string; order: number; values: Array<{ key: string; name: string }> }
+/** A request's attribute values: a number, a key, or a list of keys. */
+export type AttributeValue = bigint | string | string[]
+
+export interface Service { code: string; name: string; group: string; department: string; slaMs: bigint; keywords: string[]; active: boolean; attributes: ServiceAttribute[] }
 
 export interface Request {
   id: bigint
@@ -53,6 +62,7 @@ export interface Request {
   lat: bigint            // micro-degrees
   long: bigint
   mediaHash?: Uint8Array
+  attributes?: Record<string, AttributeValue>
   status: RequestStatus
   assignee?: Uint8Array
   note?: string          // the department's latest public status note
@@ -80,7 +90,11 @@ export function getService(kv: KVReader, code: string): Service | undefined {
   const b = moduleReader(kv, MODULE).get(serviceKey(code))
   if (!b) return undefined
   const m = decodeCanonical(b, 'invalid_state') as Record<string, any>
-  return { code, name: m.name, group: m.group, department: m.department, slaMs: big(m.sla_ms), keywords: m.keywords, active: m.active }
+  const attributes: ServiceAttribute[] = ((m.attributes ?? []) as Array<Record<string, any>>).map((a) => ({
+    code: a.code, datatype: a.datatype, required: a.required, description: a.description, order: Number(a.order),
+    values: (a.values as string[][]).map(([key, name]) => ({ key: key!, name: name! })),
+  }))
+  return { code, name: m.name, group: m.group, department: m.department, slaMs: big(m.sla_ms), keywords: m.keywords, active: m.active, attributes }
 }
 
 export function listServices(kv: KVReader): Service[] {
@@ -90,7 +104,11 @@ export function listServices(kv: KVReader): Service[] {
 }
 
 export function defineService(ctx: ExecContext, s: Service): void {
-  moduleStore(ctx.kv, MODULE).set(serviceKey(s.code), encodeCanonical({ name: s.name, group: s.group, department: s.department, sla_ms: s.slaMs, keywords: s.keywords, active: s.active }))
+  const r: Record<string, unknown> = { name: s.name, group: s.group, department: s.department, sla_ms: s.slaMs, keywords: s.keywords, active: s.active }
+  if (s.attributes.length > 0) {
+    r.attributes = s.attributes.map((a) => ({ code: a.code, datatype: a.datatype, required: a.required, description: a.description, order: a.order, values: a.values.map((v) => [v.key, v.name]) }))
+  }
+  moduleStore(ctx.kv, MODULE).set(serviceKey(s.code), encodeCanonical(r))
   ctx.emit('complaints.service_defined', { service_code: s.code, department: s.department, sla_ms: s.slaMs.toString(), active: String(s.active) })
 }
 
@@ -102,6 +120,7 @@ function encodeRequest(r: Request): Uint8Array {
     filed_at: r.filedAt, updated_at: r.updatedAt, deadline: r.deadline, overdue: r.overdue, transitions: r.transitions,
   }
   if (r.mediaHash) m.media_hash = r.mediaHash
+  if (r.attributes) m.attributes = r.attributes
   if (r.assignee) m.assignee = r.assignee
   if (r.note !== undefined) m.note = r.note
   return encodeCanonical(m)
@@ -114,6 +133,7 @@ function decodeRequest(id: bigint, b: Uint8Array): Request {
     filedAt: big(m.filed_at), updatedAt: big(m.updated_at), deadline: big(m.deadline), overdue: m.overdue, transitions: Number(m.transitions),
   }
   if (m.media_hash) r.mediaHash = m.media_hash
+  if (m.attributes) r.attributes = Object.fromEntries(Object.entries(m.attributes as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'number' ? BigInt(v) : (v as AttributeValue)]))
   if (m.assignee) r.assignee = m.assignee
   if (typeof m.note === 'string') r.note = m.note
   return r
@@ -168,11 +188,33 @@ function log(ctx: TxContext, r: Request, action: Action, from: RequestStatus | n
   r.transitions++
 }
 
-export interface FileRequest { service: string; descriptionHash: Uint8Array; lat: bigint; long: bigint; mediaHash?: Uint8Array }
+export interface FileRequest { service: string; descriptionHash: Uint8Array; lat: bigint; long: bigint; mediaHash?: Uint8Array; attributes?: Record<string, AttributeValue> }
+
+/** Checks a request's attribute values against its service's definitions (unknown, missing required, bad values refused). */
+function checkAttributes(s: Service, given: Record<string, AttributeValue> | undefined): Record<string, AttributeValue> | undefined {
+  const values = given ?? {}
+  const byCode = new Map(s.attributes.map((a) => [a.code, a]))
+  for (const code of Object.keys(values)) if (!byCode.has(code)) fail('invalid_message', `service ${s.code} has no attribute "${code}"`)
+  for (const a of s.attributes) {
+    const v = values[a.code]
+    if (v === undefined) {
+      if (a.required) fail('invalid_message', `attribute "${a.code}" is required for ${s.code}`)
+      continue
+    }
+    const keys = new Set(a.values.map((x) => x.key))
+    if (a.datatype === 'number' && typeof v !== 'bigint') fail('invalid_message', `attribute "${a.code}" is a number`)
+    if (a.datatype === 'singlevaluelist' && (typeof v !== 'string' || !keys.has(v))) fail('invalid_message', `attribute "${a.code}" takes one of ${[...keys].join(', ')}`)
+    if (a.datatype === 'multivaluelist' && (!Array.isArray(v) || v.length === 0 || new Set(v).size !== v.length || v.some((x) => !keys.has(x)))) {
+      fail('invalid_message', `attribute "${a.code}" takes distinct values among ${[...keys].join(', ')}`)
+    }
+  }
+  return given && Object.keys(given).length > 0 ? given : undefined
+}
 
 export function fileRequest(ctx: TxContext, f: FileRequest): Request {
   const s = getService(ctx.kv, f.service)
   if (!s || !s.active) fail('not_found', `no active service "${f.service}"`)
+  const attributes = checkAttributes(s, f.attributes)
   const store = moduleStore(ctx.kv, MODULE)
   const nb = store.get(NEXT)
   const id = nb ? readU64be(nb) : 1n
@@ -182,6 +224,7 @@ export function fileRequest(ctx: TxContext, f: FileRequest): Request {
     filedAt: ctx.time, updatedAt: ctx.time, deadline: ctx.time + s.slaMs, overdue: false, transitions: 0,
   }
   if (f.mediaHash) r.mediaHash = f.mediaHash
+  if (attributes) r.attributes = attributes
   log(ctx, r, 'file', null)
   putRequest(ctx.kv, r)
   store.set(deadlineKey(r.deadline, id), ONE)
