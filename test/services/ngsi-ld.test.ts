@@ -88,6 +88,18 @@ test('service requests as Smart Data Models service_requests entities: schema-va
   }
   assert.deepEqual(Object.keys(n1).sort(), Object.keys(one).sort())
 
+  // q: equality terms joined by ;
+  const q = (expr: string) => http(node.url, 'GET', `/ngsi-ld/v1/entities?type=service_requests&options=keyValues&q=${encodeURIComponent(expr)}`)
+  assert.deepEqual((await q('status=="open"')).body.map((e: any) => e.service_request_id), ['2'])
+  assert.deepEqual((await q('service_code=="pothole";status=="closed"')).body.map((e: any) => e.service_request_id), ['1'])
+  assert.deepEqual((await q('agency_responsible==public-works')).body.length, 2)
+  assert.deepEqual((await q('status=="pending"')).body, [])
+  for (const bad of ['status!="open"', 'description=="x"', 'status=="open"|status=="closed"']) {
+    const r = await q(bad)
+    assert.equal(r.status, 400, `${bad}: ${r.text}`)
+    assert.equal(r.body.type, 'https://uri.etsi.org/ngsi-ld/errors/BadRequestData')
+  }
+
   const single = await http(node.url, 'GET', `/ngsi-ld/v1/entities/${encodeURIComponent(two.id)}?options=keyValues`)
   assert.equal(single.status, 200, single.text)
   assert.deepEqual(single.body, two)

@@ -57,6 +57,25 @@ export function normalize(e: Record<string, unknown>): Record<string, unknown> {
   return out
 }
 
+/** The attributes `q` may test, and how they read an Open311 request. */
+const QUERYABLE: Record<string, (r: Open311Json) => string | null> = {
+  status: (r) => r.status, service_code: (r) => r.service_code, agency_responsible: (r) => r.agency_responsible,
+  service_request_id: (r) => r.service_request_id, service_name: (r) => r.service_name,
+}
+
+/**
+ * A subset of the NGSI-LD query language: equality terms `attr=="value"` (or `attr==value`) joined
+ * by `;` (and), on the attributes in QUERYABLE. Anything else is refused, never ignored.
+ */
+export function parseQ(q: string): Array<{ attr: string; value: string }> {
+  return q.split(';').map((term) => {
+    const m = /^([A-Za-z_]+)==(?:"([^"]*)"|([A-Za-z0-9_.-]+))$/.exec(term.trim())
+    if (!m) throw new NgsiError(400, 'BadRequestData', `q: only attr=="value" terms joined by ; are supported (got ${JSON.stringify(term)})`)
+    if (!QUERYABLE[m[1]!]) throw new NgsiError(400, 'BadRequestData', `q: ${m[1]} cannot be queried (supported: ${Object.keys(QUERYABLE).join(', ')})`)
+    return { attr: m[1]!, value: m[2] ?? m[3]! }
+  })
+}
+
 class NgsiError extends Error {
   constructor(readonly status: number, readonly kind: 'BadRequestData' | 'ResourceNotFound' | 'InternalError', message: string) {
     super(message)
@@ -107,15 +126,16 @@ export function ngsiLdRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.register(async (scope) => {
     scope.setErrorHandler(onError)
 
-    scope.get<{ Querystring: { type?: string; options?: string; limit?: string } }>('/ngsi-ld/v1/entities', {
+    scope.get<{ Querystring: { type?: string; options?: string; limit?: string; q?: string } }>('/ngsi-ld/v1/entities', {
       schema: {
         summary: 'NGSI-LD: service request entities',
         description: `Service requests as Smart Data Models \`${SERVICE_REQUEST_TYPE}\` entities (type is required; other types have no entities here). ` +
-          `Normalized unless options=keyValues; at most limit (default 100, max ${MAX_ENTITIES}), in id order. The @context is in the Link header.`,
+          `Normalized unless options=keyValues; at most limit (default 100, max ${MAX_ENTITIES}), in id order. The @context is in the Link header. ` +
+          `q: equality terms joined by ; (e.g. status=="open";service_code=="pothole") on ${Object.keys(QUERYABLE).join(', ')}.`,
         tags: ['ngsi-ld'],
         querystring: {
           type: 'object', additionalProperties: false,
-          properties: { type: { type: 'string', maxLength: 256 }, options: OPTIONS, limit: { type: 'string', pattern: '^[1-9][0-9]{0,5}$' } },
+          properties: { type: { type: 'string', maxLength: 256 }, options: OPTIONS, limit: { type: 'string', pattern: '^[1-9][0-9]{0,5}$' }, q: { type: 'string', maxLength: 1024 } },
         },
         response: { 200: json({ type: 'array', items: NgsiEntity }, 'NGSI-LD entities'), ...errors },
       },
@@ -123,10 +143,19 @@ export function ngsiLdRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const q = req.query
       if (q.type === undefined) throw new NgsiError(400, 'BadRequestData', 'type is required (service_requests)')
       const limit = Math.min(Number(q.limit ?? 100), MAX_ENTITIES)
+      const terms = q.q === undefined ? [] : parseQ(q.q)
       reply.header('link', LINK)
       if (q.type !== SERVICE_REQUEST_TYPE && q.type !== 'https://smart-data-models.github.io/dataModel.IssueTracking/service_requests') return []
-      const rs: Open311Json[] = query('complaints/requests', { limit: String(limit) }).requests
-      return rs.map((r) => render(r, keyValues(q.options)))
+      const out: Open311Json[] = []
+      let after: string | undefined
+      // pages of the chain's request list, filtered, until `limit` entities match
+      for (;;) {
+        const page: Open311Json[] = query('complaints/requests', { limit: String(MAX_ENTITIES), ...(after ? { after } : {}) }).requests
+        for (const r of page) if (terms.every((t) => QUERYABLE[t.attr]!(r) === t.value) && out.length < limit) out.push(r)
+        if (page.length < MAX_ENTITIES || out.length >= limit) break
+        after = page[page.length - 1]!.service_request_id
+      }
+      return out.map((r) => render(r, keyValues(q.options)))
     })
 
     scope.get<{ Params: { id: string }; Querystring: { options?: string } }>('/ngsi-ld/v1/entities/:id', {
