@@ -116,6 +116,23 @@ test('a Mirai brute force replayed over UDP becomes a 2-of-2 confirmed alert and
   assert.deepEqual(list.map((a) => a.id), [alert.id])
 })
 
+test('a restarted correlator re-verifies the log from 0 and does not attest again what it already attested', async () => {
+  const socA = await address('soc-a')
+  const client = new PolisClient(node.url)
+  const nonce = async () => (await client.account(socA))!.nonce
+  const before = await nonce()
+  const size = Number((await client.query<{ size: string }>('siem', 'collector', { address: await address('gw-1') })).size)
+  await correlators[0]!.stop()
+  correlators[0] = await startAgent(['--home', home.home, 'siem', 'correlator', 'start', '--from', 'soc-a', '--collector', api, '--interval-ms', '100'], /following/, { ...env, POLIS_LOG_LEVEL: 'debug' })
+  await until('the restarted correlator to verify the anchored log', async () => {
+    const sizes = [...correlators[0]!.stderr().matchAll(/"msg":"verified".*?"size":(\d+)/g)].map((m) => Number(m[1]))
+    return sizes.some((n) => n >= size) ? true : undefined
+  })
+  await new Promise((r) => setTimeout(r, 500))
+  assert.equal(await nonce(), before, 'no transaction: the alerts it re-detected were already attested by it')
+  assert.doesNotMatch(correlators[0]!.stderr(), /attestation refused/)
+})
+
 test('MQTT: a device publishing on the embedded broker is logged with its registered key as host.id', async () => {
   const camera = await address('camera-17')
   const client = await mqtt.connectAsync(mqttUrl)

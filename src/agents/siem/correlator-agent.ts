@@ -17,6 +17,7 @@ import { LogReplica, ReplicaMismatchError } from '../../siem/replica.js'
 import { evaluate } from '../../siem/sigma.js'
 import { loadRules, type RuleSet } from '../../siem/rule-set.js'
 import type { SiemEvent } from '../../siem/ecs.js'
+import { alertId } from '../../modules/siem/keeper.js'
 import type { AgentLog } from './collector-agent.js'
 
 export interface CorrelatorAgentOptions {
@@ -108,41 +109,47 @@ export class SiemCorrelatorAgent {
   async tick(): Promise<void> {
     if (Date.now() - this.rulesAt > RULE_REFRESH_MS) await this.refreshRules()
     for (const f of this.followed) {
-      if (!f.address) {
-        const st = await this.fetchJson<{ collector: string }>(f.url, '/v1/status').catch((e) => this.log('collector unreachable', { url: f.url, error: (e as Error).message }, 'warn'))
-        if (!st || !/^[0-9a-f]{64}$/.test(st.collector)) continue
-        Object.assign(f, this.fresh(f.url, st.collector))
-      }
-      const address = f.address!
-      const reg = await this.o.client.query<{ size: string; root: string | null; forked_at: string | null }>('siem', 'collector', { address })
-      if (reg.forked_at !== null) {
-        if (!f.faulty) this.log('collector frozen for a history rewrite; not followed', { collector: address }, 'warn')
-        f.faulty = 'frozen'
-        continue
-      }
-      const size = Number(reg.size)
-      if (reg.root === null || size <= f.replica.size) continue
-      const entries: Uint8Array[] = []
-      while (f.replica.size + entries.length < size) {
-        const from = f.replica.size + entries.length
-        const page = await this.fetchJson<{ entries: string[] }>(f.url, `/v1/entries?from=${from}&limit=${Math.min(PAGE, size - from)}`)
-        if (!Array.isArray(page.entries) || page.entries.length === 0) throw new Error(`collector ${f.url} served no entries from ${from} (anchored size ${size})`)
-        for (const e of page.entries) entries.push(utf8(String(e)))
-      }
-      let events: SiemEvent[]
-      try {
-        events = f.replica.extend(entries.slice(0, size - f.replica.size), { size, root: fromHex(reg.root) })
-      } catch (e) {
-        if (!(e instanceof ReplicaMismatchError)) throw e
-        this.log('collector served entries that do not match its anchored checkpoint; rebuilding from 0', { collector: address, reason: e.message }, 'error')
-        Object.assign(f, this.fresh(f.url, address), { faulty: e.message })
-        continue
-      }
-      f.faulty = undefined
-      const alerts: Alert[] = []
-      for (const e of events) if (e.event.kind === 'event') alerts.push(...f.correlator.push(e, evaluate(this.rules.detection, e)))
-      await this.attest(f, alerts)
+      // one unreachable or broken collector must not hold up the others
+      await this.follow(f).catch((e) => this.log('collector not followed this round', { url: f.url, error: (e as Error).message }, 'warn'))
     }
+  }
+
+  private async follow(f: Followed): Promise<void> {
+    if (!f.address) {
+      const st = await this.fetchJson<{ collector: string }>(f.url, '/v1/status').catch((e) => this.log('collector unreachable', { url: f.url, error: (e as Error).message }, 'warn'))
+      if (!st || !/^[0-9a-f]{64}$/.test(st.collector)) return
+      Object.assign(f, this.fresh(f.url, st.collector))
+    }
+    const address = f.address!
+    const reg = await this.o.client.query<{ size: string; root: string | null; forked_at: string | null }>('siem', 'collector', { address })
+    if (reg.forked_at !== null) {
+      if (!f.faulty) this.log('collector frozen for a history rewrite; not followed', { collector: address }, 'warn')
+      f.faulty = 'frozen'
+      return
+    }
+    const size = Number(reg.size)
+    if (reg.root === null || size <= f.replica.size) return
+    const entries: Uint8Array[] = []
+    while (f.replica.size + entries.length < size) {
+      const from = f.replica.size + entries.length
+      const page = await this.fetchJson<{ entries: string[] }>(f.url, `/v1/entries?from=${from}&limit=${Math.min(PAGE, size - from)}`)
+      if (!Array.isArray(page.entries) || page.entries.length === 0) throw new Error(`collector ${f.url} served no entries from ${from} (anchored size ${size})`)
+      for (const e of page.entries) entries.push(utf8(String(e)))
+    }
+    let events: SiemEvent[]
+    try {
+      events = f.replica.extend(entries.slice(0, size - f.replica.size), { size, root: fromHex(reg.root) })
+    } catch (e) {
+      if (!(e instanceof ReplicaMismatchError)) throw e
+      this.log('collector served entries that do not match its anchored checkpoint; rebuilding from 0', { collector: address, reason: e.message }, 'error')
+      Object.assign(f, this.fresh(f.url, address), { faulty: e.message })
+      return
+    }
+    f.faulty = undefined
+    this.log('verified', { collector: address, size }, 'debug')
+    const alerts: Alert[] = []
+    for (const e of events) if (e.event.kind === 'event') alerts.push(...f.correlator.push(e, evaluate(this.rules.detection, e)))
+    await this.attest(f, alerts)
   }
 
   private async attest(f: Followed, alerts: Alert[]): Promise<void> {
@@ -158,6 +165,13 @@ export class SiemCorrelatorAgent {
       const subject = devices.size === 1 ? [...devices][0] : undefined
       const msg = this.runner.attestation(a, f.replica, registered, subject ? fromHex(subject) : undefined)
       if (!msg) continue
+      // after a restart the replica is rebuilt from 0 and old alerts fire again: skip what we attested
+      const ev = msg.value.evidence as Array<{ collector: Uint8Array; leaf_hash: Uint8Array }>
+      const id = toHex(alertId(name, registered.version, subject ? fromHex(subject) : undefined, ev.map((e) => ({ collector: e.collector, leafHash: e.leaf_hash }))))
+      if (this.attested.has(id) || (await this.attestedOnChain(id))) {
+        this.attested.add(id)
+        continue
+      }
       pending.push(this.o.client.signAndSubmit(this.o.key, [msg], { wait: false }).then((s) => this.o.client.waitForTx(s.hash)).then((r) => {
         const id = r.events.find((e) => e.type === 'siem.alert_attested')?.attributes.find((x) => x.key === 'alert')?.value
         if (r.code === 0) {
@@ -167,6 +181,14 @@ export class SiemCorrelatorAgent {
       }).catch((e) => this.log('attestation not submitted', { rule: name, error: (e as Error).message }, 'warn')))
     }
     await Promise.all(pending)
+  }
+
+  private async attestedOnChain(id: string): Promise<boolean> {
+    const a = await this.o.client.query<{ attesters: string[] }>('siem', 'alert', { id }).catch((e) => {
+      if (e instanceof PolisError && e.errorName === 'not_found') return undefined
+      throw e
+    })
+    return !!a?.attesters.includes(toHex(this.o.key.publicKey))
   }
 
   private async fetchJson<T>(base: string, path: string): Promise<T> {

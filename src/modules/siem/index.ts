@@ -19,7 +19,7 @@ import type { QueryParams } from '../../app/module.js'
 import { leafHash } from '../../siem/merkle-log.js'
 import {
   COLLECTOR_ROLES, MAX_EVIDENCE, MAX_PROOF_HASHES, MODULE, RULE_ACTIONS, anchorCheckpoint, attestAlert, getAlert, getRule, registerCorrelator,
-  registerRule, setThreshold, ALERT_STATES, SOC_ROLES, alertState, listAlerts, setAlertStatus, type AlertState, threshold, type Alert, type Evidence, getCheckpoint, getCollector, listCheckpoints, listCollectors,
+  registerRule, setThreshold, attestersOf, ALERT_STATES, SOC_ROLES, alertState, listAlerts, setAlertStatus, type AlertState, threshold, type Alert, type Evidence, getCheckpoint, getCollector, listCheckpoints, listCollectors,
   registerCollector, reportFork, verifyEventInclusion, type Collector, type StoredCheckpoint,
 } from './keeper.js'
 
@@ -209,7 +209,7 @@ export function siemModule(): Module {
       alert: (ctx, p) => {
         const a = getAlert(ctx.kv, hexParam(p, 'id', 32))
         if (!a) throw new PolisError('not_found', 'no such alert')
-        return alertJson(a)
+        return { ...alertJson(a), attesters: attestersOf(ctx.kv, a.id).map(toHex) }
       },
       params: (ctx) => ({ k: threshold(ctx.kv).toString() }),
       collector: (ctx, p) => {

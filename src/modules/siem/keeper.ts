@@ -317,6 +317,14 @@ export function setAlertStatus(ctx: TxContext, id: Uint8Array, state: 'acknowled
   ctx.emit('siem.alert_status', { alert: toHex(id), from, to: state, reason, by: toHex(ctx.sender) })
 }
 
+/** The correlators that attested an alert, in key order. */
+export function attestersOf(kv: KVReader, id: Uint8Array): Uint8Array[] {
+  const prefix = concatBytes(utf8('t|'), id, utf8('|'))
+  const out: Uint8Array[] = []
+  for (const [k] of moduleReader(kv, MODULE).iterate({ gte: prefix, lt: concatBytes(prefix, new Uint8Array(33).fill(0xff)) })) out.push(k.slice(prefix.length))
+  return out
+}
+
 /** The alert's identity: what correlators must agree on (rule, version, subject, evidence leaves). */
 export function alertId(rule: string, version: bigint, subject: Uint8Array | undefined, evidence: Array<{ collector: Uint8Array; leafHash: Uint8Array }>): Uint8Array {
   const ev = evidence.map((e) => toHex(e.collector) + ':' + toHex(e.leafHash)).sort()
