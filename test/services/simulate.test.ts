@@ -2,6 +2,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { simulateServices } from '../../src/services/simulate.js'
+import { cli } from '../sdk/polis-node.js'
 
 test('23 seeded days of a small city: bills reconcile with the bank, complaints add up, energy and tokens are conserved; same seed, same app hash', async () => {
   const o = { seed: 3, citizens: 40, days: 23 }
@@ -36,4 +37,18 @@ test('23 seeded days of a small city: bills reconcile with the bank, complaints 
   const again = await simulateServices(o)
   assert.equal(again.appHash, r.appHash)
   assert.deepEqual(again, r)
+})
+
+test('polis simulate services prints the report (and --json the same figures)', async () => {
+  const human = await cli(['simulate', 'services', '--citizens', '12', '--days', '2', '--seed', '5'])
+  assert.equal(human.code, 0, human.stderr)
+  assert.match(human.stdout, /A city of 12 citizens, 2 days \(seed 5\): 48 blocks/)
+  assert.match(human.stdout, /water\s+billed\s+\d+\s+collected\s+\d+.*reconciled with the bank/)
+  assert.match(human.stdout, /Tokens: supply (\d+), sum of balances \1: conserved/)
+  const json = await cli(['--json', 'simulate', 'services', '--citizens', '12', '--days', '2', '--seed', '5'])
+  const r = JSON.parse(json.stdout)
+  assert.equal(r.blocks, 48)
+  assert.ok(human.stdout.includes(r.appHash), 'the same seed, the same chain')
+  const bad = await cli(['simulate', 'services', '--days', '0'])
+  assert.notEqual(bad.code, 0)
 })
