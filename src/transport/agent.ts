@@ -6,7 +6,8 @@
  * signature does not verify under its station key (forged: it cannot be blamed on that vehicle
  * either), or when its station is not an active registered vehicle (unregistered, suspended).
  * A flagged vehicle's status messages are still judged (that is how it can earn its way back) but
- * its event reports and its traffic are left out.
+ * its event reports and its traffic are left out. A report dated in a window the RSU has already
+ * closed (a replay from an earlier window, or very late) is refused as late.
  */
 import { ReceiverAnalyser, type AnalyserOptions } from './analyser.js'
 import { openReport, receivedOf, eventCode, type Report } from './report.js'
@@ -15,7 +16,7 @@ import { fromHex, toHex } from '../crypto/hash.js'
 import type { Point } from './checks.js'
 
 export type StationStatus = 'active' | 'flagged' | 'suspended' | 'unregistered'
-export type RefusalReason = 'malformed' | 'forged' | 'unregistered' | 'suspended'
+export type RefusalReason = 'malformed' | 'forged' | 'unregistered' | 'suspended' | 'late'
 
 export interface AgentOptions {
   windowSeconds: number
@@ -31,7 +32,9 @@ export interface AgentOptions {
 
 export class RsuAgent {
   readonly windows = new Map<number, RsuWindow>()
-  readonly refused: Record<RefusalReason, number> = { malformed: 0, forged: 0, unregistered: 0, suspended: 0 }
+  readonly refused: Record<RefusalReason, number> = { malformed: 0, forged: 0, unregistered: 0, suspended: 0, late: 0 }
+  /** Windows below this one are closed (submitted): reports for them are refused as late. */
+  private open = 0
   private readonly analyser: ReceiverAnalyser
   private readonly ids = new Map<string, number>()
   private messages = 0
@@ -50,6 +53,14 @@ export class RsuAgent {
     return w
   }
 
+  /** Closes window k (and any before it): returns it for submission; later reports for it are late. */
+  close(k: number): RsuWindow | undefined {
+    const w = this.windows.get(k)
+    for (const key of [...this.windows.keys()]) if (key <= k) this.windows.delete(key)
+    if (k + 1 > this.open) this.open = k + 1
+    return w
+  }
+
   /** One signed report (hex or bytes) received at `rcvTime` (s). Returns why it was refused, if it was. */
   receive(signed: string | Uint8Array, rcvTime: number): RefusalReason | undefined {
     let report: Report, valid: boolean, bytes: Uint8Array
@@ -63,6 +74,7 @@ export class RsuAgent {
     if (!valid) return void this.refused.forged++, 'forged'
     const status = this.o.status(report.station)
     if (status === 'unregistered' || status === 'suspended') return void this.refused[status]++, status
+    if (Math.floor(report.t / 1000 / this.o.windowSeconds) < this.open) return void this.refused.late++, 'late'
     const win = this.window(report.t / 1000)
     if (report.kind === 'event') {
       if (status === 'active') win.addEvent(eventCode(report.event), report.x / 100, report.y / 100, report.station)

@@ -138,7 +138,7 @@ export async function replayCity(dir: string, port: ChainPort, o: ReplayOptions 
     }
   }
   await refreshStatus()
-  const refused = { malformed: 0, forged: 0, unregistered: 0, suspended: 0, unsigned: 0 }
+  const refused = { malformed: 0, forged: 0, unregistered: 0, suspended: 0, late: 0, unsigned: 0 }
   const rsus = Array.from({ length: c.rsus }, (_, i) => {
     const lines = readFileSync(rsuFile(dir, i), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogLine).filter((l) => l.type === 3 || l.type === 5)
     const agent = new RsuAgent({
@@ -158,7 +158,7 @@ export async function replayCity(dir: string, port: ChainPort, o: ReplayOptions 
       }
     }
     await waitPast(port, firstWindow + BigInt(k), rsus[0]!.key)
-    const subs = rsus.map((r, i) => ({ i, r, win: r.agent.windows.get(k) })).filter((x) => x.win && x.win.size > 0)
+    const subs = rsus.map((r, i) => ({ i, r, win: r.agent.close(k) })).filter((x) => x.win && x.win.size > 0)
     const results = await Promise.all(subs.map(({ r, win }) => port.send(r.key, [{ type: 'transport/submit-window', value: submissionValue(win!.submission()) as never }])))
     for (const [j, res] of results.entries()) {
       if (res.code !== 0) throw new Error(`RSU ${subs[j]!.i} window ${k}: ${res.log}`)
@@ -174,7 +174,6 @@ export async function replayCity(dir: string, port: ChainPort, o: ReplayOptions 
         }) + '\n')
       }
     }
-    for (const r of rsus) r.agent.windows.delete(k)
     o.onWindow?.(k, results)
     await refreshStatus()
   }

@@ -32,7 +32,7 @@ test('signed reports: integer CAM fields round-trip; the signature covers the do
   assert.throws(() => signReport({ ...c, x: NaN }, honest)) // a NaN cannot even be signed
 })
 
-test('the RSU agent refuses forged, unregistered, suspended and malformed reports; judges flagged vehicles but keeps their events out', () => {
+test('the RSU agent refuses forged, unregistered, suspended, malformed and late reports; judges flagged vehicles but keeps their events out', () => {
   const a = agent()
   const forged = signReport({ ...cam(stranger), station: honest.publicKey }, stranger) // claims to be the honest vehicle
   assert.equal(a.receive(signReport(cam(honest, 1), honest), 1.01), undefined)
@@ -48,8 +48,12 @@ test('the RSU agent refuses forged, unregistered, suspended and malformed report
   assert.equal(a.receive(signReport(cam(honest, 2, 110), honest), 2.01), undefined)
   assert.equal(a.receive(signReport(cam(honest, 2, 110), honest), 2.5), undefined)
   assert.equal(a.receive(signReport(cam(honest, 9, 180), honest), 3.0), undefined)
-  assert.deepEqual(a.refused, { malformed: 2, forged: 1, unregistered: 1, suspended: 1 })
-  const w = a.windows.get(0)!
+  assert.deepEqual(a.refused, { malformed: 2, forged: 1, unregistered: 1, suspended: 1, late: 0 })
+  const w = a.close(0)!
+  // once window 0 is closed, a report dated in it (a replay into the next window) is refused as late
+  assert.equal(a.receive(signReport(cam(honest, 5, 150), honest), 11), 'late')
+  assert.equal(a.receive(signReport(cam(honest, 11, 200), honest), 11.01), undefined)
+  assert.equal(a.windows.get(1)!.size, 1)
   const s = w.submission()
   assert.equal(s.window, 100n)
   assert.equal(s.size, 5) // only accepted status messages are in the tree

@@ -49,6 +49,10 @@ test('kinematic consistency: displacement agrees with the mean velocity', () => 
   assert.equal(kinematicConsistency(k(0, 0, 0, 15, 0), k(1, 0, 0, 15, 0), P), false) // claims 15 m/s, stands still
   assert.equal(kinematicConsistency(k(0, 0, 0, 10, 0), k(1, 0, 12, 10, 0), P), false) // moves north, claims east
   assert.equal(kinematicConsistency(k(0, 0, 0, 10, 0), k(1, 10, 0, -10, 0), P), false) // reversed in one second
+  // standing still while claiming to move, even a slow 8 m/s that the 15 m tolerance would cover
+  assert.equal(kinematicConsistency(k(0, 500, 200, 8, 0), k(1, 500, 200, 8, 0), P), false)
+  assert.equal(kinematicConsistency(k(0, 500, 200, 8, 0), k(1, 500.6, 200, 8, 0), P), true) // noise-sized movement passes the frozen test (the residual stays within 15 m)
+  assert.equal(kinematicConsistency(k(0, 500, 200, 0.2, 0), k(1, 500, 200, 0.1, 0), P), true) // a parked car, speed noise only
 })
 
 test('on-road check against the grid map', () => {
