@@ -1,7 +1,9 @@
 /**
- * `polis siem parse FILE` (offline: normalise a file of syslog/CEF/JSON/OpenCanary lines to ECS
- * events, with the malformed ones kept raw) and `polis siem verify-event` (asks the node whether
- * an event is included in a collector's anchored checkpoint; exits non-zero if it is not).
+ * `polis siem …`: `parse FILE` (offline normalisation), the collector and correlator agents
+ * (`collector start`, `correlator start`), the authority's registrations (collectors,
+ * correlators, rules, threshold), alerts and their triage (`alerts`, `alert`, `ack`, `close`),
+ * event search on a collector (`events`) and `verify-event` (collector entry + proof, chain root);
+ * and `polis simulate siem` (offline evaluation, or `--send` to a live collector).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -56,7 +58,7 @@ export function siemCommands(program: Command, ctx: (cmd: Command) => CliContext
       ], ev)
     })
 
-  const s = program.command('siem').description('Block SIEM: normalise security events, verify logged events against anchored checkpoints (docs/SIEM.md)')
+  const s = program.command('siem').description('Block SIEM: collector and correlator agents, rules and correlators on chain, alerts and their triage, event search and verification (docs/SIEM.md)')
   s.command('parse <file>')
     .description('normalise every line of FILE to an ECS event (NDJSON on stdout); malformed lines are kept raw and counted')
     .option('--format <f>', `input format: ${FORMATS.join(', ')}`, 'auto')
