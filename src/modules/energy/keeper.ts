@@ -15,7 +15,7 @@
  *   n                       -> next order id (u64)
  *   m|meter(32)             -> Meter (CBOR)
  *   w|owner(32)|meter(32)   -> 0x01  meters of a prosumer
- *   o|slot(8)|id(8)         -> Order as posted (CBOR array)
+ *   o|slot(8)|id(8)         -> Order as posted (fixed binary layout, see encodeOrder)
  *   f|slot(8)               -> the slot's fills: [[id, matched Wh, cost], …] of the orders that traded
  *   i|id(8)                 -> slot(8)  where an order lives
  *   r|slot(8)|meter(32)     -> Reading (CBOR)
@@ -144,27 +144,29 @@ export function metersOf(kv: KVReader, owner: Uint8Array): Meter[] {
   return out
 }
 
-// An order is stored as posted (a positional CBOR array: the book of a slot is loaded whole at
-// clearing); what it matched and owes is in the slot's fills record, written once at clearing.
+// An order is stored as posted, in a fixed binary layout (the book of a slot is loaded whole at
+// clearing, so decoding must be cheap); what it matched and owes is in the slot's fills record,
+// written once at clearing. Layout: side(1) status(1) energy_wh(8) price(8) escrow(8) height(8)
+// owner(32) [meter(32), offers only]; integers big-endian (all bounded below 2^64).
 const SIDES: readonly Side[] = ['bid', 'offer']
 
 function encodeOrder(o: Order): Uint8Array {
-  const r: unknown[] = [SIDES.indexOf(o.side), o.owner, o.energyWh, o.price, o.escrow, o.status === 'cancelled' ? 1 : 0, o.height]
-  if (o.meter) r.push(o.meter)
-  return encodeCanonical(r)
+  return concatBytes(
+    new Uint8Array([SIDES.indexOf(o.side), o.status === 'cancelled' ? 1 : 0]), u64(o.energyWh), u64(o.price), u64(o.escrow), u64(o.height), o.owner,
+    o.meter ?? new Uint8Array(0),
+  )
 }
 
 type Fills = Map<bigint, { matchedWh: bigint; cost: bigint }>
 
 function decodeOrder(slot: bigint, id: bigint, v: Uint8Array, slotStatus: SlotStatus, fills: Fills): Order {
-  const r = decodeTrusted(v) as unknown[]
-  const cancelled = r[5] === 1
+  if (v.length !== 66 && v.length !== 98) fail('invalid_state', `energy: order ${id} record has ${v.length} bytes`)
   const f = fills.get(id)
   const o: Order = {
-    id, slot, side: SIDES[Number(r[0])]!, owner: r[1] as Uint8Array, energyWh: big(r[2]), price: big(r[3]), escrow: big(r[4]),
-    status: cancelled ? 'cancelled' : slotStatus === 'open' ? 'open' : 'cleared', matchedWh: f?.matchedWh ?? 0n, cost: f?.cost ?? 0n, height: big(r[6]),
+    id, slot, side: SIDES[v[0]!]!, owner: v.slice(34, 66), energyWh: readU64be(v, 2), price: readU64be(v, 10), escrow: readU64be(v, 18),
+    status: v[1] === 1 ? 'cancelled' : slotStatus === 'open' ? 'open' : 'cleared', matchedWh: f?.matchedWh ?? 0n, cost: f?.cost ?? 0n, height: readU64be(v, 26),
   }
-  if (r[7] instanceof Uint8Array) o.meter = r[7]
+  if (v.length === 98) o.meter = v.slice(66, 98)
   return o
 }
 
