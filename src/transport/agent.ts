@@ -10,7 +10,9 @@
  * closed (a replay from an earlier window, or very late) is refused as late.
  */
 import { ReceiverAnalyser, type AnalyserOptions } from './analyser.js'
-import { openReport, receivedOf, eventCode, type Report } from './report.js'
+import { decodeReport, reportSignBytes, receivedOf, eventCode, type Report } from './report.js'
+import { verifySignature } from '../crypto/keys.js'
+import type { VerifyPool } from '../crypto/verify-pool.js'
 import { RsuWindow } from './window.js'
 import { fromHex, toHex } from '../crypto/hash.js'
 import type { Point } from './checks.js'
@@ -63,14 +65,34 @@ export class RsuAgent {
 
   /** One signed report (hex or bytes) received at `rcvTime` (s). Returns why it was refused, if it was. */
   receive(signed: string | Uint8Array, rcvTime: number): RefusalReason | undefined {
-    let report: Report, valid: boolean, bytes: Uint8Array
+    const d = this.decode(signed)
+    if (!d) return 'malformed'
+    return this.accept(d.bytes, d.report, verifySignature(d.report.station, reportSignBytes(d.report), d.signature), rcvTime)
+  }
+
+  /**
+   * Many reports at once, their signatures verified on the worker threads of `pool` (batched),
+   * then judged in arrival order exactly as `receive` would.
+   */
+  async receiveAll(items: ReadonlyArray<{ signed: string | Uint8Array; rcvTime: number }>, pool: VerifyPool): Promise<Array<RefusalReason | undefined>> {
+    const decoded = items.map((it) => this.decode(it.signed))
+    const ok = decoded.filter((d) => d !== undefined).map((d): [Uint8Array, Uint8Array, Uint8Array] => [d.report.station, reportSignBytes(d.report), d.signature])
+    const valid = await pool.verifyMany(ok)
+    let j = 0
+    return decoded.map((d, i) => (d ? this.accept(d.bytes, d.report, valid[j++]!, items[i]!.rcvTime) : 'malformed'))
+  }
+
+  private decode(signed: string | Uint8Array): { bytes: Uint8Array; report: Report; signature: Uint8Array } | undefined {
     try {
-      bytes = typeof signed === 'string' ? fromHex(signed) : signed
-      ;({ report, valid } = openReport(bytes))
+      const bytes = typeof signed === 'string' ? fromHex(signed) : signed
+      return { bytes, ...decodeReport(bytes) }
     } catch {
       this.refused.malformed++
-      return 'malformed'
+      return undefined
     }
+  }
+
+  private accept(bytes: Uint8Array, report: Report, valid: boolean, rcvTime: number): RefusalReason | undefined {
     if (!valid) return void this.refused.forged++, 'forged'
     const status = this.o.status(report.station)
     if (status === 'unregistered' || status === 'suspended') return void this.refused[status]++, status

@@ -89,12 +89,17 @@ export interface OpenedReport {
   valid: boolean
 }
 
-/** Decodes a signed report (untrusted bytes: a typed error if malformed) and checks its signature. */
-export function openReport(bytes: Uint8Array): OpenedReport {
+/** Decodes a signed report (untrusted bytes: a typed error if malformed) without checking the signature. */
+export function decodeReport(bytes: Uint8Array): { report: Report; signature: Uint8Array } {
   const v = decodeCanonical(bytes, 'invalid_message')
   if (!Array.isArray(v) || v.length !== 2 || !(v[1] instanceof Uint8Array)) bad('must be [report, signature]')
-  const report = fromMap(v[0])
-  return { report, valid: verifySignature(report.station, reportSignBytes(report), v[1]) }
+  return { report: fromMap(v[0]), signature: v[1] }
+}
+
+/** Decodes a signed report (a typed error if malformed) and checks its signature. */
+export function openReport(bytes: Uint8Array): OpenedReport {
+  const { report, signature } = decodeReport(bytes)
+  return { report, valid: verifySignature(report.station, reportSignBytes(report), signature) }
 }
 
 /** A CAM from a beacon's claims (metres, m/s) at time t (s). */

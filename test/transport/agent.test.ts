@@ -7,6 +7,7 @@ import { RsuAgent, type StationStatus } from '../../src/transport/agent.js'
 import { REPORT_DOMAIN, camOf, openReport, signReport, type Cam } from '../../src/transport/report.js'
 import { verifyInclusion } from '../../src/transport/merkle.js'
 import { testKey } from '../helpers/chain.js'
+import { VerifyPool } from '../../src/crypto/verify-pool.js'
 
 const honest = testKey('agent-honest'), flagged = testKey('agent-flagged'), suspended = testKey('agent-suspended'), stranger = testKey('agent-stranger')
 const status = new Map<string, StationStatus>([[toHex(honest.publicKey), 'active'], [toHex(flagged.publicKey), 'flagged'], [toHex(suspended.publicKey), 'suspended']])
@@ -62,4 +63,26 @@ test('the RSU agent refuses forged, unregistered, suspended, malformed and late 
   assert.deepEqual(byVehicle.get(toHex(flagged.publicKey)), [1, 0])
   assert.deepEqual(s.events.map(([code, x, y, rs]) => [code, x, y, rs.map(toHex)]), [[3, 50, 0, [toHex(honest.publicKey)]]]) // the flagged vehicle's event is left out
   for (let i = 0; i < w.size; i++) assert.ok(verifyInclusion(w.report(i), i, w.size, w.proof(i), s.root))
+})
+
+test('receiveAll verifies on worker threads and judges exactly as receive does', async () => {
+  const forged = signReport({ ...cam(stranger, 2), station: honest.publicKey }, stranger)
+  const items = [
+    { signed: signReport(cam(honest, 1), honest), rcvTime: 1.01 }, { signed: forged, rcvTime: 2.01 }, { signed: 'zz', rcvTime: 2.02 },
+    { signed: signReport(cam(stranger, 2), stranger), rcvTime: 2.03 }, { signed: signReport(cam(honest, 2, 110), honest), rcvTime: 2.04 },
+    { signed: signReport(cam(honest, 3, 400), honest), rcvTime: 3.01 }, // a jump
+  ]
+  const one = agent()
+  const expected = items.map((it) => one.receive(it.signed, it.rcvTime))
+  const pool = new VerifyPool(1)
+  try {
+    const two = agent()
+    assert.deepEqual(await two.receiveAll(items, pool), expected)
+    assert.deepEqual(two.refused, one.refused)
+    const [a, b] = [one.close(0)!.submission(), two.close(0)!.submission()]
+    assert.deepEqual(b, a)
+    assert.deepEqual(a.verdicts.map(([, ok, bad]) => [ok, bad]), [[2, 1]])
+  } finally {
+    await pool.close()
+  }
 })
