@@ -155,7 +155,8 @@ export function transportCommands(program: Command, ctx: (cmd: Command) => CliCo
       }
       const onChain = await c.client().query<{ root: string; size: string }>('transport', 'window', { rsu: doc.rsu, window: String(doc.window) })
       const opened = openReport(report)
-      const included = verifyInclusion(report, index, size, path, fromHex(onChain.root))
+      // the tree size on chain (when the RSU gave it) must be the proof's: a proof against another size is not one of this window
+      const included = (onChain.size === '0' || onChain.size === String(size)) && verifyInclusion(report, index, size, path, fromHex(onChain.root))
       const r = opened.report
       const what = r.kind === 'cam'
         ? `status at (${r.x / 100}, ${r.y / 100}) m, ${r.speed / 100} m/s, heading ${r.heading / 10}°, t ${r.t / 1000} s`
