@@ -49,7 +49,7 @@ test('README: the Mirai walk-through works as written', async () => {
     const line = raw.replaceAll('5514', String(udp)).replaceAll('8089', String(api))
     const argv = words(line.replace(/\s*&$/, '')).slice(2)
     if (line.endsWith('&')) {
-      agents.push(await startAgent(argv, /API|following/, env, 30_000, root))
+      agents.push(await startAgent(argv, /API|following/, env, 60_000, root))
       continue
     }
     const r = await cli(argv, { env, cwd: root })
@@ -57,7 +57,9 @@ test('README: the Mirai walk-through works as written', async () => {
     out.push(r.stdout)
     if (argv[0] === 'simulate') {
       // the agents work asynchronously: the alert is confirmed shortly after the 5th attempt
-      await until('a confirmed alert', async () => ((await cli(['siem', 'alerts', '--confirmed', '--home', 'city'], { env, cwd: root })).stdout.includes('device quarantined') ? true : undefined))
+      await until('a confirmed alert', async () => ((await cli(['siem', 'alerts', '--confirmed', '--home', 'city'], { env, cwd: root })).stdout.includes('device quarantined') ? true : undefined), 60_000).catch((e) => {
+        throw new Error(`${(e as Error).message}\n${agents.map((a) => a.stdout() + a.stderr()).join('\n---\n')}`)
+      })
     }
   }
   const all = out.join('')
