@@ -120,6 +120,11 @@ test('a restarted correlator re-verifies the log from 0 and does not attest agai
   const socA = await address('soc-a')
   const client = new PolisClient(node.url)
   const nonce = async () => (await client.account(socA))!.nonce
+  // the ten attempts make two windows: wait until both alerts are attested by both correlators
+  await until('both brute-force alerts confirmed', async () => {
+    const a = (await client.query<{ alerts: Array<{ attestations: string }> }>('siem', 'alerts', { rule: 'corr_bruteforce_remote_shell' })).alerts
+    return a.length === 2 && a.every((x) => x.attestations === '2') ? true : undefined
+  })
   const before = await nonce()
   const size = Number((await client.query<{ size: string }>('siem', 'collector', { address: await address('gw-1') })).size)
   await correlators[0]!.stop()

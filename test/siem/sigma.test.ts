@@ -253,3 +253,17 @@ correlation:
   assert.throws(() => compileCorrelation(docs(`correlation: { type: temporal, rules: [a, b], timespan: 1m, aliases: { x: { c: source.ip } } }`)[0]!), SigmaError)
   assert.throws(() => compileCorrelation(docs(`correlation: { type: temporal, rules: [a], timespan: 1m }`)[0]!), SigmaError)
 })
+
+test('shipped temporal_ordered rule: a Mirai default-credential login then the BusyBox probe from the same source, in that order', () => {
+  const set = loadRules()
+  const canaryLogin = (src: string, ms: number) => ev({ dst_host: '10.0.0.5', dst_port: 23, logdata: { USERNAME: 'root', PASSWORD: 'xc3511' }, logtype: 6001, node_id: 'canary-1', src_host: src, src_port: 40001, utc_time: new Date(T0 + ms).toISOString().replace('T', ' ').replace('Z', '') })
+  const probe = (src: string, ms: number) => ev({ '@timestamp': new Date(T0 + ms).toISOString(), src_ip: src, dst_ip: '10.0.0.5', dst_port: 23, message: 'enable; system; shell; sh; /bin/busybox MIRAI' })
+  const seq = (events: SiemEvent[]) => run(set, events).filter((a) => a.title === 'Mirai Infection Sequence')
+  const fired = seq([canaryLogin('203.0.113.9', 0), probe('203.0.113.9', 2000)])
+  assert.equal(fired.length, 1)
+  assert.deepEqual(fired[0]!.group, { 'source.ip': '203.0.113.9' })
+  assert.equal(fired[0]!.evidence.length, 2)
+  assert.deepEqual(seq([probe('203.0.113.9', 0), canaryLogin('203.0.113.9', 2000)]), [], 'probe before the login')
+  assert.deepEqual(seq([canaryLogin('203.0.113.9', 0), probe('203.0.113.10', 2000)]), [], 'another source')
+  assert.deepEqual(seq([canaryLogin('203.0.113.9', 0), probe('203.0.113.9', 6 * 60_000)]), [], 'too late')
+})
