@@ -23,6 +23,7 @@ import { acksFromEvents, bridge, bridgeKeys, packetsFromEvents, type BridgePacke
 import type { HeaderResponse, StoreResponse } from '../../sdk/types.js'
 import { ackCommitment, encodeAck } from '../../modules/bridge/packet.js'
 import { EventFeed } from './feed.js'
+import { CometHeaderSource } from './cometbft-headers.js'
 import { readScanState, writeScanState, type ScanMark } from './scan-state.js'
 
 /** The success ack: its commitment alone (in dst's state) tells it, without the recv event. */
@@ -42,6 +43,8 @@ export interface RelayerSide {
   key: KeyPair
   /** the first height of this chain to scan for events (default: the relayer's startHeight) */
   startHeight?: bigint
+  /** CometBFT RPC URL when this chain runs under CometBFT: its headers and light blocks come from there (cometbft-headers.ts) */
+  cometRpc?: string
 }
 
 export interface RelayerOptions {
@@ -81,6 +84,7 @@ interface Side extends RelayerSide {
   /** the safe height last written to the state file */
   saved?: bigint
   feed?: EventFeed
+  comet?: CometHeaderSource
 }
 
 export interface PassStats {
@@ -118,7 +122,7 @@ export class Relayer {
   private readonly log: NonNullable<RelayerOptions['log']>
 
   constructor(private readonly opts: RelayerOptions) {
-    const side = (s: RelayerSide): Side => ({ ...s, api: new PolisClient(s.url), sent: new Map(), acks: new Map(), closed: [], scanned: (s.startHeight ?? opts.startHeight ?? 1n) - 1n })
+    const side = (s: RelayerSide): Side => ({ ...s, api: new PolisClient(s.url), sent: new Map(), acks: new Map(), closed: [], scanned: (s.startHeight ?? opts.startHeight ?? 1n) - 1n, comet: s.cometRpc ? new CometHeaderSource(s.cometRpc) : undefined })
     this.a = side(opts.a)
     this.b = side(opts.b)
     this.log = opts.log ?? (() => undefined)
@@ -208,6 +212,7 @@ export class Relayer {
    * reads headers, for client updates and proof heights (a CometBFT header source plugs in here).
    */
   private async header(s: Side, height?: bigint): Promise<HeaderResponse> {
+    if (s.comet) return s.comet.header(height)
     return s.api.header(height ?? (await s.api.height()))
   }
 
@@ -413,7 +418,8 @@ export class Relayer {
     const known = await this.header(other, BigInt(client.latest_height))
     const age = Number(BigInt(String(header.header.time)) - BigInt(String(known.header.time)))
     if (age < Number(client.trusting_period) * (this.opts.refreshFraction ?? 1 / 3)) return
-    if (await this.send(self, [bridge.updateClient(self.clientId, header)])) {
+    const update = other.comet ? (await other.comet.prepare(self.clientId, BigInt(client.latest_height), BigInt(header.height), BigInt(client.trusting_period))).msgs : [bridge.updateClient(self.clientId, header)]
+    if (await this.send(self, update)) {
       stats.updates++
       this.log('client refreshed', { chain: self.url, client: self.clientId, height: header.height }, 'info')
     }
@@ -424,9 +430,15 @@ export class Relayer {
    * any): `other`'s latest header, unless the client already verified a height at or above it.
    */
   private async proofHeight(self: Side, other: Side, latest?: HeaderResponse): Promise<{ h: bigint; update?: Msg; header: HeaderResponse }> {
-    const client = await self.api.query<{ latest_height: string }>('bridge', 'client', { client_id: self.clientId })
+    const client = await self.api.query<{ latest_height: string; trusting_period: string }>('bridge', 'client', { client_id: self.clientId })
     const known = BigInt(client.latest_height)
     const header = latest ?? (await this.header(other))
+    if (other.comet) {
+      // a cometbft client proves the state after block h with header h+1 (docs/BRIDGE.md)
+      const { msgs, proofHeight: h } = await other.comet.prepare(self.clientId, known, BigInt(header.height), BigInt(client.trusting_period))
+      for (const m of msgs.slice(0, -1)) await this.send(self, [m])
+      return { h, update: msgs.at(-1), header: await this.header(other, h) }
+    }
     const h = BigInt(header.height)
     if (known >= h) {
       const kh = known === h ? header : await this.header(other, known)
