@@ -19,6 +19,7 @@ import { rpcProvider } from '../../src/lightclient/rpc-provider.js'
 import { bridge } from '../../src/sdk/bridge.js'
 import { Signer, testCity, tmpDir } from '../helpers/chain.js'
 import { missingCometbft, startNet, waitTx, sleep } from '../cometbft/net.js'
+import { metroAppState } from './cometbft-metro.js'
 import { ackOf, balance, exec, ok, query, sentPackets, signedHeader, storeProof, transferMsg, type Chain, type Result } from './harness.js'
 
 const VALIDATORS = 4
@@ -34,20 +35,6 @@ async function openSolo(): Promise<Chain> {
   const dir = tmpDir('bridge-solo')
   const engine = await SoloEngine.open({ dataDir: dir.path, genesis: city.genesis, validatorKey: city.validator, blockIntervalMs: 1_000_000, verifyThreads: 1, modules: [bridgeModule()] })
   return { city, engine, signer: new Signer(city.chainId), relayer, client: 'to-metro', dir }
-}
-
-function metroAppState(): Record<string, unknown> {
-  return {
-    identity: {
-      accounts: [
-        { pub_key: toHex(key('authority').publicKey), roles: ['authority'] },
-        ...Array.from({ length: VALIDATORS }, (_, i) => ({ pub_key: toHex(key(`node${i}/validator`).publicKey), roles: ['validator'] })),
-        { pub_key: toHex(key('citizen/0').publicKey), roles: ['citizen'] },
-        { pub_key: toHex(key('relayer').publicKey), roles: ['relayer'] },
-      ],
-    },
-    bank: { denom: 'ucity', balances: [{ address: toHex(key('citizen/0').publicKey), amount: '500000' }] },
-  }
 }
 
 /** Submits to the CometBFT city through its RPC and waits for the commit. */
@@ -73,7 +60,7 @@ async function waitHeight(rpc: CometRpc, h: bigint): Promise<void> {
 }
 
 test(`a ${VALIDATORS}-validator CometBFT city and a solo city: clients of each other, a transfer each way proved against CometBFT headers`, { skip: missingCometbft(), timeout: 180_000 }, async () => {
-  const net = await startNet({ name: 'metro', validators: VALIDATORS, chainId: 'metro-city', appState: metroAppState(), keySeed: SEED })
+  const net = await startNet({ name: 'metro', validators: VALIDATORS, chainId: 'metro-city', appState: metroAppState(SEED, VALIDATORS), keySeed: SEED })
   const A = await openSolo()
   try {
     const rpc = net.tn.rpc(0)

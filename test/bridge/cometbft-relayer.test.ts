@@ -18,6 +18,7 @@ import { CometHeaderSource, createCometClientMsg } from '../../src/agents/relaye
 import { testCity, testKey, tmpDir } from '../helpers/chain.js'
 import { missingCometbft } from '../cometbft/net.js'
 import { freeBasePort } from '../network/ports.js'
+import { metroAppState } from './cometbft-metro.js'
 
 const VALIDATORS = 4
 const SEED = 'relay-metro'
@@ -33,18 +34,7 @@ async function until(what: string, cond: () => Promise<boolean>, ms = 60_000): P
 
 test(`the relayer between a solo node and a ${VALIDATORS}-validator CometBFT city: a transfer each way`, { skip: missingCometbft(), timeout: 180_000 }, async () => {
   const metroDir = mkdtempSync(join(tmpdir(), 'polis-relay-metro-'))
-  const appState = {
-    identity: {
-      accounts: [
-        { pub_key: toHex(key('authority').publicKey), roles: ['authority'] },
-        ...Array.from({ length: VALIDATORS }, (_, i) => ({ pub_key: toHex(key(`node${i}/validator`).publicKey), roles: ['validator'] })),
-        { pub_key: toHex(key('citizen/0').publicKey), roles: ['citizen'] },
-        { pub_key: toHex(key('relayer').publicKey), roles: ['relayer'] },
-      ],
-    },
-    bank: { denom: 'ucity', balances: [{ address: toHex(key('citizen/0').publicKey), amount: '500000' }] },
-  }
-  const manifest = generateTestnet({ out: metroDir, validators: VALIDATORS, chainId: 'metro-city', appState, keySeed: SEED, basePort: await findBasePort(VALIDATORS) })
+  const manifest = generateTestnet({ out: metroDir, validators: VALIDATORS, chainId: 'metro-city', appState: metroAppState(SEED, VALIDATORS), keySeed: SEED, basePort: await findBasePort(VALIDATORS) })
   const apiPort = await freeBasePort(1)
   const tn = new Testnet(metroDir, { apiPort: (i) => (i === 0 ? apiPort : undefined), log: process.env.POLIS_TEST_VERBOSE ? (m) => console.log(m) : undefined })
   const city = testCity({ chainId: 'solo-city', citizens: 2, balance: 1_000_000n })
