@@ -49,7 +49,7 @@ test('tx bank send and query balance, --json and human', async () => {
 
   const h = await polis('tx', 'bank', 'send', 'citizen-2', '50', '--from', 'citizen-1', '--memo', 'lunch')
   assert.equal(h.code, 0, h.stderr)
-  assert.match(h.stdout, /^Committed in block \d+: transaction [0-9a-f]{64}\n  bank\.transfer amount=50 denom=ucity recipient=[0-9a-f]{64} \(citizen-2\) sender=[0-9a-f]{64} \(citizen-1\)\n$/)
+  assert.match(h.stdout, /^Committed in block \d+: transaction [0-9a-f]{64}\n  bank\.transfer amount=50 denom=ucity recipient=[0-9a-f]{64} \(citizen-2\) sender=[0-9a-f]{64} \(citizen-1\)\n$/, h.stdout)
 
   const b = await polis('query', 'balance', 'citizen-2')
   assert.equal(b.stdout, '1000300 ucity\n')

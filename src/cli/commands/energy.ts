@@ -75,7 +75,7 @@ export function energyCommands(program: Command, ctx: (cmd: Command) => CliConte
     const r = await ask(cmd, 'params', {})
     ctx(cmd).print(lines(r), r)
   })
-  eq.command('meter').description('one meter').argument('<meter>', 'a key name or an address').action(async (m: string, _o: unknown, cmd: Command) => {
+  eq.command('meter').description('one smart meter: its owner and status').argument('<meter>', 'a key name or an address').action(async (m: string, _o: unknown, cmd: Command) => {
     const r = await ask(cmd, 'meter', { meter: toHex(ctx(cmd).address(m)) })
     ctx(cmd).print(lines(r), r)
   })
@@ -83,7 +83,7 @@ export function energyCommands(program: Command, ctx: (cmd: Command) => CliConte
     const r = await ask(cmd, 'meters', { owner: toHex(ctx(cmd).address(w)) })
     ctx(cmd).print(((r.meters as Json[]) ?? []).map((m) => `${text(m.meter)}  ${text(m.status)}`), r)
   })
-  eq.command('order').description('one order').argument('<id>', 'the order id').action(async (id: string, _o: unknown, cmd: Command) => {
+  eq.command('order').description('one order: side, slot, price, energy, fill').argument('<id>', 'the order id').action(async (id: string, _o: unknown, cmd: Command) => {
     const r = await ask(cmd, 'order', { id: whole(id, 'id').toString() })
     ctx(cmd).print(lines(r), r)
   })
