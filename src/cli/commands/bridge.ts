@@ -2,6 +2,7 @@
  * `polis tx bridge transfer|vehicle-transfer|share-indicators`, `polis tx threat-intel …`,
  * `polis query bridge …` and `polis query threat-intel …`: the cross-city bridge and its apps (docs/BRIDGE.md).
  */
+import { commandGroup } from '../args.js'
 import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import { PolisError } from '../../app/errors.js'
@@ -57,7 +58,7 @@ async function evidenceEntries(c: CliContext, alert: string, files: string[]): P
 }
 
 export function bridgeCommands(program: Command, ctx: (cmd: Command) => CliContext): void {
-  const tx = program.commands.find((c) => c.name() === 'tx') ?? program.command('tx').description('sign and submit transactions')
+  const tx = commandGroup(program, 'tx')
   const bt = tx.command('bridge').description('send tokens, vehicles and threat indicators to another city over the bridge (relayers carry the packets)')
   txOptions(timeoutOptions(bt.command('transfer')
     .description('escrow (or burn a voucher) and send a transfer packet to the counterparty chain of a client')
@@ -112,7 +113,7 @@ export function bridgeCommands(program: Command, ctx: (cmd: Command) => CliConte
       await submit(ctx(cmd), o, [threatIntel.delist(i.kind, i.value, o.reason)])
     })
 
-  const q = program.commands.find((c) => c.name() === 'query') ?? program.command('query').description('read state from the node')
+  const q = commandGroup(program, 'query')
   const tq = q.command('threat-intel').description('the blocklist of indicators received from peer cities, with provenance')
   const tiAsk = (c: CliContext, name: string, params: Record<string, string | undefined>) => c.client().query<Json>('threatintel', name, params)
   tq.command('blocklist').description('indicators listed now (--all: also expired and delisted ones)')

@@ -3,6 +3,7 @@
  * A slot is a number (the delivery interval [slot·slot_ms, (slot+1)·slot_ms) of block time), or
  * `next` / `+N`: the slot after the current one by this machine's clock (orders close when the slot starts).
  */
+import { commandGroup } from '../args.js'
 import type { Command } from 'commander'
 import { PolisError } from '../../app/errors.js'
 import { toHex } from '../../crypto/hash.js'
@@ -27,7 +28,7 @@ async function slotOf(c: CliContext, v: string): Promise<bigint> {
 }
 
 export function energyCommands(program: Command, ctx: (cmd: Command) => CliContext): void {
-  const tx = program.commands.find((x) => x.name() === 'tx') ?? program.command('tx').description('sign and submit transactions')
+  const tx = commandGroup(program, 'tx')
   const e = tx.command('energy').description('peer-to-peer energy: meters (energy department), offers and bids per slot (escrowed), meter readings')
   txOptions(e.command('register-meter').description('register a smart meter for a prosumer (energy or electricity department)')
     .argument('<meter>', "the meter's key: a key name or an address").argument('<owner>', 'the prosumer: a key name or an address'))
@@ -67,7 +68,7 @@ export function energyCommands(program: Command, ctx: (cmd: Command) => CliConte
       await submit(ctx(cmd), o, [{ type: 'energy/reading', value: { slot: whole(slot, 'slot', true), exported_wh: whole(o.exported, '--exported', true), imported_wh: whole(o.imported, '--imported', true) } }])
     })
 
-  const q = program.commands.find((x) => x.name() === 'query') ?? program.command('query').description('read state from the node')
+  const q = commandGroup(program, 'query')
   const eq = q.command('energy').description('the energy market: params, meters, orders, slots, readings, totals')
   const ask = (cmd: Command, name: string, params: Record<string, string | undefined>) => ctx(cmd).client().query<Json>('energy', name, params)
   const lines = (r: Json) => table(Object.entries(r).map(([k, v]) => [k, text(v)] as [string, string | undefined]))

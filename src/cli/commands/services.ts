@@ -4,6 +4,7 @@
  * the commitment sha256(salt ‖ utf8(text));  as is a vehicle's VIN; the CLI takes the clear text plus --salt (or makes
  * a salt and prints it: keep it with the text, it opens the commitment).
  */
+import { commandGroup } from '../args.js'
 import { randomBytes } from 'node:crypto'
 import type { Command } from 'commander'
 import { ErrorCodes, PolisError, type ErrorName } from '../../app/errors.js'
@@ -82,7 +83,7 @@ async function fileViaOpen311(c: CliContext, flags: TxFlags, msg: Msg): Promise<
 }
 
 export function servicesTxCommands(program: Command, ctx: (cmd: Command) => CliContext): void {
-  const tx = program.commands.find((c) => c.name() === 'tx') ?? program.command('tx').description('sign and submit transactions')
+  const tx = commandGroup(program, 'tx')
   const bills = tx.command('bills').description('utility bills: a department (electricity, parking, tax, water) issues, a citizen pays into its treasury')
   txOptions(bills.command('issue')
     .description('issue a bill to a citizen (signed by a key with the department role)')
@@ -230,7 +231,7 @@ export function servicesTxCommands(program: Command, ctx: (cmd: Command) => CliC
 }
 
 export function servicesQueryCommands(program: Command, ctx: (cmd: Command) => CliContext): void {
-  const q = program.commands.find((c) => c.name() === 'query') ?? program.command('query').description('read state from the node')
+  const q = commandGroup(program, 'query')
   const bills = q.command('bills').description('bills, receipts, corrections and department totals')
   const ask = async (cmd: Command, module: string, name: string, params: Record<string, string | undefined>, height?: string): Promise<Json> =>
     ctx(cmd).client().query<Json>(module, name, params, { height: heightOf(height) })
@@ -311,7 +312,7 @@ export async function vehicleId(c: CliContext, v: string): Promise<Uint8Array> {
 }
 
 export function vehiclesTxCommands(program: Command, ctx: (cmd: Command) => CliContext): void {
-  const tx = program.commands.find((c) => c.name() === 'tx') ?? program.command('tx').description('sign and submit transactions')
+  const tx = commandGroup(program, 'tx')
   const v = tx.command('vehicles').description('the vehicle register: the transport department registers, owners transfer')
   txOptions(v.command('register')
     .description('register a vehicle (transport role); the chain gets the VIN commitment sha256(salt ‖ VIN), never the VIN')
@@ -365,7 +366,7 @@ export function vehiclesTxCommands(program: Command, ctx: (cmd: Command) => CliC
 }
 
 export function vehiclesQueryCommands(program: Command, ctx: (cmd: Command) => CliContext): void {
-  const q = program.commands.find((c) => c.name() === 'query') ?? program.command('query').description('read state from the node')
+  const q = commandGroup(program, 'query')
   const v = q.command('vehicles').description('registered vehicles, by id, plate or owner, and their histories')
   const show = (c: CliContext, r: Json) => c.print(table([['id', text(r.id)], ['plate', text(r.plate)], ['status', text(r.status)],
     ['owner', `${text(r.owner)}${c.nameOf(String(r.owner)) ? ` (${c.nameOf(String(r.owner))})` : ''}`], ['device', text(r.device)], ['registered', `block ${text(r.registered_at)}`],

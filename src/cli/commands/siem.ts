@@ -13,7 +13,7 @@ import { toHex } from '../../crypto/hash.js'
 import { leafHash } from '../../siem/merkle-log.js'
 import { Ingestor, type InputFormat } from '../../siem/parsers.js'
 import type { CliContext } from '../context.js'
-import { intArg } from '../args.js'
+import { commandGroup, intArg } from '../args.js'
 import { ATTACKS, attackLines, evaluateSiem, simulateSiem, type AttackKind } from '../../siem/sim.js'
 import { openSender } from '../../siem/send.js'
 import { isIP } from 'node:net'
@@ -31,7 +31,7 @@ import { submit, txOptions, type TxFlags } from './tx.js'
 const FORMATS = ['auto', 'syslog', 'cef', 'json', 'opencanary']
 
 export function siemCommands(program: Command, ctx: (cmd: Command) => CliContext): void {
-  const sim = program.commands.find((c) => c.name() === 'simulate') ?? program.command('simulate').description('off-chain simulators that write data sets')
+  const sim = commandGroup(program, 'simulate')
   sim.command('siem')
     .description('a fleet of IoT devices with benign traffic and labelled attacks (Mirai scan and brute force, SSH brute force, port scan, flood); runs the shipped rules and reports detection')
     .option('--out <dir>', 'also write events.log (raw lines) and labels.json')

@@ -1,7 +1,7 @@
 /** `polis simulate services`: a seeded month of a city's services on an in-process chain, and its report. */
 import type { Command } from 'commander'
 import type { CliContext } from '../context.js'
-import { intArg } from '../args.js'
+import { commandGroup, intArg } from '../args.js'
 import { simulateServices, type SimReport } from '../../services/simulate.js'
 
 function lines(r: SimReport): string[] {
@@ -25,7 +25,7 @@ function lines(r: SimReport): string[] {
 }
 
 export function simulateServicesCommand(program: Command, ctx: (cmd: Command) => CliContext): void {
-  const sim = program.commands.find((c) => c.name() === 'simulate') ?? program.command('simulate').description('off-chain simulators that write data sets')
+  const sim = commandGroup(program, 'simulate')
   sim.command('services')
     .description('a seeded month of a city on an in-process chain: bills and payments (some late), complaints with per-service resolution times and SLA breaches, vehicle sales, hourly energy slots; prints a report read from chain state')
     .option('--seed <n>', 'seed', intArg('--seed', 0, 2 ** 31), 1)

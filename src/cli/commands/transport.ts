@@ -12,7 +12,7 @@ import { simulate } from '../../transport/sim.js'
 import { ALL_ATTACKS, evaluationTable, formatTable } from '../../transport/table.js'
 import { AttackerType, extensionCodes, type AttackClass } from '../../transport/veremi.js'
 import type { CliContext } from '../context.js'
-import { intArg } from '../args.js'
+import { commandGroup, intArg } from '../args.js'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fromHex, toHex } from '../../crypto/hash.js'
@@ -53,7 +53,7 @@ const gridArg = (v: string) => {
 }
 
 export function transportCommands(program: Command, ctx: (cmd: Command) => CliContext): void {
-  const sim = program.commands.find((c) => c.name() === 'simulate') ?? program.command('simulate').description('off-chain simulators that write data sets')
+  const sim = commandGroup(program, 'simulate')
   sim.command('transport')
     .description('a road grid with vehicles, RSUs and one class of attackers; writes VeReMi-format logs (per-receiver JSON lines, ground truth)')
     .requiredOption('--out <dir>', 'output directory')
