@@ -9,7 +9,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs'
 import { availableParallelism, cpus } from 'node:os'
 import { SoloEngine, type CommittedBlock } from '../src/engine/solo/engine.js'
-import { toHex } from '../src/crypto/hash.js'
+import { toHex } from '../src/base/bytes.js'
 import { Signer, testCity, tmpDir } from '../test/helpers/chain.js'
 import { median, round, summarize, arg } from './stats.js'
 

@@ -11,7 +11,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { toHex } from '../src/crypto/hash.js'
+import { toHex } from '../src/base/bytes.js'
 import { simulate } from '../src/transport/sim.js'
 import { simVehicleKey } from '../src/transport/report.js'
 import { registerCity, replayCity } from '../src/transport/replay.js'

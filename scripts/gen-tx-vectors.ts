@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs'
 import { keyPairFromSeed } from '../src/crypto/keys.js'
 import { encodeBody, signBytes, signTx, txHash, type TxBody } from '../src/app/tx.js'
-import { fromHex, toHex } from '../src/crypto/hash.js'
+import { fromHex, toHex } from '../src/base/bytes.js'
 
 const seeds = ['9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', '4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb']
 const [alice, bob] = seeds.map((s) => keyPairFromSeed(fromHex(s)))

@@ -1,8 +1,8 @@
 /** Ledger values as API JSON: bigints as decimal strings, bytes as lowercase hex. */
 import type { StoredTxResult } from '../app/events.js'
 import type { AppEvent } from '../app/types.js'
-import { PolisError } from '../app/errors.js'
-import { fromHex, toHex } from '../crypto/hash.js'
+import { PolisError } from '../base/errors.js'
+import { fromHex, toHex } from '../base/bytes.js'
 import { encodeHeader, type Header, type SignedHeader } from '../engine/solo/header.js'
 
 export function headerJson(h: Header) {

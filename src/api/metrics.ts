@@ -15,7 +15,7 @@
  *   + prom-client's default process metrics (polis_process_*, polis_nodejs_*)
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import { errorNameOf } from '../app/errors.js'
+import { errorNameOf } from '../base/errors.js'
 import { SoloBackend, type ApiBackend, type BlockEvent } from './backend.js'
 
 export class NodeMetrics {

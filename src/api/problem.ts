@@ -1,6 +1,6 @@
 /**
  * Errors as `application/problem+json` (RFC 9457). Every error the API returns carries the ledger's
- * numeric code and its name (src/app/errors.ts), and an HTTP status derived from the code:
+ * numeric code and its name (src/base/errors.ts), and an HTTP status derived from the code:
  *
  *   400 tx_decode, bad_signature, wrong_chain_id, unknown_message, invalid_message, invalid_request,
  *       invalid_genesis, proof_invalid
@@ -13,7 +13,7 @@
  *   500 internal (a bug: logged, never expected)
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { ErrorCodes, PolisError, errorNameOf, type ErrorName } from '../app/errors.js'
+import { ErrorCodes, PolisError, errorNameOf, type ErrorName } from '../base/errors.js'
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'
 export const PROBLEM_TYPE_PREFIX = 'urn:polis:problem:'

@@ -49,7 +49,7 @@ export const Problem = named('Problem', {
     title: { type: 'string' },
     status: { type: 'integer' },
     detail: { type: 'string' },
-    code: { type: 'integer', description: 'numeric code of src/app/errors.ts' },
+    code: { type: 'integer', description: 'numeric code of src/base/errors.ts' },
     error: { type: 'string', description: 'name of the code, e.g. bad_nonce' },
     instance: { type: 'string' },
     errors: { type: 'array', items: { type: 'object', required: ['path', 'message'], additionalProperties: false, properties: { path: { type: 'string' }, message: { type: 'string' } } } },

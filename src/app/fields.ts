@@ -1,8 +1,8 @@
 /** Validators for message fields: each returns the typed value or throws invalid_message. */
 import type { CborValue } from '../codec/cbor.js'
-import { PolisError } from './errors.js'
+import { PolisError } from '../base/errors.js'
 import { MAX_U64 } from '../codec/amount.js'
-import { utf8 } from '../crypto/hash.js'
+import { utf8 } from '../base/bytes.js'
 import type { MsgValue } from './module.js'
 
 function bad(msg: string): never {

@@ -2,8 +2,9 @@
  * The genesis document of a city chain (JSON). Amounts, heights and times are decimal strings,
  * keys are lowercase hex. Validation refuses anything unclear with PolisError('invalid_genesis').
  */
-import { fail } from './errors.js'
-import { fromHex, sha256, utf8 } from '../crypto/hash.js'
+import { fail } from '../base/errors.js'
+import { sha256 } from '../crypto/hash.js'
+import { fromHex, utf8 } from '../base/bytes.js'
 import { canonicalJson } from '../codec/json.js'
 
 export interface GenesisValidator { name?: string; pub_key: string; power: string }

@@ -3,7 +3,7 @@
  * state; a transaction's layer is merged into the block only when the transaction succeeds,
  * so a refused transaction changes nothing.
  */
-import { compareBytes, concatBytes } from '../crypto/hash.js'
+import { compareBytes, concatBytes } from '../base/bytes.js'
 
 export interface IterateOptions { gte?: Uint8Array; lt?: Uint8Array; reverse?: boolean; limit?: number }
 

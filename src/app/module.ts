@@ -6,7 +6,7 @@
 import type { CborValue } from '../codec/cbor.js'
 import type { KV, KVReader } from './kv.js'
 import { PrefixKV } from './kv.js'
-import { utf8 } from '../crypto/hash.js'
+import { utf8 } from '../base/bytes.js'
 import type { AppEvent } from './types.js'
 
 export interface BlockInfo {

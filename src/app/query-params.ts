@@ -1,6 +1,6 @@
 /** Parsing of module query parameters (JSON objects from the API or the SDK). */
-import { PolisError } from './errors.js'
-import { fromHex } from '../crypto/hash.js'
+import { PolisError } from '../base/errors.js'
+import { fromHex } from '../base/bytes.js'
 import type { QueryParams } from './module.js'
 
 export function hexParam(p: QueryParams, name: string, len?: number): Uint8Array {

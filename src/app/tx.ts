@@ -8,8 +8,9 @@
  *   txHash   = SHA-256(Tx bytes)
  */
 import { decodeCanonical, encodeCanonical, type CborValue } from '../codec/cbor.js'
-import { PolisError } from './errors.js'
-import { concatBytes, sha256, utf8 } from '../crypto/hash.js'
+import { PolisError } from '../base/errors.js'
+import { sha256 } from '../crypto/hash.js'
+import { concatBytes, utf8 } from '../base/bytes.js'
 import type { KeyPair } from '../crypto/keys.js'
 
 export const SIGN_DOMAIN = utf8('polis/tx/v1\0')

@@ -1,6 +1,6 @@
 /** Parsers of command-line option values, and the command groups (tx, query, simulate) several files add to. */
 import type { Command } from 'commander'
-import { PolisError } from '../app/errors.js'
+import { PolisError } from '../base/errors.js'
 
 /** An integer option in [min, max], refused with a clear message otherwise. */
 export const intArg = (what: string, min: number, max: number) => (v: string): number => {

@@ -1,6 +1,6 @@
 /** Human-readable rendering of the node's answers. */
 import type { AppEvent } from '../app/types.js'
-import { errorNameOf } from '../app/errors.js'
+import { errorNameOf } from '../base/errors.js'
 
 /** Aligned "key  value" lines. */
 export function table(rows: Array<[string, string | number | bigint | null | undefined]>, indent = ''): string[] {

@@ -6,7 +6,7 @@
  * input, proof that does not verify); usage errors print the command's usage.
  */
 import { Command, CommanderError } from 'commander'
-import { PolisError } from '../app/errors.js'
+import { PolisError } from '../base/errors.js'
 import { NodeUnreachableError } from '../sdk/errors.js'
 import { CliContext, type CliIO, type GlobalOptions } from './context.js'
 import { keysCommands } from './commands/keys.js'

@@ -1,5 +1,5 @@
 /** Token amounts: bigint in memory, minimal big-endian bytes in state, decimal strings in JSON. */
-import { PolisError } from '../app/errors.js'
+import { PolisError } from '../base/errors.js'
 
 export const MAX_U64 = (1n << 64n) - 1n
 

@@ -5,8 +5,8 @@
  * exactly one byte string decodes to a given value (no malleability of hashes or signatures).
  */
 import { encode as cborEncode, decode as cborDecode } from 'cborg'
-import { PolisError } from '../app/errors.js'
-import { bytesEqual } from '../crypto/hash.js'
+import { PolisError } from '../base/errors.js'
+import { bytesEqual } from '../base/bytes.js'
 
 export type CborValue =
   | string

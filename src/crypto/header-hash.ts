@@ -2,7 +2,7 @@
  * The pluggable function that links block headers. A chain's genesis names it
  * (consensus.hash = { name, params }); nodes and light clients of that chain use it for every link.
  */
-import { fail } from '../app/errors.js'
+import { fail } from '../base/errors.js'
 import { sha256 } from './hash.js'
 import type { HashChoice } from '../app/genesis.js'
 import { qhf, validateQhfParams } from './qhf/index.js'

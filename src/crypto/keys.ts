@@ -3,7 +3,7 @@
  * A key pair is held as its 32-byte seed; public keys are the raw 32 bytes.
  */
 import { createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto'
-import { PolisError } from '../app/errors.js'
+import { PolisError } from '../base/errors.js'
 
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')

@@ -3,7 +3,7 @@
  * verification (bisection, as CometBFT's `light.Client` in its default SkippingVerification mode)
  * or sequentially, fetching what it needs from a provider (a full node's RPC, see rpc-provider.ts).
  */
-import { bytesEqual, toHex } from '../crypto/hash.js'
+import { bytesEqual, toHex } from '../base/bytes.js'
 import { verify, DEFAULT_MAX_CLOCK_DRIFT_NS } from './verifier.js'
 import { headerHash } from './hash.js'
 import { LightClientError } from './json.js'

@@ -3,7 +3,7 @@
  * vectors): heights and powers as decimal strings, hashes as hex, keys and signatures as base64,
  * times as RFC 3339 with up to nanosecond precision. Anything malformed throws LightClientError.
  */
-import { compareBytes, fromHex } from '../crypto/hash.js'
+import { compareBytes, fromHex } from '../base/bytes.js'
 import type { BlockId, Commit, CommitSig, Header, LightBlock, SignedHeader, Time, Validator, ValidatorSet } from './types.js'
 
 export class LightClientError extends Error {

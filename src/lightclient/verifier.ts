@@ -11,7 +11,7 @@
  *
  * Every commit signature that is counted is an Ed25519 signature over the canonical vote.
  */
-import { bytesEqual, toHex } from '../crypto/hash.js'
+import { bytesEqual, toHex } from '../base/bytes.js'
 import { verifySignature } from '../crypto/keys.js'
 import { headerHash, validatorSetHash, voteSignBytes } from './hash.js'
 import { BlockIdFlag, DEFAULT_TRUST_LEVEL, timeToNs, type Commit, type Fraction, type LightBlock, type Time, type ValidatorSet, type VerifyOptions, type VerifyResult } from './types.js'

@@ -10,7 +10,7 @@
 import { PolisClient } from '../sdk/client.js'
 import { bridge } from '../sdk/bridge.js'
 import type { NamedKey } from '../sdk/keys.js'
-import { PolisError } from '../app/errors.js'
+import { PolisError } from '../base/errors.js'
 
 export interface CityEndpoint {
   name: string

@@ -22,7 +22,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import YAML from 'yaml'
-import { PolisError } from '../app/errors.js'
+import { PolisError } from '../base/errors.js'
 import { CHAIN_ID_PATTERN, parseGenesis, type Genesis } from '../app/genesis.js'
 import { Keyring, loadKeyFile, type NamedKey } from '../sdk/keys.js'
 import { identityModule } from '../modules/identity/index.js'

@@ -14,7 +14,7 @@
 import { pino, type Logger } from 'pino'
 import { SoloEngine } from '../engine/solo/engine.js'
 import type { KeyPair } from '../crypto/keys.js'
-import { toHex } from '../crypto/hash.js'
+import { toHex } from '../base/bytes.js'
 import { buildServer } from '../api/server.js'
 
 export const DEFAULT_API_PORT = 26680

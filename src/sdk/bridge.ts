@@ -5,8 +5,8 @@
  */
 import type { Msg } from '../app/tx.js'
 import type { AppEvent } from '../app/types.js'
-import { PolisError } from '../app/errors.js'
-import { fromHex, utf8 } from '../crypto/hash.js'
+import { PolisError } from '../base/errors.js'
+import { fromHex, utf8 } from '../base/bytes.js'
 import type { CborValue } from '../codec/cbor.js'
 import { toAddress, toAmount, type AddressLike, type AmountLike } from './msgs.js'
 import type { HeaderResponse, StoreResponse } from './types.js'

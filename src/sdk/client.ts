@@ -17,9 +17,9 @@
  * Errors: refusals are PolisError (PolisHttpError) with the ledger's code; an unreachable node is
  * NodeUnreachableError; a failed verification is PolisError('proof_invalid').
  */
-import { PolisError, errorNameOf } from '../app/errors.js'
+import { PolisError, errorNameOf } from '../base/errors.js'
 import { signTx, txHash, type Msg } from '../app/tx.js'
-import { toHex } from '../crypto/hash.js'
+import { toHex } from '../base/bytes.js'
 import type { KeyPair } from '../crypto/keys.js'
 import { NodeUnreachableError, errorFromResponse } from './errors.js'
 import { bank, identity, toAddress, type AddressLike, type AmountLike } from './msgs.js'

@@ -4,9 +4,9 @@
  * throws), so callers test `e instanceof PolisError && e.errorName === 'insufficient_funds'`
  * whether the error came from a node or from a local check.
  */
-import { ErrorCodes, PolisError, errorNameOf, type ErrorName } from '../app/errors.js'
+import { ErrorCodes, PolisError, errorNameOf, type ErrorName } from '../base/errors.js'
 
-export { PolisError, ErrorCodes, errorNameOf, type ErrorName } from '../app/errors.js'
+export { PolisError, ErrorCodes, errorNameOf, type ErrorName } from '../base/errors.js'
 
 /** The body of an `application/problem+json` response, as docs/API.md describes it. */
 export interface ProblemBody {

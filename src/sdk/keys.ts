@@ -7,8 +7,8 @@
  */
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { PolisError } from '../app/errors.js'
-import { bytesEqual, fromHex, toHex } from '../crypto/hash.js'
+import { PolisError } from '../base/errors.js'
+import { bytesEqual, fromHex, toHex } from '../base/bytes.js'
 import { generateKeyPair, keyPairFromSeed, type KeyPair } from '../crypto/keys.js'
 
 export type { KeyPair } from '../crypto/keys.js'

@@ -4,8 +4,8 @@
  * safe integers or decimal strings.
  */
 import type { Msg } from '../app/tx.js'
-import { PolisError } from '../app/errors.js'
-import { fromHex } from '../crypto/hash.js'
+import { PolisError } from '../base/errors.js'
+import { fromHex } from '../base/bytes.js'
 import type { KeyPair } from '../crypto/keys.js'
 
 export type { Msg } from '../app/tx.js'

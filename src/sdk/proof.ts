@@ -12,10 +12,11 @@
  * PolisError('proof_invalid').
  */
 import { ics23, iavlSpec, verifyMembership, verifyNonMembership } from '@confio/ics23'
-import { PolisError } from '../app/errors.js'
+import { PolisError } from '../base/errors.js'
 import { genesisHash, parseGenesis, type Genesis } from '../app/genesis.js'
 import { encodeCanonical } from '../codec/cbor.js'
-import { bytesEqual, fromHex, sha256, toHex } from '../crypto/hash.js'
+import { sha256 } from '../crypto/hash.js'
+import { bytesEqual, fromHex, toHex } from '../base/bytes.js'
 import { headerHasher, type HeaderHasher } from '../crypto/header-hash.js'
 import { decodeHeader, headerHash, verifySignedHeader, type Header, type SignedHeader } from '../engine/solo/header.js'
 import type { HeaderResponse, StoreResponse } from './types.js'

@@ -3,9 +3,9 @@
  * The layouts are the modules' own (`accountStoreKey`, `balanceStoreKey`): one tree holds all
  * state, so a key is "<module>/<module's key>".
  */
-import { PolisError } from '../app/errors.js'
+import { PolisError } from '../base/errors.js'
 import { amountFromBytes } from '../codec/amount.js'
-import { bytesEqual, fromHex, toHex, utf8 } from '../crypto/hash.js'
+import { bytesEqual, fromHex, toHex, utf8 } from '../base/bytes.js'
 import { accountStoreKey, getAccount } from '../modules/identity/keeper.js'
 import { accountJson } from '../modules/identity/index.js'
 import { balanceStoreKey } from '../modules/bank/keeper.js'

@@ -5,9 +5,9 @@
  * node's API (`clientChainView`).
  */
 import Fastify, { type FastifyInstance } from 'fastify'
-import { PolisError } from '../app/errors.js'
+import { PolisError } from '../base/errors.js'
 import { httpStatusOf } from '../api/problem.js'
-import { fromHex, toHex } from '../crypto/hash.js'
+import { fromHex, toHex } from '../base/bytes.js'
 import type { PolisClient } from '../sdk/client.js'
 import type { ChainRecord, ChainView, DepartmentStore, RecordKind, SignedStoreRequest } from './department-store.js'
 

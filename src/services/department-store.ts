@@ -13,8 +13,9 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { encodeCanonical } from '../codec/cbor.js'
-import { fail } from '../app/errors.js'
-import { bytesEqual, concatBytes, fromHex, sha256, toHex, utf8 } from '../crypto/hash.js'
+import { fail } from '../base/errors.js'
+import { sha256 } from '../crypto/hash.js'
+import { bytesEqual, concatBytes, fromHex, toHex, utf8 } from '../base/bytes.js'
 import { verifySignature, type KeyPair } from '../crypto/keys.js'
 
 export const RECORD_KINDS = ['complaint', 'bill', 'vehicle'] as const

@@ -10,7 +10,7 @@ import { SoloEngine } from '../engine/solo/engine.js'
 import { signTx, type Msg } from '../app/tx.js'
 import type { KVReader } from '../app/kv.js'
 import type { AppEvent, TxResult } from '../app/types.js'
-import { toHex } from '../crypto/hash.js'
+import { toHex } from '../base/bytes.js'
 import type { KeyPair } from '../crypto/keys.js'
 import { getAccount } from '../modules/identity/keeper.js'
 

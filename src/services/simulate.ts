@@ -14,7 +14,8 @@
  * read from chain state (bills totals against the bank, complaints, energy totals).
  */
 import { keyPairFromSeed, type KeyPair } from '../crypto/keys.js'
-import { sha256, toHex, utf8 } from '../crypto/hash.js'
+import { sha256 } from '../crypto/hash.js'
+import { toHex, utf8 } from '../base/bytes.js'
 import type { Msg } from '../app/tx.js'
 import type { Genesis } from '../app/genesis.js'
 import { balanceOf, nativeDenom, supplyOf } from '../modules/bank/keeper.js'
@@ -23,7 +24,7 @@ import { getRequest, getService, isOpen, transitionsOf } from '../modules/compla
 import { ESCROW_ADDRESS, escrowBalance, totalsOf as energyTotals } from '../modules/energy/keeper.js'
 import { SimChain, attr } from './sim-chain.js'
 import { STARTER_SERVICES } from './departments.js'
-import { errorNameOf } from '../app/errors.js'
+import { errorNameOf } from '../base/errors.js'
 
 export const HOUR = 3_600_000n
 export const DAY = 24n * HOUR

@@ -3,7 +3,7 @@
  * Ed25519 key over a domain-separated text, so that a checkpoint can be checked off chain too and
  * two signed checkpoints that disagree are proof that the collector rewrote its history.
  */
-import { toHex, utf8 } from '../crypto/hash.js'
+import { toHex, utf8 } from '../base/bytes.js'
 import { verifySignature, type KeyPair } from '../crypto/keys.js'
 
 export interface Checkpoint { size: number; root: Uint8Array }

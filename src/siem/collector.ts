@@ -8,7 +8,7 @@
  */
 import type { KeyPair } from '../crypto/keys.js'
 import type { Msg } from '../app/tx.js'
-import { toHex } from '../crypto/hash.js'
+import { toHex } from '../base/bytes.js'
 import { MerkleLog } from './merkle-log.js'
 import { Ingestor, type InputFormat, type ParseResult } from './parsers.js'
 import { eventEntry, type SiemEvent } from './ecs.js'

@@ -5,7 +5,7 @@
  */
 import type { Msg } from '../app/tx.js'
 import { MAX_EVIDENCE } from '../modules/siem/keeper.js'
-import { fromHex } from '../crypto/hash.js'
+import { fromHex } from '../base/bytes.js'
 import { Correlator, type Alert } from './correlate.js'
 import { evaluate } from './sigma.js'
 import type { RuleSet } from './rule-set.js'

@@ -4,7 +4,7 @@
  */
 import { hash } from 'node:crypto'
 import { isIP } from 'node:net'
-import { utf8 } from '../crypto/hash.js'
+import { utf8 } from '../base/bytes.js'
 
 export const BLOCK_SIEM_CATEGORIES = {
   E0: 'request exception',

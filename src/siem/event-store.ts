@@ -10,7 +10,7 @@
 import { ClassicLevel } from 'classic-level'
 import { decodeTrusted, encodeCanonical } from '../codec/cbor.js'
 import { readU64be, u64be } from '../codec/be.js'
-import { concatBytes, utf8 } from '../crypto/hash.js'
+import { concatBytes, utf8 } from '../base/bytes.js'
 import type { SignedCheckpoint } from './checkpoint.js'
 
 const ENTRY = utf8('e|')

@@ -8,7 +8,8 @@
  * Tree sizes are plain numbers (safe integers); bit operations are done arithmetically so that
  * sizes above 2^31 stay correct.
  */
-import { sha256, bytesEqual } from '../crypto/hash.js'
+import { sha256 } from '../crypto/hash.js'
+import { bytesEqual } from '../base/bytes.js'
 import { leafHash, nodeHash } from '../crypto/merkle.js'
 
 export { leafHash, nodeHash }

@@ -4,7 +4,7 @@
  * root equals the root anchored on chain. So every event a correlator evaluates is exactly what
  * the collector committed to, and the evidence it attests is proven from its own copy.
  */
-import { bytesEqual, toHex } from '../crypto/hash.js'
+import { bytesEqual, toHex } from '../base/bytes.js'
 import { MerkleLog } from './merkle-log.js'
 import type { InclusionEvidence } from './collector.js'
 import type { EvidenceLog } from './correlator.js'

@@ -7,7 +7,7 @@
 import { createSocket } from 'node:dgram'
 import { connect } from 'node:net'
 import mqtt from 'mqtt'
-import { PolisError } from '../app/errors.js'
+import { PolisError } from '../base/errors.js'
 
 export interface RecordSender { send(record: string): Promise<void>; close(): Promise<void> }
 

@@ -6,7 +6,7 @@
  * then modified in place, clearing their cached hash. Leaves are never modified, only replaced.
  */
 import { compare } from './bytes.js'
-import { fail } from '../app/errors.js'
+import { fail } from '../base/errors.js'
 import { Node } from './node.js'
 
 /** Loads a persisted node from its sequence number and the hash its parent recorded. */

@@ -45,7 +45,7 @@
  * Files: avl.ts (AVL+ mutations), node.ts (nodes, hashes, encoding), page.ts and layout.ts (what is
  * stored where), node-db.ts (reads, cache, commit ops), iterate.ts, proof.ts, verify.ts.
  */
-import { fail } from '../app/errors.js'
+import { fail } from '../base/errors.js'
 import { ics23 } from '@confio/ics23'
 import { lookup, Mutator } from './avl.js'
 import { leaves, type Range } from './iterate.js'

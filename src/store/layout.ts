@@ -5,7 +5,7 @@
  *   P 'r' be64(version)  root record of a committed version: uvarint(rootSeq, 0 = empty) ‖ rootHash[32]
  *   P 'm'                metadata: uvarint(format = 1) ‖ uvarint(latest version) ‖ uvarint(next seq)
  */
-import { fail } from '../app/errors.js'
+import { fail } from '../base/errors.js'
 import { HASH_SIZE } from './node.js'
 import { putUvarint, Reader, uvarintSize } from './varint.js'
 

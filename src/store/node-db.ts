@@ -8,8 +8,8 @@
  * the disk), so the tree stays readable between `commit()` and the caller's write. A commit's pages
  * are released once its root record is seen on disk (checked at the next commit).
  */
-import { fail } from '../app/errors.js'
-import { toHex } from '../crypto/hash.js'
+import { fail } from '../base/errors.js'
+import { toHex } from '../base/bytes.js'
 import { Lru } from './lru.js'
 import { decodeMeta, decodeRoot, encodeMeta, encodeRoot, Layout, type Meta, type RootRecord } from './layout.js'
 import { decodeNode, EMPTY_HASH, hashOf, type Node } from './node.js'

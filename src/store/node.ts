@@ -12,7 +12,7 @@
  * where zz is Go's zigzag varint (`binary.PutVarint`).
  */
 import { hash as nodeCryptoHash } from 'node:crypto'
-import { fail } from '../app/errors.js'
+import { fail } from '../base/errors.js'
 import { ownBytes } from './bytes.js'
 import { putUvarint, Reader, uvarintSize, zigzag } from './varint.js'
 

@@ -8,7 +8,7 @@
  *
  * Page record: uvarint(first slot) uvarint(count) uvarint(length)×count, then the nodes' bytes.
  */
-import { fail } from '../app/errors.js'
+import { fail } from '../base/errors.js'
 import { nodeSize, writeNode, type Node } from './node.js'
 import { putUvarint, Reader, uvarintSize } from './varint.js'
 

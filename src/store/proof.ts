@@ -5,8 +5,8 @@
  *    suffix [0x20 rightHash] (the bracketed part is the sibling, on whichever side it is).
  */
 import { ics23 } from '@confio/ics23'
-import { fail } from '../app/errors.js'
-import { concatBytes, toHex } from '../crypto/hash.js'
+import { fail } from '../base/errors.js'
+import { concatBytes, toHex } from '../base/bytes.js'
 import { leftOf, rightOf, type NodeLoader } from './avl.js'
 import { leaves } from './iterate.js'
 import { HASH_SIZE, innerHeader, leafPrefix, type Node } from './node.js'

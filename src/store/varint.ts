@@ -3,7 +3,7 @@
  * IAVL hashes its int64 fields (height, size, version) with zigzag `PutVarint`; for n >= 0 that is
  * the unsigned varint of 2n. Lengths use the plain unsigned varint (`PutUvarint`).
  */
-import { fail } from '../app/errors.js'
+import { fail } from '../base/errors.js'
 
 /** Bytes the unsigned varint of `n` takes. */
 export function uvarintSize(n: number): number {

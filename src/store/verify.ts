@@ -3,8 +3,8 @@
  * AVL+ invariants (heights, sizes, balance, key order, inner key = smallest key on its right).
  * O(n): meant for tests, tooling and recovery, not for the block path.
  */
-import { fail } from '../app/errors.js'
-import { bytesEqual, toHex } from '../crypto/hash.js'
+import { fail } from '../base/errors.js'
+import { bytesEqual, toHex } from '../base/bytes.js'
 import { compare } from './bytes.js'
 import { leftOf, rightOf, type NodeLoader } from './avl.js'
 import { EMPTY_HASH, innerHash, leafHash, type Node } from './node.js'

@@ -14,7 +14,7 @@ import { decodeReport, reportSignBytes, receivedOf, eventCode, type Report } fro
 import { verifySignature } from '../crypto/keys.js'
 import type { VerifyPool } from '../crypto/verify-pool.js'
 import { RsuWindow } from './window.js'
-import { fromHex, toHex } from '../crypto/hash.js'
+import { fromHex, toHex } from '../base/bytes.js'
 import type { Point } from './checks.js'
 
 export type StationStatus = 'active' | 'flagged' | 'suspended' | 'unregistered'

@@ -3,7 +3,8 @@
  * node = SHA-256(0x01 ‖ left ‖ right), split at the largest power of two below n. The reports stay
  * with the RSU; the chain keeps the root, and any one report is proven by an audit path.
  */
-import { concatBytes, sha256 } from '../crypto/hash.js'
+import { sha256 } from '../crypto/hash.js'
+import { concatBytes } from '../base/bytes.js'
 
 const LEAF = new Uint8Array([0])
 const NODE = new Uint8Array([1])

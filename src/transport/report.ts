@@ -11,8 +11,9 @@
  * audit path can check both the vehicle's signature and its inclusion under the root on chain.
  */
 import { decodeCanonical, encodeCanonical } from '../codec/cbor.js'
-import { PolisError } from '../app/errors.js'
-import { concatBytes, sha256, utf8 } from '../crypto/hash.js'
+import { PolisError } from '../base/errors.js'
+import { sha256 } from '../crypto/hash.js'
+import { concatBytes, utf8 } from '../base/bytes.js'
 import { keyPairFromSeed, verifySignature, type KeyPair } from '../crypto/keys.js'
 import type { Received } from './veremi.js'
 

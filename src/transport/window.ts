@@ -5,7 +5,7 @@
  * sorted by vehicle key, the events its trusted reporters agree on, and the traffic per road
  * segment from trusted, plausible beacons.
  */
-import { compareBytes, toHex } from '../crypto/hash.js'
+import { compareBytes, toHex } from '../base/bytes.js'
 import { auditPath, leafHash, merkleRoot } from './merkle.js'
 import type { Point } from './checks.js'
 import type { Grid } from './roads.js'

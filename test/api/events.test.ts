@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { WebSocket } from 'ws'
 import { startNodeProcess, type NodeProcess } from '../helpers/node-process.js'
 import { Signer, testCity, testKey } from '../helpers/chain.js'
-import { toHex } from '../../src/crypto/hash.js'
+import { toHex } from '../../src/base/bytes.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
 import { assertProblem, http, subscribe } from './client.js'
 

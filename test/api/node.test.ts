@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { startNode, stopOnSignals } from '../../src/node/node.js'
 import { SoloEngine } from '../../src/engine/solo/engine.js'
 import { Signer, testCity, tmpDir } from '../helpers/chain.js'
-import { toHex } from '../../src/crypto/hash.js'
+import { toHex } from '../../src/base/bytes.js'
 import { http } from './client.js'
 
 const city = testCity({ chainId: 'node-city', citizens: 2 })

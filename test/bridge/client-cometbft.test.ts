@@ -5,8 +5,9 @@
 // The counterparty is a synthetic CometBFT chain signed with real keys (test/lightclient/synth.ts).
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { ErrorCodes } from '../../src/app/errors.js'
-import { sha256, utf8 } from '../../src/crypto/hash.js'
+import { ErrorCodes } from '../../src/base/errors.js'
+import { sha256 } from '../../src/crypto/hash.js'
+import { utf8 } from '../../src/base/bytes.js'
 import { headerHash, voteSignBytes, type LightBlock } from '../../src/lightclient/index.js'
 import { headerHasher } from '../../src/crypto/header-hash.js'
 import { signHeader, encodeHeader, type Header as SoloHeader } from '../../src/engine/solo/header.js'

@@ -5,11 +5,11 @@
 // of the CometBFT city's state at h against header h+1 (CometBFT's app-hash offset).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ErrorCodes } from '../../src/app/errors.js'
+import { ErrorCodes } from '../../src/base/errors.js'
 import { SoloEngine } from '../../src/engine/solo/engine.js'
 import { testnetKey } from '../../src/engine/cometbft/testnet.js'
 import type { CometRpc } from '../../src/engine/cometbft/rpc.js'
-import { toHex, utf8 } from '../../src/crypto/hash.js'
+import { toHex, utf8 } from '../../src/base/bytes.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
 import type { Msg } from '../../src/app/tx.js'
 import type { AppEvent } from '../../src/app/types.js'

@@ -1,5 +1,5 @@
 /** The app state of a test CometBFT city for the bridge: authority, validators, one funded citizen and a relayer (keys from testnetKey(seed, …)). */
-import { toHex } from '../../src/crypto/hash.js'
+import { toHex } from '../../src/base/bytes.js'
 import { testnetKey } from '../../src/engine/cometbft/testnet.js'
 
 export function metroAppState(seed: string, validators: number): Record<string, unknown> {

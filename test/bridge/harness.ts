@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { SoloEngine } from '../../src/engine/solo/engine.js'
 import { encodeHeader } from '../../src/engine/solo/header.js'
-import { toHex, utf8 } from '../../src/crypto/hash.js'
+import { toHex, utf8 } from '../../src/base/bytes.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
 import type { Msg } from '../../src/app/tx.js'
 import type { AppEvent } from '../../src/app/types.js'

@@ -1,6 +1,6 @@
 /** Packets in flight in the property tests, and the relay steps that move them: receive, time out, acknowledge. */
 import assert from 'node:assert/strict'
-import { ErrorCodes } from '../../src/app/errors.js'
+import { ErrorCodes } from '../../src/base/errors.js'
 import { decodeAck, type Packet } from '../../src/modules/bridge/index.js'
 import { ackMsg, ackOf, emptyBlock, exec, ok, recvMsg, timeoutMsg, type Chain } from './harness.js'
 

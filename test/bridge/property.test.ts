@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { ErrorCodes } from '../../src/app/errors.js'
+import { ErrorCodes } from '../../src/base/errors.js'
 import { escrowAddress, voucherDenom } from '../../src/modules/bridge/index.js'
 import { testKey } from '../helpers/chain.js'
 import { balance, closeChain, connect, emptyBlock, exec, openChain, sentPackets, supply, transferMsg, type Chain } from './harness.js'

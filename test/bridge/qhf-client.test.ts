@@ -1,7 +1,7 @@
 /** A counterparty whose headers are linked with QHF: the client keeps that hash choice and checks headers with it. */
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { ErrorCodes } from '../../src/app/errors.js'
+import { ErrorCodes } from '../../src/base/errors.js'
 import { voucherDenom } from '../../src/modules/bridge/index.js'
 import { ackMsg, ackOf, balance, closeChain, connect, exec, ok, openChain, recvMsg, sentPackets, signedHeader, transferMsg, type Chain } from './harness.js'
 

@@ -1,7 +1,7 @@
 /** The SDK's bridge builders, fed with node-shaped responses (headers, store proofs, tx events): a full relay by them alone. */
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { toHex } from '../../src/crypto/hash.js'
+import { toHex } from '../../src/base/bytes.js'
 import { encodeHeader } from '../../src/engine/solo/header.js'
 import { acksFromEvents, bridge, bridgeKeys, packetsFromEvents } from '../../src/sdk/bridge.js'
 import type { HeaderResponse, StoreResponse } from '../../src/sdk/types.js'

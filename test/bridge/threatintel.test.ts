@@ -6,8 +6,9 @@
  */
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { ErrorCodes } from '../../src/app/errors.js'
-import { fromHex, sha256, toHex, utf8 } from '../../src/crypto/hash.js'
+import { ErrorCodes } from '../../src/base/errors.js'
+import { sha256 } from '../../src/crypto/hash.js'
+import { fromHex, toHex, utf8 } from '../../src/base/bytes.js'
 import type { Msg } from '../../src/app/tx.js'
 import type { CborValue } from '../../src/codec/cbor.js'
 import { encodePayload } from '../../src/modules/bridge/index.js'

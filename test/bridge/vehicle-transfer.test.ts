@@ -5,8 +5,8 @@
  */
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { ErrorCodes } from '../../src/app/errors.js'
-import { toHex } from '../../src/crypto/hash.js'
+import { ErrorCodes } from '../../src/base/errors.js'
+import { toHex } from '../../src/base/bytes.js'
 import type { Msg } from '../../src/app/tx.js'
 import { encodePayload } from '../../src/modules/bridge/index.js'
 import { testKey } from '../helpers/chain.js'

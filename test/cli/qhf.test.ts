@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { cli } from '../sdk/polis-node.js'
 import { qhf } from '../../src/crypto/qhf/index.js'
-import { toHex, utf8 } from '../../src/crypto/hash.js'
+import { toHex, utf8 } from '../../src/base/bytes.js'
 
 test('polis qhf eval runs the evaluation for QHF and SHA-256; polis qhf hash matches the library', async () => {
   const r = await cli(['--json', 'qhf', 'eval', '--trials', '30', '--bytes', '16'])

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Testnet, cometConfigToml, findBasePort, generateTestnet, LOOPBACK_TIMEOUTS, testnetKey } from '../../src/engine/cometbft/testnet.js'
-import { toHex } from '../../src/crypto/hash.js'
+import { toHex } from '../../src/base/bytes.js'
 import { missingCometbft, sleep } from './net.js'
 
 test('generator: distinct ports, persistent peers, loopback settings, keys that match genesis', () => {

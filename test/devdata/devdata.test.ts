@@ -1,8 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { SoloEngine } from '../../src/engine/solo/engine.js'
-import { ErrorCodes } from '../../src/app/errors.js'
-import { toHex, utf8 } from '../../src/crypto/hash.js'
+import { ErrorCodes } from '../../src/base/errors.js'
+import { toHex, utf8 } from '../../src/base/bytes.js'
 import { payloadMatches, tagPayload } from '../../src/modules/devdata/index.js'
 import { Signer, testCity, testKey, tmpDir } from '../helpers/chain.js'
 

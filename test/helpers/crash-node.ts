@@ -1,7 +1,7 @@
 // A solo node under a steady load of transfers, for the crash test: the parent kills it with SIGKILL.
 // Usage: node --import tsx test/helpers/crash-node.ts DATA_DIR CITIZENS
 import { SoloEngine } from '../../src/engine/solo/engine.js'
-import { toHex, utf8 } from '../../src/crypto/hash.js'
+import { toHex, utf8 } from '../../src/base/bytes.js'
 import { Signer, testCity } from './chain.js'
 
 const [dataDir, citizens] = process.argv.slice(2)

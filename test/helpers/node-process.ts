@@ -17,7 +17,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { testCity, tmpDir, type TestCity } from './chain.js'
-import { toHex } from '../../src/crypto/hash.js'
+import { toHex } from '../../src/base/bytes.js'
 
 export interface NodeProcess {
   url: string
@@ -125,7 +125,7 @@ async function child(argv: string[]): Promise<void> {
   const root = opt('child')!
   const { startNode, stopOnSignals } = await import('../../src/node/node.js')
   const { keyPairFromSeed } = await import('../../src/crypto/keys.js')
-  const { fromHex } = await import('../../src/crypto/hash.js')
+  const { fromHex } = await import('../../src/base/bytes.js')
   const genesis = JSON.parse(readFileSync(join(root, 'genesis.json'), 'utf8'))
   const validatorKey = keyPairFromSeed(fromHex(readFileSync(join(root, 'validator.key'), 'utf8').trim()))
   const bi = opt('block-interval')

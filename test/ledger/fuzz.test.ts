@@ -2,9 +2,9 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { decodeTx } from '../../src/app/tx.js'
-import { ErrorCodes, PolisError } from '../../src/app/errors.js'
+import { ErrorCodes, PolisError } from '../../src/base/errors.js'
 import { SoloEngine } from '../../src/engine/solo/engine.js'
-import { toHex, utf8 } from '../../src/crypto/hash.js'
+import { toHex, utf8 } from '../../src/base/bytes.js'
 import { Signer, testCity, tmpDir } from '../helpers/chain.js'
 
 const city = testCity({ chainId: 'fuzz-city', citizens: 4, balance: 100n })

@@ -1,10 +1,10 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { SoloEngine } from '../../src/engine/solo/engine.js'
-import { ErrorCodes } from '../../src/app/errors.js'
+import { ErrorCodes } from '../../src/base/errors.js'
 import { MAX_TX_BYTES, signTx, txHash } from '../../src/app/tx.js'
 import { encodeCanonical } from '../../src/codec/cbor.js'
-import { toHex, utf8 } from '../../src/crypto/hash.js'
+import { toHex, utf8 } from '../../src/base/bytes.js'
 import { Signer, testCity, testKey, tmpDir } from '../helpers/chain.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
 

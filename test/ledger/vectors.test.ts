@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { keyPairFromSeed, verifySignature } from '../../src/crypto/keys.js'
 import { decodeTx, encodeBody, signBytes, signTx } from '../../src/app/tx.js'
-import { fromHex, toHex } from '../../src/crypto/hash.js'
+import { fromHex, toHex } from '../../src/base/bytes.js'
 import { encodeCanonical } from '../../src/codec/cbor.js'
 import { encode } from 'cborg'
 

@@ -1,7 +1,8 @@
 // Builds a synthetic CometBFT chain, signed with real keys, whose validator set can change at
 // every height: for bisection and tampering tests that a static testnet cannot produce.
 import { keyPairFromSeed, type KeyPair } from '../../src/crypto/keys.js'
-import { sha256, utf8 } from '../../src/crypto/hash.js'
+import { sha256 } from '../../src/crypto/hash.js'
+import { utf8 } from '../../src/base/bytes.js'
 import { headerHash, validatorSetHash, voteSignBytes, sortValidators, nsToTime, BlockIdFlag, type BlockId, type Header, type LightBlock, type ValidatorSet, type Commit } from '../../src/lightclient/index.js'
 
 export interface SynthValidator { key: KeyPair; power: bigint }

@@ -10,7 +10,7 @@ import {
 } from '../../src/lightclient/index.js'
 import { balanceStoreKey } from '../../src/modules/bank/keeper.js'
 import { amountToBytes } from '../../src/codec/amount.js'
-import { fromHex } from '../../src/crypto/hash.js'
+import { fromHex } from '../../src/base/bytes.js'
 import { synthKey } from './synth.js'
 import { Signer } from '../helpers/chain.js'
 import { missingCometbft, settle, startNet, waitTx, type Net } from '../cometbft/net.js'

@@ -9,7 +9,7 @@ import {
   LightClient, headerHash, parseLightBlock, parseSignedHeader, parseTime, parseValidatorSet, timeToNs, validatorSetHash, verify, formatTime,
   type LightBlock, type LightBlockProvider,
 } from '../../src/lightclient/index.js'
-import { fromHex, toHex } from '../../src/crypto/hash.js'
+import { fromHex, toHex } from '../../src/base/bytes.js'
 
 const root = join(import.meta.dirname, '../fixtures/cometbft-light')
 const read = (p: string) => JSON.parse(readFileSync(join(root, p), 'utf8'))

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { toHex, utf8 } from '../../src/crypto/hash.js'
-import { PolisError } from '../../src/app/errors.js'
+import { toHex, utf8 } from '../../src/base/bytes.js'
+import { PolisError } from '../../src/base/errors.js'
 import {
   CaqwWalker, QHF_DEFAULT_PARAMS, bitsMsb8, bitsUnpadded, detCos, detSin, qhf, qhfBits, qhfOutputBytes,
   validateQhfParams, walkProbabilities, type QhfParams,

@@ -3,7 +3,7 @@
  * generator: decodes the message specs of vectors.json and computes their hashes.
  */
 import { readFileSync } from 'node:fs'
-import { fromHex, toHex } from '../../src/crypto/hash.js'
+import { fromHex, toHex } from '../../src/base/bytes.js'
 import { qhf, qhfBits, validateQhfParams } from '../../src/crypto/qhf/index.js'
 
 export interface MessageSpec {

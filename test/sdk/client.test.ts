@@ -14,7 +14,7 @@ import {
 import { decodeHeader, encodeHeader, signHeader } from '../../src/engine/solo/header.js'
 import { validatorSetHash } from '../../src/engine/solo/engine.js'
 import { parseGenesis } from '../../src/app/genesis.js'
-import { fromHex, toHex } from '../../src/crypto/hash.js'
+import { fromHex, toHex } from '../../src/base/bytes.js'
 import { generateKeyPair } from '../../src/crypto/keys.js'
 import { ics23 } from '@confio/ics23'
 import { makeHome, startPolis, type PolisProcess, type TestHome } from './polis-node.js'

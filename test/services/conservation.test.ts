@@ -6,7 +6,8 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { sha256, toHex, utf8 } from '../../src/crypto/hash.js'
+import { sha256 } from '../../src/crypto/hash.js'
+import { toHex, utf8 } from '../../src/base/bytes.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
 import type { Msg } from '../../src/app/tx.js'
 import { billsModule, treasuryAddress, DEPARTMENTS } from '../../src/modules/bills/index.js'

@@ -2,9 +2,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { SoloEngine } from '../../src/engine/solo/engine.js'
-import { toHex, utf8, sha256 } from '../../src/crypto/hash.js'
+import { sha256 } from '../../src/crypto/hash.js'
+import { toHex, utf8 } from '../../src/base/bytes.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
-import { ErrorCodes } from '../../src/app/errors.js'
+import { ErrorCodes } from '../../src/base/errors.js'
 import { treasuryAddress } from '../../src/modules/bills/index.js'
 import { Signer, testCity, testKey, tmpDir } from '../helpers/chain.js'
 

@@ -11,7 +11,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { toHex } from '../../src/crypto/hash.js'
+import { toHex } from '../../src/base/bytes.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
 import { ESCROW_ADDRESS, energyModule } from '../../src/modules/energy/index.js'
 import { clearAuction, costCeil, type BookOrder } from '../../src/modules/energy/auction.js'

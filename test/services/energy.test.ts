@@ -1,8 +1,8 @@
 /** Energy trading: meters, orders with escrow, the uniform-price auction at slot close, settlement by meter readings. */
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { ErrorCodes } from '../../src/app/errors.js'
-import { toHex } from '../../src/crypto/hash.js'
+import { ErrorCodes } from '../../src/base/errors.js'
+import { toHex } from '../../src/base/bytes.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
 import type { Msg } from '../../src/app/tx.js'
 import { ESCROW_ADDRESS, MAX_ENERGY_WH, energyModule } from '../../src/modules/energy/index.js'

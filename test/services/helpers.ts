@@ -1,7 +1,7 @@
 /** A city chain with the service modules, driven block by block with explicit block times. */
 import assert from 'node:assert/strict'
 import { SoloEngine } from '../../src/engine/solo/engine.js'
-import { toHex, utf8 } from '../../src/crypto/hash.js'
+import { toHex, utf8 } from '../../src/base/bytes.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
 import type { Module } from '../../src/app/module.js'
 import type { Msg } from '../../src/app/tx.js'

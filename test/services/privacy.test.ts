@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { sha256, toHex, utf8 } from '../../src/crypto/hash.js'
+import { sha256 } from '../../src/crypto/hash.js'
+import { toHex, utf8 } from '../../src/base/bytes.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
 import { billsModule } from '../../src/modules/bills/index.js'
 import { vehiclesModule } from '../../src/modules/vehicles/index.js'

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { MerkleLog, checkConsistency, checkInclusion, leafHash, nodeHash, EMPTY_ROOT } from '../../src/siem/merkle-log.js'
-import { fromHex, toHex } from '../../src/crypto/hash.js'
+import { fromHex, toHex } from '../../src/base/bytes.js'
 
 const FIX = 'test/fixtures/rfc9162'
 const b64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'))

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { Collector } from '../../src/siem/collector.js'
 import { ParsePool } from '../../src/siem/parse-pool.js'
 import { applyDeviceIdentity } from '../../src/siem/identity.js'
-import { toHex } from '../../src/crypto/hash.js'
+import { toHex } from '../../src/base/bytes.js'
 import { testKey } from '../helpers/chain.js'
 
 const key = testKey('siem/pool/gw')

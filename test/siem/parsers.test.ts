@@ -3,7 +3,8 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { Ingestor, parseEvent, MAX_INPUT_BYTES } from '../../src/siem/parsers.js'
 import { canonicalJson, eventEntry } from '../../src/siem/ecs.js'
-import { sha256, toHex } from '../../src/crypto/hash.js'
+import { sha256 } from '../../src/crypto/hash.js'
+import { toHex } from '../../src/base/bytes.js'
 
 const ctx = { receivedAt: Date.UTC(2026, 10, 24, 12, 0, 0), observer: { name: 'collector-1', type: 'sentinel' } }
 const ok = (input: string | Uint8Array, fmt: any = 'auto') => {

@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { ics23, iavlSpec, verifyMembership, verifyNonMembership } from '@confio/ics23'
-import { PolisError } from '../../src/app/errors.js'
+import { PolisError } from '../../src/base/errors.js'
 import { IavlStore } from '../../src/store/index.js'
 import { b, commitTo, type Db, str, TempDbs } from './helpers.js'
 

@@ -8,7 +8,7 @@ import { after, test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { iavlSpec, ics23, verifyMembership, verifyNonMembership } from '@confio/ics23'
-import { compareBytes } from '../../src/crypto/hash.js'
+import { compareBytes } from '../../src/base/bytes.js'
 import { IavlStore } from '../../src/store/index.js'
 import { commitTo, type Db, hex, TempDbs } from './helpers.js'
 

@@ -1,7 +1,7 @@
 /** IavlStore API: working state, commits, versions, iteration, errors, caching and the DB contract. */
 import { after, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { PolisError } from '../../src/app/errors.js'
+import { PolisError } from '../../src/base/errors.js'
 import { sha256 } from '../../src/crypto/hash.js'
 import { emptyRootHash, IavlStore } from '../../src/store/index.js'
 import { b, commitTo, hex, str, TempDbs } from './helpers.js'

@@ -4,9 +4,10 @@
  * demand, and the `ChainPort` the replay drives (transactions sent together go in one block).
  */
 import { SoloEngine } from '../../src/engine/solo/engine.js'
-import { PolisError, errorNameOf } from '../../src/app/errors.js'
+import { PolisError, errorNameOf } from '../../src/base/errors.js'
 import type { Msg } from '../../src/app/tx.js'
-import { compareBytes, sha256, toHex, utf8 } from '../../src/crypto/hash.js'
+import { sha256 } from '../../src/crypto/hash.js'
+import { compareBytes, toHex, utf8 } from '../../src/base/bytes.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
 import { transportModule } from '../../src/modules/transport/index.js'
 import { vehiclesModule } from '../../src/modules/vehicles/index.js'

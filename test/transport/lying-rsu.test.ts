@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { compareBytes, toHex } from '../../src/crypto/hash.js'
+import { compareBytes, toHex } from '../../src/base/bytes.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
 import { testKey } from '../helpers/chain.js'
 import { TestChain } from './engine-port.js'

@@ -15,7 +15,7 @@ import { parseSignedHeader } from '../../lightclient/json.js'
 import { rpcProvider } from '../../lightclient/rpc-provider.js'
 import { LightClient, wallClockNs, type LightBlockProvider } from '../../lightclient/client.js'
 import { bridge } from '../../sdk/bridge.js'
-import { toHex } from '../../crypto/hash.js'
+import { toHex } from '../../base/bytes.js'
 import type { Fraction, LightBlock } from '../../lightclient/types.js'
 
 const NS_PER_MS = 1_000_000n

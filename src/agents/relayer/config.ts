@@ -12,7 +12,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { PolisError } from '../../app/errors.js'
+import { PolisError } from '../../base/errors.js'
 import { loadKeyFile } from '../../sdk/keys.js'
 import type { RelayerOptions, RelayerSide } from './relayer.js'
 

@@ -17,7 +17,7 @@
 import { MAX_MSGS_PER_TX, type Msg } from '../../app/tx.js'
 import type { AppEvent } from '../../app/types.js'
 import type { KeyPair } from '../../crypto/keys.js'
-import { toHex } from '../../crypto/hash.js'
+import { toHex } from '../../base/bytes.js'
 import { PolisClient } from '../../sdk/client.js'
 import { acksFromEvents, bridge, bridgeKeys, packetsFromEvents, type BridgePacket } from '../../sdk/bridge.js'
 import type { HeaderResponse, StoreResponse } from '../../sdk/types.js'

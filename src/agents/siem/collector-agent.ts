@@ -6,8 +6,8 @@
  * an anchored one, is refused (the collector would otherwise sign a fork).
  */
 import type { KeyPair } from '../../crypto/keys.js'
-import { fromHex, toHex, bytesEqual } from '../../crypto/hash.js'
-import { PolisError } from '../../app/errors.js'
+import { fromHex, toHex, bytesEqual } from '../../base/bytes.js'
+import { PolisError } from '../../base/errors.js'
 import type { PolisClient } from '../../sdk/client.js'
 import { Collector, type Origin } from '../../siem/collector.js'
 import { EventStore } from '../../siem/event-store.js'

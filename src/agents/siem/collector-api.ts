@@ -9,7 +9,7 @@
  * Readers verify what they get against the checkpoints anchored on chain; nothing here is trusted.
  */
 import { createServer } from 'node:http'
-import { toHex } from '../../crypto/hash.js'
+import { toHex } from '../../base/bytes.js'
 import type { Collector, Origin } from '../../siem/collector.js'
 import { MAX_HTTP_BODY, listenHttp, readEventRecords, replyJson, type Listener } from '../../siem/listeners.js'
 import type { InputFormat } from '../../siem/parsers.js'

@@ -15,7 +15,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { dirname, isAbsolute, resolve } from 'node:path'
-import { PolisError } from '../../app/errors.js'
+import { PolisError } from '../../base/errors.js'
 
 function bad(msg: string): never {
   throw new PolisError('invalid_request', msg)

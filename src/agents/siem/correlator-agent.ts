@@ -8,8 +8,8 @@
  * the collector resolved for the evidence's source (blocksiem.source_device), when they all agree.
  */
 import type { KeyPair } from '../../crypto/keys.js'
-import { fromHex, toHex, bytesEqual, utf8 } from '../../crypto/hash.js'
-import { PolisError } from '../../app/errors.js'
+import { fromHex, toHex, bytesEqual, utf8 } from '../../base/bytes.js'
+import { PolisError } from '../../base/errors.js'
 import type { PolisClient } from '../../sdk/client.js'
 import { Correlator, type Alert } from '../../siem/correlate.js'
 import { CorrelatorAgent as RuleRunner, type RegisteredRule } from '../../siem/correlator.js'

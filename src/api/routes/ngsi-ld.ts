@@ -10,8 +10,8 @@
  * header (JSON-LD over application/json, as NGSI-LD prescribes). Errors are NGSI-LD problem details.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { PolisError } from '../../app/errors.js'
-import { utf8 } from '../../crypto/hash.js'
+import { PolisError } from '../../base/errors.js'
+import { utf8 } from '../../base/bytes.js'
 import type { ApiContext } from '../context.js'
 import { httpStatusOf, refusal } from '../problem.js'
 import { named } from '../schemas.js'

@@ -8,9 +8,10 @@
  */
 import querystring from 'node:querystring'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { PolisError } from '../../app/errors.js'
+import { PolisError } from '../../base/errors.js'
 import { decodeTx } from '../../app/tx.js'
-import { sha256, toHex, utf8 } from '../../crypto/hash.js'
+import { sha256 } from '../../crypto/hash.js'
+import { toHex, utf8 } from '../../base/bytes.js'
 import type { ApiContext } from '../context.js'
 import { hexBytes } from '../convert.js'
 import { ApiError, httpStatusOf, refusal } from '../problem.js'

@@ -1,7 +1,7 @@
 /** State: module queries, raw keys with ICS-23 proofs, accounts. */
 import type { FastifyInstance } from 'fastify'
 import { refusal } from '../problem.js'
-import { toHex, utf8 } from '../../crypto/hash.js'
+import { toHex, utf8 } from '../../base/bytes.js'
 import type { ApiContext } from '../context.js'
 import { hexBytes, parseHeight } from '../convert.js'
 import { Account, AnyObject, Flag, Hash, HeightQuery, StoreEntry, Uint, errorResponses, flag } from '../schemas.js'

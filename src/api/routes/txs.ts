@@ -1,7 +1,8 @@
 /** Transactions: submit one (optionally waiting for its commit), submit a batch, status by hash. */
 import type { FastifyInstance } from 'fastify'
-import { PolisError } from '../../app/errors.js'
-import { sha256, toHex } from '../../crypto/hash.js'
+import { PolisError } from '../../base/errors.js'
+import { sha256 } from '../../crypto/hash.js'
+import { toHex } from '../../base/bytes.js'
 import type { ApiContext } from '../context.js'
 import { committedJson, hexBytes } from '../convert.js'
 import { problemOfCode, sendProblem, stopping } from '../problem.js'

@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
-import { PolisError, type ErrorName } from '../../app/errors.js'
+import { PolisError, type ErrorName } from '../../base/errors.js'
 import { DepartmentStore, RECORD_KINDS, signStoreRequest, type RecordKind, type SignedStoreRequest } from '../../services/department-store.js'
 import { clientChainView, departmentStoreServer } from '../../services/department-store-http.js'
 import type { CliContext } from '../context.js'

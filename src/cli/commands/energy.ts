@@ -5,8 +5,8 @@
  */
 import { commandGroup } from '../args.js'
 import type { Command } from 'commander'
-import { PolisError } from '../../app/errors.js'
-import { toHex } from '../../crypto/hash.js'
+import { PolisError } from '../../base/errors.js'
+import { toHex } from '../../base/bytes.js'
 import type { CliContext } from '../context.js'
 import { table } from '../format.js'
 import { submit, txOptions, type TxFlags } from './tx.js'

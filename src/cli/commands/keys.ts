@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
-import { PolisError } from '../../app/errors.js'
-import { fromHex } from '../../crypto/hash.js'
+import { PolisError } from '../../base/errors.js'
+import { fromHex } from '../../base/bytes.js'
 import type { CliContext } from '../context.js'
 import { columns, table } from '../format.js'
 

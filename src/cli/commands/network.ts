@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
 import type { Command } from 'commander'
-import { PolisError } from '../../app/errors.js'
+import { PolisError } from '../../base/errors.js'
 import { DEFAULT_API_PORT, DEFAULT_BLOCK_INTERVAL_MS } from '../../node/config.js'
 import { voucherDenom } from '../../modules/bridge/index.js'
 import type { CliContext } from '../context.js'

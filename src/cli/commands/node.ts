@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
 import { Option, type Command } from 'commander'
-import { PolisError } from '../../app/errors.js'
+import { PolisError } from '../../base/errors.js'
 import {
   DEFAULT_API_PORT, DEFAULT_BLOCK_INTERVAL_MS, DEFAULT_CHAIN_ID, DEFAULT_DENOM, DEFAULT_HOME, DEFAULT_SAMPLE_BALANCE, LOG_LEVELS,
   configPathOf, initHome, loadConfig, loadNodeFiles, nodeUrlOf, type InitResult, type LogLevel,

@@ -1,10 +1,10 @@
 /** `polis qhf eval`, `polis qhf hash`: the quantum-walk hash's statistics beside SHA-256, and one-off hashes. */
 import { writeFileSync } from 'node:fs'
 import type { Command } from 'commander'
-import { PolisError } from '../../app/errors.js'
+import { PolisError } from '../../base/errors.js'
 import { formatQhfEvaluation, runQhfEvaluation, type QhfEvalHash } from '../../crypto/qhf/eval.js'
 import { QHF_DEFAULT_PARAMS, qhf, validateQhfParams } from '../../crypto/qhf/index.js'
-import { toHex, utf8 } from '../../crypto/hash.js'
+import { toHex, utf8 } from '../../base/bytes.js'
 import type { CliContext } from '../context.js'
 import { intArg } from '../args.js'
 

@@ -1,7 +1,7 @@
 /** `polis query …`: reads from the node; `query proof --verify` and `query header --verify` check what it says. */
 import type { Command } from 'commander'
-import { PolisError } from '../../app/errors.js'
-import { fromHex, toHex } from '../../crypto/hash.js'
+import { PolisError } from '../../base/errors.js'
+import { fromHex, toHex } from '../../base/bytes.js'
 import { verifyHeader, verifyStoreProof } from '../../sdk/proof.js'
 import { decodeStateValue, parseStateKey } from '../../sdk/state.js'
 import type { CliContext } from '../context.js'

@@ -6,7 +6,7 @@
  * report against the window root on chain; `polis transport reputation|flagged|events` read the chain.
  */
 import type { Command } from 'commander'
-import { PolisError } from '../../app/errors.js'
+import { PolisError } from '../../base/errors.js'
 import { evaluateDir, formatReport } from '../../transport/eval.js'
 import { simulate } from '../../transport/sim.js'
 import { ALL_ATTACKS, evaluationTable, formatTable } from '../../transport/table.js'
@@ -15,7 +15,7 @@ import type { CliContext } from '../context.js'
 import { commandGroup, intArg } from '../args.js'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { fromHex, toHex } from '../../crypto/hash.js'
+import { fromHex, toHex } from '../../base/bytes.js'
 import { leafHash, auditPath, verifyInclusion } from '../../transport/merkle.js'
 import { openReport, simVehicleKey } from '../../transport/report.js'
 import { readCityConfig, registerCity, replayCity, type ChainPort } from '../../transport/replay.js'

@@ -1,6 +1,6 @@
 /** `polis tx bank …` and `polis tx identity …`: sign with a keyring key, submit, wait for the block. */
 import type { Command } from 'commander'
-import { PolisError } from '../../app/errors.js'
+import { PolisError } from '../../base/errors.js'
 import type { Msg } from '../../app/tx.js'
 import { bank, identity, toAmount } from '../../sdk/msgs.js'
 import type { CliContext } from '../context.js'

@@ -19,7 +19,7 @@
  * walker is only on sites with x ≡ y ≡ t (mod 2) — three quarters of the sites keep probability 0
  * and their output bytes are constant 0x00. An odd cycle is not bipartite, so every site is reached.
  */
-import { fail } from '../../app/errors.js'
+import { fail } from '../../base/errors.js'
 
 export interface QhfParams {
   readonly latticeSide: number

@@ -14,7 +14,7 @@
  * RPC (`--rpc`), printing `api listening on URL` (see src/engine/cometbft/api.ts).
  */
 import { parseArgs } from 'node:util'
-import { toHex } from '../../crypto/hash.js'
+import { toHex } from '../../base/bytes.js'
 import { startAbciNode } from './node.js'
 import { timings } from './server.js'
 import { startCometApiNode, type CometApiNode } from './api.js'

@@ -8,7 +8,7 @@ import { ClassicLevel } from 'classic-level'
 import { PolisApp } from '../../app/app.js'
 import type { Module } from '../../app/module.js'
 import { VerifyPool } from '../../crypto/verify-pool.js'
-import { toHex } from '../../crypto/hash.js'
+import { toHex } from '../../base/bytes.js'
 import { AbciServer } from './server.js'
 import { PolisAbciApp } from './abci-app.js'
 

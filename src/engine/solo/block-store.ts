@@ -5,7 +5,7 @@
  */
 import type { ClassicLevel } from 'classic-level'
 import { decodeCanonical, encodeCanonical } from '../../codec/cbor.js'
-import { concatBytes, utf8 } from '../../crypto/hash.js'
+import { concatBytes, utf8 } from '../../base/bytes.js'
 import { heightKey } from '../../app/app.js'
 import type { BatchPut } from '../../app/types.js'
 import { decodeHeader, encodeHeader, type SignedHeader } from './header.js'

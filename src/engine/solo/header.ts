@@ -5,8 +5,8 @@
  * with Ed25519. A light client needs only the validator key and the hash choice to check it.
  */
 import { decodeCanonical, encodeCanonical } from '../../codec/cbor.js'
-import { PolisError } from '../../app/errors.js'
-import { bytesEqual, concatBytes, utf8 } from '../../crypto/hash.js'
+import { PolisError } from '../../base/errors.js'
+import { bytesEqual, concatBytes, utf8 } from '../../base/bytes.js'
 import { verifySignature, type KeyPair } from '../../crypto/keys.js'
 import type { HeaderHasher } from '../../crypto/header-hash.js'
 

@@ -2,8 +2,8 @@
  * The solo engine's mempool: admitted transactions in arrival order (which, per sender, is nonce
  * order, since admission runs the App's checks against the mempool's scratch state).
  */
-import { PolisError } from '../../app/errors.js'
-import { toHex } from '../../crypto/hash.js'
+import { PolisError } from '../../base/errors.js'
+import { toHex } from '../../base/bytes.js'
 
 export interface MempoolTx { bytes: Uint8Array; hash: Uint8Array; hashHex: string }
 

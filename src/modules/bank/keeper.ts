@@ -5,10 +5,10 @@
  */
 import { decodeTrusted, encodeCanonical } from '../../codec/cbor.js'
 import { amountFromBytes, amountToBytes } from '../../codec/amount.js'
-import { fail } from '../../app/errors.js'
+import { fail } from '../../base/errors.js'
 import type { KV, KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext } from '../../app/module.js'
-import { concatBytes, toHex, utf8 } from '../../crypto/hash.js'
+import { concatBytes, toHex, utf8 } from '../../base/bytes.js'
 import { accountExists } from '../identity/keeper.js'
 
 export const MODULE = 'bank'

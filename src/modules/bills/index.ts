@@ -1,7 +1,7 @@
 import { defineMessage, type Module, type MsgValue } from '../../app/module.js'
 import { onlyFields, optionalBytesField, positiveAmountField, pubKeyField, stringField, uintField } from '../../app/fields.js'
-import { PolisError, fail } from '../../app/errors.js'
-import { toHex } from '../../crypto/hash.js'
+import { PolisError, fail } from '../../base/errors.js'
+import { toHex } from '../../base/bytes.js'
 import { hexParam, limitParam, optionalStringParam } from '../../app/query-params.js'
 import type { QueryParams } from '../../app/module.js'
 import {

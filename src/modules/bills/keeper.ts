@@ -17,10 +17,11 @@
  * code and optionally a 32-byte salted commitment to the off-chain details.
  */
 import { decodeCanonical, encodeCanonical } from '../../codec/cbor.js'
-import { fail } from '../../app/errors.js'
+import { fail } from '../../base/errors.js'
 import type { KV, KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext, type TxContext } from '../../app/module.js'
-import { bytesEqual, concatBytes, sha256, toHex, utf8 } from '../../crypto/hash.js'
+import { sha256 } from '../../crypto/hash.js'
+import { bytesEqual, concatBytes, toHex, utf8 } from '../../base/bytes.js'
 import { balanceOf, nativeDenom, transfer } from '../bank/keeper.js'
 import { getAccount, registerAccount, requireActiveAccount } from '../identity/keeper.js'
 import { u64be as u64, u32be as u32, readU64be, readU32be } from '../../codec/be.js'

@@ -7,9 +7,9 @@
  * verifier's "now" is this chain's block time, never the wall clock. Header h carries the app hash
  * of the state after block h-1 (see stateRootAt).
  */
-import { fail } from '../../app/errors.js'
+import { fail } from '../../base/errors.js'
 import type { ExecContext } from '../../app/module.js'
-import { bytesEqual, toHex } from '../../crypto/hash.js'
+import { bytesEqual, toHex } from '../../base/bytes.js'
 import { LightClientError } from '../../lightclient/json.js'
 import { decodeSignedHeader, decodeValidatorSet } from '../../lightclient/cbor.js'
 import { checkSelfSigned, verifyFromTrusted } from '../../lightclient/verifier.js'

@@ -4,7 +4,7 @@
  */
 import { defineMessage, type MessageDef, type MsgValue } from '../../app/module.js'
 import { bytesField, onlyFields, stringField, uintField } from '../../app/fields.js'
-import { fail } from '../../app/errors.js'
+import { fail } from '../../base/errors.js'
 import type { Fraction } from '../../lightclient/types.js'
 import { CLIENT_ID_PATTERN } from './client-state.js'
 import { createCometClient, submitCometMisbehaviour, updateCometClient, type CometHeaderMsg } from './client-cometbft.js'

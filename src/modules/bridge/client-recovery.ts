@@ -7,9 +7,9 @@
  *   bridge/recoveries/<subject>/<u64be this chain's height>  -> {substitute, reason, by, previous_status, previous_latest_height, height}
  */
 import { encodeCanonical } from '../../codec/cbor.js'
-import { fail } from '../../app/errors.js'
+import { fail } from '../../base/errors.js'
 import { moduleStore, type TxContext } from '../../app/module.js'
-import { bytesEqual, concatBytes, toHex, utf8 } from '../../crypto/hash.js'
+import { bytesEqual, concatBytes, toHex, utf8 } from '../../base/bytes.js'
 import { u64be } from '../../codec/be.js'
 import { MODULE, clientStatus, getConsensusState, putClient, putConsensusState, requireClient, type ClientState } from './client-state.js'
 

@@ -3,9 +3,9 @@
  * validator key, one chain id and one header hash choice; a header is verified by that key's
  * signature over its hash. Header h carries the app hash of the state after block h.
  */
-import { fail, PolisError } from '../../app/errors.js'
+import { fail, PolisError } from '../../base/errors.js'
 import type { ExecContext } from '../../app/module.js'
-import { bytesEqual, toHex } from '../../crypto/hash.js'
+import { bytesEqual, toHex } from '../../base/bytes.js'
 import { headerHasher, type HeaderHasher } from '../../crypto/header-hash.js'
 import { decodeHeader, headerHash, verifySignedHeader, type Header } from '../../engine/solo/header.js'
 import type { HashChoice } from '../../app/genesis.js'

@@ -7,10 +7,10 @@
  * how a verified header is recorded (a different header at a known height freezes the client).
  */
 import { decodeCanonical, encodeCanonical } from '../../codec/cbor.js'
-import { fail } from '../../app/errors.js'
+import { fail } from '../../base/errors.js'
 import type { KV, KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext } from '../../app/module.js'
-import { bytesEqual, concatBytes, toHex, utf8 } from '../../crypto/hash.js'
+import { bytesEqual, concatBytes, toHex, utf8 } from '../../base/bytes.js'
 import type { HashChoice } from '../../app/genesis.js'
 import { u64be as u64 } from '../../codec/be.js'
 import type { Fraction } from '../../lightclient/types.js'

@@ -5,7 +5,7 @@
  * client-state.ts; recovery: client-recovery.ts; pruning: client-pruning.ts. See docs/BRIDGE.md.
  */
 import type { KVReader } from '../../app/kv.js'
-import { toHex } from '../../crypto/hash.js'
+import { toHex } from '../../base/bytes.js'
 import { getConsensusState, type ClientState, type ConsensusState } from './client-state.js'
 import { soloClientType } from './client-solo.js'
 import { cometClientType } from './client-cometbft.js'

@@ -5,9 +5,9 @@
  */
 import { defineMessage, type Module, type MsgValue } from '../../app/module.js'
 import { bytesField, onlyFields, optionalStringField, positiveAmountField, pubKeyField, stringField, uintField } from '../../app/fields.js'
-import { fail } from '../../app/errors.js'
+import { fail } from '../../base/errors.js'
 import { hexParam, optionalStringParam } from '../../app/query-params.js'
-import { toHex } from '../../crypto/hash.js'
+import { toHex } from '../../base/bytes.js'
 import { nativeDenom } from '../bank/keeper.js'
 import { CLIENT_ID_PATTERN, MODULE, clientJson, createClient, getClient, getConsensusState, listClients, pruneConsensusStates, submitMisbehaviour, updateClient } from './client.js'
 import { clientMessages } from './client-messages.js'

@@ -11,10 +11,11 @@
  */
 import { ics23, iavlSpec, verifyMembership, verifyNonMembership } from '@confio/ics23'
 import { decodeCanonical, encodeCanonical, type CborValue } from '../../codec/cbor.js'
-import { fail, PolisError } from '../../app/errors.js'
+import { fail, PolisError } from '../../base/errors.js'
 import { CacheKV, type KV, type KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext } from '../../app/module.js'
-import { bytesEqual, concatBytes, sha256, toHex, utf8 } from '../../crypto/hash.js'
+import { sha256 } from '../../crypto/hash.js'
+import { bytesEqual, concatBytes, toHex, utf8 } from '../../base/bytes.js'
 import { MODULE, requireActiveClient, stateRootAt } from './client.js'
 import { readU64be, u64be } from '../../codec/be.js'
 

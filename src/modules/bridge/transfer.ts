@@ -10,10 +10,11 @@
  * and no private key.
  */
 import type { CborValue } from '../../codec/cbor.js'
-import { fail } from '../../app/errors.js'
+import { fail } from '../../base/errors.js'
 import type { KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext } from '../../app/module.js'
-import { sha256, toHex, utf8 } from '../../crypto/hash.js'
+import { sha256 } from '../../crypto/hash.js'
+import { toHex, utf8 } from '../../base/bytes.js'
 import { balanceOf, burn, mint, nativeDenom, transfer } from '../bank/keeper.js'
 import { getAccount, registerAccount } from '../identity/keeper.js'
 import { MODULE } from './client.js'

@@ -6,9 +6,9 @@
  * here again. The vehicles keeper does the registry work; this file is the packet glue.
  */
 import type { CborValue } from '../../codec/cbor.js'
-import { fail } from '../../app/errors.js'
+import { fail } from '../../base/errors.js'
 import type { TxContext } from '../../app/module.js'
-import { toHex } from '../../crypto/hash.js'
+import { toHex } from '../../base/bytes.js'
 import { confirmExport, exportVehicle, importVehicle, revertExport, type Departure } from '../vehicles/keeper.js'
 import { requireActiveClient, requireClient } from './client.js'
 import { encodePayload, nextSequence, sendPacket, type BridgeApp, type Packet } from './packet.js'

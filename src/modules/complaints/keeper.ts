@@ -17,10 +17,10 @@
  * department, off chain); the location is a public fixed-point coordinate, as in Open311.
  */
 import { decodeCanonical, encodeCanonical } from '../../codec/cbor.js'
-import { fail } from '../../app/errors.js'
+import { fail } from '../../base/errors.js'
 import type { KV, KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext, type TxContext } from '../../app/module.js'
-import { bytesEqual, concatBytes, toHex, utf8 } from '../../crypto/hash.js'
+import { bytesEqual, concatBytes, toHex, utf8 } from '../../base/bytes.js'
 import { getAccount, hasRole, isActiveAt, requireActiveAccount } from '../identity/keeper.js'
 import { u64be as u64, u32be as u32, readU64be, readU32be } from '../../codec/be.js'
 

@@ -1,8 +1,8 @@
 import { defineMessage, type Module } from '../../app/module.js'
 import { bytesField, onlyFields, optionalStringField, pubKeyField, uintField } from '../../app/fields.js'
-import { PolisError, fail } from '../../app/errors.js'
+import { PolisError, fail } from '../../base/errors.js'
 import { hexParam, limitParam } from '../../app/query-params.js'
-import { toHex } from '../../crypto/hash.js'
+import { toHex } from '../../base/bytes.js'
 import { MAX_PAYLOAD_BYTES, MODULE, acknowledge, getRecord, inbox, nextSeq, post, type DataRecord } from './keeper.js'
 
 export * from './keeper.js'

@@ -7,10 +7,10 @@
  * The sequence per (sender, receiver) pair starts at 1 and must increase by one: no replay, no gap.
  */
 import { decodeTrusted, encodeCanonical } from '../../codec/cbor.js'
-import { fail } from '../../app/errors.js'
+import { fail } from '../../base/errors.js'
 import type { KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext } from '../../app/module.js'
-import { concatBytes, toHex, utf8 } from '../../crypto/hash.js'
+import { concatBytes, toHex, utf8 } from '../../base/bytes.js'
 import { hasRole, requireActiveAccount } from '../identity/keeper.js'
 import { u64be as be64, readU64be } from '../../codec/be.js'
 

@@ -3,7 +3,7 @@
  * payload against the record the chain holds. QHF parameters are the chain's (genesis).
  */
 import { qhf, QHF_DEFAULT_PARAMS, type QhfParams } from '../../crypto/qhf/index.js'
-import { bytesEqual } from '../../crypto/hash.js'
+import { bytesEqual } from '../../base/bytes.js'
 import type { DataRecord } from './keeper.js'
 
 export function tagPayload(payload: Uint8Array, params: QhfParams = QHF_DEFAULT_PARAMS): Uint8Array {

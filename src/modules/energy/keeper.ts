@@ -28,10 +28,11 @@
  * = totals.escrowed − totals.refunded − totals.paid.
  */
 import { decodeTrusted, encodeCanonical } from '../../codec/cbor.js'
-import { fail } from '../../app/errors.js'
+import { fail } from '../../base/errors.js'
 import type { KV, KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext, type TxContext } from '../../app/module.js'
-import { bytesEqual, concatBytes, sha256, toHex, utf8 } from '../../crypto/hash.js'
+import { sha256 } from '../../crypto/hash.js'
+import { bytesEqual, concatBytes, toHex, utf8 } from '../../base/bytes.js'
 import { balanceOf, nativeDenom, transfer } from '../bank/keeper.js'
 import { getAccount, hasRole, isActiveAt, registerAccount, requireActiveAccount, revokeAccount } from '../identity/keeper.js'
 import { readU64be, u64be as u64 } from '../../codec/be.js'

@@ -1,7 +1,7 @@
 import { defineMessage, type Module } from '../../app/module.js'
 import { onlyFields, optionalBytesField, optionalStringField, pubKeyField, stringField, stringListField } from '../../app/fields.js'
-import { PolisError, fail } from '../../app/errors.js'
-import { fromHex, toHex } from '../../crypto/hash.js'
+import { PolisError, fail } from '../../base/errors.js'
+import { fromHex, toHex } from '../../base/bytes.js'
 import { hexParam, limitParam } from '../../app/query-params.js'
 import {
   CORE_ROLES, MODULE, getAccount, grantRole, listRoleMembers, registerAccount, revokeAccount, revokeRole, type Account,

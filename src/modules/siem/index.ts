@@ -12,8 +12,8 @@
  */
 import { defineMessage, type Module, type MsgValue } from '../../app/module.js'
 import { bytesField, onlyFields, pubKeyField, stringField, stringListField, uintField } from '../../app/fields.js'
-import { PolisError, fail } from '../../app/errors.js'
-import { fromHex, toHex } from '../../crypto/hash.js'
+import { PolisError, fail } from '../../base/errors.js'
+import { fromHex, toHex } from '../../base/bytes.js'
 import { hexParam, limitParam } from '../../app/query-params.js'
 import type { QueryParams } from '../../app/module.js'
 import { leafHash } from '../../siem/merkle-log.js'

@@ -10,10 +10,10 @@
  * included in anchored checkpoints before the alert could be confirmed.
  */
 import { isIP } from 'node:net'
-import { fail } from '../../app/errors.js'
+import { fail } from '../../base/errors.js'
 import type { KVReader } from '../../app/kv.js'
 import { moduleReader } from '../../app/module.js'
-import { bytesEqual, concatBytes, toHex, utf8 } from '../../crypto/hash.js'
+import { bytesEqual, concatBytes, toHex, utf8 } from '../../base/bytes.js'
 import { leafHash } from '../../siem/merkle-log.js'
 import { MODULE, getAlert, type Alert } from './keeper.js'
 

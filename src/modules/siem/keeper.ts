@@ -6,10 +6,11 @@
  * Events themselves stay in the collectors' stores; the chain holds only (size, root) per anchor.
  */
 import { decodeTrusted, encodeCanonical } from '../../codec/cbor.js'
-import { fail } from '../../app/errors.js'
+import { fail } from '../../base/errors.js'
 import type { KV, KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext, type TxContext } from '../../app/module.js'
-import { bytesEqual, concatBytes, sha256, toHex, utf8 } from '../../crypto/hash.js'
+import { sha256 } from '../../crypto/hash.js'
+import { bytesEqual, concatBytes, toHex, utf8 } from '../../base/bytes.js'
 import { getAccount, hasRole, requireActiveAccount, revokeAccount } from '../identity/keeper.js'
 import { MerkleProofError, verifyConsistency, verifyInclusion } from '../../siem/merkle-log.js'
 import { verifyCheckpointSig } from '../../siem/checkpoint.js'

@@ -4,9 +4,9 @@
  * lists them with their provenance if it accepts indicators from that channel.
  */
 import type { CborValue } from '../../codec/cbor.js'
-import { fail } from '../../app/errors.js'
+import { fail } from '../../base/errors.js'
 import type { TxContext } from '../../app/module.js'
-import { toHex } from '../../crypto/hash.js'
+import { toHex } from '../../base/bytes.js'
 import { requireClient } from '../bridge/client.js'
 import { encodePayload, sendPacket, type BridgeApp, type Packet } from '../bridge/packet.js'
 import { confirmedAlertIndicators, indicatorKey, normalizeIndicator, type Indicator } from '../siem/indicators.js'

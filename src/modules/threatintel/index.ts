@@ -9,8 +9,8 @@
  */
 import { defineMessage, type Module, type MsgValue, type QueryParams } from '../../app/module.js'
 import { bytesField, onlyFields, stringField, uintField } from '../../app/fields.js'
-import { PolisError, fail } from '../../app/errors.js'
-import { toHex } from '../../crypto/hash.js'
+import { PolisError, fail } from '../../base/errors.js'
+import { toHex } from '../../base/bytes.js'
 import { limitParam, optionalStringParam } from '../../app/query-params.js'
 import { CLIENT_ID_PATTERN, requireClient } from '../bridge/client.js'
 import { INDICATOR_KINDS, normalizeIndicator, type Indicator, type IndicatorKind } from '../siem/indicators.js'

@@ -10,10 +10,10 @@
  * provenances) unless this city's authority or security staff delisted it after the last listing.
  */
 import { decodeTrusted, encodeCanonical } from '../../codec/cbor.js'
-import { fail } from '../../app/errors.js'
+import { fail } from '../../base/errors.js'
 import type { KV, KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext } from '../../app/module.js'
-import { toHex, utf8 } from '../../crypto/hash.js'
+import { toHex, utf8 } from '../../base/bytes.js'
 import { indicatorKey, type Indicator, type IndicatorKind } from '../siem/indicators.js'
 
 export const MODULE = 'threatintel'

@@ -10,10 +10,10 @@
  * Keys (under "transport/"):  a|rsu → { x, y, radius } (CBOR);  l|rsu → last height heard (CBOR)
  */
 import { decodeTrusted, encodeCanonical } from '../../codec/cbor.js'
-import { fail } from '../../app/errors.js'
+import { fail } from '../../base/errors.js'
 import type { KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext } from '../../app/module.js'
-import { concatBytes, toHex, utf8 } from '../../crypto/hash.js'
+import { concatBytes, toHex, utf8 } from '../../base/bytes.js'
 import { getAccount, hasRole, isActiveAt, registerAccount } from '../identity/keeper.js'
 import { MODULE } from './keeper.js'
 

@@ -20,7 +20,7 @@
 import { decodeTrusted, encodeCanonical } from '../../codec/cbor.js'
 import type { KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext } from '../../app/module.js'
-import { concatBytes, toHex, utf8 } from '../../crypto/hash.js'
+import { concatBytes, toHex, utf8 } from '../../base/bytes.js'
 import { u64be as u64, readU64be } from '../../codec/be.js'
 import { isActiveVehicle } from '../vehicles/keeper.js'
 import { SCALE, getParams, getReputation, isFlagged, scorePermille, MODULE } from './keeper.js'

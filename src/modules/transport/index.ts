@@ -15,9 +15,9 @@
  */
 import { defineMessage, type Module, type MsgValue } from '../../app/module.js'
 import { bytesField, onlyFields, pubKeyField, uintField } from '../../app/fields.js'
-import { PolisError, fail } from '../../app/errors.js'
+import { PolisError, fail } from '../../base/errors.js'
 import { hexParam, limitParam } from '../../app/query-params.js'
-import { compareBytes, toHex } from '../../crypto/hash.js'
+import { compareBytes, toHex } from '../../base/bytes.js'
 import { isActiveVehicle, TRANSPORT_ROLE } from '../vehicles/keeper.js'
 import { heartbeat, lastSeen, registerRsu, requireCoverage, requireInside, getCoverage } from './areas.js'
 import { listConfirmed, pruneEvents, recordEvents, type WindowEvent } from './events.js'

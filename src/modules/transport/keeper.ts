@@ -25,10 +25,10 @@
  * With fewer than three RSUs on a vehicle nobody can tell who lies, and no standing changes.
  */
 import { decodeTrusted, encodeCanonical } from '../../codec/cbor.js'
-import { fail } from '../../app/errors.js'
+import { fail } from '../../base/errors.js'
 import type { KV, KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext } from '../../app/module.js'
-import { concatBytes, toHex, utf8 } from '../../crypto/hash.js'
+import { concatBytes, toHex, utf8 } from '../../base/bytes.js'
 import { u64be as u64 } from '../../codec/be.js'
 
 export const MODULE = 'transport'

@@ -1,7 +1,7 @@
 import { defineMessage, type Module, type MsgValue } from '../../app/module.js'
 import { bytesField, onlyFields, pubKeyField, stringField, uintField } from '../../app/fields.js'
-import { PolisError } from '../../app/errors.js'
-import { toHex } from '../../crypto/hash.js'
+import { PolisError } from '../../base/errors.js'
+import { toHex } from '../../base/bytes.js'
 import { hexParam, limitParam, optionalStringParam } from '../../app/query-params.js'
 import {
   MODULE, PLATE_PATTERN, TRANSPORT_ROLE, acceptTransfer, cancelOffer, deregisterVehicle, historyHash, historyOf, offerTransfer, registerVehicle,

@@ -16,10 +16,11 @@
  * importing city records it in its "imported" entry, so each city's history commits to the last.
  */
 import { decodeCanonical, encodeCanonical } from '../../codec/cbor.js'
-import { fail } from '../../app/errors.js'
+import { fail } from '../../base/errors.js'
 import type { KV, KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext, type TxContext } from '../../app/module.js'
-import { bytesEqual, concatBytes, sha256, toHex, utf8 } from '../../crypto/hash.js'
+import { sha256 } from '../../crypto/hash.js'
+import { bytesEqual, concatBytes, toHex, utf8 } from '../../base/bytes.js'
 import { nativeDenom, transfer } from '../bank/keeper.js'
 import { getAccount, hasRole, isActiveAt, registerAccount, requireActiveAccount } from '../identity/keeper.js'
 import { u32be as u32, readU32be } from '../../codec/be.js'
