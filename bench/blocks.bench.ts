@@ -7,8 +7,10 @@
 import { writeFileSync, mkdirSync } from 'node:fs'
 import { SoloEngine } from '../src/engine/solo/engine.js'
 import { headerHasher } from '../src/crypto/header-hash.js'
-import { encodeHeader } from '../src/engine/solo/header.js'
-import { Signer, testCity, tmpDir } from '../test/helpers/chain.js'
+import { encodeHeader } from '../src/lightclient/solo-header.js'
+import { testCity } from '../src/kit/genesis-builder.js'
+import { tmpDir } from '../src/kit/temp-dir.js'
+import { Signer } from '../src/kit/signer.js'
 import { median, round, arg } from './stats.js'
 
 const BLOCKS = arg('blocks', 200)

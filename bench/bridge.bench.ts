@@ -17,16 +17,16 @@
  * /proc. Writes bench/results/bridge.json.
  * Options: --senders N --transfers N --rate R --seconds S --block-interval-ms MS --batch-size N
  */
-import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { WebSocket } from 'ws'
-import { PolisClient, type SignedTx } from '../src/sdk/client.js'
+import { PolisClient, type SignedTx } from '../src/sdk/polis-client.js'
 import { Keyring } from '../src/sdk/keys.js'
 import { bridge } from '../src/sdk/bridge.js'
 import { arg, machine, round, summarize } from './stats.js'
-import { freeBasePort } from '../test/network/ports.js'
+import { consecutive, freeBasePort } from '../src/kit/free-port.js'
+import { REPO, launchProcess } from '../src/kit/node-launcher.js'
 
 const SENDERS = arg('senders', 200)
 const TRANSFERS = arg('transfers', 4_000)
@@ -34,7 +34,6 @@ const RATE = arg('rate', 100)
 const SECONDS = arg('seconds', 10)
 const BLOCK_INTERVAL_MS = arg('block-interval-ms', 50)
 const BATCH_SIZE = arg('batch-size', 31)
-const REPO = new URL('..', import.meta.url).pathname
 
 /** CPU seconds (user + system) of a process, from /proc. */
 function cpuSeconds(pid: number): number {
@@ -49,26 +48,17 @@ function childrenOf(pid: number): number[] {
 
 const root = mkdtempSync(join(tmpdir(), 'polis-bench-bridge-'))
 const home = join(root, '.polis')
-const base = await freeBasePort()
-const net = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'scripts', 'start.ts'), '--json', '--base-port', String(base), '--sample-accounts', String(SENDERS), '--block-interval-ms', String(BLOCK_INTERVAL_MS), '--batch-size', String(BATCH_SIZE)], {
-  cwd: REPO, env: { ...process.env, POLIS_HOME: home, POLIS_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'],
+const base = await freeBasePort(consecutive(2))
+const net = await launchProcess(['--json', '--base-port', String(base), '--sample-accounts', String(SENDERS), '--block-interval-ms', String(BLOCK_INTERVAL_MS), '--batch-size', String(BATCH_SIZE)], {
+  script: join(REPO, 'scripts', 'start.ts'), ready: /"event":"listening"/, env: { POLIS_HOME: home, POLIS_LOG_LEVEL: 'warn' }, timeoutMs: 120_000,
 })
-let netOut = ''
-net.stdout!.on('data', (d: Buffer) => (netOut += d.toString()))
-const netExit = new Promise<number | null>((r) => net.once('exit', (c) => r(c)))
-process.once('exit', () => net.kill('SIGKILL'))
-const deadline = Date.now() + 120_000
-while (!netOut.includes('"event":"listening"')) {
-  if (Date.now() > deadline || net.exitCode !== null) throw new Error(`the network did not start:\n${netOut}`)
-  await new Promise((r) => setTimeout(r, 100))
-}
 const urlA = `http://127.0.0.1:${base}`
 const urlB = `http://127.0.0.1:${base + 1}`
 const A = new PolisClient(urlA)
 const keys = new Keyring(join(home, 'city-a', 'keys'))
 const senders = Array.from({ length: SENDERS }, (_, i) => keys.get(`citizen-${i + 1}`))
-const cities = childrenOf(net.pid!) // city-a, city-b (forked in that order)
-const procs: Record<string, number> = { 'city-a': cities[0]!, 'city-b': cities[1]!, 'relayer (supervisor)': net.pid! }
+const cities = childrenOf(net.child.pid!) // city-a, city-b (forked in that order)
+const procs: Record<string, number> = { 'city-a': cities[0]!, 'city-b': cities[1]!, 'relayer (supervisor)': net.child.pid! }
 process.stderr.write(`network up (${urlA}, ${urlB}); ${SENDERS} senders\n`)
 
 // ------------------------------------------------------------------ observing
@@ -204,7 +194,6 @@ console.log(JSON.stringify(result, null, 2))
 
 wsA.close()
 wsB.close()
-net.kill('SIGTERM')
-await netExit
+await net.stop('SIGTERM')
 if (process.argv.includes('--keep')) process.stderr.write(`kept ${home} (relayer/relayer.log: per-pass timings)\n`)
 else rmSync(root, { recursive: true, force: true })

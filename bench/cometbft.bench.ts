@@ -18,11 +18,12 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Testnet, findBasePort, generateTestnet, testnetKey } from '../src/engine/cometbft/testnet.js'
+import { Testnet, generateTestnet, testnetKey, testnetPorts } from '../src/network/cometbft-testnet.js'
+import { freeBasePort } from '../src/kit/free-port.js'
 import { cometbftVersion } from '../src/engine/cometbft/binary.js'
 import { sha256 } from '../src/crypto/hash.js'
 import { toHex, utf8 } from '../src/base/bytes.js'
-import { Signer } from '../test/helpers/chain.js'
+import { Signer } from '../src/kit/signer.js'
 import { round, summarize } from './stats.js'
 
 function arg(name: string, dflt: string): string {
@@ -80,7 +81,7 @@ async function runOne(app: 'polis' | 'kvstore'): Promise<RunResult> {
   const chainId = 'bench-city'
   const keySeed = 'bench'
   generateTestnet({
-    out: dir, validators: VALIDATORS, chainId, app, keySeed, basePort: await findBasePort(VALIDATORS),
+    out: dir, validators: VALIDATORS, chainId, app, keySeed, basePort: await freeBasePort((b) => testnetPorts(b, VALIDATORS)),
     citizens: app === 'polis' ? SENDERS + 1 : 0, citizenBalance: 1_000_000_000n,
     timeouts: { commit: TIMEOUT_COMMIT }, mempoolSize: 20_000,
   })

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:http` — the signed-transfer workload of bench/ledger.bench.ts submitted over HTTP to
+ * `npm run bench:http` — the signed-transfer workload (bench/transfers.ts) of bench/ledger.bench.ts submitted over HTTP to
  * a node in another process (this process is the load generator), against the same workload
  * submitted in process, measured in the same run, for the ratio.
  *
@@ -19,12 +19,13 @@ import { writeFileSync, mkdirSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { availableParallelism, cpus, loadavg } from 'node:os'
 import { WebSocket } from 'ws'
-import { SoloEngine, type CommittedBlock } from '../src/engine/solo/engine.js'
+import { SoloEngine } from '../src/engine/solo/engine.js'
 import { sha256 } from '../src/crypto/hash.js'
 import { toHex } from '../src/base/bytes.js'
-import { Signer, testCity, tmpDir } from '../test/helpers/chain.js'
-import { startNodeProcess } from '../test/helpers/node-process.js'
+import { tmpDir } from '../src/kit/temp-dir.js'
+import { launchNode } from '../src/kit/node-launcher.js'
 import { median, round, summarize, arg } from './stats.js'
+import { Tracker, fixedRate, inprocLatency, inprocThroughput, pool, trackBlocks, transferCity, transfers } from './transfers.js'
 
 const ACCOUNTS = arg('accounts', 4_000)
 const TXS = arg('txs', 10_000)
@@ -38,81 +39,14 @@ const WARMUP = 2_000
 const BLOCK_INTERVAL_MS = 50
 const MAX_BLOCK_TXS = 5_000
 
-const city = testCity({ chainId: 'bench-city', citizens: ACCOUNTS, balance: 1_000_000_000n, extra: { consensus: { block: { max_txs: MAX_BLOCK_TXS } } } })
-
-/** Signed transfers with per-chain nonces (one generator per chain). */
-function transfers() {
-  const s = new Signer(city.chainId)
-  const nonces = new Array<bigint>(ACCOUNTS).fill(0n)
-  let i = 0
-  return (n: number): Uint8Array[] => {
-    const out: Uint8Array[] = []
-    for (const end = i + n; i < end; i++) {
-      const from = i % ACCOUNTS
-      const to = (i * 7919 + 1) % ACCOUNTS
-      out.push(s.tx(city.citizens[from]!, [{ type: 'bank/send', value: { to: city.citizens[to]!.publicKey, amount: 1n } }], { nonce: nonces[from]!++ }))
-    }
-    return out
-  }
-}
-
-/** Commit tracking: submit times by hash, commit latency, last commit. */
-class Tracker {
-  private readonly at = new Map<string, number>()
-  readonly lat: number[] = []
-  committed = 0
-  failed = 0
-  lastCommit = 0
-  private waiting?: { n: number; resolve: () => void }
-  submitted(hash: string, t: number) {
-    this.at.set(hash, t)
-  }
-  onCommit(hashes: string[], codes: number[] | undefined, now: number) {
-    hashes.forEach((h, i) => {
-      const t = this.at.get(h)
-      if (t === undefined) return
-      this.at.delete(h)
-      if (codes && codes[i] !== 0) this.failed++
-      else this.committed++
-      this.lat.push(now - t)
-      this.lastCommit = now
-    })
-    if (this.waiting && this.committed + this.failed >= this.waiting.n) this.waiting.resolve()
-  }
-  until(n: number): Promise<void> {
-    if (this.committed + this.failed >= n) return Promise.resolve()
-    return new Promise((resolve) => (this.waiting = { n, resolve }))
-  }
-}
+const city = transferCity(ACCOUNTS, MAX_BLOCK_TXS)
 
 // ---------------------------------------------------------------- in process
-
-async function inprocThroughput(engine: SoloEngine, txs: Uint8Array[]) {
-  const tr = new Tracker()
-  const on = (b: CommittedBlock) => tr.onCommit(b.results.map((r) => toHex(r.hash)), b.results.map((r) => r.code), performance.now())
-  engine.on('block', on)
-  const t0 = performance.now()
-  const refusals: string[] = []
-  const CHUNK = 2000
-  for (let i = 0; i < txs.length; i += CHUNK) {
-    await Promise.all(txs.slice(i, i + CHUNK).map(async (tx) => {
-      const at = performance.now()
-      const r = await engine.submit(tx)
-      if (r.code !== 0) refusals.push(r.log)
-      else tr.submitted(toHex(r.hash), at)
-    }))
-  }
-  if (refusals.length) throw new Error(`${refusals.length} refused, e.g. ${refusals[0]}`)
-  await tr.until(txs.length)
-  engine.off('block', on)
-  return { txPerSec: round(tr.committed / ((tr.lastCommit - t0) / 1000)), committed: tr.committed, failed: tr.failed, latencyMs: summarize(tr.lat) }
-}
 
 /** In process, but as CONC_SINGLE clients each submitting one transfer at a time (the pattern of http-single). */
 async function inprocClients(engine: SoloEngine, txs: Uint8Array[]) {
   const tr = new Tracker()
-  const on = (b: CommittedBlock) => tr.onCommit(b.results.map((r) => toHex(r.hash)), b.results.map((r) => r.code), performance.now())
-  engine.on('block', on)
+  const untrack = trackBlocks(engine, tr)
   const t0 = performance.now()
   await pool(txs, CONC_SINGLE, async (tx) => {
     const at = performance.now()
@@ -121,36 +55,8 @@ async function inprocClients(engine: SoloEngine, txs: Uint8Array[]) {
     if (r.code !== 0) throw new Error(r.log)
   })
   await tr.until(txs.length)
-  engine.off('block', on)
+  untrack()
   return { txPerSec: round(tr.committed / ((tr.lastCommit - t0) / 1000)), committed: tr.committed, latencyMs: summarize(tr.lat) }
-}
-
-async function fixedRate(txs: Uint8Array[], rate: number, submit: (tx: Uint8Array) => Promise<void>, tr: Tracker) {
-  const t0 = performance.now()
-  const pending: Promise<void>[] = []
-  let i = 0
-  while (i < txs.length) {
-    const due = Math.min(txs.length, Math.floor(((performance.now() - t0) / 1000) * rate) + 1)
-    while (i < due) pending.push(submit(txs[i++]!))
-    await new Promise((r) => setTimeout(r, 5))
-  }
-  await Promise.all(pending)
-  await tr.until(txs.length)
-  return { offeredPerSec: rate, achievedPerSec: round(txs.length / ((tr.lastCommit - t0) / 1000)), latencyMs: summarize(tr.lat) }
-}
-
-async function inprocLatency(engine: SoloEngine, txs: Uint8Array[], rate: number) {
-  const tr = new Tracker()
-  const on = (b: CommittedBlock) => tr.onCommit(b.results.map((r) => toHex(r.hash)), b.results.map((r) => r.code), performance.now())
-  engine.on('block', on)
-  const res = await fixedRate(txs, rate, async (tx) => {
-    const at = performance.now()
-    const r = await engine.submit(tx)
-    if (r.code !== 0) throw new Error(r.log)
-    tr.submitted(toHex(r.hash), at)
-  }, tr)
-  engine.off('block', on)
-  return res
 }
 
 // ---------------------------------------------------------------- over HTTP
@@ -193,14 +99,6 @@ async function blockStream(base: string) {
 }
 
 type Client = ReturnType<typeof httpClient>
-
-/** Runs `jobs` with at most `conc` in flight, in order of start. */
-async function pool<T>(items: T[], conc: number, fn: (x: T) => Promise<void>) {
-  let next = 0
-  await Promise.all(Array.from({ length: Math.min(conc, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!)
-  }))
-}
 
 async function httpBatch(client: Client, stream: Awaited<ReturnType<typeof blockStream>>, txs: Uint8Array[]) {
   const tr = new Tracker()
@@ -257,12 +155,12 @@ async function main() {
   const latencyTxs = RATE > 0 ? RATE * LATENCY_SECONDS : 0
   // Both chains live through the run; the modes alternate round by round, so that a slower or
   // busier moment of the machine weighs on all of them alike. Only one is loaded at a time.
-  const inNext = transfers()
-  const httpNext = transfers()
+  const inNext = transfers(city)
+  const httpNext = transfers(city)
   const dir = tmpDir('bench-http-inproc')
   const engine = await SoloEngine.open({ dataDir: dir.path, genesis: city.genesis, validatorKey: city.validator, blockIntervalMs: BLOCK_INTERVAL_MS })
   engine.start()
-  const node = await startNodeProcess({ city, blockIntervalMs: BLOCK_INTERVAL_MS, logLevel: 'warn', startTimeoutMs: 120_000 })
+  const node = await launchNode({ city, blockIntervalMs: BLOCK_INTERVAL_MS, logLevel: 'warn', timeoutMs: 120_000 })
   const client = httpClient(node.url, Math.max(CONC_BATCH, CONC_SINGLE))
   const stream = await blockStream(node.url)
   const inproc: Array<Awaited<ReturnType<typeof inprocThroughput>>> = []

@@ -22,7 +22,9 @@ import { toHex, utf8 } from '../src/base/bytes.js'
 import type { KeyPair } from '../src/crypto/keys.js'
 import { energyModule } from '../src/modules/energy/index.js'
 import { clearAuction, type BookOrder } from '../src/modules/energy/auction.js'
-import { Signer, testCity, testKey, tmpDir } from '../test/helpers/chain.js'
+import { testCity, testKey } from '../src/kit/genesis-builder.js'
+import { tmpDir } from '../src/kit/temp-dir.js'
+import { Signer } from '../src/kit/signer.js'
 import { arg, machine, median, round } from './stats.js'
 
 const CITIZENS = arg('citizens', 3000)
@@ -64,13 +66,13 @@ function lanesBy(txs: Uint8Array[], keyOf: (i: number) => number): Uint8Array[][
 }
 
 async function citizenServices() {
-  const city = testCity({ chainId: 'bench-services', citizens: CITIZENS, balance: 1_000_000_000n, extra: { consensus: { block: { max_txs: 5_000 } } } })
-  const accounts = (city.genesis.app_state.identity as { accounts: Array<{ pub_key: string; roles: string[] }> }).accounts
   const clerks = DEPTS.map((d) => testKey('bench/clerk/' + d))
-  DEPTS.forEach((d, i) => accounts.push({ pub_key: toHex(clerks[i]!.publicKey), roles: [d] }))
   const staff = Array.from({ length: STAFF }, (_, i) => testKey('bench/works/' + i))
-  for (const s of staff) accounts.push({ pub_key: toHex(s.publicKey), roles: ['public-works'] })
-  city.genesis.app_state.complaints = { services: [{ service_code: 'pothole', service_name: 'Pothole', group: 'Streets', department: 'public-works', sla_ms: '259200000' }] }
+  const city = testCity({
+    chainId: 'bench-services', citizens: CITIZENS, balance: 1_000_000_000n, extra: { consensus: { block: { max_txs: 5_000 } } },
+    accounts: [...DEPTS.map((d, i) => ({ key: clerks[i]!, roles: [d] })), ...staff.map((s) => ({ key: s, roles: ['public-works'] }))],
+    appState: { complaints: { services: [{ service_code: 'pothole', service_name: 'Pothole', group: 'Streets', department: 'public-works', sla_ms: '259200000' }] } },
+  })
   const dir = tmpDir('bench-services')
   const engine = await SoloEngine.open({ dataDir: dir.path, genesis: city.genesis, validatorKey: city.validator, blockIntervalMs: 50 })
   engine.start()
@@ -166,10 +168,11 @@ function auctionAlone() {
 /** A slot of ORDERS orders on a chain (driven block by block with explicit times); the clearing block timed. */
 async function slotOnChain() {
   const prosumers = 100
-  const city = testCity({ chainId: 'bench-energy', citizens: prosumers * 2, balance: 1_000_000_000n })
   const clerk = testKey('bench/energy-clerk')
-  ;(city.genesis.app_state.identity as { accounts: Array<{ pub_key: string; roles: string[] }> }).accounts.push({ pub_key: toHex(clerk.publicKey), roles: ['energy'] })
-  city.genesis.app_state.energy = { slot_ms: '900000', settle_ms: '900000' }
+  const city = testCity({
+    chainId: 'bench-energy', citizens: prosumers * 2, balance: 1_000_000_000n,
+    accounts: [{ key: clerk, roles: ['energy'] }], appState: { energy: { slot_ms: '900000', settle_ms: '900000' } },
+  })
   const dir = tmpDir('bench-energy')
   const engine = await SoloEngine.open({ dataDir: dir.path, genesis: city.genesis, validatorKey: city.validator, modules: [energyModule()], verifyThreads: 0, now: () => 1767225600000n })
   const s = new Signer(city.chainId)

@@ -14,24 +14,24 @@
  * time from its first event to a confirmed alert. Writes bench/results/siem.json.
  */
 import { writeFileSync, mkdirSync } from 'node:fs'
-import { Collector } from '../src/siem/collector.js'
+import { Collector } from '../src/agents/siem/collector.js'
 import { ParsePool } from '../src/siem/parse-pool.js'
 import { loadRules } from '../src/siem/rule-set.js'
 import { evaluate } from '../src/siem/sigma.js'
 import { Correlator } from '../src/siem/correlate.js'
 import { encodeCanonical } from '../src/codec/cbor.js'
-import { testKey } from '../test/helpers/chain.js'
+import { testKey } from '../src/kit/genesis-builder.js'
 import { arg, round, summarize } from './stats.js'
 import { join } from 'node:path'
 import { createSocket } from 'node:dgram'
-import { makeHome, startPolis } from '../test/sdk/polis-node.js'
-import { PolisClient } from '../src/sdk/client.js'
+import { launchNode, makeHome } from '../src/kit/node-launcher.js'
+import { PolisClient } from '../src/sdk/polis-client.js'
 import { loadKeyFile } from '../src/sdk/keys.js'
 import { identity } from '../src/sdk/msgs.js'
 import { generateKeyPair } from '../src/crypto/keys.js'
 import { CollectorAgent } from '../src/agents/siem/collector-agent.js'
 import { SiemCorrelatorAgent } from '../src/agents/siem/correlator-agent.js'
-import { ATTACKS, attackLines, simulateSiem } from '../src/siem/sim.js'
+import { ATTACKS, attackLines, simulateSiem } from '../src/agents/siem/sim.js'
 
 const N = arg('events', 100_000)
 const EVERY = arg('anchor-every', 10_000)
@@ -132,7 +132,7 @@ interface LiveSiem {
 /** A `polis start` node, one collector agent (UDP syslog) and two correlator agents, all shipped correlation rules registered. */
 async function withLiveSiem<T>(o: { anchorMs: number; pollMs: number; blockMs: number }, fn: (s: LiveSiem) => Promise<T>): Promise<T> {
   const home = makeHome({ chainId: 'bench-siem', name: 'polis-bench-siem' })
-  const node = await startPolis(['start', '--json', '--home', home.home], { env: { POLIS_API_PORT: '0', POLIS_BLOCK_INTERVAL_MS: String(o.blockMs) } })
+  const node = await launchNode({ home: home.home, blockIntervalMs: o.blockMs })
   const client = new PolisClient(node.url)
   const agents: Array<{ stop(): Promise<void> }> = []
   const sock = createSocket('udp4')

@@ -3,7 +3,7 @@
  * For each class: a simulated city (40 vehicles, 20 % attackers by default, 100 s, 9 RSUs, seeds 1–3);
  * vehicles sign their reports; each RSU verifies and analyses them (checks with the road map, sender
  * memory) in 10-second windows and submits them to an in-process chain with the vehicles and
- * transport modules (window = 1 block, default reputation parameters). Reported: attackers heard
+ * transport modules (default reputation parameters). Reported: attackers heard
  * by some RSU, the share of them flagged, the mean simulated time from the start until each was
  * flagged (end of the window whose submission flagged it), honest vehicles flagged. A Sybil attacker
  * beacons only under pseudonyms, unregistered keys whose reports RSUs refuse: it is never heard.
@@ -16,7 +16,7 @@ import { simulate } from '../src/transport/sim.js'
 import { simVehicleKey } from '../src/transport/report.js'
 import { registerCity, replayCity } from '../src/transport/replay.js'
 import { ALL_ATTACKS } from '../src/transport/table.js'
-import { TestChain } from '../test/transport/engine-port.js'
+import { TestChain } from '../src/kit/transport-chain.js'
 import { arg } from './stats.js'
 
 const WINDOW_S = 10, DURATION = 100, VEHICLES = 40
@@ -31,7 +31,7 @@ try {
     for (const seed of [1, 2, 3]) {
       const dir = join(root, `${attack}-${seed}`)
       simulate({ seed, vehicles: VEHICLES, duration: DURATION, attack, attackerShare: SHARE, rsus: 9, grid }, dir)
-      const chain = await TestChain.open('flagtime', { window_blocks: '1', max_lag_windows: '3' })
+      const chain = await TestChain.open('flagtime', { max_lag_windows: '3' })
       await chain.block()
       await registerCity(dir, chain, chain.dept)
       const flaggedAt = new Map<string, number>()

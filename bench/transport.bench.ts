@@ -28,8 +28,8 @@ import { fromHex, compareBytes } from '../src/base/bytes.js'
 import { verifySignature } from '../src/crypto/keys.js'
 import { VerifyPool } from '../src/crypto/verify-pool.js'
 import { decodeCanonical } from '../src/codec/cbor.js'
-import { testKey } from '../test/helpers/chain.js'
-import { TestChain } from '../test/transport/engine-port.js'
+import { testKey } from '../src/kit/genesis-builder.js'
+import { TestChain } from '../src/kit/transport-chain.js'
 import { arg, median } from './stats.js'
 
 const VEHICLES = arg('vehicles', 400)
@@ -129,7 +129,7 @@ try {
   console.log(`Ed25519: ${Math.round(inline)} verifications/s inline; worker pool ${Math.round(pooled[1]!)}/s with 1 thread, ${Math.round(pooled[2]!)}/s with 2 (${cpus().length} CPUs, shared)`)
 
   // chain cost per RSU window
-  const chain = await TestChain.open('bench-transport', { window_blocks: '1', max_lag_windows: '4' })
+  const chain = await TestChain.open('bench-transport', { max_lag_windows: '4' })
   await chain.block()
   const vehicles = Array.from({ length: VERDICTS }, (_, i) => testKey(`bench-vehicle-${i}`))
   const rsu = testKey('bench-rsu')

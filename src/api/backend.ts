@@ -1,23 +1,17 @@
 /**
  * What the HTTP API needs from a consensus engine, so that the same routes serve a solo node and
- * each App process of a CometBFT network (docs/API.md, "Engines").
+ * each App process of a CometBFT network (docs/API.md, "Engines"). Each engine brings its own:
  *
- *   SoloBackend      the solo engine (src/engine/solo): blocks, signed headers and mempool are its own
- *   CometBackend     src/engine/cometbft/api.ts: the App of this process + CometBFT's JSON-RPC
+ *   SoloBackend      src/engine/solo/backend.ts: blocks, signed headers and mempool are the engine's own
+ *   CometBackend     src/engine/cometbft/backend.ts: the App of this process + CometBFT's JSON-RPC
  *                    (mempool = broadcast_tx_sync, blocks/commits = CometBFT's block and commit)
  *
  * Queries and proofs always go to the App of this process (both engines run the same PolisApp).
  */
-import { EventEmitter } from 'node:events'
-import type { StoredTxResult } from '../app/events.js'
+import type { StoredTxResult, TxStatus } from '../app/tx-results.js'
 import type { AppEvent } from '../app/types.js'
 import type { QueryRequest, QueryResult } from '../app/types.js'
-import { txHash as sha256Of } from '../app/tx.js'
 import { PolisError } from '../base/errors.js'
-import { toHex } from '../base/bytes.js'
-import type { CommittedBlock, SoloEngine, TxStatus } from '../engine/solo/engine.js'
-import type { Block as StoredBlock } from '../engine/solo/block-store.js'
-import { signedHeaderJson } from './convert.js'
 
 /** A committed block, engine-neutral: what the event stream and the metrics need. */
 export interface BlockEvent {
@@ -31,10 +25,6 @@ export interface BlockEvent {
   results: StoredTxResult[]
   events: AppEvent[]
 }
-
-export type { TxStatus }
-
-export type { QueryRequest }
 
 export interface ApiBackend {
   readonly engine: 'solo' | 'cometbft'
@@ -58,98 +48,12 @@ export interface ApiBackend {
   headerJson(height: bigint): Promise<object | undefined>
   /** A query through the App of this process. */
   query(q: QueryRequest): QueryResult
+  /** Header time (unix ms) of the last committed block, where the engine knows it at once (metrics at start). */
+  lastBlockTime?(): bigint | undefined
   on(event: 'block', fn: (b: BlockEvent) => void): unknown
   off(event: 'block', fn: (b: BlockEvent) => void): unknown
-}
-
-export function soloBlockEvent(b: CommittedBlock): BlockEvent {
-  const h = b.block.signed.header
-  return { height: h.height, hash: b.block.signed.hash, time: h.time, appHash: h.appHash, txs: b.block.txs, results: b.results, events: b.events }
-}
-
-/** The solo engine as an API backend: the behaviour the API always had. */
-export class SoloBackend extends EventEmitter implements ApiBackend {
-  readonly engine = 'solo' as const
-  private readonly relay = (b: CommittedBlock) => this.emit('block', soloBlockEvent(b))
-
-  constructor(readonly solo: SoloEngine) {
-    super()
-    solo.on('block', this.relay)
-  }
-
-  detach(): void {
-    this.solo.off('block', this.relay)
-  }
-
-  get chainId(): string {
-    return this.solo.genesis.chainId
-  }
-
-  async genesis(): Promise<unknown> {
-    return this.solo.genesis.doc
-  }
-
-  submit(tx: Uint8Array) {
-    return this.solo.submit(tx)
-  }
-
-  submitAndWait(tx: Uint8Array, timeoutMs: number) {
-    return this.solo.submitAndWait(tx, timeoutMs)
-  }
-
-  async txStatus(hash: Uint8Array) {
-    return this.solo.txStatus(hash)
-  }
-
-  async height() {
-    return this.solo.height
-  }
-
-  async mempoolSize() {
-    return this.solo.mempool.size
-  }
-
-  async status() {
-    const e = this.solo
-    const info = e.app.info()
-    const head = info.lastHeight > 0n ? e.blocks.header(info.lastHeight) : undefined
-    return {
-      chain_id: e.genesis.chainId,
-      height: info.lastHeight.toString(),
-      app_hash: toHex(info.lastAppHash),
-      time: (head?.header.time ?? e.genesis.genesisTime).toString(),
-      hash_alg: e.genesis.hash.name,
-      validator: toHex(e.genesis.validators[0]!.pubKey),
-      mempool_size: e.mempool.size,
-      engine: 'solo',
-    }
-  }
-
-  private blockAt(height: bigint): StoredBlock | undefined {
-    return height > 0n && height <= this.solo.height ? this.solo.blocks.block(height) : undefined
-  }
-
-  async blockJson(height: bigint) {
-    const b = this.blockAt(height)
-    if (!b) return undefined
-    return {
-      ...signedHeaderJson(b.signed),
-      txs: b.txs.map(toHex),
-      results: b.txs.map((tx) => {
-        const r = this.solo.app.txResult(sha256Of(tx))
-        return { hash: toHex(sha256Of(tx)), code: r?.code ?? 1, log: r?.log ?? 'internal: result missing' }
-      }),
-    }
-  }
-
-  async headerJson(height: bigint) {
-    const b = this.blockAt(height)
-    return b ? signedHeaderJson(b.signed) : undefined
-  }
-
-  query(q: QueryRequest) {
-    return this.solo.app.query(q)
-  }
+  /** Stops relaying the engine's blocks (when the server it fed has closed). */
+  detach(): void
 }
 
 export function notFoundBlock(height: bigint, latest: bigint): PolisError {

@@ -1,6 +1,6 @@
 /** What every route module gets: the engine backend, the metrics, and the node's lifecycle state. */
 import type { ApiBackend } from './backend.js'
-import type { EventHub } from './events.js'
+import type { EventHub } from './event-stream.js'
 import type { NodeMetrics } from './metrics.js'
 
 export interface ApiLimits {

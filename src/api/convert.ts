@@ -1,9 +1,9 @@
 /** Ledger values as API JSON: bigints as decimal strings, bytes as lowercase hex. */
-import type { StoredTxResult } from '../app/events.js'
+import type { StoredTxResult } from '../app/tx-results.js'
 import type { AppEvent } from '../app/types.js'
 import { PolisError } from '../base/errors.js'
 import { fromHex, toHex } from '../base/bytes.js'
-import { encodeHeader, type Header, type SignedHeader } from '../engine/solo/header.js'
+import { encodeHeader, type Header, type SignedHeader } from '../lightclient/solo-header.js'
 
 export function headerJson(h: Header) {
   return {

@@ -16,7 +16,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { errorNameOf } from '../base/errors.js'
-import { SoloBackend, type ApiBackend, type BlockEvent } from './backend.js'
+import type { ApiBackend, BlockEvent } from './backend.js'
 
 export class NodeMetrics {
   readonly registry = new Registry()
@@ -47,7 +47,7 @@ export class NodeMetrics {
     this.wsClients = new Gauge({ name: 'polis_ws_clients', help: 'open event-stream connections', registers })
     this.httpRequests = new Counter({ name: 'polis_http_requests_total', help: 'HTTP requests served', labelNames: ['method', 'route', 'status'], registers })
     this.httpSeconds = new Histogram({ name: 'polis_http_request_seconds', help: 'HTTP request duration', labelNames: ['method', 'route'], registers, buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5] })
-    const t = backend instanceof SoloBackend ? backend.solo.blocks.header(backend.solo.height)?.header.time : undefined
+    const t = backend.lastBlockTime?.()
     if (t !== undefined) this.blockTime.set(Number(t) / 1000)
   }
 

@@ -4,7 +4,7 @@
  * records into paths. Schemas made with `named()` become components referenced by `$ref`.
  */
 import type { FastifyInstance, RouteOptions } from 'fastify'
-import { EventMessage } from './events.js'
+import { EventMessage } from './event-stream.js'
 import { nameOf, type Schema } from './schemas.js'
 
 export interface RecordedRoute { method: string; url: string; schema: Schema; websocket: boolean }

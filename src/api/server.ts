@@ -5,10 +5,9 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import websocket from '@fastify/websocket'
-import type { SoloEngine } from '../engine/solo/engine.js'
-import { SoloBackend, type ApiBackend, type BlockEvent } from './backend.js'
+import type { ApiBackend, BlockEvent } from './backend.js'
 import type { ApiContext, ApiLimits } from './context.js'
-import { EventHub, registerEvents } from './events.js'
+import { EventHub, registerEvents } from './event-stream.js'
 import { NodeMetrics } from './metrics.js'
 import { openApiDocument, recordRoutes, type RecordedRoute } from './openapi.js'
 import { NO_SUCH_ROUTE, clientErrorHandler, errorHandler, problem, sendProblem } from './problem.js'
@@ -21,9 +20,8 @@ import { txRoutes } from './routes/txs.js'
 export const API_VERSION = '1.0.0'
 
 export interface ApiServerOptions {
-  /** The solo engine (shorthand for `backend: new SoloBackend(engine)`), or any backend. */
-  engine?: SoloEngine
-  backend?: ApiBackend
+  /** The engine the routes serve (src/engine/solo/backend.ts, src/engine/cometbft/backend.ts). */
+  backend: ApiBackend
   logger?: FastifyBaseLogger
   /** Largest request body (a batch); default 8 MiB. */
   bodyLimitBytes?: number
@@ -43,8 +41,7 @@ export interface ApiServer {
 }
 
 export async function buildServer(opts: ApiServerOptions): Promise<ApiServer> {
-  const ownBackend = opts.backend ? undefined : new SoloBackend(opts.engine ?? fail())
-  const backend: ApiBackend = opts.backend ?? ownBackend!
+  const backend = opts.backend
   const bodyBytes = opts.bodyLimitBytes ?? 8 * 1024 * 1024
   const limits: ApiLimits = {
     txBodyBytes: Math.min(bodyBytes, 2 * 65_536 + 1024),
@@ -100,7 +97,6 @@ export async function buildServer(opts: ApiServerOptions): Promise<ApiServer> {
   app.addHook('onClose', (_app, done) => {
     open = false
     backend.off('block', onBlock)
-    ownBackend?.detach()
     done()
   })
 
@@ -124,8 +120,4 @@ export async function buildServer(opts: ApiServerOptions): Promise<ApiServer> {
       return stopping
     },
   }
-}
-
-function fail(): never {
-  throw new Error('buildServer: give `engine` or `backend`')
 }

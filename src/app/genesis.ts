@@ -6,10 +6,9 @@ import { fail } from '../base/errors.js'
 import { sha256 } from '../crypto/hash.js'
 import { fromHex, utf8 } from '../base/bytes.js'
 import { canonicalJson } from '../codec/json.js'
+import type { HashChoice } from '../crypto/header-hash.js'
 
 export interface GenesisValidator { name?: string; pub_key: string; power: string }
-
-export interface HashChoice { name: string; params?: Record<string, unknown> }
 
 export interface Genesis {
   chain_id: string

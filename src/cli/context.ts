@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { PolisError } from '../base/errors.js'
-import { DEFAULT_NODE_URL, PolisClient } from '../sdk/client.js'
+import { DEFAULT_NODE_URL, PolisClient } from '../sdk/polis-client.js'
 import { Keyring, loadKeyFile, type NamedKey } from '../sdk/keys.js'
 import { trustGenesis, type TrustedChain } from '../sdk/proof.js'
 import { nodeUrlOf, resolveHome, tryLoadConfig, type NodeConfig } from '../node/config.js'

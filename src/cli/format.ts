@@ -2,6 +2,12 @@
 import type { AppEvent } from '../app/types.js'
 import { errorNameOf } from '../base/errors.js'
 
+/** A JSON answer of the node. */
+export type Json = Record<string, unknown>
+
+/** A field of an answer as text; undefined for null or missing. */
+export const text = (v: unknown) => (v === null || v === undefined ? undefined : String(v))
+
 /** Aligned "key  value" lines. */
 export function table(rows: Array<[string, string | number | bigint | null | undefined]>, indent = ''): string[] {
   const w = Math.max(0, ...rows.map(([k]) => k.length))

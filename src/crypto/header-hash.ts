@@ -4,8 +4,10 @@
  */
 import { fail } from '../base/errors.js'
 import { sha256 } from './hash.js'
-import type { HashChoice } from '../app/genesis.js'
 import { qhf, validateQhfParams } from './qhf/index.js'
+
+/** A chain's choice of header hash, as its genesis names it (consensus.hash). */
+export interface HashChoice { name: string; params?: Record<string, unknown> }
 
 export type HeaderHasher = (bytes: Uint8Array) => Uint8Array
 

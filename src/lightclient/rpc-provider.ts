@@ -1,10 +1,15 @@
 /** Light blocks from a CometBFT node's RPC: `/commit`, `/validators` at h and at h+1. */
-import type { CometRpc } from '../engine/cometbft/rpc.js'
 import { parseSignedHeader, parseValidatorSet } from './json.js'
 import type { LightBlock, ValidatorSet } from './types.js'
-import type { LightBlockProvider } from './client.js'
+import type { LightBlockProvider } from './light-client.js'
 
-async function validatorsAt(rpc: CometRpc, height: bigint): Promise<ValidatorSet> {
+/** The two CometBFT JSON-RPC calls a light client needs (the engine's CometRpc has them). */
+export interface LightBlockRpc {
+  commit(height?: bigint): Promise<any>
+  validators(height?: bigint, page?: number, perPage?: number): Promise<any>
+}
+
+async function validatorsAt(rpc: LightBlockRpc, height: bigint): Promise<ValidatorSet> {
   const all: unknown[] = []
   for (let page = 1; ; page++) {
     const r = await rpc.validators(height, page, 100)
@@ -14,7 +19,7 @@ async function validatorsAt(rpc: CometRpc, height: bigint): Promise<ValidatorSet
   return parseValidatorSet({ validators: all })
 }
 
-export function rpcProvider(rpc: CometRpc): LightBlockProvider {
+export function rpcProvider(rpc: LightBlockRpc): LightBlockProvider {
   return {
     async lightBlock(height?: bigint): Promise<LightBlock> {
       const c = await rpc.commit(height)

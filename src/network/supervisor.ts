@@ -23,7 +23,7 @@ import { Keyring } from '../sdk/keys.js'
 import { Relayer } from '../agents/relayer/index.js'
 import { cityHomeOf, readNetwork, relayerDirOf } from './layout.js'
 import { initNetwork, relayerKeyName, type InitNetworkResult } from './init.js'
-import { ensureClients, type ClientSetup } from './clients.js'
+import { ensureClients, type ClientSetup } from './bridge-clients.js'
 
 export type Log = (msg: string, data?: Record<string, unknown>, level?: 'debug' | 'info' | 'warn') => void
 

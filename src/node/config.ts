@@ -28,7 +28,7 @@ import { Keyring, loadKeyFile, type NamedKey } from '../sdk/keys.js'
 import { identityModule } from '../modules/identity/index.js'
 import { bankModule } from '../modules/bank/index.js'
 import { complaintsModule } from '../modules/complaints/index.js'
-import { DEPARTMENT_CLERKS, STARTER_SERVICES } from '../services/departments.js'
+import { DEPARTMENT_CLERKS, STARTER_SERVICES } from './departments.js'
 
 export const CONFIG_FILE = 'polis.yaml'
 export const DEFAULT_HOME = '.polis'
@@ -257,7 +257,7 @@ export interface InitOptions {
   genesisTime?: bigint
   /** Further accounts with roles and no balance (e.g. a network's relayers); keys made like the others. */
   accounts?: Array<{ name: string; roles: string[] }>
-  /** Department clerks (water-clerk, works-clerk, …) with their roles, and a starter complaint service list (src/services/departments.ts). */
+  /** Department clerks (water-clerk, works-clerk, …) with their roles, and a starter complaint service list (departments.ts). */
   departments?: boolean
 }
 

@@ -13,12 +13,12 @@
  */
 import { pino, type Logger } from 'pino'
 import { SoloEngine } from '../engine/solo/engine.js'
+import { SoloBackend } from '../engine/solo/backend.js'
 import type { KeyPair } from '../crypto/keys.js'
 import { toHex } from '../base/bytes.js'
-import { buildServer } from '../api/server.js'
+import { startApiNode } from './api-node.js'
 
-export const DEFAULT_API_PORT = 26680
-export const DEFAULT_API_HOST = '127.0.0.1'
+export { DEFAULT_API_HOST, DEFAULT_API_PORT } from './config.js'
 
 export interface StartNodeOptions {
   dataDir: string
@@ -48,33 +48,22 @@ export interface RunningNode {
 export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
   const logger = opts.logger ?? pino({ level: opts.logLevel ?? 'info', base: { svc: 'polis-node' } })
   const engine = await SoloEngine.open({ dataDir: opts.dataDir, genesis: opts.genesis, validatorKey: opts.validatorKey, blockIntervalMs: opts.blockIntervalMs })
-  let server: Awaited<ReturnType<typeof buildServer>> | undefined
-  let url: string
+  let api: Awaited<ReturnType<typeof startApiNode>>
   try {
-    server = await buildServer({ engine, logger, bodyLimitBytes: opts.bodyLimitBytes })
-    engine.start()
-    url = await server.app.listen({ host: opts.host ?? DEFAULT_API_HOST, port: opts.port ?? DEFAULT_API_PORT })
+    api = await startApiNode(new SoloBackend(engine), {
+      logger, host: opts.host, port: opts.port, bodyLimitBytes: opts.bodyLimitBytes, beforeListen: () => engine.start(),
+    })
   } catch (e) {
-    await server?.app.close().catch(() => undefined)
     await engine.stop().catch(() => undefined)
     throw e
   }
-  const api = server
+  const url = api.url
   logger.info({ url, chain_id: engine.genesis.chainId, height: engine.height.toString(), validator: toHex(opts.validatorKey.publicKey) }, 'node listening')
 
   let stopped: Promise<void> | undefined
   const stop = () => (stopped ??= (async () => {
     logger.info('node stopping')
-    api.beginStop()
-    api.hub.closeAll()
-    // Close keep-alive connections as soon as their in-flight request is answered (fastify closes
-    // only those idle at the moment close starts; the others would linger until keepAliveTimeout).
-    const idle = setInterval(() => api.app.server.closeIdleConnections(), 25)
-    try {
-      await api.app.close()
-    } finally {
-      clearInterval(idle)
-    }
+    await api.stop()
     const deadline = Date.now() + (opts.drainMs ?? 10_000)
     while (engine.mempool.size > 0 && Date.now() < deadline) await engine.produceBlock()
     const left = engine.mempool.size

@@ -10,7 +10,7 @@
  * - `trustGenesis`, `verifyHeader`, `verifyStoreProof`: the light-client checks, usable alone.
  * - `PolisError` (with `.code` / `.errorName`), `PolisHttpError`, `NodeUnreachableError`, `TxFailedError`.
  */
-export * from './client.js'
+export * from './polis-client.js'
 export * from './errors.js'
 export * from './keys.js'
 export * from './proof.js'

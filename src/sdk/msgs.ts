@@ -1,12 +1,14 @@
 /**
- * Builders of the ledger's messages (docs/ENCODING.md, "Messages of the ledger core").
- * Addresses are accepted as raw public keys, 64-hex strings or key pairs; amounts as bigint,
- * safe integers or decimal strings.
+ * Builders of the ledger's messages (docs/ENCODING.md, "Messages of the ledger core"), over the
+ * modules' typed builders (each module's types.ts). Addresses are accepted as raw public keys,
+ * 64-hex strings or key pairs; amounts as bigint, safe integers or decimal strings.
  */
 import type { Msg } from '../app/tx.js'
 import { PolisError } from '../base/errors.js'
 import { fromHex } from '../base/bytes.js'
 import type { KeyPair } from '../crypto/keys.js'
+import { bankMsgs } from '../modules/bank/types.js'
+import { identityMsgs } from '../modules/identity/types.js'
 
 export type { Msg } from '../app/tx.js'
 export type AddressLike = Uint8Array | string | KeyPair
@@ -47,42 +49,30 @@ function meta(m: Uint8Array | string | undefined): Uint8Array | undefined {
 
 export const bank = {
   send(to: AddressLike, amount: AmountLike, denom?: string): Msg {
-    const value: Msg['value'] = { to: toAddress(to, 'recipient'), amount: toAmount(amount) }
-    if (denom !== undefined) value.denom = denom
-    return { type: 'bank/send', value }
+    return bankMsgs.send({ to: toAddress(to, 'recipient'), amount: toAmount(amount), denom })
   },
   mint(to: AddressLike, amount: AmountLike): Msg {
-    return { type: 'bank/mint', value: { to: toAddress(to, 'recipient'), amount: toAmount(amount) } }
+    return bankMsgs.mint({ to: toAddress(to, 'recipient'), amount: toAmount(amount) })
   },
   burn(amount: AmountLike, denom?: string): Msg {
-    const value: Msg['value'] = { amount: toAmount(amount) }
-    if (denom !== undefined) value.denom = denom
-    return { type: 'bank/burn', value }
+    return bankMsgs.burn({ amount: toAmount(amount), denom })
   },
 }
 
 export const identity = {
   register(pubKey: AddressLike, roles: string[], metaCommitment?: Uint8Array | string): Msg {
-    const value: Msg['value'] = { pub_key: toAddress(pubKey, 'pub_key'), roles }
-    const m = meta(metaCommitment)
-    if (m) value.meta = m
-    return { type: 'identity/register', value }
+    return identityMsgs.register({ pubKey: toAddress(pubKey, 'pub_key'), roles, meta: meta(metaCommitment) })
   },
   registerDevice(pubKey: AddressLike, metaCommitment?: Uint8Array | string): Msg {
-    const value: Msg['value'] = { pub_key: toAddress(pubKey, 'pub_key') }
-    const m = meta(metaCommitment)
-    if (m) value.meta = m
-    return { type: 'identity/register-device', value }
+    return identityMsgs.registerDevice({ pubKey: toAddress(pubKey, 'pub_key'), meta: meta(metaCommitment) })
   },
   grantRole(pubKey: AddressLike, role: string): Msg {
-    return { type: 'identity/grant-role', value: { pub_key: toAddress(pubKey, 'pub_key'), role } }
+    return identityMsgs.grantRole({ pubKey: toAddress(pubKey, 'pub_key'), role })
   },
   revokeRole(pubKey: AddressLike, role: string): Msg {
-    return { type: 'identity/revoke-role', value: { pub_key: toAddress(pubKey, 'pub_key'), role } }
+    return identityMsgs.revokeRole({ pubKey: toAddress(pubKey, 'pub_key'), role })
   },
   revoke(pubKey: AddressLike, reason?: string): Msg {
-    const value: Msg['value'] = { pub_key: toAddress(pubKey, 'pub_key') }
-    if (reason) value.reason = reason
-    return { type: 'identity/revoke', value }
+    return identityMsgs.revoke({ pubKey: toAddress(pubKey, 'pub_key'), reason })
   },
 }

@@ -5,23 +5,23 @@
  *     hash, its hash recomputed with the chain's header hasher (`consensus.hash` of genesis), the
  *     validator set hash and the proposer equal to genesis' validator, and the proposer's
  *     Ed25519 signature over "polis/header/v1" || 0x00 || hash;
- *  2. the state value at H: the ICS-23 proof (iavlSpec) of the key's value, or of its absence,
- *     against that header's app_hash.
+ *  2. the state value at H: the ICS-23 proof (iavlSpec; src/commitment) of the key's value, or of
+ *     its absence, against that header's app_hash.
  *
  * Nothing the node sends is believed before both checks pass; any failure throws
  * PolisError('proof_invalid').
  */
-import { ics23, iavlSpec, verifyMembership, verifyNonMembership } from '@confio/ics23'
 import { PolisError } from '../base/errors.js'
 import { genesisHash, parseGenesis, type Genesis } from '../app/genesis.js'
 import { encodeCanonical } from '../codec/cbor.js'
 import { sha256 } from '../crypto/hash.js'
 import { bytesEqual, fromHex, toHex } from '../base/bytes.js'
 import { headerHasher, type HeaderHasher } from '../crypto/header-hash.js'
-import { decodeHeader, headerHash, verifySignedHeader, type Header, type SignedHeader } from '../engine/solo/header.js'
+import { decodeHeader, headerHash, verifySignedHeader, type Header, type SignedHeader } from '../lightclient/solo-header.js'
+import { verifyStateProof } from '../commitment/verify.js'
 import type { HeaderResponse, StoreResponse } from './types.js'
 
-export type { Header, SignedHeader } from '../engine/solo/header.js'
+export type { Header, SignedHeader } from '../lightclient/solo-header.js'
 
 /** What a light client of a solo chain takes from a genesis document it trusts. */
 export interface TrustedChain {
@@ -119,18 +119,12 @@ export function verifyStoreProof(resp: StoreResponse, appHash: Uint8Array, expec
   const key = hexField(resp.key, 'key')
   if (expectedKey && !bytesEqual(key, expectedKey)) invalid('the node answered for another key')
   if (resp.proof === undefined || resp.proof === null) invalid('the node sent no proof (ask with prove=true)')
-  let proof: ics23.CommitmentProof
-  try {
-    proof = ics23.CommitmentProof.decode(hexField(resp.proof, 'proof'))
-  } catch (e) {
-    if (e instanceof PolisError) throw e
-    invalid(`proof is not a protobuf CommitmentProof: ${(e as Error).message}`)
-  }
+  const proof = hexField(resp.proof, 'proof')
   if (resp.value === null || resp.value === undefined) {
-    if (!verifyNonMembership(proof, iavlSpec, appHash, key)) invalid(`the absence of key ${toHex(key)} does not verify against app hash ${toHex(appHash)}`)
+    if (!verifyStateProof(proof, appHash, key, undefined)) invalid(`the absence of key ${toHex(key)} does not verify against app hash ${toHex(appHash)}`)
     return { key, value: undefined, exists: false }
   }
   const value = hexField(resp.value, 'value')
-  if (!verifyMembership(proof, iavlSpec, appHash, key, value)) invalid(`the value of key ${toHex(key)} does not verify against app hash ${toHex(appHash)}`)
+  if (!verifyStateProof(proof, appHash, key, value)) invalid(`the value of key ${toHex(key)} does not verify against app hash ${toHex(appHash)}`)
   return { key, value, exists: true }
 }

@@ -5,15 +5,14 @@
  */
 import { PolisError } from '../base/errors.js'
 import { amountFromBytes } from '../codec/amount.js'
-import { bytesEqual, fromHex, toHex, utf8 } from '../base/bytes.js'
-import { accountStoreKey, getAccount } from '../modules/identity/keeper.js'
-import { accountJson } from '../modules/identity/index.js'
-import { balanceStoreKey } from '../modules/bank/keeper.js'
+import { bytesEqual, fromHex, toHex } from '../base/bytes.js'
+import { accountJson, accountOfStoreKey, accountStoreKey, getAccount } from '../modules/identity/index.js'
+import { balanceOfStoreKey, balanceStoreKey } from '../modules/bank/types.js'
 import type { KVReader } from '../app/kv.js'
 import type { AccountJson } from './types.js'
 
-export { accountStoreKey } from '../modules/identity/keeper.js'
-export { balanceStoreKey } from '../modules/bank/keeper.js'
+export { accountStoreKey } from '../modules/identity/types.js'
+export { balanceStoreKey } from '../modules/bank/types.js'
 
 export type StateKeyKind = 'balance' | 'account' | 'raw'
 
@@ -60,15 +59,10 @@ export function parseStateKey(
 
 /** Recognises the layout of a raw key where it can. */
 export function describeKey(key: Uint8Array): StateKey {
-  const idPrefix = utf8('identity/a')
-  if (key.length === idPrefix.length + 32 && bytesEqual(key.subarray(0, idPrefix.length), idPrefix)) {
-    return { kind: 'account', key, address: toHex(key.subarray(idPrefix.length)) }
-  }
-  const bankPrefix = utf8('bank/b')
-  if (key.length > bankPrefix.length + 32 && bytesEqual(key.subarray(0, bankPrefix.length), bankPrefix)) {
-    const pk = key.subarray(bankPrefix.length, bankPrefix.length + 32)
-    return { kind: 'balance', key, address: toHex(pk), denom: Buffer.from(key.subarray(bankPrefix.length + 32)).toString('utf8') }
-  }
+  const account = accountOfStoreKey(key)
+  if (account !== undefined) return { kind: 'account', key, address: account }
+  const balance = balanceOfStoreKey(key)
+  if (balance) return { kind: 'balance', key, ...balance }
   return { kind: 'raw', key }
 }
 

@@ -8,7 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { PolisError } from '../base/errors.js'
 import { httpStatusOf } from '../api/problem.js'
 import { fromHex, toHex } from '../base/bytes.js'
-import type { PolisClient } from '../sdk/client.js'
+import type { PolisClient } from '../sdk/polis-client.js'
 import type { ChainRecord, ChainView, DepartmentStore, RecordKind, SignedStoreRequest } from './department-store.js'
 
 /** What the chain says about a record, read from a node: the commitment, its subject, its department. */

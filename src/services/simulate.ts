@@ -13,17 +13,21 @@
  * signed transactions and block times, so the same seed gives the same app hash. The report is
  * read from chain state (bills totals against the bank, complaints, energy totals).
  */
-import { keyPairFromSeed, type KeyPair } from '../crypto/keys.js'
+import type { KeyPair } from '../crypto/keys.js'
 import { sha256 } from '../crypto/hash.js'
 import { toHex, utf8 } from '../base/bytes.js'
 import type { Msg } from '../app/tx.js'
-import type { Genesis } from '../app/genesis.js'
+import { cityGenesis, testKey } from '../kit/genesis-builder.js'
 import { balanceOf, nativeDenom, supplyOf } from '../modules/bank/keeper.js'
 import { DEPARTMENTS, getBill, receiptsOf, totalsOf as billTotals, treasuryAddress, treasuryBalance, type Department } from '../modules/bills/keeper.js'
 import { getRequest, getService, isOpen, transitionsOf } from '../modules/complaints/keeper.js'
 import { ESCROW_ADDRESS, escrowBalance, totalsOf as energyTotals } from '../modules/energy/keeper.js'
+import { BILLS_EVENT, billsMsgs } from '../modules/bills/types.js'
+import { COMPLAINTS_EVENT, complaintsMsgs } from '../modules/complaints/types.js'
+import { ENERGY_EVENT, energyMsgs } from '../modules/energy/types.js'
+import { VEHICLES_EVENT, vehiclesMsgs } from '../modules/vehicles/types.js'
 import { SimChain, attr } from './sim-chain.js'
-import { STARTER_SERVICES } from './departments.js'
+import { STARTER_SERVICES } from '../node/departments.js'
 import { errorNameOf } from '../base/errors.js'
 
 export const HOUR = 3_600_000n
@@ -75,7 +79,7 @@ function rng(seed: number) {
 }
 
 function keyOf(seed: number, label: string): KeyPair {
-  return keyPairFromSeed(sha256(utf8(`polis/simulate-services/${seed}/${label}`)))
+  return testKey(`polis/simulate-services/${seed}/${label}`)
 }
 
 type Plan = Map<number, Array<() => void>>
@@ -89,24 +93,11 @@ export async function simulateServices(o: SimOptions): Promise<SimReport> {
   const citizens = Array.from({ length: o.citizens }, (_, i) => keyOf(o.seed, 'citizen/' + i))
   const staffRoles: Record<string, string> = { water: 'water', electricity: 'electricity', parking: 'parking', tax: 'tax', transport: 'transport', 'public-works': 'public-works', sanitation: 'sanitation', energy: 'energy' }
   const staff = Object.fromEntries(Object.keys(staffRoles).map((k) => [k, keyOf(o.seed, 'staff/' + k)])) as Record<string, KeyPair>
-  const genesis: Genesis = {
-    chain_id: chainId,
-    genesis_time: SIM_T0.toString(),
-    validators: [{ name: 'v0', pub_key: toHex(validator.publicKey), power: '10' }],
-    app_state: {
-      identity: {
-        accounts: [
-          { pub_key: toHex(authority.publicKey), roles: ['authority'] },
-          { pub_key: toHex(validator.publicKey), roles: ['validator'] },
-          ...citizens.map((c) => ({ pub_key: toHex(c.publicKey), roles: ['citizen'] })),
-          ...Object.entries(staffRoles).map(([k, role]) => ({ pub_key: toHex(staff[k]!.publicKey), roles: [role] })),
-        ],
-      },
-      bank: { denom: 'ucity', balances: citizens.map((c) => ({ address: toHex(c.publicKey), amount: '60000' })) },
-      complaints: STARTER_SERVICES,
-      energy: { slot_ms: HOUR.toString(), settle_ms: HOUR.toString() },
-    },
-  }
+  const genesis = cityGenesis({
+    chainId, genesisTime: SIM_T0, authority, validator, citizens, balance: 60_000n,
+    accounts: Object.entries(staffRoles).map(([k, role]) => ({ key: staff[k]!, roles: [role] })),
+    appState: { complaints: STARTER_SERVICES, energy: { slot_ms: HOUR.toString(), settle_ms: HOUR.toString() } },
+  })
   const chain = await SimChain.open(genesis, validator, SIM_T0)
   const plan: Plan = new Map()
   const at = (hour: number, f: () => void) => {
@@ -137,14 +128,14 @@ export async function simulateServices(o: SimOptions): Promise<SimReport> {
   try {
     // ---- hour 0: the departments' set-up
     for (let i = 0; i < prosumers.length; i += 32) {
-      add(staff.energy!, meters.slice(i, i + 32).map((m, j) => ({ type: 'energy/register-meter', value: { meter: m.publicKey, owner: prosumers[i + j]!.publicKey } })))
+      add(staff.energy!, meters.slice(i, i + 32).map((m, j) => energyMsgs.registerMeter({ meter: m.publicKey, owner: prosumers[i + j]!.publicKey })))
     }
     const owners = citizens.map((_, i) => i).filter(() => r.chance(0.3))
     for (let i = 0; i < owners.length; i += 32) {
       add(staff.transport!, owners.slice(i, i + 32).map((c) => {
         const id = sha256(utf8('vin-salt/' + o.seed + '/' + c), utf8('VIN' + String(100000 + c)))
         vehicles.push({ id, owner: c })
-        return { type: 'vehicles/register', value: { vin_commitment: id, plate: `SIM-${c}`, owner: citizens[c]!.publicKey, device_key: keyOf(o.seed, 'vehicle-device/' + c).publicKey } }
+        return vehiclesMsgs.register({ vinCommitment: id, plate: `SIM-${c}`, owner: citizens[c]!.publicKey, device: keyOf(o.seed, 'vehicle-device/' + c).publicKey })
       }))
     }
     // ---- day 1: the monthly bills, due on day 21
@@ -153,9 +144,8 @@ export async function simulateServices(o: SimOptions): Promise<SimReport> {
       for (const dept of DEPARTMENTS) {
         const billed = citizens.map((_, i) => i).filter(() => dept === 'water' || dept === 'electricity' || r.chance(dept === 'parking' ? 0.3 : 0.2))
         for (let i = 0; i < billed.length; i += 32) {
-          add(staff[dept]!, billed.slice(i, i + 32).map((c) => ({
-            type: 'bills/issue',
-            value: { department: dept, citizen: citizens[c]!.publicKey, amount: BigInt(r.int(20, 150) * 100), due_at: due, service: dept + '.monthly', reference: `${dept.slice(0, 3).toUpperCase()}-2026-01-${c}` },
+          add(staff[dept]!, billed.slice(i, i + 32).map((c) => billsMsgs.issue({
+            department: dept, citizen: citizens[c]!.publicKey, amount: BigInt(r.int(20, 150) * 100), dueAt: due, service: dept + '.monthly', reference: `${dept.slice(0, 3).toUpperCase()}-2026-01-${c}`,
           })))
         }
       }
@@ -169,9 +159,9 @@ export async function simulateServices(o: SimOptions): Promise<SimReport> {
         const hour = day * 24 + r.int(8, 21)
         const payer = citizens[b.citizen]!
         if (r.chance(0.2)) {
-          at(hour - 48, () => void add(payer, { type: 'bills/pay', value: { bill: b.id, department: b.department, amount: b.amount / 2n } }))
+          at(hour - 48, () => void add(payer, billsMsgs.pay({ bill: b.id, department: b.department, amount: b.amount / 2n })))
         }
-        at(hour, () => void add(payer, { type: 'bills/pay', value: { bill: b.id, department: b.department } }))
+        at(hour, () => void add(payer, billsMsgs.pay({ bill: b.id, department: b.department })))
       }
     }
     // ---- complaints: about 0.3 a citizen a month
@@ -186,21 +176,21 @@ export async function simulateServices(o: SimOptions): Promise<SimReport> {
     const scheduleHandling = (k: number, from: number) => {
       const f = filed[k]!
       const ack = from + r.int(1, 6)
-      const send = (hour: number, type: string, value: Msg['value']) => at(hour, () => void add(department(f.service), { type, value: { request: f.id!, ...value } }))
-      send(ack, 'complaints/acknowledge', {})
+      const send = (hour: number, msg: (request: bigint) => Msg) => at(hour, () => void add(department(f.service), msg(f.id!)))
+      send(ack, (request) => complaintsMsgs.note('acknowledge', { request }))
       if (r.chance(0.05)) {
-        send(ack + 1, 'complaints/reject', { note: 'not a city matter' })
+        send(ack + 1, (request) => complaintsMsgs.note('reject', { request, note: 'not a city matter' }))
         f.closedHour = ack + 1
         return
       }
       const resolveAfter = Math.max(ack - from + 2, Math.round(f.service.medianHours * Math.exp(f.service.sigma * r.normal())))
-      send(ack + 1, 'complaints/assign', { assignee: department(f.service).publicKey })
-      send(from + Math.floor(resolveAfter / 2), 'complaints/update', { note: 'crew on site' })
-      send(from + resolveAfter, 'complaints/resolve', { note: 'done' })
+      send(ack + 1, (request) => complaintsMsgs.assign({ request, assignee: department(f.service).publicKey }))
+      send(from + Math.floor(resolveAfter / 2), (request) => complaintsMsgs.note('update', { request, note: 'crew on site' }))
+      send(from + resolveAfter, (request) => complaintsMsgs.note('resolve', { request, note: 'done' }))
       f.closedHour = from + resolveAfter
       if (r.chance(0.04)) {
         const reopen = from + resolveAfter + 24
-        at(reopen, () => void add(citizens[f.citizen]!, { type: 'complaints/reopen', value: { request: f.id!, note_hash: sha256(utf8('reopen/' + k)) } }))
+        at(reopen, () => void add(citizens[f.citizen]!, complaintsMsgs.reopen({ request: f.id!, noteHash: sha256(utf8('reopen/' + k)) })))
         scheduleHandling(k, reopen + 1)
       }
     }
@@ -213,9 +203,9 @@ export async function simulateServices(o: SimOptions): Promise<SimReport> {
       const price = BigInt(r.int(50, 400) * 100)
       at(hour, () => {
         if (buyer === v.owner) return
-        add(citizens[v.owner]!, { type: 'vehicles/offer-transfer', value: { vehicle: v.id, buyer: citizens[buyer]!.publicKey, price } })
+        add(citizens[v.owner]!, vehiclesMsgs.offerTransfer({ vehicle: v.id, buyer: citizens[buyer]!.publicKey, price }))
         at(hour + 1, () => {
-          add(citizens[buyer]!, { type: 'vehicles/accept-transfer', value: { vehicle: v.id, price } })
+          add(citizens[buyer]!, vehiclesMsgs.acceptTransfer({ vehicle: v.id, price }))
           v.owner = buyer // if the sale fails (the buyer short of funds), later offers by the "owner" are refused
         })
       })
@@ -233,10 +223,9 @@ export async function simulateServices(o: SimOptions): Promise<SimReport> {
         const c = r.int(0, o.citizens - 1)
         const service = pickService()
         const k = filed.push({ service, citizen: c, filedHour: h }) - 1
-        const idx = add(citizens[c]!, {
-          type: 'complaints/file',
-          value: { service_code: service.service_code, description_hash: sha256(utf8(`salt/${o.seed}/${k}`), utf8(`${service.service_name} reported by citizen ${c}`)), lat: BigInt(48_850_000 + r.int(0, 20_000)), long: BigInt(2_340_000 + r.int(0, 20_000)) },
-        })
+        const idx = add(citizens[c]!, complaintsMsgs.file({
+          service: service.service_code, descriptionHash: sha256(utf8(`salt/${o.seed}/${k}`), utf8(`${service.service_name} reported by citizen ${c}`)), lat: BigInt(48_850_000 + r.int(0, 20_000)), long: BigInt(2_340_000 + r.int(0, 20_000)),
+        }))
         pendingFilings.set(idx, k)
       }
       // energy: offers and bids for the next slot, readings of the slot that just ended
@@ -246,14 +235,14 @@ export async function simulateServices(o: SimOptions): Promise<SimReport> {
       prosumers.forEach((p, i) => {
         if (sun <= 0.05) return
         const wh = BigInt(Math.round(r.int(500, 3000) * sun))
-        add(p, { type: 'energy/offer', value: { slot, energy_wh: wh, price: BigInt(r.int(80, 140)), meter: meters[i]!.publicKey } })
+        add(p, energyMsgs.offer({ slot, energyWh: wh, price: BigInt(r.int(80, 140)), meter: meters[i]!.publicKey }))
         production.set(`${slot}|${i}`, (wh * BigInt(r.int(80, 105))) / 100n)
       })
-      for (const c of consumers) if (r.chance(0.3)) add(c, { type: 'energy/bid', value: { slot, energy_wh: BigInt(r.int(300, 2000)), price: BigInt(r.int(90, 180)) } })
+      for (const c of consumers) if (r.chance(0.3)) add(c, energyMsgs.bid({ slot, energyWh: BigInt(r.int(300, 2000)), price: BigInt(r.int(90, 180)) }))
       if (h > 0) {
         meters.forEach((m, i) => {
           const ended = slot - 2n
-          add(m, { type: 'energy/reading', value: { slot: ended, exported_wh: production.get(`${ended}|${i}`) ?? 0n, imported_wh: BigInt(r.int(0, 800)) } })
+          add(m, energyMsgs.reading({ slot: ended, exportedWh: production.get(`${ended}|${i}`) ?? 0n, importedWh: BigInt(r.int(0, 800)) }))
           production.delete(`${ended}|${i}`)
         })
       }
@@ -261,8 +250,8 @@ export async function simulateServices(o: SimOptions): Promise<SimReport> {
       const { results, events } = await chain.block(time)
       blocks++
       for (const e of events) {
-        if (e.type === 'energy.cleared' && attr(e, 'volume_wh') !== '0') slotsCleared++
-        if (e.type === 'energy.settled') slotsSettled++
+        if (e.type === ENERGY_EVENT.cleared && attr(e, 'volume_wh') !== '0') slotsCleared++
+        if (e.type === ENERGY_EVENT.settled) slotsSettled++
       }
       results.forEach((res, i) => {
         if (res.code !== 0) {
@@ -270,12 +259,12 @@ export async function simulateServices(o: SimOptions): Promise<SimReport> {
           refused[name] = (refused[name] ?? 0) + 1
         }
         for (const e of res.events) {
-          if (e.type === 'vehicles.transferred') sold++
-          if (e.type === 'bills.issued') {
+          if (e.type === VEHICLES_EVENT.transferred) sold++
+          if (e.type === BILLS_EVENT.issued) {
             const citizen = citizens.findIndex((c) => toHex(c.publicKey) === attr(e, 'citizen'))
             billOf.set(attr(e, 'bill')!, { id: BigInt(attr(e, 'bill')!), department: attr(e, 'department') as Department, citizen, amount: BigInt(attr(e, 'amount')!) })
           }
-          if (e.type === 'complaints.filed' && pendingFilings.has(i)) {
+          if (e.type === COMPLAINTS_EVENT.filed && pendingFilings.has(i)) {
             const k = pendingFilings.get(i)!
             filed[k]!.id = BigInt(attr(e, 'request')!)
             scheduleHandling(k, h)

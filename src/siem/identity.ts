@@ -3,7 +3,7 @@
  * or a device id -> registered device key, hex): the reporting device's key goes to `host.id`, the
  * key behind `source.ip` to `blocksiem.source_device`. Pure, so parse workers apply it too.
  */
-import type { Origin } from './collector.js'
+import type { Origin } from './origin.js'
 import type { SiemEvent } from './ecs.js'
 
 export function applyDeviceIdentity(e: SiemEvent, origin: Origin, devices: ReadonlyMap<string, string>): void {

@@ -6,7 +6,7 @@
  */
 import type { Worker } from 'node:worker_threads'
 import { startTsWorker } from '../util/ts-worker.js'
-import type { Origin } from './collector.js'
+import type { Origin } from './origin.js'
 import type { SiemEvent } from './ecs.js'
 import type { InputFormat } from './parsers.js'
 import type { ParseReply, ParseRequest } from './parse-worker.js'

@@ -7,7 +7,7 @@ import { parseEvent, type InputFormat } from './parsers.js'
 import { eventEntry, type SiemEvent } from './ecs.js'
 import { leafHash } from './merkle-log.js'
 import { applyDeviceIdentity } from './identity.js'
-import type { Origin } from './collector.js'
+import type { Origin } from './origin.js'
 
 export interface ParseRequest { id: number; format: InputFormat; receivedAt: number; observer: SiemEvent['observer']; records: Uint8Array[]; origins: Origin[] }
 export interface ParseReply { id: number; entries: Uint8Array; ends: Uint32Array; leaves: Uint8Array; hashes: string[]; datasets: string[]; ok: Uint8Array }

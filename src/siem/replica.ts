@@ -6,8 +6,7 @@
  */
 import { bytesEqual, toHex } from '../base/bytes.js'
 import { MerkleLog } from './merkle-log.js'
-import type { InclusionEvidence } from './collector.js'
-import type { EvidenceLog } from './correlator.js'
+import type { EvidenceLog, InclusionEvidence } from './evidence.js'
 import type { SiemEvent } from './ecs.js'
 
 export class ReplicaMismatchError extends Error {

@@ -49,15 +49,23 @@ export class RsuAgent {
   private window(t: number): RsuWindow {
     const k = Math.floor(t / this.o.windowSeconds)
     let w = this.windows.get(k)
-    if (!w) this.windows.set(k, (w = new RsuWindow(this.o.firstWindow + BigInt(k), {
-      at: this.o.at, radius: this.o.radius, grid: this.o.analyser?.grid, span: [k * this.o.windowSeconds, (k + 1) * this.o.windowSeconds],
-    })))
+    if (!w) this.windows.set(k, (w = this.fresh(k)))
     return w
   }
 
-  /** Closes window k (and any before it): returns it for submission; later reports for it are late. */
-  close(k: number): RsuWindow | undefined {
-    const w = this.windows.get(k)
+  private fresh(k: number): RsuWindow {
+    return new RsuWindow(this.o.firstWindow + BigInt(k), {
+      at: this.o.at, radius: this.o.radius, grid: this.o.analyser?.grid, span: [k * this.o.windowSeconds, (k + 1) * this.o.windowSeconds],
+    })
+  }
+
+  /**
+   * Closes window k (and any before it): returns it for submission, empty when nothing was heard
+   * in it (an RSU submits every window: that is how the chain knows it has moved on). Later
+   * reports for it are late.
+   */
+  close(k: number): RsuWindow {
+    const w = this.windows.get(k) ?? this.fresh(k)
     for (const key of [...this.windows.keys()]) if (key <= k) this.windows.delete(key)
     if (k + 1 > this.open) this.open = k + 1
     return w

@@ -2,9 +2,17 @@
  * Replays a simulated city (`polis simulate transport --rsus N`) against a chain: the transport
  * department registers the simulation's vehicles (device keys derived from the seed) and RSUs
  * (coverage: the RSU's intersection, radio range + margin); then, window by window, every RSU
- * verifies and analyses the signed reports it heard, submits its window, and re-reads the registry
- * and the flagged list before the next. Used by `polis transport replay`, the tests and the
- * flag-time benchmark, each through its own `ChainPort` (HTTP client or in-process engine).
+ * verifies and analyses the signed reports it heard, submits its window (an empty one when it heard
+ * nothing), and re-reads the registry and the flagged list before the next. Used by
+ * `polis transport replay`, the tests and the flag-time benchmark, each through its own `ChainPort`
+ * (HTTP client or in-process engine).
+ *
+ * Windows follow the simulation's own clock: simulated window k (reports sent in [kW, (k+1)W) s)
+ * is chain window first + k, where first is the chain's `next_window` when the replay starts (0 on
+ * a fresh chain). Every RSU's window k lands before any RSU submits window k + 1, so each window
+ * settles on chain as soon as its last RSU's submission lands (the chain's window clock:
+ * src/modules/transport/window-clock.ts), and the outcome does not depend on how fast blocks come
+ * or in which order the RSUs' transactions land.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -26,19 +34,6 @@ export interface ChainPort {
   query<T>(path: string, params?: Record<string, string>): Promise<T>
   /** Signs and submits; resolves with the result in its block. */
   send(from: KeyPair, msgs: Msg[]): Promise<PortResult>
-  /** Makes a block (an in-process engine); without it, RSU heartbeats make the blocks an idle chain needs. */
-  tick?(): Promise<void>
-}
-
-/** Waits until window `w` has closed: on an idle chain, blocks come from heartbeats (or `tick`). */
-async function waitPast(port: ChainPort, w: bigint, rsu: KeyPair): Promise<void> {
-  while (BigInt((await port.query<{ current_window: string }>('transport/params')).current_window) <= w) {
-    if (port.tick) await port.tick()
-    else {
-      const r = await port.send(rsu, [{ type: 'transport/heartbeat', value: {} }])
-      if (r.code !== 0) throw new Error(`heartbeat refused: ${r.log}`)
-    }
-  }
 }
 
 export interface CityConfig {
@@ -126,8 +121,7 @@ export async function replayCity(dir: string, port: ChainPort, o: ReplayOptions 
   const c = readCityConfig(dir)
   if (!(c.rsus > 0)) throw new Error(`${dir} has no RSUs: simulate with --rsus N`)
   const W = o.windowSeconds ?? 10
-  const params = await port.query<{ current_window: string }>('transport/params')
-  const firstWindow = BigInt(params.current_window)
+  const firstWindow = BigInt((await port.query<{ next_window: string }>('transport/params')).next_window)
   const vehicles = cityVehicles(dir).map((id) => simVehicleKey(c.seed, id).publicKey)
   const status = new Map<string, StationStatus>()
   const refreshStatus = async () => {
@@ -158,20 +152,20 @@ export async function replayCity(dir: string, port: ChainPort, o: ReplayOptions 
         else r.agent.receive(l.cam, l.rcvTime)
       }
     }
-    await waitPast(port, firstWindow + BigInt(k), rsus[0]!.key)
-    const subs = rsus.map((r, i) => ({ i, r, win: r.agent.close(k) })).filter((x) => x.win && x.win.size > 0)
-    const results = await Promise.all(subs.map(({ r, win }) => port.send(r.key, [{ type: 'transport/submit-window', value: submissionValue(win!.submission()) as never }])))
+    const subs = rsus.map((r, i) => ({ i, r, win: r.agent.close(k) }))
+    const results = await Promise.all(subs.map(({ r, win }) => port.send(r.key, [{ type: 'transport/submit-window', value: submissionValue(win.submission()) as never }])))
     for (const [j, res] of results.entries()) {
       if (res.code !== 0) throw new Error(`RSU ${subs[j]!.i} window ${k}: ${res.log}`)
       submissions++
-      reports += subs[j]!.win!.size
+      reports += subs[j]!.win.size
       events += res.events.filter((e) => e.type === 'transport.event_confirmed').length
     }
     if (o.writeWindows) {
       mkdirSync(join(dir, 'windows'), { recursive: true })
       for (const { i, r, win } of subs) {
+        if (win.size === 0) continue
         writeFileSync(join(dir, 'windows', `rsu-${i}-${k}.json`), JSON.stringify({
-          rsu: toHex(r.key.publicKey), window: win!.window.toString(), reports: win!.allReports.map(toHex),
+          rsu: toHex(r.key.publicKey), window: win.window.toString(), reports: win.allReports.map(toHex),
         }) + '\n')
       }
     }

@@ -3,16 +3,17 @@
  * module queries, raw state with ICS-23 proofs verified against a verified header, accounts, genesis,
  * health, readiness and metrics.
  */
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { ics23, iavlSpec, verifyMembership, verifyNonMembership } from '@confio/ics23'
-import { startNodeProcess, type NodeProcess } from '../helpers/node-process.js'
-import { Signer, testCity, testKey } from '../helpers/chain.js'
+import { useNode } from '../helpers/use-node.js'
+import { testCity, testKey } from '../../src/kit/genesis-builder.js'
+import { Signer } from '../../src/kit/signer.js'
 import { sha256 } from '../../src/crypto/hash.js'
 import { fromHex, toHex, utf8 } from '../../src/base/bytes.js'
-import { decodeHeader, verifySignedHeader } from '../../src/engine/solo/header.js'
+import { decodeHeader, verifySignedHeader } from '../../src/lightclient/solo-header.js'
 import { headerHasher } from '../../src/crypto/header-hash.js'
-import { balanceStoreKey } from '../../src/modules/bank/keeper.js'
+import { balanceStoreKey } from '../../src/modules/bank/types.js'
 import { amountToBytes } from '../../src/codec/amount.js'
 import { ErrorCodes } from '../../src/base/errors.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
@@ -21,18 +22,10 @@ import { assertProblem, committed, http } from './client.js'
 const city = testCity({ chainId: 'api-city', citizens: 4, balance: 1000n })
 const [alice, bob, carol] = city.citizens as [KeyPair, KeyPair, KeyPair]
 const signer = new Signer(city.chainId)
-let node: NodeProcess
+const node = useNode({ city, blockIntervalMs: 10 })
 const get = (path: string) => http(node.url, 'GET', path)
 const post = (path: string, body: unknown) => http(node.url, 'POST', path, body)
 const balance = async (k: KeyPair, height?: bigint) => BigInt((await get(`/v1/query/bank/balance?address=${toHex(k.publicKey)}${height ? `&height=${height}` : ''}`)).body.amount)
-
-before(async () => {
-  node = await startNodeProcess({ city, blockIntervalMs: 10 })
-})
-after(async () => {
-  await node?.stop()
-  node?.cleanup()
-})
 
 test('status, genesis, health, ready', async () => {
   const s = await get('/v1/status')

@@ -3,11 +3,12 @@
  * bodies, bad signatures, unauthorised roles, ledger refusals, clients that disconnect mid-request.
  * Each answer is a 4xx problem+json with the typed code; never a 500; and the state is unchanged.
  */
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { connect } from 'node:net'
-import { startNodeProcess, type NodeProcess } from '../helpers/node-process.js'
-import { Signer, testCity, testKey } from '../helpers/chain.js'
+import { useNode } from '../helpers/use-node.js'
+import { testCity, testKey } from '../../src/kit/genesis-builder.js'
+import { Signer } from '../../src/kit/signer.js'
 import { sha256 } from '../../src/crypto/hash.js'
 import { toHex } from '../../src/base/bytes.js'
 import { signTx, MAX_TX_BYTES } from '../../src/app/tx.js'
@@ -18,7 +19,7 @@ const city = testCity({ chainId: 'bad-city', citizens: 4, balance: 1000n })
 const [alice, bob, carol, dave] = city.citizens as [KeyPair, KeyPair, KeyPair, KeyPair]
 const signer = new Signer(city.chainId)
 const BODY_LIMIT = 1024 * 1024
-let node: NodeProcess
+const node = useNode({ city, blockIntervalMs: 10, bodyLimitBytes: BODY_LIMIT }, { setup })
 const get = (path: string) => http(node.url, 'GET', path)
 const post = (path: string, body: unknown, headers?: Record<string, string>) => http(node.url, 'POST', path, body, headers)
 
@@ -33,19 +34,14 @@ async function snapshot() {
 let nonceOf: (k: KeyPair) => Promise<bigint>
 let baseline: Awaited<ReturnType<typeof snapshot>>
 
-before(async () => {
-  node = await startNodeProcess({ city, blockIntervalMs: 10, bodyLimitBytes: BODY_LIMIT })
+/** Once the node listens. */
+async function setup() {
   nonceOf = async (k) => BigInt((await get(`/v1/accounts/${toHex(k.publicKey)}`)).body.nonce)
   // setup, committed before the baseline: dave's key is revoked
   const r = await post('/v1/txs?wait=true', { tx: toHex(signer.tx(city.authority, [{ type: 'identity/revoke', value: { pub_key: dave.publicKey, reason: 'stolen' } }])) })
   assert.equal(r.body.code, 0, r.text)
   baseline = await snapshot()
-})
-
-after(async () => {
-  await node?.stop()
-  node?.cleanup()
-})
+}
 
 test('unknown routes and methods: 404 problem', async () => {
   for (const [m, p] of [['GET', '/v1/nope'], ['GET', '/v2/status'], ['GET', '/'], ['POST', '/v1/status'], ['DELETE', '/v1/txs/' + 'aa'.repeat(32)], ['PUT', '/v1/txs'], ['GET', '/v1/blocks'], ['GET', '/v1/../../etc/passwd']] as const) {

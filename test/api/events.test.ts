@@ -1,9 +1,10 @@
 /** The WebSocket event stream of a real node process: block and tx messages, filters, bad filters. */
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { WebSocket } from 'ws'
-import { startNodeProcess, type NodeProcess } from '../helpers/node-process.js'
-import { Signer, testCity, testKey } from '../helpers/chain.js'
+import { useNode } from '../helpers/use-node.js'
+import { testCity, testKey } from '../../src/kit/genesis-builder.js'
+import { Signer } from '../../src/kit/signer.js'
 import { toHex } from '../../src/base/bytes.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
 import { assertProblem, http, subscribe } from './client.js'
@@ -11,15 +12,7 @@ import { assertProblem, http, subscribe } from './client.js'
 const city = testCity({ chainId: 'events-city', citizens: 3, balance: 1000n })
 const [alice, bob, carol] = city.citizens as [KeyPair, KeyPair, KeyPair]
 const signer = new Signer(city.chainId)
-let node: NodeProcess
-
-before(async () => {
-  node = await startNodeProcess({ city, blockIntervalMs: 10 })
-})
-after(async () => {
-  await node?.stop()
-  node?.cleanup()
-})
+const node = useNode({ city, blockIntervalMs: 10 })
 
 async function commit(tx: Uint8Array): Promise<string> {
   const r = await http(node.url, 'POST', '/v1/txs?wait=true', { tx: toHex(tx) })

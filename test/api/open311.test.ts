@@ -3,33 +3,30 @@
  * request with a signed complaints/file transaction, listing/filtering/getting it in Open311 shape,
  * Open311 error arrays for an unknown id and for an unsigned (api_key) post.
  */
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startNodeProcess, type NodeProcess } from '../helpers/node-process.js'
-import { Signer, testCity } from '../helpers/chain.js'
+import { useNode } from '../helpers/use-node.js'
+import { testCity } from '../../src/kit/genesis-builder.js'
+import { Signer } from '../../src/kit/signer.js'
 import { sha256 } from '../../src/crypto/hash.js'
 import { toHex, utf8 } from '../../src/base/bytes.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
 import { http, type Res } from './client.js'
 
-const city = testCity({ chainId: 'open311-city', citizens: 2 })
-;(city.genesis.app_state as Record<string, unknown>).complaints = {
-  services: [
-    { service_code: 'pothole', service_name: 'Pothole', group: 'streets', department: 'public-works', sla_ms: '604800000', keywords: ['road', 'hole'] },
-    { service_code: 'litter', service_name: 'Litter', group: 'cleaning', department: 'sanitation', sla_ms: '86400000' },
-  ],
-}
+const city = testCity({
+  chainId: 'open311-city', citizens: 2,
+  appState: {
+    complaints: {
+      services: [
+        { service_code: 'pothole', service_name: 'Pothole', group: 'streets', department: 'public-works', sla_ms: '604800000', keywords: ['road', 'hole'] },
+        { service_code: 'litter', service_name: 'Litter', group: 'cleaning', department: 'sanitation', sla_ms: '86400000' },
+      ],
+    },
+  },
+})
 const [alice, bob] = city.citizens as [KeyPair, KeyPair]
 const signer = new Signer(city.chainId)
-let node: NodeProcess
-
-before(async () => {
-  node = await startNodeProcess({ city, blockIntervalMs: 10 })
-})
-after(async () => {
-  await node?.stop()
-  node?.cleanup()
-})
+const node = useNode({ city, blockIntervalMs: 10 })
 
 const fileTx = (who: KeyPair, service: string, text: string) =>
   signer.tx(who, [{ type: 'complaints/file', value: { service_code: service, description_hash: sha256(utf8(text)), lat: 48_856_613n, long: 2_352_222n } }])

@@ -3,38 +3,37 @@
  * the routes it registered; every route is documented and every documented route exists; real
  * responses (successes and problems) validate against the declared schemas; docs/API.md lists the same routes.
  */
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { Ajv } from 'ajv'
-import { startNodeProcess, type NodeProcess } from '../helpers/node-process.js'
-import { Signer, testCity, tmpDir } from '../helpers/chain.js'
+import { useNode } from '../helpers/use-node.js'
+import { testCity } from '../../src/kit/genesis-builder.js'
+import { tmpDir } from '../../src/kit/temp-dir.js'
+import { Signer } from '../../src/kit/signer.js'
 import { toHex, utf8 } from '../../src/base/bytes.js'
 import { SoloEngine } from '../../src/engine/solo/engine.js'
 import { buildServer } from '../../src/api/server.js'
+import { SoloBackend } from '../../src/engine/solo/backend.js'
 import { openApiPath } from '../../src/api/openapi.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
 import { http, type Res } from './client.js'
 
 const city = testCity({ chainId: 'openapi-city', citizens: 2, balance: 1000n })
 const [alice, bob] = city.citizens as [KeyPair, KeyPair]
-let node: NodeProcess
+const node = useNode({ city, blockIntervalMs: 10 }, { setup })
 let doc: any
 let txHash: string
 let ajv: Ajv
 
-before(async () => {
-  node = await startNodeProcess({ city, blockIntervalMs: 10 })
+/** Once the node listens. */
+async function setup() {
   doc = (await http(node.url, 'GET', '/openapi.json')).body
   const r = await http(node.url, 'POST', '/v1/txs?wait=true', { tx: toHex(new Signer(city.chainId).send(alice, bob, 1n)) })
   txHash = r.body.hash
   ajv = new Ajv({ strict: false, allErrors: true })
   ajv.addSchema(doc, 'openapi.json')
-})
-after(async () => {
-  await node?.stop()
-  node?.cleanup()
-})
+}
 
 const ops = () => Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(([path, m]) => Object.entries(m).map(([method, op]) => ({ path, method, op })))
 const ptr = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1')
@@ -72,7 +71,7 @@ test('every registered route is documented and every documented route is registe
   const dir = tmpDir('openapi-routes')
   const engine = await SoloEngine.open({ dataDir: dir.path, genesis: city.genesis, validatorKey: city.validator, verifyThreads: 0 })
   try {
-    const server = await buildServer({ engine })
+    const server = await buildServer({ backend: new SoloBackend(engine) })
     const registered = server.routes.map((r) => `${r.method} ${openApiPath(r.url)}`).sort()
     const documented = ops().map((o) => `${o.method} ${o.path}`).sort()
     assert.deepEqual(documented, registered)

@@ -4,10 +4,11 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startNodeProcess } from '../helpers/node-process.js'
-import { Signer, testCity } from '../helpers/chain.js'
+import { launchNode } from '../../src/kit/node-launcher.js'
+import { testCity } from '../../src/kit/genesis-builder.js'
+import { Signer } from '../../src/kit/signer.js'
 import { fromHex, toHex } from '../../src/base/bytes.js'
-import { decodeHeader, verifySignedHeader } from '../../src/engine/solo/header.js'
+import { decodeHeader, verifySignedHeader } from '../../src/lightclient/solo-header.js'
 import { headerHasher } from '../../src/crypto/header-hash.js'
 import { http, type Res } from './client.js'
 
@@ -15,7 +16,7 @@ const city = testCity({ chainId: 'sigterm-city', citizens: 8, balance: 1_000_000
 
 test('SIGTERM under load: exit 0, every accepted transaction committed, nothing lost on reopen', { timeout: 60_000 }, async () => {
   // a long block interval, so that transactions wait in the mempool when the signal comes
-  const node = await startNodeProcess({ city, blockIntervalMs: 400, logLevel: 'info' })
+  const node = await launchNode({ city, blockIntervalMs: 400, logLevel: 'info' })
   let restarted: Awaited<ReturnType<typeof node.restart>> | undefined
   try {
     const signer = new Signer(city.chainId)

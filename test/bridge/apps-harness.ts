@@ -5,7 +5,7 @@ import { defineMessage, type Module } from '../../src/app/module.js'
 import { sha256 } from '../../src/crypto/hash.js'
 import { utf8 } from '../../src/base/bytes.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
-import { decodeAck, sendPacket, type Ack, type Packet } from '../../src/modules/bridge/index.js'
+import { bridgeChannels, decodeAck, sendPacket, type Ack, type Packet } from '../../src/modules/bridge/index.js'
 import { siemModule } from '../../src/modules/siem/index.js'
 import { threatIntelModule } from '../../src/modules/threatintel/index.js'
 import { vehiclesModule } from '../../src/modules/vehicles/index.js'
@@ -24,7 +24,7 @@ export const probeModule: Module = {
   queries: {},
 }
 
-export const appModules = (): Module[] => [siemModule(), vehiclesModule(), threatIntelModule()]
+export const appModules = (): Module[] => [siemModule(), vehiclesModule(), threatIntelModule(bridgeChannels)]
 
 export function openAppChain(chainId: string, client: string, extra: Module[] = []): Promise<Chain> {
   return openChain(chainId, client, undefined, [...appModules(), ...extra])

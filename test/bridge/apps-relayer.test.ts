@@ -13,13 +13,14 @@ import { fromHex, toHex, utf8 } from '../../src/base/bytes.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
 import type { Msg } from '../../src/app/tx.js'
 import { startNode, type RunningNode } from '../../src/node/node.js'
-import { PolisClient } from '../../src/sdk/client.js'
+import { PolisClient } from '../../src/sdk/polis-client.js'
 import { bridge } from '../../src/sdk/bridge.js'
 import { saveKeyFile } from '../../src/sdk/keys.js'
 import { Relayer } from '../../src/agents/relayer/index.js'
-import { Collector } from '../../src/siem/collector.js'
-import { testCity, testKey, tmpDir, type TestCity } from '../helpers/chain.js'
-import { cli } from '../sdk/polis-node.js'
+import { Collector } from '../../src/agents/siem/collector.js'
+import { testCity, testKey, type TestCity } from '../../src/kit/genesis-builder.js'
+import { tmpDir } from '../../src/kit/temp-dir.js'
+import { cli } from '../helpers/cli.js'
 
 interface City { city: TestCity; node: RunningNode; api: PolisClient; relayer: KeyPair; dir: { remove(): void } }
 

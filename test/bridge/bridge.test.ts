@@ -3,9 +3,9 @@ import assert from 'node:assert/strict'
 import { ErrorCodes } from '../../src/base/errors.js'
 import { sha256 } from '../../src/crypto/hash.js'
 import { toHex, utf8 } from '../../src/base/bytes.js'
-import { encodeHeader, decodeHeader, signHeader } from '../../src/engine/solo/header.js'
+import { encodeHeader, decodeHeader, signHeader } from '../../src/lightclient/solo-header.js'
 import { packetValue, voucherDenom, escrowAddress, TRACE_PATTERN, encodePayload, packetCommitment, type Packet } from '../../src/modules/bridge/index.js'
-import { testKey } from '../helpers/chain.js'
+import { testKey } from '../../src/kit/genesis-builder.js'
 import {
   ackMsg, ackOf, balance, closeChain, connect, emptyBlock, exec, ok, openChain, query, recvMsg, sentPackets, signedHeader, storeProof, supply,
   timeoutMsg, transferMsg, updateClient, type Chain,

@@ -7,17 +7,20 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { ErrorCodes } from '../../src/base/errors.js'
 import { SoloEngine } from '../../src/engine/solo/engine.js'
-import { testnetKey } from '../../src/engine/cometbft/testnet.js'
+import { testnetKey } from '../../src/network/cometbft-testnet.js'
 import type { CometRpc } from '../../src/engine/cometbft/rpc.js'
 import { toHex, utf8 } from '../../src/base/bytes.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
 import type { Msg } from '../../src/app/tx.js'
 import type { AppEvent } from '../../src/app/types.js'
 import { bridgeModule, escrowAddress, packetValue, voucherDenom, type Packet } from '../../src/modules/bridge/index.js'
+import { defaultBridgeApps } from '../../src/chain/bridge-apps.js'
 import { cometStoreProof, cometUpdatePath, createCometClientMsg } from '../../src/agents/relayer/cometbft-headers.js'
 import { rpcProvider } from '../../src/lightclient/rpc-provider.js'
 import { bridge } from '../../src/sdk/bridge.js'
-import { Signer, testCity, tmpDir } from '../helpers/chain.js'
+import { testCity } from '../../src/kit/genesis-builder.js'
+import { tmpDir } from '../../src/kit/temp-dir.js'
+import { Signer } from '../../src/kit/signer.js'
 import { missingCometbft, startNet, waitTx, sleep } from '../cometbft/net.js'
 import { metroAppState } from './cometbft-metro.js'
 import { ackOf, balance, exec, ok, query, sentPackets, signedHeader, storeProof, transferMsg, type Chain, type Result } from './harness.js'
@@ -33,7 +36,7 @@ async function openSolo(): Promise<Chain> {
   const relayer = key('solo-relayer')
   ;(city.genesis.app_state.identity as { accounts: unknown[] }).accounts.push({ pub_key: toHex(relayer.publicKey), roles: ['relayer'] })
   const dir = tmpDir('bridge-solo')
-  const engine = await SoloEngine.open({ dataDir: dir.path, genesis: city.genesis, validatorKey: city.validator, blockIntervalMs: 1_000_000, verifyThreads: 1, modules: [bridgeModule()] })
+  const engine = await SoloEngine.open({ dataDir: dir.path, genesis: city.genesis, validatorKey: city.validator, blockIntervalMs: 1_000_000, verifyThreads: 1, modules: [bridgeModule(defaultBridgeApps())] })
   return { city, engine, signer: new Signer(city.chainId), relayer, client: 'to-metro', dir }
 }
 

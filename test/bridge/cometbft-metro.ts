@@ -1,6 +1,6 @@
 /** The app state of a test CometBFT city for the bridge: authority, validators, one funded citizen and a relayer (keys from testnetKey(seed, …)). */
 import { toHex } from '../../src/base/bytes.js'
-import { testnetKey } from '../../src/engine/cometbft/testnet.js'
+import { testnetKey } from '../../src/network/cometbft-testnet.js'
 
 export function metroAppState(seed: string, validators: number): Record<string, unknown> {
   const key = (label: string) => testnetKey(seed, label)

@@ -8,16 +8,17 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { toHex } from '../../src/base/bytes.js'
-import { Testnet, findBasePort, generateTestnet, testnetKey } from '../../src/engine/cometbft/testnet.js'
+import { Testnet, generateTestnet, testnetKey, testnetPorts } from '../../src/network/cometbft-testnet.js'
 import { startNode } from '../../src/node/node.js'
-import { PolisClient } from '../../src/sdk/client.js'
+import { PolisClient } from '../../src/sdk/polis-client.js'
 import { bridge, bridgeKeys, packetsFromEvents } from '../../src/sdk/bridge.js'
 import { voucherDenom } from '../../src/modules/bridge/index.js'
 import { Relayer } from '../../src/agents/relayer/index.js'
 import { CometHeaderSource, createCometClientMsg } from '../../src/agents/relayer/cometbft-headers.js'
-import { testCity, testKey, tmpDir } from '../helpers/chain.js'
+import { testCity, testKey } from '../../src/kit/genesis-builder.js'
+import { tmpDir } from '../../src/kit/temp-dir.js'
 import { missingCometbft } from '../cometbft/net.js'
-import { freeBasePort } from '../network/ports.js'
+import { freeBasePort, freePort } from '../../src/kit/free-port.js'
 import { metroAppState } from './cometbft-metro.js'
 
 const VALIDATORS = 4
@@ -34,8 +35,8 @@ async function until(what: string, cond: () => Promise<boolean>, ms = 60_000): P
 
 test(`the relayer between a solo node and a ${VALIDATORS}-validator CometBFT city: a transfer each way`, { skip: missingCometbft(), timeout: 180_000 }, async () => {
   const metroDir = mkdtempSync(join(tmpdir(), 'polis-relay-metro-'))
-  const manifest = generateTestnet({ out: metroDir, validators: VALIDATORS, chainId: 'metro-city', appState: metroAppState(SEED, VALIDATORS), keySeed: SEED, basePort: await findBasePort(VALIDATORS) })
-  const apiPort = await freeBasePort(1)
+  const manifest = generateTestnet({ out: metroDir, validators: VALIDATORS, chainId: 'metro-city', appState: metroAppState(SEED, VALIDATORS), keySeed: SEED, basePort: await freeBasePort((b) => testnetPorts(b, VALIDATORS)) })
+  const apiPort = await freePort()
   const tn = new Testnet(metroDir, { apiPort: (i) => (i === 0 ? apiPort : undefined), log: process.env.POLIS_TEST_VERBOSE ? (m) => console.log(m) : undefined })
   const city = testCity({ chainId: 'solo-city', citizens: 2, balance: 1_000_000n })
   const soloRelayer = testKey('solo-city/relayer')

@@ -1,7 +1,7 @@
 /** Two in-process solo chains with the bridge, and a relayer driven by hand. */
 import assert from 'node:assert/strict'
 import { SoloEngine } from '../../src/engine/solo/engine.js'
-import { encodeHeader } from '../../src/engine/solo/header.js'
+import { encodeHeader } from '../../src/lightclient/solo-header.js'
 import { toHex, utf8 } from '../../src/base/bytes.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
 import type { Msg } from '../../src/app/tx.js'
@@ -10,7 +10,10 @@ import type { Genesis } from '../../src/app/genesis.js'
 import type { Module } from '../../src/app/module.js'
 import type { CborValue } from '../../src/codec/cbor.js'
 import { bridgeModule, packetValue, type Packet } from '../../src/modules/bridge/index.js'
-import { Signer, testCity, testKey, tmpDir, type TestCity } from '../helpers/chain.js'
+import { defaultBridgeApps } from '../../src/chain/bridge-apps.js'
+import { testCity, testKey, type TestCity } from '../../src/kit/genesis-builder.js'
+import { tmpDir } from '../../src/kit/temp-dir.js'
+import { Signer } from '../../src/kit/signer.js'
 
 export interface Chain {
   city: TestCity
@@ -28,13 +31,12 @@ export interface Result { code: number; log: string; events: AppEvent[]; height:
 let t = 1767225600000n
 
 export async function openChain(chainId: string, client: string, extra?: Partial<Genesis>, extraModules: Module[] = []): Promise<Chain> {
-  const city = testCity({ chainId, citizens: 3, balance: 1_000_000n, extra })
   const relayer = testKey(chainId + '/relayer')
-  ;(city.genesis.app_state.identity as { accounts: unknown[] }).accounts.push({ pub_key: toHex(relayer.publicKey), roles: ['relayer'] })
+  const city = testCity({ chainId, citizens: 3, balance: 1_000_000n, accounts: [{ key: relayer, roles: ['relayer'] }], extra })
   const dir = tmpDir('bridge-' + chainId)
   const engine = await SoloEngine.open({
     dataDir: dir.path, genesis: city.genesis, validatorKey: city.validator, blockIntervalMs: 1_000_000, verifyThreads: 1,
-    modules: [bridgeModule(), ...extraModules], now: () => (t += 1000n),
+    modules: [bridgeModule(defaultBridgeApps()), ...extraModules], now: () => (t += 1000n),
   })
   return { city, engine, signer: new Signer(chainId), relayer, client, dir }
 }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { ErrorCodes } from '../../src/base/errors.js'
 import { escrowAddress, voucherDenom } from '../../src/modules/bridge/index.js'
-import { testKey } from '../helpers/chain.js'
+import { testKey } from '../../src/kit/genesis-builder.js'
 import { balance, closeChain, connect, emptyBlock, exec, openChain, sentPackets, supply, transferMsg, type Chain } from './harness.js'
 import { doAck, drain, tryRecv, tryTimeout, type InFlight as Flight } from './in-flight.js'
 

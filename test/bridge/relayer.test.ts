@@ -12,14 +12,15 @@ import { join } from 'node:path'
 import { toHex } from '../../src/base/bytes.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
 import { startNode, type RunningNode } from '../../src/node/node.js'
-import { PolisClient } from '../../src/sdk/client.js'
+import { PolisClient } from '../../src/sdk/polis-client.js'
 import { bridge, bridgeKeys, packetsFromEvents } from '../../src/sdk/bridge.js'
 import { saveKeyFile } from '../../src/sdk/keys.js'
 import { voucherDenom } from '../../src/modules/bridge/index.js'
-import { ackCommitment, encodeAck } from '../../src/modules/bridge/packet.js'
+import { ackCommitment, encodeAck } from '../../src/modules/bridge/packet/codec.js'
 import { Relayer, type RelayerOptions } from '../../src/agents/relayer/index.js'
 import { readScanState } from '../../src/agents/relayer/scan-state.js'
-import { testCity, testKey, tmpDir, type TestCity } from '../helpers/chain.js'
+import { testCity, testKey, type TestCity } from '../../src/kit/genesis-builder.js'
+import { tmpDir } from '../../src/kit/temp-dir.js'
 
 interface City { city: TestCity; node: RunningNode; api: PolisClient; relayers: KeyPair[]; client: string; dir: { remove(): void } }
 

@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { toHex } from '../../src/base/bytes.js'
-import { encodeHeader } from '../../src/engine/solo/header.js'
+import { encodeHeader } from '../../src/lightclient/solo-header.js'
 import { acksFromEvents, bridge, bridgeKeys, packetsFromEvents } from '../../src/sdk/bridge.js'
 import type { HeaderResponse, StoreResponse } from '../../src/sdk/types.js'
 import { voucherDenom } from '../../src/modules/bridge/index.js'

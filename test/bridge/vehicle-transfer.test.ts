@@ -9,7 +9,7 @@ import { ErrorCodes } from '../../src/base/errors.js'
 import { toHex } from '../../src/base/bytes.js'
 import type { Msg } from '../../src/app/tx.js'
 import { encodePayload } from '../../src/modules/bridge/index.js'
-import { testKey } from '../helpers/chain.js'
+import { testKey } from '../../src/kit/genesis-builder.js'
 import { ackMsg, emptyBlock, exec, ok, query, recvMsg, sentPackets, timeoutMsg, type Chain } from './harness.js'
 import { deliver, openTrio, registerAccounts, roundTrip, vinCommitment } from './apps-harness.js'
 

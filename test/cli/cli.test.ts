@@ -2,33 +2,31 @@
  * The `polis` CLI against a real node started with `polis start` (a child process; loopback,
  * port 0 through POLIS_API_PORT): every command in --json and human form, bad input, help.
  */
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { buildProgram, allCommands } from '../../src/cli/program.js'
-import { cleanEnv, cli, makeHome, runBin, startPolis, type PolisProcess, type TestHome } from '../sdk/polis-node.js'
+import { cli, runBin } from '../helpers/cli.js'
+import { cleanEnv, makeHome, type TestHome } from '../../src/kit/node-launcher.js'
+import { useNode } from '../helpers/use-node.js'
 
 let home: TestHome
-let node: PolisProcess
+const node = useNode(() => {
+  home = makeHome({ chainId: 'cli-city', name: 'polis-cli' })
+  // polis.yaml says port 0 and log level warn; the environment overrides both (the launcher sets POLIS_API_PORT=0)
+  return { home: home.home, blockIntervalMs: 10, env: { POLIS_LOG_LEVEL: 'info' } }
+}, {
+  stopped() {
+    home.remove()
+    const events = node.stdout().trim().split('\n').map((l) => JSON.parse(l) as { event?: string; msg?: string })
+    assert.deepEqual(events.filter((e) => e.event).map((e) => e.event), ['listening', 'stopped'], node.stdout())
+    // POLIS_LOG_LEVEL=info overrode polis.yaml's warn: the node's own log lines are there
+    assert.ok(events.some((e) => e.msg === 'node listening') && events.some((e) => e.msg === 'node stopped'), node.stdout())
+  },
+})
 /** The CLI in process, against this test's home (it finds the node through POLIS_NODE). */
 const polis = (...argv: string[]) => cli(['--home', home.home, ...argv], { env: { POLIS_NODE: node.url } })
-
-before(async () => {
-  home = makeHome({ chainId: 'cli-city', name: 'polis-cli' })
-  // polis.yaml says port 0 and log level warn; the environment overrides both
-  node = await startPolis(['start', '--json', '--home', home.home], { env: { POLIS_API_PORT: '0', POLIS_LOG_LEVEL: 'info', POLIS_BLOCK_INTERVAL_MS: '10' } })
-})
-
-after(async () => {
-  const s = await node?.stop('SIGTERM')
-  home?.remove()
-  assert.equal(s?.code, 0, `node exit ${s?.code ?? s?.signal}: ${node?.stderr()}`)
-  const events = node.stdout().trim().split('\n').map((l) => JSON.parse(l) as { event?: string; msg?: string })
-  assert.deepEqual(events.filter((e) => e.event).map((e) => e.event), ['listening', 'stopped'], node.stdout())
-  // POLIS_LOG_LEVEL=info overrode polis.yaml's warn: the node's own log lines are there
-  assert.ok(events.some((e) => e.msg === 'node listening') && events.some((e) => e.msg === 'node stopped'), node.stdout())
-})
 
 test('polis start: listens where the environment says, prints one CLI line to try', () => {
   assert.match(node.url, /^http:\/\/127\.0\.0\.1:\d+$/)

@@ -11,7 +11,7 @@ import { DEFAULT_API_PORT as NODE_DEFAULT_PORT } from '../../src/node/node.js'
 import { DEFAULT_NODE_URL, Keyring, PolisError, loadKeyFile, saveKeyFile } from '../../src/sdk/index.js'
 import { parseGenesis } from '../../src/app/genesis.js'
 import { generateKeyPair } from '../../src/crypto/keys.js'
-import { cli } from '../sdk/polis-node.js'
+import { cli } from '../helpers/cli.js'
 
 const tmp = (name: string) => mkdtempSync(join(tmpdir(), `polis-${name}-`))
 const mode = (p: string) => statSync(p).mode & 0o777

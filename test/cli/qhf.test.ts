@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { cli } from '../sdk/polis-node.js'
+import { cli } from '../helpers/cli.js'
 import { qhf } from '../../src/crypto/qhf/index.js'
 import { toHex, utf8 } from '../../src/base/bytes.js'
 

@@ -3,30 +3,24 @@
  * written (`npx polis …` run in process), against a fresh node initialised with its departments
  * like `npm start`'s cities (`polis init --departments`): the clerks are not registered by hand.
  */
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { cli, startPolis, type PolisProcess } from '../sdk/polis-node.js'
+import { cli } from '../helpers/cli.js'
+import { useNode } from '../helpers/use-node.js'
 
 const root = mkdtempSync(join(tmpdir(), 'polis-cli-readme-'))
 const home = { home: join(root, 'home') }
-let node: PolisProcess
-
-before(async () => {
+const node = useNode(async () => {
   const init = await cli(['init', '--departments', '--home', home.home, '--chain-id', 'readme-city', '--port', '0'])
   assert.equal(init.code, 0, init.stderr)
   for (const clerk of ['water-clerk', 'works-clerk', 'electricity-clerk', 'parking-clerk', 'tax-clerk', 'transport-clerk', 'energy-clerk', 'sanitation-clerk']) {
     assert.match(init.stdout, new RegExp(`${clerk}\\s`), init.stdout)
   }
-  node = await startPolis(['start', '--json', '--home', home.home], { env: { POLIS_API_PORT: '0', POLIS_BLOCK_INTERVAL_MS: '10' } })
-})
-
-after(async () => {
-  await node?.stop('SIGTERM')
-  rmSync(root, { recursive: true, force: true })
-})
+  return { home: home.home, blockIntervalMs: 10 }
+}, { stopped: () => rmSync(root, { recursive: true, force: true }) })
 
 /** Splits a shell line on spaces, keeping "double-quoted" words together. */
 function words(line: string): string[] {

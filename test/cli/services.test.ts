@@ -4,13 +4,18 @@
  * commitment of its description goes on chain) and resolved; a vehicle registered by its VIN
  * commitment and sold; the bridge queries and a refused transfer.
  */
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { cli, makeHome, startPolis, type PolisProcess, type TestHome } from '../sdk/polis-node.js'
+import { cli } from '../helpers/cli.js'
+import { makeHome, type TestHome } from '../../src/kit/node-launcher.js'
+import { useNode } from '../helpers/use-node.js'
 
 let home: TestHome
-let node: PolisProcess
+const node = useNode(() => {
+  home = makeHome({ chainId: 'services-city', name: 'polis-cli-services' })
+  return { home: home.home, blockIntervalMs: 10 }
+}, { setup, stopped: () => home.remove() })
 const polis = (...argv: string[]) => cli(['--home', home.home, ...argv], { env: { POLIS_NODE: node.url } })
 const ok = async (...argv: string[]) => {
   const r = await polis(...argv)
@@ -20,19 +25,13 @@ const ok = async (...argv: string[]) => {
 type Ev = { type: string; attributes: Array<{ key: string; value: string }> }
 const attr = (events: Ev[], type: string, key: string) => events.find((e) => e.type === type)?.attributes.find((a) => a.key === key)?.value
 
-before(async () => {
-  home = makeHome({ chainId: 'services-city', name: 'polis-cli-services' })
-  node = await startPolis(['start', '--json', '--home', home.home], { env: { POLIS_API_PORT: '0', POLIS_BLOCK_INTERVAL_MS: '10' } })
+/** Once the node listens. */
+async function setup() {
   // citizen-3 works for the water and public-works departments
   await ok('tx', 'identity', 'grant-role', 'citizen-3', 'water')
   await ok('tx', 'identity', 'grant-role', 'citizen-3', 'public-works')
   await ok('tx', 'identity', 'grant-role', 'citizen-3', 'transport')
-})
-
-after(async () => {
-  await node?.stop('SIGTERM')
-  home?.remove()
-})
+}
 
 test('bills: a department issues, a citizen pays, totals and receipts show it', async () => {
   const refused = await polis('--json', 'tx', 'bills', 'issue', 'water', 'citizen-1', '1200', '--service', 'water-supply', '--reference', 'W-0001', '--from', 'citizen-2')

@@ -9,24 +9,16 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { REPO, cleanEnv, cli } from '../sdk/polis-node.js'
-import { freeBasePort } from '../network/ports.js'
+import { cli } from '../helpers/cli.js'
+import { REPO, launchProcess, type PolisProcess } from '../../src/kit/node-launcher.js'
+import { consecutive, freeBasePort } from '../../src/kit/free-port.js'
 
-interface Run { child: ChildProcess; out(): string; err(): string; exited: Promise<number | null> }
-
-function startNetwork(args: string[], env: Record<string, string>): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'scripts', 'start.ts'), ...args], { cwd: REPO, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  let err = ''
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()))
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
-  process.once('exit', () => child.kill('SIGKILL'))
-  return { child, out: () => out, err: () => err, exited }
+/** `npm start` (scripts/start.ts) until `ready` says it is up. */
+function startNetwork<T>(args: string[], env: Record<string, string>, ready: (out: string) => T | undefined) {
+  return launchProcess(args, { script: join(REPO, 'scripts', 'start.ts'), env, ready, timeoutMs: 60_000 })
 }
 
 async function until<T>(what: string, f: () => T | undefined | Promise<T | undefined>, ms = 60_000): Promise<T> {
@@ -83,16 +75,18 @@ async function runSteps(steps: Array<{ line: string; expected?: string }>, env: 
 test('npm start: two bridged cities, the README walk-throughs as written, Ctrl-C, restart continues', async () => {
   const root = mkdtempSync(join(tmpdir(), 'polis-start-'))
   const home = join(root, '.polis') // what ./.polis is for a user; the CLI finds it through POLIS_HOME
-  const base = await freeBasePort()
+  const base = await freeBasePort(consecutive(2))
   const env = { POLIS_HOME: home, POLIS_LOG_LEVEL: 'warn', POLIS_BLOCK_INTERVAL_MS: '20' }
-  let first: Run | undefined = startNetwork(['--base-port', String(base), '--relay-interval-ms', '100', '--json'], env)
-  let second: Run | undefined
+  let first: PolisProcess | undefined
+  let second: PolisProcess | undefined
   try {
-    const events = await until('the network to listen', () => {
-      const lines = first!.out().split('\n').slice(0, -1) // complete lines only
+    const up = await startNetwork(['--base-port', String(base), '--relay-interval-ms', '100', '--json'], env, (out) => {
+      const lines = out.split('\n').slice(0, -1) // complete lines only
       const ev = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>)
       return ev.some((e) => e.event === 'listening') ? ev : undefined
     })
+    first = up
+    const events = up.ready
     assert.deepEqual(events[0], { event: 'initialised', home, cities: ['city-a', 'city-b'] })
     const listening = events.find((e) => e.event === 'listening')!
     assert.deepEqual(listening.cities.map((c: Record<string, string>) => [c.name, c.url, c.chain_id]), [
@@ -120,14 +114,14 @@ test('npm start: two bridged cities, the README walk-throughs as written, Ctrl-C
     assert.equal((await ask(['query', 'balance', 'citizen-1', '--city', 'city-b', '--denom', voucher])).amount, '0')
 
     const stopped = first
-    stopped.child.kill('SIGINT')
-    assert.equal(await stopped.exited, 0, stopped.err())
+    assert.equal((await stopped.stop('SIGINT')).code, 0, stopped.stderr())
     first = undefined
-    assert.match(stopped.out(), /"event":"stopped","signal":"SIGINT"/)
+    assert.match(stopped.stdout(), /"event":"stopped","signal":"SIGINT"/)
 
     // again, in human form: no new network, no new clients, the chains continue, the relayer relays
-    second = startNetwork([], { ...env, POLIS_LOG_LEVEL: 'silent' })
-    const text = await until('the second start', () => (/Stop with Ctrl-C\./.test(second!.out()) ? second!.out() : undefined))
+    const again = await startNetwork([], { ...env, POLIS_LOG_LEVEL: 'silent' }, (out) => (/Stop with Ctrl-C\./.test(out) ? out : undefined))
+    second = again
+    const text = again.ready
     assert.doesNotMatch(text, /Initialised|created now/)
     assert.match(text, new RegExp(`Polis network: 2 cities on this machine \\(solo engines\\), home ${home.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n {2}city-a {2}http://127\\.0\\.0\\.1:${base} {2}height \\d+`))
     assert.match(text, /Try, in another terminal \(commands use city-a; --city NAME picks another\):\n {2}npx polis tx bank send citizen-2 250 --from citizen-1\n {2}npx polis tx bridge transfer city-b citizen-1 100 --from citizen-1\n/)
@@ -135,16 +129,11 @@ test('npm start: two bridged cities, the README walk-throughs as written, Ctrl-C
     assert.equal((await cli(['tx', 'bridge', 'transfer', 'city-b', 'citizen-2', '7', '--from', 'citizen-1'], { env: cliEnv })).code, 0)
     await runSteps([{ line: `npx polis query balance citizen-2 --city city-b --denom ${voucher}`, expected: `7 ${voucher}` }], cliEnv)
     await until('the ack on city-a', async () => ((await ask(['query', 'bridge', 'packet', 'city-b', '2'])).commitment === null ? true : undefined), 30_000)
-    second.child.kill('SIGTERM')
-    assert.equal(await second.exited, 0, second.err())
-    assert.match(second.out(), /SIGTERM: stopping the relayers, then every city \(the block in progress is finished first\)…\n( {2}relayer .*\n)*Stopped\.\n$/)
+    assert.equal((await second.stop('SIGTERM')).code, 0, second.stderr())
+    assert.match(second.stdout(), /SIGTERM: stopping the relayers, then every city \(the block in progress is finished first\)…\n( {2}relayer .*\n)*Stopped\.\n$/)
     second = undefined
   } finally {
-    for (const r of [first, second]) {
-      if (!r) continue
-      r.child.kill('SIGKILL')
-      await r.exited
-    }
+    for (const r of [first, second]) await r?.stop('SIGKILL')
     rmSync(root, { recursive: true, force: true })
   }
 })

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { cli } from '../sdk/polis-node.js'
+import { cli } from '../helpers/cli.js'
 
 test('polis testnet writes a loopback city of N validators, refuses to overwrite one, and start needs one', async () => {
   const root = mkdtempSync(join(tmpdir(), 'polis-testnet-cli-'))

@@ -10,7 +10,9 @@ import { startAbciNode, type AbciNode } from '../../src/engine/cometbft/node.js'
 import { genesisFromInitChain, timestampToMs } from '../../src/engine/cometbft/abci-app.js'
 import { ErrorCodes } from '../../src/base/errors.js'
 import { toHex, utf8 } from '../../src/base/bytes.js'
-import { Signer, testCity, tmpDir } from '../helpers/chain.js'
+import { testCity } from '../../src/kit/genesis-builder.js'
+import { tmpDir } from '../../src/kit/temp-dir.js'
+import { Signer } from '../../src/kit/signer.js'
 import { AbciClient } from './abci-client.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
 
@@ -221,17 +223,24 @@ describe('ABCI server with the Polis App', () => {
     await block(5n, [next])
   })
 
-  test('a bad transaction in every position gets a non-zero code, never an exception', async () => {
+  test('a bad transaction in every position gets its refusal code, never an exception', async () => {
     const forged = new Uint8Array(signer.send(carol, alice, 1n))
     forged[forged.length - 1]! ^= 1
-    const cases = [new Uint8Array(0), new Uint8Array(70_000), forged, signer.tx(alice, [{ type: 'bank/steal', value: {} }], { nonce: 99n }), signer.tx(alice, [{ type: 'bank/send', value: { to: bob.publicKey, amount: 1n } }], { chainId: 'other', nonce: 0n })]
-    for (const tx of cases) {
+    const refusals: Array<[Uint8Array, number]> = [
+      [new Uint8Array(0), ErrorCodes.tx_decode],
+      [new Uint8Array(70_000), ErrorCodes.tx_too_large],
+      [forged, ErrorCodes.bad_signature],
+      [signer.tx(alice, [{ type: 'bank/steal', value: {} }], { nonce: 99n }), ErrorCodes.unknown_message],
+      [signer.tx(alice, [{ type: 'bank/send', value: { to: bob.publicKey, amount: 1n } }], { chainId: 'other', nonce: 0n }), ErrorCodes.wrong_chain_id],
+    ]
+    const cases = refusals.map(([tx]) => tx)
+    for (const [tx, code] of refusals) {
       const r = await mempool.send({ checkTx: { tx, type: CheckTxType.NEW } })
       assert.ok(r.checkTx, r.exception?.error)
-      assert.notEqual(r.checkTx!.code, 0)
+      assert.equal(r.checkTx!.code, code, r.checkTx!.log)
     }
     const fin = await block(6n, cases)
-    assert.ok(fin.finalizeBlock!.txResults.every((t) => t.code !== 0))
+    assert.deepEqual(fin.finalizeBlock!.txResults.map((t) => t.code), refusals.map(([, code]) => code))
     // carol's nonce 0 was never used by a valid tx: the forged one must not have consumed it
   })
 

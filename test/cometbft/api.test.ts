@@ -2,35 +2,24 @@
 // through CometBFT's mempool, blocks/headers/commits are CometBFT's, queries and proofs the App's.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer } from 'node:net'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ics23, iavlSpec, verifyMembership } from '@confio/ics23'
-import { Testnet, findBasePort, generateTestnet, testnetKey } from '../../src/engine/cometbft/testnet.js'
+import { Testnet, generateTestnet, testnetKey, testnetPorts } from '../../src/network/cometbft-testnet.js'
+import { freeBasePort, freePort } from '../../src/kit/free-port.js'
 import { sha256 } from '../../src/crypto/hash.js'
 import { fromHex, toHex } from '../../src/base/bytes.js'
-import { balanceStoreKey } from '../../src/modules/bank/keeper.js'
+import { balanceStoreKey } from '../../src/modules/bank/types.js'
 import { amountToBytes } from '../../src/codec/amount.js'
-import { Signer } from '../helpers/chain.js'
+import { Signer } from '../../src/kit/signer.js'
 import { assertProblem, http, subscribe, waitFor } from '../api/client.js'
 import { missingCometbft } from './net.js'
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port
-      s.close(() => resolve(p))
-    })
-  })
-}
 
 test('HTTP API on a CometBFT node: submit, wait, status, block + commit, query, proof against the next header', { skip: missingCometbft(), timeout: 60_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'polis-capi-'))
   const chainId = 'capi-city'
-  generateTestnet({ out: dir, validators: 1, citizens: 2, citizenBalance: 1_000_000n, basePort: await findBasePort(1), keySeed: 'capi', chainId })
+  generateTestnet({ out: dir, validators: 1, citizens: 2, citizenBalance: 1_000_000n, basePort: await freeBasePort((b) => testnetPorts(b, 1)), keySeed: 'capi', chainId })
   const apiPort = await freePort()
   const tn = new Testnet(dir, { apiPort: () => apiPort, log: process.env.POLIS_TEST_VERBOSE ? (m) => console.log(m) : undefined })
   const base = `http://127.0.0.1:${apiPort}`

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Testnet, findBasePort, generateTestnet, testnetKey, type TestnetOptions } from '../../src/engine/cometbft/testnet.js'
+import { Testnet, generateTestnet, testnetKey, testnetPorts, type TestnetOptions } from '../../src/network/cometbft-testnet.js'
+import { freeBasePort } from '../../src/kit/free-port.js'
 import { cometbftBinary } from '../../src/engine/cometbft/binary.js'
 import type { CometRpc } from '../../src/engine/cometbft/rpc.js'
 import { sha256 } from '../../src/crypto/hash.js'
@@ -25,7 +26,7 @@ export interface Net {
 export async function startNet(opts: Omit<TestnetOptions, 'out' | 'basePort'> & { name: string }): Promise<Net> {
   const dir = mkdtempSync(join(tmpdir(), `polis-${opts.name}-`))
   const keySeed = opts.keySeed ?? opts.name
-  generateTestnet({ ...opts, out: dir, basePort: await findBasePort(opts.validators), keySeed })
+  generateTestnet({ ...opts, out: dir, basePort: await freeBasePort((b) => testnetPorts(b, opts.validators)), keySeed })
   const tn = new Testnet(dir, { log: process.env.POLIS_TEST_VERBOSE ? (m) => console.log(m) : undefined })
   const cleanup = async () => {
     await tn.stop()

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Testnet, cometConfigToml, findBasePort, generateTestnet, LOOPBACK_TIMEOUTS, testnetKey } from '../../src/engine/cometbft/testnet.js'
+import { Testnet, cometConfigToml, generateTestnet, LOOPBACK_TIMEOUTS, testnetKey, testnetPorts } from '../../src/network/cometbft-testnet.js'
+import { freeBasePort } from '../../src/kit/free-port.js'
 import { toHex } from '../../src/base/bytes.js'
 import { missingCometbft, sleep } from './net.js'
 
@@ -46,7 +47,7 @@ test('generator: distinct ports, persistent peers, loopback settings, keys that 
 test('supervisor: a node whose App is killed is restarted and goes on', { skip: missingCometbft() }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'polis-sup-'))
   const logs: string[] = []
-  generateTestnet({ out: dir, validators: 1, basePort: await findBasePort(1), keySeed: 'sup', chainId: 'sup-city' })
+  generateTestnet({ out: dir, validators: 1, basePort: await freeBasePort((b) => testnetPorts(b, 1)), keySeed: 'sup', chainId: 'sup-city' })
   const tn = new Testnet(dir, { autoRestart: true, log: (m) => logs.push(m) })
   try {
     await tn.start()

@@ -4,7 +4,9 @@ import { SoloEngine } from '../../src/engine/solo/engine.js'
 import { ErrorCodes } from '../../src/base/errors.js'
 import { toHex, utf8 } from '../../src/base/bytes.js'
 import { payloadMatches, tagPayload } from '../../src/modules/devdata/index.js'
-import { Signer, testCity, testKey, tmpDir } from '../helpers/chain.js'
+import { testCity, testKey } from '../../src/kit/genesis-builder.js'
+import { tmpDir } from '../../src/kit/temp-dir.js'
+import { Signer } from '../../src/kit/signer.js'
 
 const city = testCity({ chainId: 'devdata-city' })
 const meterA = testKey('meter-a')

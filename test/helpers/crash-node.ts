@@ -2,7 +2,8 @@
 // Usage: node --import tsx test/helpers/crash-node.ts DATA_DIR CITIZENS
 import { SoloEngine } from '../../src/engine/solo/engine.js'
 import { toHex, utf8 } from '../../src/base/bytes.js'
-import { Signer, testCity } from './chain.js'
+import { testCity } from '../../src/kit/genesis-builder.js'
+import { Signer } from '../../src/kit/signer.js'
 
 const [dataDir, citizens] = process.argv.slice(2)
 const city = testCity({ chainId: 'crash-city', citizens: Number(citizens) })

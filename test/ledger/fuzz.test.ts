@@ -5,7 +5,9 @@ import { decodeTx } from '../../src/app/tx.js'
 import { ErrorCodes, PolisError } from '../../src/base/errors.js'
 import { SoloEngine } from '../../src/engine/solo/engine.js'
 import { toHex, utf8 } from '../../src/base/bytes.js'
-import { Signer, testCity, tmpDir } from '../helpers/chain.js'
+import { testCity } from '../../src/kit/genesis-builder.js'
+import { tmpDir } from '../../src/kit/temp-dir.js'
+import { Signer } from '../../src/kit/signer.js'
 
 const city = testCity({ chainId: 'fuzz-city', citizens: 4, balance: 100n })
 

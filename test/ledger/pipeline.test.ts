@@ -5,7 +5,9 @@ import { ErrorCodes } from '../../src/base/errors.js'
 import { MAX_TX_BYTES, signTx, txHash } from '../../src/app/tx.js'
 import { encodeCanonical } from '../../src/codec/cbor.js'
 import { toHex, utf8 } from '../../src/base/bytes.js'
-import { Signer, testCity, testKey, tmpDir } from '../helpers/chain.js'
+import { testCity, testKey } from '../../src/kit/genesis-builder.js'
+import { tmpDir } from '../../src/kit/temp-dir.js'
+import { Signer } from '../../src/kit/signer.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
 
 const city = testCity({ citizens: 3, balance: 1000n })

@@ -8,11 +8,11 @@ import {
   LightClient, rpcProvider, verify, headerHash, voteSignBytes, timeToNs, BlockIdFlag, VerificationError,
   type LightBlock, type VerifyOptions,
 } from '../../src/lightclient/index.js'
-import { balanceStoreKey } from '../../src/modules/bank/keeper.js'
+import { balanceStoreKey } from '../../src/modules/bank/types.js'
 import { amountToBytes } from '../../src/codec/amount.js'
 import { fromHex } from '../../src/base/bytes.js'
 import { synthKey } from './synth.js'
-import { Signer } from '../helpers/chain.js'
+import { Signer } from '../../src/kit/signer.js'
 import { missingCometbft, settle, startNet, waitTx, type Net } from '../cometbft/net.js'
 
 const skip = missingCometbft()

@@ -12,14 +12,14 @@ import { join } from 'node:path'
 import { initNetwork } from '../../src/network/init.js'
 import { cityHome, readNetwork } from '../../src/network/layout.js'
 import { upNetwork } from '../../src/network/supervisor.js'
-import { ensureClients } from '../../src/network/clients.js'
+import { ensureClients } from '../../src/network/bridge-clients.js'
 import { initHome } from '../../src/node/config.js'
 import { Keyring } from '../../src/sdk/keys.js'
 import { readScanState } from '../../src/agents/relayer/scan-state.js'
 import { voucherDenom } from '../../src/modules/bridge/index.js'
-import { tmpDir } from '../helpers/chain.js'
-import { cli } from '../sdk/polis-node.js'
-import { freeBasePort } from './ports.js'
+import { tmpDir } from '../../src/kit/temp-dir.js'
+import { cli } from '../helpers/cli.js'
+import { consecutive, freeBasePort } from '../../src/kit/free-port.js'
 
 type GenesisDoc = { validators: Array<{ pub_key: string }>; app_state: { identity: { accounts: Array<{ pub_key: string; roles: string[] }> } } }
 const genesisOf = (home: string, city: string) => JSON.parse(readFileSync(join(home, city, 'genesis.json'), 'utf8')) as GenesisDoc
@@ -72,7 +72,7 @@ test('three cities: transfers between any two, restart without new clients, a cr
   const dir = tmpDir('network-three')
   const home = join(dir.path, 'net')
   const env = { ...process.env, POLIS_LOG_LEVEL: 'warn', POLIS_BLOCK_INTERVAL_MS: '20' }
-  let net = await upNetwork({ home, env, init: { cities: 3, basePort: await freeBasePort(3) }, relayer: { intervalMs: 100 } })
+  let net = await upNetwork({ home, env, init: { cities: 3, basePort: await freeBasePort(consecutive(3)) }, relayer: { intervalMs: 100 } })
   try {
     assert.deepEqual(net.cities.map((c) => c.name), ['city-a', 'city-b', 'city-c'])
     assert.equal(net.clients.filter((c) => c.created).length, 6)

@@ -1,13 +1,15 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { SoloEngine } from '../../src/engine/solo/engine.js'
-import { headerHash, verifySignedHeader } from '../../src/engine/solo/header.js'
+import { headerHash, verifySignedHeader } from '../../src/lightclient/solo-header.js'
 import { headerHasher } from '../../src/crypto/header-hash.js'
 import { qhf, QHF_DEFAULT_PARAMS } from '../../src/crypto/qhf/index.js'
 import { sha256 } from '../../src/crypto/hash.js'
 import { bytesEqual } from '../../src/base/bytes.js'
-import { encodeHeader } from '../../src/engine/solo/header.js'
-import { Signer, testCity, tmpDir } from '../helpers/chain.js'
+import { encodeHeader } from '../../src/lightclient/solo-header.js'
+import { testCity } from '../../src/kit/genesis-builder.js'
+import { tmpDir } from '../../src/kit/temp-dir.js'
+import { Signer } from '../../src/kit/signer.js'
 
 test('a chain with consensus.hash = qhf links and checks its headers with QHF', async () => {
   const city = testCity({ chainId: 'qhf-city', extra: { consensus: { hash: { name: 'qhf', params: { latticeSide: 7, theta0: 'pi/4', theta1: 'pi/3' } } } } })

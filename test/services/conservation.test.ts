@@ -12,7 +12,7 @@ import type { KeyPair } from '../../src/crypto/keys.js'
 import type { Msg } from '../../src/app/tx.js'
 import { billsModule, treasuryAddress, DEPARTMENTS } from '../../src/modules/bills/index.js'
 import { vehiclesModule } from '../../src/modules/vehicles/index.js'
-import { testKey } from '../helpers/chain.js'
+import { testKey } from '../../src/kit/genesis-builder.js'
 import { DAY, serviceChain, sumOfBalances } from './helpers.js'
 
 /** xorshift64: a deterministic test workload from a seed. */

@@ -4,29 +4,31 @@
  * citizen and to the department, refused to everyone else; forged, replayed, stale or mismatching
  * requests are refused, and a record altered on disk no longer opens its commitment, so it is not served.
  */
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { startNodeProcess, type NodeProcess } from '../helpers/node-process.js'
-import { Signer, testCity, testKey, tmpDir } from '../helpers/chain.js'
+import { useNode } from '../helpers/use-node.js'
+import { testCity, testKey } from '../../src/kit/genesis-builder.js'
+import { tmpDir } from '../../src/kit/temp-dir.js'
+import { Signer } from '../../src/kit/signer.js'
 import { toHex } from '../../src/base/bytes.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
-import { PolisClient } from '../../src/sdk/client.js'
+import { PolisClient } from '../../src/sdk/polis-client.js'
 import { DepartmentStore, commitment, signStoreRequest, type SignedStoreRequest } from '../../src/services/department-store.js'
 import { clientChainView, departmentStoreServer } from '../../src/services/department-store-http.js'
 import { http } from '../api/client.js'
 import { Keyring } from '../../src/sdk/keys.js'
-import { cli } from '../sdk/polis-node.js'
+import { cli } from '../helpers/cli.js'
 
-const city = testCity({ chainId: 'store-city', citizens: 2 })
 const works = testKey('store-city/works')
 const water = testKey('store-city/water')
-;(city.genesis.app_state.identity as { accounts: Array<{ pub_key: string; roles: string[] }> }).accounts.push(
-  { pub_key: toHex(works.publicKey), roles: ['public-works'] }, { pub_key: toHex(water.publicKey), roles: ['water'] },
-)
-;(city.genesis.app_state as Record<string, unknown>).complaints = { services: [{ service_code: 'pothole', service_name: 'Pothole', group: 'streets', department: 'public-works', sla_ms: '604800000' }] }
+const city = testCity({
+  chainId: 'store-city', citizens: 2,
+  accounts: [{ key: works, roles: ['public-works'] }, { key: water, roles: ['water'] }],
+  appState: { complaints: { services: [{ service_code: 'pothole', service_name: 'Pothole', group: 'streets', department: 'public-works', sla_ms: '604800000' }] } },
+})
 const [alice, bob] = city.citizens as [KeyPair, KeyPair]
 const signer = new Signer(city.chainId)
 const dir = tmpDir('dept-store')
@@ -34,7 +36,6 @@ const description = 'Deep pothole outside 12 Rue de Rivoli; call Alice Martin on
 const descSalt = new Uint8Array(randomBytes(32))
 const billText = 'Alice Martin, 12 Rue de Rivoli, meter W-88812'
 const billSalt = new Uint8Array(randomBytes(32))
-let node: NodeProcess
 let worksStore: { store: DepartmentStore; url: string; close(): Promise<void> }
 let waterStore: { store: DepartmentStore; url: string; close(): Promise<void> }
 
@@ -49,19 +50,18 @@ async function submit(key: KeyPair, msgs: Parameters<Signer['tx']>[1]) {
   assert.equal(r.body.code, 0, r.text)
 }
 
-before(async () => {
-  node = await startNodeProcess({ city, blockIntervalMs: 10 })
-  await submit(alice, [{ type: 'complaints/file', value: { service_code: 'pothole', description_hash: commitment(description, descSalt), lat: 48_856_613n, long: 2_352_222n } }])
-  await submit(water, [{ type: 'bills/issue', value: { department: 'water', citizen: alice.publicKey, amount: 900n, due_at: 10n ** 13n, service: 'water.supply', reference: 'W-1', details: commitment(billText, billSalt) } }])
-  worksStore = await openStore('public-works')
-  waterStore = await openStore('water')
-})
-after(async () => {
-  await worksStore?.close()
-  await waterStore?.close()
-  await node?.stop()
-  node?.cleanup()
-  dir.remove()
+const node = useNode({ city, blockIntervalMs: 10 }, {
+  async setup() {
+    await submit(alice, [{ type: 'complaints/file', value: { service_code: 'pothole', description_hash: commitment(description, descSalt), lat: 48_856_613n, long: 2_352_222n } }])
+    await submit(water, [{ type: 'bills/issue', value: { department: 'water', citizen: alice.publicKey, amount: 900n, due_at: 10n ** 13n, service: 'water.supply', reference: 'W-1', details: commitment(billText, billSalt) } }])
+    worksStore = await openStore('public-works')
+    waterStore = await openStore('water')
+  },
+  async teardown() {
+    await worksStore?.close()
+    await waterStore?.close()
+  },
+  stopped: () => dir.remove(),
 })
 
 const post = (url: string, path: string, body: SignedStoreRequest) => http(url, 'POST', path, body)

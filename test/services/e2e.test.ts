@@ -7,15 +7,18 @@ import { toHex, utf8 } from '../../src/base/bytes.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
 import { ErrorCodes } from '../../src/base/errors.js'
 import { treasuryAddress } from '../../src/modules/bills/index.js'
-import { Signer, testCity, testKey, tmpDir } from '../helpers/chain.js'
+import { testCity, testKey } from '../../src/kit/genesis-builder.js'
+import { tmpDir } from '../../src/kit/temp-dir.js'
+import { Signer } from '../../src/kit/signer.js'
 
 test('a citizen pays a bill and files a complaint through the mempool of a running node', async () => {
-  const city = testCity({ citizens: 2, balance: 5000n })
   const clerk = testKey('e2e/water-clerk')
   const works = testKey('e2e/works')
-  const accounts = (city.genesis.app_state.identity as { accounts: Array<{ pub_key: string; roles: string[] }> }).accounts
-  accounts.push({ pub_key: toHex(clerk.publicKey), roles: ['water'] }, { pub_key: toHex(works.publicKey), roles: ['public-works'] })
-  city.genesis.app_state.complaints = { services: [{ service_code: 'pothole', service_name: 'Pothole', group: 'Streets', department: 'public-works', sla_ms: '259200000' }] }
+  const city = testCity({
+    citizens: 2, balance: 5000n,
+    accounts: [{ key: clerk, roles: ['water'] }, { key: works, roles: ['public-works'] }],
+    appState: { complaints: { services: [{ service_code: 'pothole', service_name: 'Pothole', group: 'Streets', department: 'public-works', sla_ms: '259200000' }] } },
+  })
   const dir = tmpDir('services-e2e')
   const engine = await SoloEngine.open({ dataDir: dir.path, genesis: city.genesis, validatorKey: city.validator, blockIntervalMs: 5, verifyThreads: 1 })
   engine.start()

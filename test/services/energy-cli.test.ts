@@ -4,18 +4,26 @@
  * and a consumer bids for a coming slot (escrow taken), the slot clears at one price, the meter
  * reports, the slot settles; a bid without funds and a reading from a key that is not a meter are refused.
  */
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { cli, startPolis, type PolisProcess } from '../sdk/polis-node.js'
+import { cli } from '../helpers/cli.js'
+import { useNode } from '../helpers/use-node.js'
 
 const SLOT_MS = 2000
 const SETTLE_MS = 6000 // the reading window: generous, the reading must land in it on a loaded machine
 const root = mkdtempSync(join(tmpdir(), 'polis-energy-cli-'))
 const home = join(root, 'home')
-let node: PolisProcess
+const node = useNode(async () => {
+  const init = await cli(['init', '--departments', '--home', home, '--chain-id', 'energy-city', '--port', '0', '--balance', '100000'])
+  assert.equal(init.code, 0, init.stderr)
+  const g = JSON.parse(readFileSync(join(home, 'genesis.json'), 'utf8'))
+  g.app_state.energy = { slot_ms: String(SLOT_MS), settle_ms: String(SETTLE_MS) }
+  writeFileSync(join(home, 'genesis.json'), JSON.stringify(g, null, 2))
+  return { home, blockIntervalMs: 10 }
+}, { stopped: () => rmSync(root, { recursive: true, force: true }) })
 const polis = (...argv: string[]) => cli(['--home', home, ...argv], { env: { POLIS_NODE: node.url } })
 const ok = async (...argv: string[]) => {
   const r = await polis(...argv)
@@ -24,19 +32,6 @@ const ok = async (...argv: string[]) => {
 }
 const json = async (...argv: string[]) => JSON.parse((await ok('--json', ...argv)).stdout)
 
-before(async () => {
-  const init = await cli(['init', '--departments', '--home', home, '--chain-id', 'energy-city', '--port', '0', '--balance', '100000'])
-  assert.equal(init.code, 0, init.stderr)
-  const g = JSON.parse(readFileSync(join(home, 'genesis.json'), 'utf8'))
-  g.app_state.energy = { slot_ms: String(SLOT_MS), settle_ms: String(SETTLE_MS) }
-  writeFileSync(join(home, 'genesis.json'), JSON.stringify(g, null, 2))
-  node = await startPolis(['start', '--json', '--home', home], { env: { POLIS_API_PORT: '0', POLIS_BLOCK_INTERVAL_MS: '10' } })
-})
-
-after(async () => {
-  await node?.stop('SIGTERM')
-  rmSync(root, { recursive: true, force: true })
-})
 
 /** Blocks are cut when transactions arrive: a small transfer moves block time on until `until()` holds. */
 async function tickUntil(until: () => Promise<boolean>, what: string): Promise<void> {

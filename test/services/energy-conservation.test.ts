@@ -16,7 +16,7 @@ import type { KeyPair } from '../../src/crypto/keys.js'
 import { ESCROW_ADDRESS, energyModule } from '../../src/modules/energy/index.js'
 import { clearAuction, costCeil, type BookOrder } from '../../src/modules/energy/auction.js'
 import { settleSlot } from '../../src/modules/energy/settlement.js'
-import { testKey } from '../helpers/chain.js'
+import { testKey } from '../../src/kit/genesis-builder.js'
 import { serviceChain, sumOfBalances } from './helpers.js'
 
 const orderArb = fc.record({ price: fc.bigInt({ min: 1n, max: 500n }), energyWh: fc.bigInt({ min: 1n, max: 20_000n }) })

@@ -7,7 +7,7 @@ import type { KeyPair } from '../../src/crypto/keys.js'
 import type { Msg } from '../../src/app/tx.js'
 import { ESCROW_ADDRESS, MAX_ENERGY_WH, energyModule } from '../../src/modules/energy/index.js'
 import { clearAuction } from '../../src/modules/energy/auction.js'
-import { testKey } from '../helpers/chain.js'
+import { testKey } from '../../src/kit/genesis-builder.js'
 import { serviceChain, sumOfBalances, type ServiceChain } from './helpers.js'
 
 const SLOT_MS = 60_000n

@@ -6,7 +6,9 @@ import type { KeyPair } from '../../src/crypto/keys.js'
 import type { Module } from '../../src/app/module.js'
 import type { Msg } from '../../src/app/tx.js'
 import type { TxResult } from '../../src/app/types.js'
-import { Signer, testCity, testKey, tmpDir, type TestCity } from '../helpers/chain.js'
+import { testCity, testKey, type TestCity } from '../../src/kit/genesis-builder.js'
+import { tmpDir } from '../../src/kit/temp-dir.js'
+import { Signer } from '../../src/kit/signer.js'
 
 export const T0 = 1767225600000n
 export const DAY = 86_400_000n
@@ -32,14 +34,12 @@ export interface ServiceChain {
 
 /** `staffRoles`: staff label -> roles (e.g. { water: ['water'] }); each gets an account. */
 export async function serviceChain(modules: Module[], staffRoles: Record<string, string[]>, opts: { citizens?: number; balance?: bigint; appState?: Record<string, unknown> } = {}): Promise<ServiceChain> {
-  const city = testCity({ citizens: opts.citizens ?? 3, balance: opts.balance ?? 1_000_000n })
-  const staff: Record<string, KeyPair> = {}
-  const accounts = (city.genesis.app_state.identity as { accounts: Array<{ pub_key: string; roles: string[] }> }).accounts
-  for (const [label, roles] of Object.entries(staffRoles)) {
-    staff[label] = testKey(`${city.chainId}/staff/${label}`)
-    accounts.push({ pub_key: toHex(staff[label]!.publicKey), roles })
-  }
-  Object.assign(city.genesis.app_state, opts.appState ?? {})
+  const chainId = 'test-city'
+  const staff = Object.fromEntries(Object.keys(staffRoles).map((label) => [label, testKey(`${chainId}/staff/${label}`)])) as Record<string, KeyPair>
+  const city = testCity({
+    chainId, citizens: opts.citizens ?? 3, balance: opts.balance ?? 1_000_000n,
+    accounts: Object.entries(staffRoles).map(([label, roles]) => ({ key: staff[label]!, roles })), appState: opts.appState,
+  })
   const dir = tmpDir('services')
   const engine = await SoloEngine.open({ dataDir: dir.path, genesis: city.genesis, validatorKey: city.validator, modules, verifyThreads: 0, now: () => T0 })
   const signer = new Signer(city.chainId)

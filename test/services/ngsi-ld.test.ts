@@ -4,37 +4,29 @@
  * values, the state follows the complaint's transitions, no description leaves the chain, and
  * errors are NGSI-LD problem details.
  */
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Ajv2020 from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
-import { startNodeProcess, type NodeProcess } from '../helpers/node-process.js'
-import { Signer, testCity, testKey } from '../helpers/chain.js'
+import { useNode } from '../helpers/use-node.js'
+import { testCity, testKey } from '../../src/kit/genesis-builder.js'
+import { Signer } from '../../src/kit/signer.js'
 import { sha256 } from '../../src/crypto/hash.js'
 import { toHex, utf8 } from '../../src/base/bytes.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
 import { http } from '../api/client.js'
 
 const SDM = join(import.meta.dirname, '../fixtures/smart-data-models')
-const city = testCity({ chainId: 'ngsi-city', citizens: 2 })
 const works = testKey('ngsi-city/works')
-;(city.genesis.app_state.identity as { accounts: Array<{ pub_key: string; roles: string[] }> }).accounts.push({ pub_key: toHex(works.publicKey), roles: ['public-works'] })
-;(city.genesis.app_state as Record<string, unknown>).complaints = {
-  services: [{ service_code: 'pothole', service_name: 'Pothole', group: 'streets', department: 'public-works', sla_ms: '604800000' }],
-}
+const city = testCity({
+  chainId: 'ngsi-city', citizens: 2, accounts: [{ key: works, roles: ['public-works'] }],
+  appState: { complaints: { services: [{ service_code: 'pothole', service_name: 'Pothole', group: 'streets', department: 'public-works', sla_ms: '604800000' }] } },
+})
 const [alice, bob] = city.citizens as [KeyPair, KeyPair]
 const signer = new Signer(city.chainId)
-let node: NodeProcess
-
-before(async () => {
-  node = await startNodeProcess({ city, blockIntervalMs: 10 })
-})
-after(async () => {
-  await node?.stop()
-  node?.cleanup()
-})
+const node = useNode({ city, blockIntervalMs: 10 })
 
 function validator() {
   const ajv = new (Ajv2020 as unknown as typeof Ajv2020.default)({ strict: false, allErrors: true })

@@ -4,29 +4,24 @@
  * shape, with its Open311 attributes (the starter services define some); an Open311 refusal comes
  * back as a typed error (exit 1).
  */
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { cli, startPolis, type PolisProcess } from '../sdk/polis-node.js'
+import { cli } from '../helpers/cli.js'
+import { useNode } from '../helpers/use-node.js'
 import { commitment } from '../../src/services/department-store.js'
 import { http } from '../api/client.js'
 
 const root = mkdtempSync(join(tmpdir(), 'polis-open311-cli-'))
 const home = join(root, 'home')
-let node: PolisProcess
-const polis = (...argv: string[]) => cli(['--home', home, ...argv], { env: { POLIS_NODE: node.url } })
-
-before(async () => {
+const node = useNode(async () => {
   const init = await cli(['init', '--departments', '--home', home, '--chain-id', 'open311-cli-city', '--port', '0'])
   assert.equal(init.code, 0, init.stderr)
-  node = await startPolis(['start', '--json', '--home', home], { env: { POLIS_API_PORT: '0', POLIS_BLOCK_INTERVAL_MS: '10' } })
-})
-after(async () => {
-  await node?.stop('SIGTERM')
-  rmSync(root, { recursive: true, force: true })
-})
+  return { home, blockIntervalMs: 10 }
+}, { stopped: () => rmSync(root, { recursive: true, force: true }) })
+const polis = (...argv: string[]) => cli(['--home', home, ...argv], { env: { POLIS_NODE: node.url } })
 
 test('a complaint filed through the Open311 endpoint from the CLI', async () => {
   const salt = '11'.repeat(32)

@@ -11,7 +11,7 @@ import type { KeyPair } from '../../src/crypto/keys.js'
 import { billsModule } from '../../src/modules/bills/index.js'
 import { vehiclesModule } from '../../src/modules/vehicles/index.js'
 import { complaintsModule } from '../../src/modules/complaints/index.js'
-import { testKey } from '../helpers/chain.js'
+import { testKey } from '../../src/kit/genesis-builder.js'
 import { DAY, serviceChain } from './helpers.js'
 
 /** Off-chain records, as a department would hold them. */

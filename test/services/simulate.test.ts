@@ -2,7 +2,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { simulateServices } from '../../src/services/simulate.js'
-import { cli } from '../sdk/polis-node.js'
+import { cli } from '../helpers/cli.js'
 
 test('23 seeded days of a small city: bills reconcile with the bank, complaints add up, energy and tokens are conserved; same seed, same app hash', async () => {
   const o = { seed: 3, citizens: 40, days: 23 }
@@ -50,5 +50,6 @@ test('polis simulate services prints the report (and --json the same figures)', 
   assert.equal(r.blocks, 48)
   assert.ok(human.stdout.includes(r.appHash), 'the same seed, the same chain')
   const bad = await cli(['simulate', 'services', '--days', '0'])
-  assert.notEqual(bad.code, 0)
+  assert.equal(bad.code, 1)
+  assert.match(bad.stderr, /--days must be an integer from 1 to 62 \(got "0"\) \[invalid_request, code 16\]/)
 })

@@ -7,7 +7,7 @@ import type { KeyPair } from '../../src/crypto/keys.js'
 import { CacheKV } from '../../src/app/kv.js'
 import type { ExecContext } from '../../src/app/module.js'
 import { vehiclesModule, isActiveVehicle, confirmExport, exportVehicle, importVehicle, revertExport, getVehicle } from '../../src/modules/vehicles/index.js'
-import { testKey } from '../helpers/chain.js'
+import { testKey } from '../../src/kit/genesis-builder.js'
 import { serviceChain, sumOfBalances, type ServiceChain } from './helpers.js'
 
 let c: ServiceChain

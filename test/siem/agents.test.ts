@@ -5,23 +5,35 @@
  * end to end; events are searched; a SOC analyst acknowledges and closes the alert; a collector
  * killed with SIGKILL restarts with everything it acknowledged and keeps anchoring consistently.
  */
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import mqtt from 'mqtt'
-import { PolisClient } from '../../src/sdk/client.js'
-import { cli, makeHome, startPolis, type PolisProcess, type TestHome } from '../sdk/polis-node.js'
-import { startAgent, until, type AgentProcess } from './agent-process.js'
+import { PolisClient } from '../../src/sdk/polis-client.js'
+import { cli } from '../helpers/cli.js'
+import { launchProcess, makeHome, type PolisProcess, type TestHome } from '../../src/kit/node-launcher.js'
+import { useNode } from '../helpers/use-node.js'
+import { until } from '../helpers/until.js'
 
 let home: TestHome
-let node: PolisProcess
-let collector: AgentProcess
-const correlators: AgentProcess[] = []
+let collector: PolisProcess
+const correlators: PolisProcess[] = []
 let env: Record<string, string>
 let api = ''
 let udp = 0
 let tcp = 0
 let mqttUrl = ''
+const node = useNode(() => {
+  home = makeHome({ chainId: 'siem-agents', name: 'polis-siem-agents' })
+  return { home: home.home, blockIntervalMs: 10 }
+}, {
+  setup,
+  async teardown() {
+    for (const c of correlators) await c.stop()
+    await collector?.stop()
+  },
+  stopped: () => home.remove(),
+})
 
 const polis = async (...args: string[]) => {
   const r = await cli(['--home', home.home, ...args], { env })
@@ -37,9 +49,8 @@ const collectorArgs = () => [
   '--device', '10.0.0.17=camera-17', '--device', 'cam-17=camera-17',
 ]
 
-before(async () => {
-  home = makeHome({ chainId: 'siem-agents', name: 'polis-siem-agents' })
-  node = await startPolis(['start', '--json', '--home', home.home], { env: { POLIS_API_PORT: '0', POLIS_BLOCK_INTERVAL_MS: '10' } })
+/** Once the node listens: accounts, the collector and two correlators. */
+async function setup() {
   env = { POLIS_NODE: node.url }
   for (const k of ['gw-1', 'soc-a', 'soc-b', 'camera-17', 'analyst']) await polis('keys', 'add', k)
   await polis('tx', 'identity', 'register-device', 'gw-1')
@@ -51,21 +62,14 @@ before(async () => {
   await polis('siem', 'register-correlator', 'soc-a')
   await polis('siem', 'register-correlator', 'soc-b')
   await polis('siem', 'register-rules', '--quarantine')
-  collector = await startAgent(collectorArgs(), /"event": "listening"[\s\S]*\n}\n/, env)
+  collector = await launchProcess(collectorArgs(), { ready: /"event": "listening"[\s\S]*\n}\n/, env })
   const ready = JSON.parse(collector.stdout())
   api = ready.url
   udp = ready.syslog_udp
   tcp = ready.syslog_tcp
   mqttUrl = ready.mqtt
-  for (const k of ['soc-a', 'soc-b']) correlators.push(await startAgent(['--home', home.home, 'siem', 'correlator', 'start', '--from', k, '--collector', api, '--interval-ms', '100'], /following/, env))
-})
-
-after(async () => {
-  for (const c of correlators) await c.stop()
-  await collector?.stop()
-  await node?.stop('SIGTERM')
-  home?.remove()
-})
+  for (const k of ['soc-a', 'soc-b']) correlators.push(await launchProcess(['--home', home.home, 'siem', 'correlator', 'start', '--from', k, '--collector', api, '--interval-ms', '100'], { ready: /following/, env }))
+}
 
 test('a Mirai brute force replayed over UDP becomes a 2-of-2 confirmed alert and the camera is quarantined', async () => {
   const camera = await address('camera-17')
@@ -82,7 +86,8 @@ test('a Mirai brute force replayed over UDP becomes a 2-of-2 confirmed alert and
   assert.notEqual(acct.revoked_at, null, 'the camera key is revoked')
   // the camera's own transactions are refused from then on
   const refused = await cli(['--home', home.home, 'tx', 'bank', 'send', 'gw-1', '1', '--from', 'camera-17'], { env })
-  assert.notEqual(refused.code, 0)
+  assert.equal(refused.code, 1)
+  assert.match(refused.stderr, /\[account_revoked, code 9\]/)
   // every evidence event verifies end to end: entry and proof from the collector, root from the chain
   for (const e of alert.evidence) {
     const v = await polis('siem', 'verify-event', '--collector-url', api, '--index', e.index, '--json')
@@ -96,18 +101,18 @@ test('a Mirai brute force replayed over UDP becomes a 2-of-2 confirmed alert and
   assert.equal(byCat.length, 10)
   assert.equal((await polis('siem', 'events', '--collector-url', api, '--to', '2000-01-01T00:00:00Z', '--json')).json<{ events: any[] }>().events.length, 0)
   const bad = await cli(['--home', home.home, 'siem', 'events', '--collector-url', api, '--ip', 'not-an-ip'], { env })
-  assert.notEqual(bad.code, 0)
-  assert.match(bad.stderr, /ip must be an IP address/)
+  assert.equal(bad.code, 1)
+  assert.match(bad.stderr, /ip must be an IP address.*\[invalid_request, code 16\]/)
 
   // triage: only a SOC analyst (or the authority) acknowledges and closes, with a reason
   const notSoc = await cli(['--home', home.home, 'siem', 'ack', alert.id, '--reason', 'mine', '--from', 'citizen-1'], { env })
-  assert.notEqual(notSoc.code, 0)
-  assert.match(notSoc.stdout + notSoc.stderr, /unauthorized/)
+  assert.equal(notSoc.code, 1)
+  assert.match(notSoc.stderr, /\[unauthorized, code 8\]/)
   await polis('siem', 'ack', alert.id, '--reason', 'camera isolated, ticket SOC-17', '--from', 'analyst')
   await polis('siem', 'close', alert.id, '--reason', 'firmware reflashed, credentials changed', '--from', 'analyst')
   const again = await cli(['--home', home.home, 'siem', 'ack', alert.id, '--reason', 'x', '--from', 'analyst'], { env })
-  assert.notEqual(again.code, 0)
-  assert.match(again.stdout + again.stderr, /invalid_state/)
+  assert.equal(again.code, 1)
+  assert.match(again.stderr, /\[invalid_state, code 20\]/)
   const closed = (await polis('siem', 'alert', alert.id, '--json')).json<any>()
   assert.equal(closed.status, 'closed')
   assert.equal(closed.status_reason, 'firmware reflashed, credentials changed')
@@ -128,7 +133,7 @@ test('a restarted correlator re-verifies the log from 0 and does not attest agai
   const before = await nonce()
   const size = Number((await client.query<{ size: string }>('siem', 'collector', { address: await address('gw-1') })).size)
   await correlators[0]!.stop()
-  correlators[0] = await startAgent(['--home', home.home, 'siem', 'correlator', 'start', '--from', 'soc-a', '--collector', api, '--interval-ms', '100'], /following/, { ...env, POLIS_LOG_LEVEL: 'debug' })
+  correlators[0] = await launchProcess(['--home', home.home, 'siem', 'correlator', 'start', '--from', 'soc-a', '--collector', api, '--interval-ms', '100'], { ready: /following/, env: { ...env, POLIS_LOG_LEVEL: 'debug' } })
   await until('the restarted correlator to verify the anchored log', async () => {
     const sizes = [...correlators[0]!.stderr().matchAll(/"msg":"verified".*?"size":(\d+)/g)].map((m) => Number(m[1]))
     return sizes.some((n) => n >= size) ? true : undefined
@@ -179,7 +184,7 @@ test('every input of the running collector: TCP syslog, JSON and OpenCanary over
 
 test('a collector started on a store that lost anchored events refuses to start (it would sign a fork)', async () => {
   const args = collectorArgs().map((a) => (a.endsWith('gw-1-store') ? join(home.root, 'empty-store') : a)).map((a, i, all) => (all[i - 1] === '--api-port' || all[i - 1] === '--syslog-udp' || all[i - 1] === '--syslog-tcp' ? '0' : a))
-  await assert.rejects(startAgent(args, /"event": "listening"/, env), /holds 0 events: refusing to start on a store that lost anchored events/)
+  await assert.rejects(launchProcess(args, { ready: /"event": "listening"/, env }), /holds 0 events: refusing to start on a store that lost anchored events/)
 })
 
 test('kill -9: the restarted collector (now parsing on worker threads) has every acknowledged event and keeps anchoring consistently', async () => {
@@ -190,7 +195,7 @@ test('kill -9: the restarted collector (now parsing on worker threads) has every
   assert.ok(before.size >= res.next_index)
   await collector.stop('SIGKILL')
   // restarted with parsing on 2 worker threads: the same log carries on
-  collector = await startAgent([...collectorArgs(), '--workers', '2'], /"event": "listening"[\s\S]*\n}\n/, env)
+  collector = await launchProcess([...collectorArgs(), '--workers', '2'], { ready: /"event": "listening"[\s\S]*\n}\n/, env })
   const after = await getJson<{ size: number; root: string; anchored: { size: number } | null }>('/v1/status')
   assert.ok(after.size >= res.next_index, `restarted with ${after.size} events, ${res.next_index} were acknowledged`)
   const tail = await getJson<{ entries: string[] }>(`/v1/entries?from=${res.next_index - 3}&limit=3`)

@@ -6,9 +6,11 @@ import { ErrorCodes } from '../../src/base/errors.js'
 import { sha256 } from '../../src/crypto/hash.js'
 import { fromHex, toHex, utf8 } from '../../src/base/bytes.js'
 import type { Msg } from '../../src/app/tx.js'
-import { Signer, testCity, testKey, tmpDir } from '../helpers/chain.js'
+import { testCity, testKey } from '../../src/kit/genesis-builder.js'
+import { tmpDir } from '../../src/kit/temp-dir.js'
+import { Signer } from '../../src/kit/signer.js'
 import { siemModule } from '../../src/modules/siem/index.js'
-import { Collector } from '../../src/siem/collector.js'
+import { Collector } from '../../src/agents/siem/collector.js'
 import { BUILTIN_RULES_DIR } from '../../src/siem/rule-set.js'
 
 const city = testCity({ citizens: 1 })

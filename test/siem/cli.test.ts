@@ -2,8 +2,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { cli } from '../sdk/polis-node.js'
-import { tmpDir } from '../helpers/chain.js'
+import { cli } from '../helpers/cli.js'
+import { tmpDir } from '../../src/kit/temp-dir.js'
 
 test('polis siem parse: one ECS event per line on stdout, malformed lines kept raw and counted', async () => {
   const d = tmpDir('siem-cli')

@@ -3,10 +3,11 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { ClassicLevel } from 'classic-level'
 import { EventStore } from '../../src/siem/event-store.js'
-import { Collector } from '../../src/siem/collector.js'
+import { Collector } from '../../src/agents/siem/collector.js'
 import { toHex } from '../../src/base/bytes.js'
 import { u64be } from '../../src/codec/be.js'
-import { testKey, tmpDir } from '../helpers/chain.js'
+import { testKey } from '../../src/kit/genesis-builder.js'
+import { tmpDir } from '../../src/kit/temp-dir.js'
 import { matchesSearch, parseSearch } from '../../src/agents/siem/search.js'
 
 const key = testKey('siem/store/gw')

@@ -2,11 +2,11 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createSocket } from 'node:dgram'
 import { connect } from 'node:net'
-import { Collector } from '../../src/siem/collector.js'
+import { Collector } from '../../src/agents/siem/collector.js'
 import { listenJsonHttp, listenSyslogTcp, listenSyslogUdp, SyslogFramer } from '../../src/siem/listeners.js'
 import { MAX_INPUT_BYTES } from '../../src/siem/parsers.js'
 import { startEmbeddedBroker } from '../../src/siem/mqtt.js'
-import { testKey } from '../helpers/chain.js'
+import { testKey } from '../../src/kit/genesis-builder.js'
 
 const waitFor = async (cond: () => boolean, ms = 3000) => {
   const t = Date.now()

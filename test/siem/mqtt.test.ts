@@ -8,8 +8,9 @@ import assert from 'node:assert/strict'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { deviceFromTopic, startEmbeddedBroker, subscribeMqtt } from '../../src/siem/mqtt.js'
 import { openSender } from '../../src/siem/send.js'
-import { REPO } from '../sdk/polis-node.js'
-import { until } from './agent-process.js'
+import { REPO } from '../../src/kit/node-launcher.js'
+import { freePort } from '../../src/kit/free-port.js'
+import { until } from '../helpers/until.js'
 
 type Got = { payload: Buffer; topic: string; device?: string }
 
@@ -89,7 +90,7 @@ test('external broker by URL (aedes in another process): messages flow, and the 
 
 const mosquitto = spawnSync('sh', ['-c', 'command -v mosquitto'], { encoding: 'utf8' }).stdout.trim()
 test('external broker: Mosquitto', { skip: mosquitto ? false : 'mosquitto is not installed (apt-get install mosquitto to run this test)' }, async () => {
-  const port = 20000 + Math.floor((process.pid % 20000))
+  const port = await freePort()
   const child = spawn(mosquitto, ['-p', String(port)], { stdio: 'ignore' })
   try {
     const url = `mqtt://127.0.0.1:${port}`

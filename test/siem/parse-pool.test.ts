@@ -1,11 +1,11 @@
 /** Parsing on worker threads gives exactly the log that parsing inline gives, device identity included. */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { Collector } from '../../src/siem/collector.js'
+import { Collector } from '../../src/agents/siem/collector.js'
 import { ParsePool } from '../../src/siem/parse-pool.js'
 import { applyDeviceIdentity } from '../../src/siem/identity.js'
 import { toHex } from '../../src/base/bytes.js'
-import { testKey } from '../helpers/chain.js'
+import { testKey } from '../../src/kit/genesis-builder.js'
 
 const key = testKey('siem/pool/gw')
 const devices = new Map([['10.0.0.17', 'cd'.repeat(32)], ['cam-9', 'ef'.repeat(32)]])

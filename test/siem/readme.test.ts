@@ -4,37 +4,27 @@
  * ending in `&` as background processes; the node is `polis start --init --home city` (port 0).
  * The fixed ports of the text (5514, 8089) are swapped for free ones.
  */
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { cli, startPolis, type PolisProcess } from '../sdk/polis-node.js'
-import { startAgent, until, type AgentProcess } from './agent-process.js'
+import { freePort } from '../../src/kit/free-port.js'
+import { cli } from '../helpers/cli.js'
+import { launchProcess, type PolisProcess } from '../../src/kit/node-launcher.js'
+import { useNode } from '../helpers/use-node.js'
+import { until } from '../helpers/until.js'
 
-let root: string
-let node: PolisProcess
-const agents: AgentProcess[] = []
-
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const p = (s.address() as { port: number }).port
-    s.close(() => resolve(p))
-  })
+const root = mkdtempSync(join(tmpdir(), 'polis-siem-readme-'))
+const agents: PolisProcess[] = []
+const node = useNode({ home: join(root, 'city'), init: true, blockIntervalMs: 10 }, {
+  async teardown() {
+    for (const a of agents) await a.stop()
+  },
+  stopped: () => rmSync(root, { recursive: true, force: true }),
 })
+
 const words = (line: string) => [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!)
-
-before(async () => {
-  root = mkdtempSync(join(tmpdir(), 'polis-siem-readme-'))
-  node = await startPolis(['start', '--init', '--json', '--home', join(root, 'city')], { env: { POLIS_API_PORT: '0', POLIS_BLOCK_INTERVAL_MS: '10' } })
-})
-
-after(async () => {
-  for (const a of agents) await a.stop()
-  await node?.stop('SIGTERM')
-  rmSync(root, { recursive: true, force: true })
-})
 
 test('README: the Mirai walk-through works as written', async () => {
   const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8')
@@ -49,7 +39,7 @@ test('README: the Mirai walk-through works as written', async () => {
     const line = raw.replaceAll('5514', String(udp)).replaceAll('8089', String(api))
     const argv = words(line.replace(/\s*&$/, '')).slice(2)
     if (line.endsWith('&')) {
-      agents.push(await startAgent(argv, /API|following/, env, 60_000, root))
+      agents.push(await launchProcess(argv, { ready: /API|following/, env, timeoutMs: 60_000, cwd: root }))
       continue
     }
     const r = await cli(argv, { env, cwd: root })

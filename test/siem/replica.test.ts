@@ -1,14 +1,14 @@
 /** A correlator's replica of a collector's log keeps a batch only if it rebuilds the anchored root. */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { Collector } from '../../src/siem/collector.js'
+import { Collector } from '../../src/agents/siem/collector.js'
 import { LogReplica, ReplicaMismatchError } from '../../src/siem/replica.js'
 import { utf8 } from '../../src/base/bytes.js'
 import { verifyInclusion } from '../../src/siem/merkle-log.js'
-import { testKey } from '../helpers/chain.js'
-import { CorrelatorAgent } from '../../src/siem/correlator.js'
+import { testKey } from '../../src/kit/genesis-builder.js'
+import { CorrelatorAgent } from '../../src/agents/siem/correlator.js'
 import { loadRules } from '../../src/siem/rule-set.js'
-import { MAX_EVIDENCE } from '../../src/modules/siem/keeper.js'
+import { MAX_EVIDENCE } from '../../src/modules/siem/types.js'
 
 const key = testKey('siem/replica/gw')
 function collector(n: number): Collector {

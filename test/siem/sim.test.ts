@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ATTACKS, evaluateSiem, simulateSiem } from '../../src/siem/sim.js'
-import { testKey } from '../helpers/chain.js'
+import { ATTACKS, evaluateSiem, simulateSiem } from '../../src/agents/siem/sim.js'
+import { testKey } from '../../src/kit/genesis-builder.js'
 
 test('simulated fleet: every scripted attack is detected, benign traffic raises no alert, on 3 seeds', () => {
   for (const seed of [1, 2, 3]) {

@@ -6,7 +6,7 @@ import { toHex } from '../../src/base/bytes.js'
 import { RsuAgent, type StationStatus } from '../../src/transport/agent.js'
 import { REPORT_DOMAIN, camOf, openReport, signReport, type Cam } from '../../src/transport/report.js'
 import { verifyInclusion } from '../../src/transport/merkle.js'
-import { testKey } from '../helpers/chain.js'
+import { testKey } from '../../src/kit/genesis-builder.js'
 import { VerifyPool } from '../../src/crypto/verify-pool.js'
 
 const honest = testKey('agent-honest'), flagged = testKey('agent-flagged'), suspended = testKey('agent-suspended'), stranger = testKey('agent-stranger')

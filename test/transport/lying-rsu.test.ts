@@ -2,8 +2,8 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { compareBytes, toHex } from '../../src/base/bytes.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
-import { testKey } from '../helpers/chain.js'
-import { TestChain } from './engine-port.js'
+import { testKey } from '../../src/kit/genesis-builder.js'
+import { TestChain } from '../../src/kit/transport-chain.js'
 
 // three honest RSUs and one that reports every honest driver as misbehaving; a fifth RSU alone
 // with one other on a vehicle (no majority there)
@@ -21,7 +21,7 @@ const submit = (rsu: KeyPair, window: bigint, rows: Array<[KeyPair, number, numb
   } }])
 
 before(async () => {
-  chain = await TestChain.open('lying-rsu', { window_blocks: '1', max_lag_windows: '1', threshold_permille: '400', decay_permille: '950', min_evidence: '2' })
+  chain = await TestChain.open('lying-rsu', { max_lag_windows: '1', threshold_permille: '400', decay_permille: '950', min_evidence: '2' })
   await block()
   await chain.registerFleet([...drivers, cheat], [a, b, c, liar])
   await block()
@@ -30,26 +30,30 @@ after(async () => {
   await chain?.close()
 })
 
+const standing = (k: KeyPair) => q('transport/rsu-standing', { rsu: toHex(k.publicKey) })
+
 test('an RSU whose verdicts keep disagreeing with its neighbours loses standing and weight; honest drivers stay unflagged; the cheat is flagged', async () => {
   const weights: number[] = []
-  for (let i = 0; i < 10; i++) {
-    const w = chain.height // the window just closed when the next block runs (window_blocks = 1)
+  for (let w = 0n; w < 10n; w++) {
     const honest = (rsu: KeyPair) => submit(rsu, w, [...drivers.map((d): [KeyPair, number, number] => [d, 10, 0]), [cheat, 1, 9]])
     const lying = submit(liar, w, [...drivers.map((d): [KeyPair, number, number] => [d, 0, 10]), [cheat, 10, 0]])
     const fin = await block([honest(a), honest(b), honest(c), lying])
     assert.deepEqual(fin.results.map((r) => r.code), [0, 0, 0, 0], fin.results.map((r) => r.log).join('; '))
-    weights.push(Number(q('transport/rsu-standing', { rsu: toHex(liar.publicKey) }).weight_permille))
+    // all four RSUs are past window w: it settled in this block
+    assert.equal(q('transport/params', {}).settled_window, w.toString())
+    weights.push(Number(standing(liar).weight_permille))
+    if (w === 0n) {
+      // the window's evidence is weighted by the standing it earned: the liar's "bad" counts 666/1000
+      const d = q('transport/reputation', { vehicle: toHex(drivers[0]!.publicKey) })
+      assert.deepEqual([d.alpha, d.beta], ['3000', '666'])
+    }
   }
-  await block()
-  await block() // the last windows settle
-  const standing = (k: KeyPair) => q('transport/rsu-standing', { rsu: toHex(k.publicKey) })
   for (const k of [a, b, c]) {
     assert.ok(Number(standing(k).score_permille) > 800, `honest RSU standing ${standing(k).score_permille}`)
     assert.equal(standing(k).weight_permille, '1000')
   }
   assert.ok(Number(standing(liar).score_permille) < 200, `liar standing ${standing(liar).score_permille}`)
-  assert.ok(weights[0]! === 1000 && weights[weights.length - 1]! < 400, `liar weight over time ${weights}`)
-  for (let i = 1; i < weights.length; i++) assert.ok(weights[i]! <= weights[i - 1]!)
+  assert.deepEqual(weights, [666, 506, 412, 350, 306, 274, 248, 228, 212, 198], `liar weight over time ${weights}`)
   for (const d of drivers) {
     const r = q('transport/reputation', { vehicle: toHex(d.publicKey) })
     assert.equal(r.flagged, false)
@@ -58,16 +62,20 @@ test('an RSU whose verdicts keep disagreeing with its neighbours loses standing 
   assert.equal(q('transport/reputation', { vehicle: toHex(cheat.publicKey) }).flagged, true)
 })
 
-test('with only two RSUs on a vehicle nobody can tell who lies: no standing changes', async () => {
-  const before = [a, liar].map((k) => q('transport/rsu-standing', { rsu: toHex(k.publicKey) }))
-  const w = chain.height
-  const fin = await block([submit(a, w, [[drivers[0]!, 10, 0]]), submit(liar, w, [[drivers[0]!, 0, 10]])])
-  assert.deepEqual(fin.results.map((r) => r.code), [0, 0])
-  await block()
-  await block()
-  const after = [a, liar].map((k) => q('transport/rsu-standing', { rsu: toHex(k.publicKey) }))
+test('with only two RSUs on a vehicle nobody can tell who lies: no standing changes; silent RSUs hold windows open only while they are half or more', async () => {
+  const before = [a, liar].map(standing)
+  const first = BigInt(q('transport/params', {}).next_window)
+  const frontier = () => q('transport/params', {}).settled_window
+  // b and c fall silent: two RSUs of four are no majority, nothing settles however far a and the liar go
+  for (let w = first; w < first + 3n; w++) {
+    const fin = await block([submit(a, w, [[drivers[0]!, 10, 0]]), submit(liar, w, [[drivers[0]!, 0, 10]])])
+    assert.deepEqual(fin.results.map((r) => r.code), [0, 0])
+  }
+  assert.equal(frontier(), (first - 1n).toString())
+  // b is back (it heard nobody): three of four are more than max_lag_windows (1) past the first window, which settles
+  const fin = await block([submit(b, first + 2n, [])])
+  assert.equal(fin.results[0]!.code, 0, fin.results[0]!.log)
+  assert.equal(frontier(), first.toString())
+  const after = [a, liar].map(standing)
   assert.deepEqual(after.map((s) => [s.alpha, s.beta]), before.map((s) => [s.alpha, s.beta]))
-  // and the settled window's per-vehicle shares are pruned from state
-  const left = [...chain.engine.app.stateReader().iterate()].filter(([k]) => Buffer.from(k).toString('latin1').startsWith('transport/v'))
-  assert.equal(left.length, 0)
 })

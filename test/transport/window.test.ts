@@ -9,7 +9,7 @@ import { RsuWindow } from '../../src/transport/window.js'
 import { simulate } from '../../src/transport/sim.js'
 import { openReport } from '../../src/transport/report.js'
 import { registerCity, replayCity } from '../../src/transport/replay.js'
-import { TestChain } from './engine-port.js'
+import { TestChain } from '../../src/kit/transport-chain.js'
 
 const root = mkdtempSync(join(tmpdir(), 'polis-rsu-'))
 after(() => rmSync(root, { recursive: true, force: true }))
@@ -41,7 +41,7 @@ test('a simulated city on chain: vehicles sign, RSUs verify, analyse and submit;
   const dir = join(root, 'city')
   const sim = simulate({ seed: 11, vehicles: 24, duration: 60, attack: 'constPos', attackerShare: 0.125, rsus: 6 }, dir)
   assert.equal(sim.attackers.length, 3)
-  const chain = await TestChain.open('transport-city', { window_blocks: '1', max_lag_windows: '3' })
+  const chain = await TestChain.open('transport-city', { max_lag_windows: '3' })
   try {
     await chain.block()
     await registerCity(dir, chain, chain.dept)

@@ -1,6 +1,6 @@
 /**
  * A node's committed blocks with the events of their successful transactions, pushed over the
- * WebSocket event stream (`GET /v1/events`, src/api/events.ts): for each block the node sends the
+ * WebSocket event stream (`GET /v1/events`, src/api/event-stream.ts): for each block the node sends the
  * block message (with `num_txs`), then one message per transaction, in commit order, so a block is
  * complete once `num_txs` transaction messages of its height have arrived.
  *

@@ -18,10 +18,11 @@ import { MAX_MSGS_PER_TX, type Msg } from '../../app/tx.js'
 import type { AppEvent } from '../../app/types.js'
 import type { KeyPair } from '../../crypto/keys.js'
 import { toHex } from '../../base/bytes.js'
-import { PolisClient } from '../../sdk/client.js'
+import { PolisClient } from '../../sdk/polis-client.js'
 import { acksFromEvents, bridge, bridgeKeys, packetsFromEvents, type BridgePacket } from '../../sdk/bridge.js'
 import type { HeaderResponse, StoreResponse } from '../../sdk/types.js'
-import { ackCommitment, encodeAck } from '../../modules/bridge/packet.js'
+import { ackCommitment, encodeAck } from '../../modules/bridge/packet/codec.js'
+import { BRIDGE_EVENT } from '../../modules/bridge/types.js'
 import { EventFeed } from './feed.js'
 import { CometHeaderSource } from './cometbft-headers.js'
 import { readScanState, writeScanState, type ScanMark } from './scan-state.js'
@@ -517,7 +518,7 @@ export class Relayer {
 /** The sequences of packets sent through `client` that a transaction acknowledged or timed out. */
 function closedFromEvents(events: readonly AppEvent[], client: string): bigint[] {
   return events
-    .filter((e) => (e.type === 'bridge.acknowledge_packet' || e.type === 'bridge.timeout_packet') && e.attributes.some((x) => x.key === 'source_client' && x.value === client))
+    .filter((e) => (e.type === BRIDGE_EVENT.acknowledgePacket || e.type === BRIDGE_EVENT.timeoutPacket) && e.attributes.some((x) => x.key === 'source_client' && x.value === client))
     .map((e) => BigInt(e.attributes.find((x) => x.key === 'sequence')!.value))
 }
 

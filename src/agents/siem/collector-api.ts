@@ -10,7 +10,8 @@
  */
 import { createServer } from 'node:http'
 import { toHex } from '../../base/bytes.js'
-import type { Collector, Origin } from '../../siem/collector.js'
+import type { Collector } from './collector.js'
+import type { Origin } from '../../siem/origin.js'
 import { MAX_HTTP_BODY, listenHttp, readEventRecords, replyJson, type Listener } from '../../siem/listeners.js'
 import type { InputFormat } from '../../siem/parsers.js'
 import { matchesSearch, parseSearch } from './search.js'

@@ -10,14 +10,15 @@
 import type { KeyPair } from '../../crypto/keys.js'
 import { fromHex, toHex, bytesEqual, utf8 } from '../../base/bytes.js'
 import { PolisError } from '../../base/errors.js'
-import type { PolisClient } from '../../sdk/client.js'
+import type { PolisClient } from '../../sdk/polis-client.js'
 import { Correlator, type Alert } from '../../siem/correlate.js'
-import { CorrelatorAgent as RuleRunner, type RegisteredRule } from '../../siem/correlator.js'
+import { CorrelatorAgent as RuleRunner, type RegisteredRule } from './correlator.js'
 import { LogReplica, ReplicaMismatchError } from '../../siem/replica.js'
 import { evaluate } from '../../siem/sigma.js'
 import { loadRules, type RuleSet } from '../../siem/rule-set.js'
 import type { SiemEvent } from '../../siem/ecs.js'
 import { alertId } from '../../modules/siem/keeper.js'
+import { SIEM_EVENT } from '../../modules/siem/types.js'
 import type { AgentLog } from './collector-agent.js'
 
 export interface CorrelatorAgentOptions {
@@ -173,7 +174,7 @@ export class SiemCorrelatorAgent {
         continue
       }
       pending.push(this.o.client.signAndSubmit(this.o.key, [msg], { wait: false }).then((s) => this.o.client.waitForTx(s.hash)).then((r) => {
-        const id = r.events.find((e) => e.type === 'siem.alert_attested')?.attributes.find((x) => x.key === 'alert')?.value
+        const id = r.events.find((e) => e.type === SIEM_EVENT.alertAttested)?.attributes.find((x) => x.key === 'alert')?.value
         if (r.code === 0) {
           if (id) this.attested.add(id)
           this.log('attested', { rule: name, alert: id, subject: subject ?? null, group: a.group, height: r.height.toString() })

@@ -4,8 +4,8 @@
  * knows as `device` accounts are used, re-checked periodically. The collector records the key of
  * the reporting device in `host.id` and the key behind `source.ip` in `blocksiem.source_device`.
  */
-import type { PolisClient } from '../../sdk/client.js'
-import type { Origin } from '../../siem/collector.js'
+import type { PolisClient } from '../../sdk/polis-client.js'
+import type { Origin } from '../../siem/origin.js'
 import type { SiemEvent } from '../../siem/ecs.js'
 import { applyDeviceIdentity } from '../../siem/identity.js'
 

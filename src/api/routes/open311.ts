@@ -17,6 +17,7 @@ import { hexBytes } from '../convert.js'
 import { ApiError, httpStatusOf, refusal } from '../problem.js'
 import { TxHex, named } from '../schemas.js'
 import { ngsiLdRoutes } from './ngsi-ld.js'
+import { COMPLAINTS_EVENT, COMPLAINTS_MSG } from '../../modules/complaints/types.js'
 
 const Open311Errors = named('Open311Errors', {
   type: 'array',
@@ -205,7 +206,7 @@ export function open311Routes(app: FastifyInstance, ctx: ApiContext): void {
       } catch (e) {
         throw new Open311Error(400, `not a signed transaction: ${(e as Error).message}`)
       }
-      if (msgs.length === 0 || msgs.some((t) => t !== 'complaints/file')) throw new Open311Error(400, `the transaction must carry only complaints/file messages (it carries ${msgs.join(', ') || 'none'})`)
+      if (msgs.length === 0 || msgs.some((t) => t !== COMPLAINTS_MSG.file)) throw new Open311Error(400, `the transaction must carry only complaints/file messages (it carries ${msgs.join(', ') || 'none'})`)
       let res
       try {
         res = await backend.submitAndWait(bytes, limits.waitMs)
@@ -219,7 +220,7 @@ export function open311Routes(app: FastifyInstance, ctx: ApiContext): void {
       metrics.onSubmit(0)
       const hash = toHex(res.hash)
       if (res.code !== 0) return sendErrors(reply, httpStatusOf(res.code), `refused in block ${res.height}: ${res.log}`)
-      const filed = res.events.filter((e) => e.type === 'complaints.filed')
+      const filed = res.events.filter((e) => e.type === COMPLAINTS_EVENT.filed)
       if (filed.length === 0) return sendErrors(reply, 400, `transaction ${hash} was committed but filed no request: the message must be complaints/file`)
       return filed.map((e) => {
         const attr = (k: string) => e.attributes.find((a) => a.key === k)?.value ?? ''

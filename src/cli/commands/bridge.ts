@@ -13,12 +13,10 @@ import { fromHex, toHex, utf8 } from '../../base/bytes.js'
 import { leafHash } from '../../crypto/merkle.js'
 import { INDICATOR_KINDS, normalizeIndicator, type Indicator } from '../../modules/siem/indicators.js'
 import type { CliContext } from '../context.js'
-import { table } from '../format.js'
-import { vehicleId } from './services.js'
+import { table, text, type Json } from '../format.js'
+import { vehicleId } from './vehicles.js'
 import { submit, txOptions, type TxFlags } from './tx.js'
 
-type Json = Record<string, unknown>
-const text = (v: unknown) => (v === null || v === undefined ? undefined : String(v))
 const uint = (v: string, what: string) => {
   if (!/^[0-9]{1,20}$/.test(v)) throw new PolisError('invalid_request', `${what} must be a non-negative integer (got "${v}")`)
   return BigInt(v)

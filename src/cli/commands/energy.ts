@@ -7,12 +7,10 @@ import { commandGroup } from '../args.js'
 import type { Command } from 'commander'
 import { PolisError } from '../../base/errors.js'
 import { toHex } from '../../base/bytes.js'
+import { MODULE, energyMsgs } from '../../modules/energy/types.js'
 import type { CliContext } from '../context.js'
-import { table } from '../format.js'
+import { table, text, type Json } from '../format.js'
 import { submit, txOptions, type TxFlags } from './tx.js'
-
-type Json = Record<string, unknown>
-const text = (v: unknown) => (v === null || v === undefined ? undefined : String(v))
 
 function whole(v: string, what: string, allowZero = false): bigint {
   if (!(allowZero ? /^(0|[1-9][0-9]{0,19})$/ : /^[1-9][0-9]{0,19}$/).test(v)) throw new PolisError('invalid_request', `${what} must be a ${allowZero ? 'non-negative' : 'positive'} integer (got "${v}")`)
@@ -23,7 +21,7 @@ function whole(v: string, what: string, allowZero = false): bigint {
 async function slotOf(c: CliContext, v: string): Promise<bigint> {
   const rel = v === 'next' ? 1n : /^\+[1-9][0-9]{0,3}$/.test(v) ? BigInt(v.slice(1)) : undefined
   if (rel === undefined) return whole(v, 'slot', true)
-  const p = await c.client().query<{ slot_ms: string }>('energy', 'params', {})
+  const p = await c.client().query<{ slot_ms: string }>(MODULE, 'params', {})
   return BigInt(Date.now()) / BigInt(p.slot_ms) + rel
 }
 
@@ -35,13 +33,13 @@ export function energyCommands(program: Command, ctx: (cmd: Command) => CliConte
     .addHelpText('after', '\nExample:\n  polis keys add meter-1 && polis tx energy register-meter meter-1 citizen-1 --from energy-clerk')
     .action(async (meter: string, owner: string, o: TxFlags, cmd: Command) => {
       const c = ctx(cmd)
-      await submit(c, o, [{ type: 'energy/register-meter', value: { meter: c.address(meter), owner: c.address(owner) } }])
+      await submit(c, o, [energyMsgs.registerMeter({ meter: c.address(meter), owner: c.address(owner) })])
     })
   txOptions(e.command('revoke-meter').description('revoke a meter (its readings and offers are refused from now on)')
     .argument('<meter>', 'a key name or an address').requiredOption('--reason <text>', 'why (public)'))
     .action(async (meter: string, o: TxFlags & { reason: string }, cmd: Command) => {
       const c = ctx(cmd)
-      await submit(c, o, [{ type: 'energy/revoke-meter', value: { meter: c.address(meter), reason: o.reason } }])
+      await submit(c, o, [energyMsgs.revokeMeter({ meter: c.address(meter), reason: o.reason })])
     })
   txOptions(e.command('offer').description('offer energy for a slot, delivered through your meter')
     .argument('<slot>', 'slot number, next or +N').argument('<wh>', 'energy in Wh').argument('<price>', 'ask, tokens per kWh')
@@ -49,28 +47,28 @@ export function energyCommands(program: Command, ctx: (cmd: Command) => CliConte
     .addHelpText('after', '\nExample:\n  polis tx energy offer next 2500 110 --meter meter-1 --from citizen-1')
     .action(async (slot: string, wh: string, price: string, o: TxFlags & { meter: string }, cmd: Command) => {
       const c = ctx(cmd)
-      await submit(c, o, [{ type: 'energy/offer', value: { slot: await slotOf(c, slot), energy_wh: whole(wh, 'wh'), price: whole(price, 'price'), meter: c.address(o.meter) } }])
+      await submit(c, o, [energyMsgs.offer({ slot: await slotOf(c, slot), energyWh: whole(wh, 'wh'), price: whole(price, 'price'), meter: c.address(o.meter) })])
     })
   txOptions(e.command('bid').description('bid for energy in a slot; ceil(wh × price / 1000) tokens are escrowed now')
     .argument('<slot>', 'slot number, next or +N').argument('<wh>', 'energy in Wh').argument('<price>', 'limit, tokens per kWh'))
     .addHelpText('after', '\nExample:\n  polis tx energy bid next 1500 130 --from citizen-2')
     .action(async (slot: string, wh: string, price: string, o: TxFlags, cmd: Command) => {
       const c = ctx(cmd)
-      await submit(c, o, [{ type: 'energy/bid', value: { slot: await slotOf(c, slot), energy_wh: whole(wh, 'wh'), price: whole(price, 'price') } }])
+      await submit(c, o, [energyMsgs.bid({ slot: await slotOf(c, slot), energyWh: whole(wh, 'wh'), price: whole(price, 'price') })])
     })
   txOptions(e.command('cancel').description('cancel your order before its slot closes (a bid\'s escrow comes back)').argument('<order>', 'the order id'))
     .action(async (order: string, o: TxFlags, cmd: Command) => {
-      await submit(ctx(cmd), o, [{ type: 'energy/cancel', value: { order: whole(order, 'order') } }])
+      await submit(ctx(cmd), o, [energyMsgs.cancel({ order: whole(order, 'order') })])
     })
   txOptions(e.command('reading').description("a meter's reading of an ended slot, signed by the meter's key")
     .argument('<slot>', 'the slot number').requiredOption('--exported <wh>', 'energy exported to the grid in the slot').option('--imported <wh>', 'energy imported in the slot', '0'))
     .action(async (slot: string, o: TxFlags & { exported: string; imported: string }, cmd: Command) => {
-      await submit(ctx(cmd), o, [{ type: 'energy/reading', value: { slot: whole(slot, 'slot', true), exported_wh: whole(o.exported, '--exported', true), imported_wh: whole(o.imported, '--imported', true) } }])
+      await submit(ctx(cmd), o, [energyMsgs.reading({ slot: whole(slot, 'slot', true), exportedWh: whole(o.exported, '--exported', true), importedWh: whole(o.imported, '--imported', true) })])
     })
 
   const q = commandGroup(program, 'query')
   const eq = q.command('energy').description('the energy market: params, meters, orders, slots, readings, totals')
-  const ask = (cmd: Command, name: string, params: Record<string, string | undefined>) => ctx(cmd).client().query<Json>('energy', name, params)
+  const ask = (cmd: Command, name: string, params: Record<string, string | undefined>) => ctx(cmd).client().query<Json>(MODULE, name, params)
   const lines = (r: Json) => table(Object.entries(r).map(([k, v]) => [k, text(v)] as [string, string | undefined]))
   eq.command('params').description('slot length, reading window, escrow address').action(async (_o: unknown, cmd: Command) => {
     const r = await ask(cmd, 'params', {})

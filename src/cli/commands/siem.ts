@@ -14,18 +14,19 @@ import { leafHash } from '../../siem/merkle-log.js'
 import { Ingestor, type InputFormat } from '../../siem/parsers.js'
 import type { CliContext } from '../context.js'
 import { commandGroup, intArg } from '../args.js'
-import { ATTACKS, attackLines, evaluateSiem, simulateSiem, type AttackKind } from '../../siem/sim.js'
+import { ATTACKS, attackLines, evaluateSiem, simulateSiem, type AttackKind } from '../../agents/siem/sim.js'
 import { openSender } from '../../siem/send.js'
 import { isIP } from 'node:net'
 import { generateKeyPair } from '../../crypto/keys.js'
 import { fromHex, utf8 } from '../../base/bytes.js'
 import { join } from 'node:path'
-import { PolisClient } from '../../sdk/client.js'
+import { PolisClient } from '../../sdk/polis-client.js'
 import { loadRules } from '../../siem/rule-set.js'
 import type { SiemEvent } from '../../siem/ecs.js'
 import { CollectorAgent } from '../../agents/siem/collector-agent.js'
 import { SiemCorrelatorAgent } from '../../agents/siem/correlator-agent.js'
 import { loadCollectorConfig, loadCorrelatorConfig, parseDeviceFlags, port } from '../../agents/siem/config.js'
+import { siemMsgs } from '../../modules/siem/types.js'
 import { submit, txOptions, type TxFlags } from './tx.js'
 
 const FORMATS = ['auto', 'syslog', 'cef', 'json', 'opencanary']
@@ -245,14 +246,14 @@ function triageCommands(s: Command, ctx: (cmd: Command) => CliContext): void {
     .option('--name <name>', 'collector name (default: the key name)'), 'authority')
     .action(async (key: string, o: TxFlags & { name?: string }, cmd: Command) => {
       const c = ctx(cmd)
-      await submit(c, o, [{ type: 'siem/register-collector', value: { collector: c.address(key), name: o.name ?? key } }])
+      await submit(c, o, [siemMsgs.registerCollector({ collector: c.address(key), name: o.name ?? key })])
     })
   txOptions(s.command('register-correlator')
     .description('register a correlator key (an account with the operator role)')
     .argument('<key>', 'key name or address'), 'authority')
     .action(async (key: string, o: TxFlags, cmd: Command) => {
       const c = ctx(cmd)
-      await submit(c, o, [{ type: 'siem/register-correlator', value: { correlator: c.address(key) } }])
+      await submit(c, o, [siemMsgs.registerCorrelator({ correlator: c.address(key) })])
     })
   txOptions(s.command('register-rules')
     .description('register the shipped correlation rules (src/siem/rules) on chain, each at its file hash; a changed rule gets the next version, an unchanged one is skipped')
@@ -267,7 +268,7 @@ function triageCommands(s: Command, ctx: (cmd: Command) => CliContext): void {
         const hash = rules.hashes.get(id)!
         const on = await client.query<{ version: string; hash: string }>('siem', 'rule', { id }).catch(() => undefined)
         if (on?.hash === toHex(hash)) continue
-        msgs.push({ type: 'siem/register-rule', value: { id, version: on ? BigInt(on.version) + 1n : 1n, hash, action: o.quarantine ? 'quarantine' : 'none' } })
+        msgs.push(siemMsgs.registerRule({ id, version: on ? BigInt(on.version) + 1n : 1n, hash, action: o.quarantine ? 'quarantine' : 'none' }))
       }
       if (!msgs.length) return c.print('every shipped correlation rule is registered at its current hash', { registered: 0 })
       await submit(c, o, msgs, { registered: msgs.length })
@@ -278,7 +279,7 @@ function triageCommands(s: Command, ctx: (cmd: Command) => CliContext): void {
     .action(async (k: string, o: TxFlags, cmd: Command) => {
       const c = ctx(cmd)
       if (!/^\d{1,3}$/.test(k)) throw new PolisError('invalid_request', 'k must be a number')
-      await submit(c, o, [{ type: 'siem/set-threshold', value: { k: BigInt(k) } }])
+      await submit(c, o, [siemMsgs.setThreshold({ k: BigInt(k) })])
     })
   for (const [name, state] of [['ack', 'acknowledge'], ['close', 'close']] as const) {
     txOptions(s.command(name)
@@ -288,7 +289,7 @@ function triageCommands(s: Command, ctx: (cmd: Command) => CliContext): void {
       .action(async (id: string, o: TxFlags & { reason: string }, cmd: Command) => {
         const c = ctx(cmd)
         if (!/^[0-9a-fA-F]{64}$/.test(id)) throw new PolisError('invalid_request', 'alert id must be 64 hex')
-        await submit(c, o, [{ type: name === 'ack' ? 'siem/ack-alert' : 'siem/close-alert', value: { id: fromHex(id.toLowerCase()), reason: o.reason } }])
+        await submit(c, o, [(name === 'ack' ? siemMsgs.ackAlert : siemMsgs.closeAlert)({ id: fromHex(id.toLowerCase()), reason: o.reason })])
       })
   }
   s.command('alerts')

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { PolisError } from '../../base/errors.js'
-import { generate, runTestnet } from '../../engine/cometbft/testnet-cli.js'
+import { generate, runTestnet } from '../../network/cometbft-testnet-cli.js'
 import type { CliContext } from '../context.js'
 import { intArg } from '../args.js'
 

@@ -34,9 +34,9 @@ import {
   type RequestInitChain,
 } from 'cosmjs-types/tendermint/abci/types'
 import type { Timestamp } from 'cosmjs-types/google/protobuf/timestamp'
-import type { PolisApp } from '../../app/app.js'
+import type { PolisApp } from '../../chain/app.js'
 import type { AppEvent, CheckTxResult } from '../../app/types.js'
-import type { StoredTxResult } from '../../app/events.js'
+import type { StoredTxResult } from '../../app/tx-results.js'
 import type { Genesis } from '../../app/genesis.js'
 import { PolisError, fail } from '../../base/errors.js'
 import { decodeTx, signBytes } from '../../app/tx.js'

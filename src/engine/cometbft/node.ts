@@ -1,11 +1,11 @@
 /**
  * One Polis App process behind CometBFT: opens the App's database, serves it over the ABCI socket.
- * `src/engine/cometbft/main.ts` is the command-line entry; the node service can embed this too.
+ * `src/node/cometbft-process.ts` is the command-line entry; the node service can embed this too.
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { ClassicLevel } from 'classic-level'
-import { PolisApp } from '../../app/app.js'
+import { PolisApp } from '../../chain/app.js'
 import type { Module } from '../../app/module.js'
 import { VerifyPool } from '../../crypto/verify-pool.js'
 import { toHex } from '../../base/bytes.js'

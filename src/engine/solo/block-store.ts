@@ -6,10 +6,9 @@
 import type { ClassicLevel } from 'classic-level'
 import { decodeCanonical, encodeCanonical } from '../../codec/cbor.js'
 import { concatBytes, utf8 } from '../../base/bytes.js'
-import { heightKey } from '../../app/app.js'
 import type { BatchPut } from '../../app/types.js'
-import { decodeHeader, encodeHeader, type SignedHeader } from './header.js'
-import { readU64be } from '../../codec/be.js'
+import { decodeHeader, encodeHeader, type SignedHeader } from '../../lightclient/solo-header.js'
+import { heightKey, readU64be } from '../../codec/be.js'
 
 const BLOCK_PREFIX = utf8('e/b')
 const HASH_PREFIX = utf8('e/h')

@@ -6,8 +6,7 @@
  */
 import { EventEmitter } from 'node:events'
 import { ClassicLevel } from 'classic-level'
-import { PolisApp } from '../../app/app.js'
-import type { StoredTxResult } from '../../app/events.js'
+import { PolisApp } from '../../chain/app.js'
 import { ErrorCodes, PolisError, errorNameOf, fail } from '../../base/errors.js'
 import { genesisHash, parseGenesis, type ParsedGenesis } from '../../app/genesis.js'
 import type { Module } from '../../app/module.js'
@@ -19,9 +18,9 @@ import { bytesEqual, toHex } from '../../base/bytes.js'
 import type { KeyPair } from '../../crypto/keys.js'
 import { merkleRoot } from '../../crypto/merkle.js'
 import { VerifyPool } from '../../crypto/verify-pool.js'
-import { encodeTxResult } from '../../app/events.js'
+import { encodeTxResult, type StoredTxResult, type TxStatus } from '../../app/tx-results.js'
 import { BlockStore, blockRecords, type Block } from './block-store.js'
-import { signHeader, type Header } from './header.js'
+import { signHeader, type Header } from '../../lightclient/solo-header.js'
 import { Mempool } from './mempool.js'
 
 export interface SoloOptions {
@@ -38,11 +37,6 @@ export interface SoloOptions {
 }
 
 export interface CommittedBlock { block: Block; results: StoredTxResult[]; events: AppEvent[] }
-
-export type TxStatus =
-  | { status: 'committed'; result: StoredTxResult }
-  | { status: 'pending' }
-  | { status: 'unknown' }
 
 export function validatorSetHash(validators: ParsedGenesis['validators']): Uint8Array {
   return sha256(encodeCanonical(validators.map((v) => [v.pubKey, v.power])))

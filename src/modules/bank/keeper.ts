@@ -1,7 +1,7 @@
 /**
  * Bank keeper: integer token balances per (account, denomination) and the supply of each
  * denomination. Invariant: for every denom, supply = sum of balances (tested by property tests).
- * Keys (under "bank/"):  b|pubkey|denom -> amount   s|denom -> supply   p -> params
+ * Key layout: types.ts.
  */
 import { decodeTrusted, encodeCanonical } from '../../codec/cbor.js'
 import { amountFromBytes, amountToBytes } from '../../codec/amount.js'
@@ -10,10 +10,9 @@ import type { KV, KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext } from '../../app/module.js'
 import { concatBytes, toHex, utf8 } from '../../base/bytes.js'
 import { accountExists } from '../identity/keeper.js'
+import { BANK_EVENT, BANK_KEY, MODULE } from './types.js'
 
-export const MODULE = 'bank'
-
-const B = utf8('b')
+const B = utf8(BANK_KEY.balance)
 const denomBytes = new Map<string, Uint8Array>()
 function denomKey(denom: string): Uint8Array {
   let b = denomBytes.get(denom)
@@ -24,12 +23,8 @@ function denomKey(denom: string): Uint8Array {
   return b
 }
 const balanceKey = (pk: Uint8Array, denom: string) => concatBytes(B, pk, denomKey(denom))
-const supplyKey = (denom: string) => utf8('s' + denom)
-const PARAMS_KEY = utf8('p')
-
-export function balanceStoreKey(pk: Uint8Array, denom: string): Uint8Array {
-  return concatBytes(utf8(MODULE + '/'), balanceKey(pk, denom))
-}
+const supplyKey = (denom: string) => utf8(BANK_KEY.supply + denom)
+const PARAMS_KEY = utf8(BANK_KEY.params)
 
 export function nativeDenom(kv: KVReader): string {
   const b = moduleReader(kv, MODULE).get(PARAMS_KEY)
@@ -50,9 +45,9 @@ export function supplyOf(kv: KVReader, denom: string): bigint {
 }
 
 export function balancesOf(kv: KVReader, pk: Uint8Array): Array<{ denom: string; amount: bigint }> {
-  const prefix = concatBytes(utf8('b'), pk)
+  const prefix = concatBytes(B, pk)
   const out: Array<{ denom: string; amount: bigint }> = []
-  const end = concatBytes(utf8('b'), pk, new Uint8Array([0xff]))
+  const end = concatBytes(B, pk, new Uint8Array([0xff]))
   for (const [k, v] of moduleReader(kv, MODULE).iterate({ gte: prefix, lt: end })) {
     out.push({ denom: Buffer.from(k.subarray(prefix.length)).toString('utf8'), amount: amountFromBytes(v) })
   }
@@ -82,7 +77,7 @@ export function transfer(ctx: ExecContext, from: Uint8Array, to: Uint8Array, den
   if (fromBal < amount) fail('insufficient_funds', `balance ${fromBal}${denom} is less than ${amount}${denom}`)
   setBalance(ctx.kv, from, denom, fromBal - amount)
   setBalance(ctx.kv, to, denom, balanceOf(ctx.kv, to, denom) + amount)
-  ctx.emit('bank.transfer', { sender: toHex(from), recipient: toHex(to), denom, amount: amount.toString() })
+  ctx.emit(BANK_EVENT.transfer, { sender: toHex(from), recipient: toHex(to), denom, amount: amount.toString() })
 }
 
 /** Creates tokens: the native denom by the authority, vouchers by the bridge. */
@@ -91,7 +86,7 @@ export function mint(ctx: ExecContext, to: Uint8Array, denom: string, amount: bi
   requireRecipient(ctx.kv, to)
   setBalance(ctx.kv, to, denom, balanceOf(ctx.kv, to, denom) + amount)
   setSupply(ctx.kv, denom, supplyOf(ctx.kv, denom) + amount)
-  ctx.emit('bank.mint', { recipient: toHex(to), denom, amount: amount.toString() })
+  ctx.emit(BANK_EVENT.mint, { recipient: toHex(to), denom, amount: amount.toString() })
 }
 
 export function burn(ctx: ExecContext, from: Uint8Array, denom: string, amount: bigint): void {
@@ -100,5 +95,5 @@ export function burn(ctx: ExecContext, from: Uint8Array, denom: string, amount: 
   if (bal < amount) fail('insufficient_funds', `balance ${bal}${denom} is less than ${amount}${denom}`)
   setBalance(ctx.kv, from, denom, bal - amount)
   setSupply(ctx.kv, denom, supplyOf(ctx.kv, denom) - amount)
-  ctx.emit('bank.burn', { sender: toHex(from), denom, amount: amount.toString() })
+  ctx.emit(BANK_EVENT.burn, { sender: toHex(from), denom, amount: amount.toString() })
 }

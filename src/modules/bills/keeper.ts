@@ -2,14 +2,7 @@
  * Bills keeper: departments (water, electricity, parking, tax) issue bills to citizen accounts;
  * citizens pay them, in full or in parts, into the department's treasury through the bank keeper.
  *
- * Keys (under "bills/"):
- *   n                      -> next bill id (u64)
- *   b|id(8)                -> Bill (CBOR)
- *   d|due(8)|id(8)         -> 0x01  open bills not yet marked overdue, by due time (end-block scan)
- *   c|citizen(32)|id(8)    -> 0x01  bills of a citizen
- *   r|id(8)|seq(4)         -> Receipt (CBOR): a payment in, or a refund out
- *   h|id(8)|seq(4)         -> Change (CBOR): cancellation or correction, with its reason
- *   t|department           -> Totals (CBOR)
+ * Key layout: types.ts.
  *
  * Invariants (tested): for each department, balance(treasury) = collected - refunded - withdrawn,
  * and billed = outstanding + (collected - refunded).
@@ -25,8 +18,8 @@ import { bytesEqual, concatBytes, toHex, utf8 } from '../../base/bytes.js'
 import { balanceOf, nativeDenom, transfer } from '../bank/keeper.js'
 import { getAccount, registerAccount, requireActiveAccount } from '../identity/keeper.js'
 import { u64be as u64, u32be as u32, readU64be, readU32be } from '../../codec/be.js'
+import { BILLS_EVENT, BILLS_KEY as K, MODULE } from './types.js'
 
-export const MODULE = 'bills'
 export const DEPARTMENTS = ['electricity', 'parking', 'tax', 'water'] as const
 export type Department = (typeof DEPARTMENTS)[number]
 /** Bills marked overdue per block at most; the rest are marked in the next blocks. */
@@ -91,13 +84,13 @@ export interface Totals {
 }
 
 const ONE = new Uint8Array([1])
-const NEXT_KEY = utf8('n')
-const billKey = (id: bigint) => concatBytes(utf8('b'), u64(id))
-const dueKey = (due: bigint, id: bigint) => concatBytes(utf8('d'), u64(due), u64(id))
-const citizenKey = (pk: Uint8Array, id: bigint) => concatBytes(utf8('c'), pk, u64(id))
-const receiptKey = (id: bigint, seq: number) => concatBytes(utf8('r'), u64(id), u32(seq))
-const changeKey = (id: bigint, seq: number) => concatBytes(utf8('h'), u64(id), u32(seq))
-const totalsKey = (d: string) => utf8('t' + d)
+const NEXT_KEY = utf8(K.next)
+const billKey = (id: bigint) => concatBytes(utf8(K.bill), u64(id))
+const dueKey = (due: bigint, id: bigint) => concatBytes(utf8(K.due), u64(due), u64(id))
+const citizenKey = (pk: Uint8Array, id: bigint) => concatBytes(utf8(K.citizen), pk, u64(id))
+const receiptKey = (id: bigint, seq: number) => concatBytes(utf8(K.receipt), u64(id), u32(seq))
+const changeKey = (id: bigint, seq: number) => concatBytes(utf8(K.change), u64(id), u32(seq))
+const totalsKey = (d: string) => utf8(K.totals + d)
 
 const big = (x: unknown) => BigInt(x as number | bigint)
 
@@ -190,8 +183,8 @@ function decodeReceipt(bill: bigint, seq: number, v: Uint8Array): Receipt {
 
 export function receiptsOf(kv: KVReader, bill: bigint): Receipt[] {
   const out: Receipt[] = []
-  const prefix = concatBytes(utf8('r'), u64(bill))
-  for (const [k, v] of moduleReader(kv, MODULE).iterate({ gte: prefix, lt: concatBytes(utf8('r'), u64(bill + 1n)) })) {
+  const prefix = concatBytes(utf8(K.receipt), u64(bill))
+  for (const [k, v] of moduleReader(kv, MODULE).iterate({ gte: prefix, lt: concatBytes(utf8(K.receipt), u64(bill + 1n)) })) {
     out.push(decodeReceipt(bill, readU32be(k, 9), v))
   }
   return out
@@ -207,8 +200,8 @@ function addChange(ctx: TxContext, b: Bill, c: Omit<Change, 'bill' | 'seq' | 'by
 
 export function changesOf(kv: KVReader, bill: bigint): Change[] {
   const out: Change[] = []
-  const prefix = concatBytes(utf8('h'), u64(bill))
-  for (const [k, v] of moduleReader(kv, MODULE).iterate({ gte: prefix, lt: concatBytes(utf8('h'), u64(bill + 1n)) })) {
+  const prefix = concatBytes(utf8(K.change), u64(bill))
+  for (const [k, v] of moduleReader(kv, MODULE).iterate({ gte: prefix, lt: concatBytes(utf8(K.change), u64(bill + 1n)) })) {
     const m = decodeCanonical(v, 'invalid_state') as Record<string, unknown>
     out.push({
       bill, seq: readU32be(k, 9), kind: m.kind as Change['kind'], reason: m.reason as string,
@@ -220,7 +213,7 @@ export function changesOf(kv: KVReader, bill: bigint): Change[] {
 }
 
 export function billsOfCitizen(kv: KVReader, citizen: Uint8Array, limit: number, after?: bigint): Bill[] {
-  const prefix = concatBytes(utf8('c'), citizen)
+  const prefix = concatBytes(utf8(K.citizen), citizen)
   const gte = after === undefined ? prefix : concatBytes(prefix, u64(after + 1n))
   const lt = concatBytes(prefix, new Uint8Array(8).fill(0xff), ONE)
   const out: Bill[] = []
@@ -267,7 +260,7 @@ export function issueBill(ctx: TxContext, m: IssueBill): Bill {
   store.set(dueKey(b.dueAt, id), ONE)
   store.set(citizenKey(b.citizen, id), ONE)
   updateTotals(ctx.kv, m.department, { bills: 1n, open: 1n, billed: m.amount, outstanding: m.amount })
-  ctx.emit('bills.issued', { bill: id.toString(), department: m.department, citizen: toHex(m.citizen), amount: m.amount.toString(), due_at: m.dueAt.toString(), service: m.service, reference: m.reference })
+  ctx.emit(BILLS_EVENT.issued, { bill: id.toString(), department: m.department, citizen: toHex(m.citizen), amount: m.amount.toString(), due_at: m.dueAt.toString(), service: m.service, reference: m.reference })
   return b
 }
 
@@ -293,7 +286,7 @@ export function payBill(ctx: TxContext, id: bigint, department: Department, amou
   }
   putBill(ctx.kv, b)
   updateTotals(ctx.kv, b.department, delta)
-  ctx.emit('bills.paid', { bill: id.toString(), department: b.department, payer: toHex(ctx.sender), amount: pay.toString(), receipt: `${id}-${r.seq}`, status: b.status })
+  ctx.emit(BILLS_EVENT.paid, { bill: id.toString(), department: b.department, payer: toHex(ctx.sender), amount: pay.toString(), receipt: `${id}-${r.seq}`, status: b.status })
   return r
 }
 
@@ -321,7 +314,7 @@ export function cancelBill(ctx: TxContext, id: bigint, reason: string): void {
   })
   b.status = 'cancelled'
   putBill(ctx.kv, b)
-  ctx.emit('bills.cancelled', { bill: id.toString(), department: b.department, refunded: refund.toString(), reason })
+  ctx.emit(BILLS_EVENT.cancelled, { bill: id.toString(), department: b.department, refunded: refund.toString(), reason })
 }
 
 /** Corrects the amount and/or the due date of a bill that is not cancelled, with a reason. */
@@ -352,7 +345,7 @@ export function correctBill(ctx: TxContext, id: bigint, reason: string, amount?:
   if (wasOpen && !isOpen) Object.assign(delta, { open: -1n, paid: 1n })
   if (!wasOpen && isOpen) Object.assign(delta, { open: 1n, paid: -1n })
   updateTotals(ctx.kv, b.department, delta)
-  ctx.emit('bills.corrected', { bill: id.toString(), department: b.department, amount: b.amount.toString(), due_at: b.dueAt.toString(), status: b.status, reason })
+  ctx.emit(BILLS_EVENT.corrected, { bill: id.toString(), department: b.department, amount: b.amount.toString(), due_at: b.dueAt.toString(), status: b.status, reason })
 }
 
 /** Moves tokens out of a department's treasury (e.g. to the city's general fund), on the record. */
@@ -361,13 +354,13 @@ export function withdraw(ctx: TxContext, department: Department, to: Uint8Array,
   if (DEPARTMENTS.some((d) => bytesEqual(treasuryAddress(d), to))) fail('invalid_request', 'a withdrawal cannot go to a department treasury')
   transfer(ctx, treasuryAddress(department), to, nativeDenom(ctx.kv), amount)
   updateTotals(ctx.kv, department, { withdrawn: amount })
-  ctx.emit('bills.withdrawn', { department, to: toHex(to), amount: amount.toString(), reason })
+  ctx.emit(BILLS_EVENT.withdrawn, { department, to: toHex(to), amount: amount.toString(), reason })
 }
 
 /** End of block: open bills whose due time is before the block time are marked overdue. */
 export function markOverdue(ctx: ExecContext): number {
   const store = moduleStore(ctx.kv, MODULE)
-  const due = [...store.iterate({ gte: utf8('d'), lt: concatBytes(utf8('d'), u64(ctx.time)), limit: OVERDUE_SCAN_LIMIT })]
+  const due = [...store.iterate({ gte: utf8(K.due), lt: concatBytes(utf8(K.due), u64(ctx.time)), limit: OVERDUE_SCAN_LIMIT })]
   for (const [k] of due) {
     const id = readU64be(k, 9)
     store.delete(k)
@@ -376,7 +369,7 @@ export function markOverdue(ctx: ExecContext): number {
     b.overdue = true
     putBill(ctx.kv, b)
     updateTotals(ctx.kv, b.department, { overdue: 1n })
-    ctx.emit('bills.overdue', { bill: id.toString(), department: b.department, citizen: toHex(b.citizen), due_at: b.dueAt.toString(), outstanding: (b.amount - b.paid).toString() })
+    ctx.emit(BILLS_EVENT.overdue, { bill: id.toString(), department: b.department, citizen: toHex(b.citizen), due_at: b.dueAt.toString(), outstanding: (b.amount - b.paid).toString() })
   }
   return due.length
 }

@@ -5,26 +5,20 @@
  * note; the citizen who filed it may reopen it. Every transition is a transaction, logged; each
  * open request has an SLA deadline and is marked overdue by block time at end of block.
  *
- * Keys (under "complaints/"):
- *   n                    -> next request id (u64)
- *   s|code               -> Service (CBOR)
- *   q|id(8)              -> Request (CBOR)
- *   d|deadline(8)|id(8)  -> 0x01  open requests not yet overdue
- *   c|citizen(32)|id(8)  -> 0x01  requests of a citizen
- *   u|id(8)|seq(4)       -> Transition (CBOR)
+ * Key layout: types.ts.
  *
  * Privacy: the description and any citizen note are salted commitments (the text stays with the
  * department, off chain); the location is a public fixed-point coordinate, as in Open311.
  */
 import { decodeCanonical, encodeCanonical } from '../../codec/cbor.js'
 import { fail } from '../../base/errors.js'
-import type { KV, KVReader } from '../../app/kv.js'
+import { prefixEnd, type KV, type KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext, type TxContext } from '../../app/module.js'
 import { bytesEqual, concatBytes, toHex, utf8 } from '../../base/bytes.js'
 import { getAccount, hasRole, isActiveAt, requireActiveAccount } from '../identity/keeper.js'
 import { u64be as u64, u32be as u32, readU64be, readU32be } from '../../codec/be.js'
+import { COMPLAINTS_EVENT, COMPLAINTS_KEY as K, MODULE } from './types.js'
 
-export const MODULE = 'complaints'
 export const COMPLAINT_ROLES = ['public-works', 'sanitation'] as const
 export const OVERDUE_SCAN_LIMIT = 1000
 
@@ -76,12 +70,12 @@ export interface Request {
 export interface Transition { seq: number; action: Action; from: RequestStatus | null; to: RequestStatus; by: Uint8Array; time: bigint; height: bigint; note?: string; noteHash?: Uint8Array }
 
 const ONE = new Uint8Array([1])
-const NEXT = utf8('n')
-const serviceKey = (code: string) => utf8('s' + code)
-const requestKey = (id: bigint) => concatBytes(utf8('q'), u64(id))
-const deadlineKey = (t: bigint, id: bigint) => concatBytes(utf8('d'), u64(t), u64(id))
-const citizenKey = (pk: Uint8Array, id: bigint) => concatBytes(utf8('c'), pk, u64(id))
-const transitionKey = (id: bigint, seq: number) => concatBytes(utf8('u'), u64(id), u32(seq))
+const NEXT = utf8(K.next)
+const serviceKey = (code: string) => utf8(K.service + code)
+const requestKey = (id: bigint) => concatBytes(utf8(K.request), u64(id))
+const deadlineKey = (t: bigint, id: bigint) => concatBytes(utf8(K.deadline), u64(t), u64(id))
+const citizenKey = (pk: Uint8Array, id: bigint) => concatBytes(utf8(K.citizen), pk, u64(id))
+const transitionKey = (id: bigint, seq: number) => concatBytes(utf8(K.transition), u64(id), u32(seq))
 const big = (x: unknown) => BigInt(x as number | bigint)
 
 // ------------------------------------------------------------------ services
@@ -99,7 +93,7 @@ export function getService(kv: KVReader, code: string): Service | undefined {
 
 export function listServices(kv: KVReader): Service[] {
   const out: Service[] = []
-  for (const [k] of moduleReader(kv, MODULE).iterate({ gte: utf8('s'), lt: utf8('t') })) out.push(getService(kv, Buffer.from(k.subarray(1)).toString('utf8'))!)
+  for (const [k] of moduleReader(kv, MODULE).iterate({ gte: utf8(K.service), lt: prefixEnd(utf8(K.service)) })) out.push(getService(kv, Buffer.from(k.subarray(1)).toString('utf8'))!)
   return out
 }
 
@@ -109,7 +103,7 @@ export function defineService(ctx: ExecContext, s: Service): void {
     r.attributes = s.attributes.map((a) => ({ code: a.code, datatype: a.datatype, required: a.required, description: a.description, order: a.order, values: a.values.map((v) => [v.key, v.name]) }))
   }
   moduleStore(ctx.kv, MODULE).set(serviceKey(s.code), encodeCanonical(r))
-  ctx.emit('complaints.service_defined', { service_code: s.code, department: s.department, sla_ms: s.slaMs.toString(), active: String(s.active) })
+  ctx.emit(COMPLAINTS_EVENT.serviceDefined, { service_code: s.code, department: s.department, sla_ms: s.slaMs.toString(), active: String(s.active) })
 }
 
 // ------------------------------------------------------------------ requests
@@ -157,8 +151,8 @@ function putRequest(kv: KV, r: Request): void {
 /** Requests in id order, optionally filtered by service code and Open311 status. */
 export function listRequests(kv: KVReader, f: { service?: string; open?: boolean; after?: bigint; limit: number }): Request[] {
   const out: Request[] = []
-  const gte = concatBytes(utf8('q'), u64(f.after === undefined ? 0n : f.after + 1n))
-  for (const [k, v] of moduleReader(kv, MODULE).iterate({ gte, lt: utf8('r') })) {
+  const gte = concatBytes(utf8(K.request), u64(f.after === undefined ? 0n : f.after + 1n))
+  for (const [k, v] of moduleReader(kv, MODULE).iterate({ gte, lt: prefixEnd(utf8(K.request)) })) {
     const r = decodeRequest(readU64be(k, 1), v)
     if (f.service !== undefined && r.service !== f.service) continue
     if (f.open !== undefined && isOpen(r.status) !== f.open) continue
@@ -170,7 +164,7 @@ export function listRequests(kv: KVReader, f: { service?: string; open?: boolean
 
 export function transitionsOf(kv: KVReader, id: bigint): Transition[] {
   const out: Transition[] = []
-  for (const [k, v] of moduleReader(kv, MODULE).iterate({ gte: concatBytes(utf8('u'), u64(id)), lt: concatBytes(utf8('u'), u64(id + 1n)) })) {
+  for (const [k, v] of moduleReader(kv, MODULE).iterate({ gte: concatBytes(utf8(K.transition), u64(id)), lt: concatBytes(utf8(K.transition), u64(id + 1n)) })) {
     const m = decodeCanonical(v, 'invalid_state') as Record<string, any>
     const t: Transition = { seq: readU32be(k, 9), action: m.action, from: m.from, to: m.to, by: m.by, time: big(m.time), height: big(m.height) }
     if (m.note !== undefined) t.note = m.note
@@ -229,7 +223,7 @@ export function fileRequest(ctx: TxContext, f: FileRequest): Request {
   putRequest(ctx.kv, r)
   store.set(deadlineKey(r.deadline, id), ONE)
   store.set(citizenKey(ctx.sender, id), ONE)
-  ctx.emit('complaints.filed', { request: id.toString(), service_code: f.service, deadline: r.deadline.toString() })
+  ctx.emit(COMPLAINTS_EVENT.filed, { request: id.toString(), service_code: f.service, deadline: r.deadline.toString() })
   return r
 }
 
@@ -267,13 +261,13 @@ export function transition(ctx: TxContext, id: bigint, action: Exclude<Action, '
   }
   log(ctx, r, action, from, opts.note, opts.noteHash)
   putRequest(ctx.kv, r)
-  ctx.emit('complaints.' + action, { request: id.toString(), from, to: r.status, service_code: r.service })
+  ctx.emit(COMPLAINTS_EVENT[action], { request: id.toString(), from, to: r.status, service_code: r.service })
   return r
 }
 
 export function markOverdue(ctx: ExecContext): void {
   const store = moduleStore(ctx.kv, MODULE)
-  const due = [...store.iterate({ gte: utf8('d'), lt: concatBytes(utf8('d'), u64(ctx.time)), limit: OVERDUE_SCAN_LIMIT })]
+  const due = [...store.iterate({ gte: utf8(K.deadline), lt: concatBytes(utf8(K.deadline), u64(ctx.time)), limit: OVERDUE_SCAN_LIMIT })]
   for (const [k] of due) {
     store.delete(k)
     const id = readU64be(k, 9)
@@ -281,12 +275,12 @@ export function markOverdue(ctx: ExecContext): void {
     if (!isOpen(r.status) || r.overdue) continue
     r.overdue = true
     putRequest(ctx.kv, r)
-    ctx.emit('complaints.overdue', { request: id.toString(), service_code: r.service, deadline: r.deadline.toString() })
+    ctx.emit(COMPLAINTS_EVENT.overdue, { request: id.toString(), service_code: r.service, deadline: r.deadline.toString() })
   }
 }
 
 export function requestsOfCitizen(kv: KVReader, citizen: Uint8Array, limit: number): bigint[] {
-  const prefix = concatBytes(utf8('c'), citizen)
+  const prefix = concatBytes(utf8(K.citizen), citizen)
   const out: bigint[] = []
   for (const [k] of moduleReader(kv, MODULE).iterate({ gte: prefix, lt: concatBytes(prefix, new Uint8Array(8).fill(0xff), ONE), limit })) {
     out.push(readU64be(k, prefix.length))

@@ -2,8 +2,7 @@
  * Device data exchange with QHF integrity tags (after Abd El-Latif et al. 2021, §4): a registered
  * device anchors the QHF tag of a payload it sends to another registered device; the payload
  * itself travels off chain, by any channel; the receiver checks the payload against the anchored
- * tag and acknowledges on chain. Keys (under "devdata/"):
- *   m|to|from|seq(8) -> Record        n|from|to -> next sequence (8 bytes)
+ * tag and acknowledges on chain. Key layout: types.ts.
  * The sequence per (sender, receiver) pair starts at 1 and must increase by one: no replay, no gap.
  */
 import { decodeTrusted, encodeCanonical } from '../../codec/cbor.js'
@@ -13,8 +12,8 @@ import { moduleReader, moduleStore, type ExecContext } from '../../app/module.js
 import { concatBytes, toHex, utf8 } from '../../base/bytes.js'
 import { hasRole, requireActiveAccount } from '../identity/keeper.js'
 import { u64be as be64, readU64be } from '../../codec/be.js'
+import { DEVDATA_EVENT, DEVDATA_KEY as K, MODULE } from './types.js'
 
-export const MODULE = 'devdata'
 export const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024
 
 export interface DataRecord {
@@ -29,8 +28,8 @@ export interface DataRecord {
   ack?: { ok: boolean; height: bigint }
 }
 
-const recordKey = (to: Uint8Array, from: Uint8Array, seq: bigint) => concatBytes(utf8('m'), to, from, be64(seq))
-const seqKey = (from: Uint8Array, to: Uint8Array) => concatBytes(utf8('n'), from, to)
+const recordKey = (to: Uint8Array, from: Uint8Array, seq: bigint) => concatBytes(utf8(K.record), to, from, be64(seq))
+const seqKey = (from: Uint8Array, to: Uint8Array) => concatBytes(utf8(K.nextSeq), from, to)
 
 function encodeRecord(r: DataRecord): Uint8Array {
   const m: Record<string, unknown> = { tag: r.tag, size: r.size, topic: r.topic, posted_at: r.postedAt, posted_time: r.postedTime }
@@ -71,7 +70,7 @@ export function post(ctx: ExecContext, from: Uint8Array, m: { to: Uint8Array; se
   const store = moduleStore(ctx.kv, MODULE)
   store.set(recordKey(m.to, from, m.seq), encodeRecord({ from, to: m.to, seq: m.seq, tag: m.tag, size: m.size, topic: m.topic, postedAt: ctx.height, postedTime: ctx.time }))
   store.set(seqKey(from, m.to), be64(m.seq + 1n))
-  ctx.emit('devdata.posted', { from: toHex(from), to: toHex(m.to), seq: m.seq.toString(), tag: toHex(m.tag), topic: m.topic })
+  ctx.emit(DEVDATA_EVENT.posted, { from: toHex(from), to: toHex(m.to), seq: m.seq.toString(), tag: toHex(m.tag), topic: m.topic })
 }
 
 export function acknowledge(ctx: ExecContext, receiver: Uint8Array, m: { from: Uint8Array; seq: bigint; ok: boolean }): void {
@@ -79,12 +78,12 @@ export function acknowledge(ctx: ExecContext, receiver: Uint8Array, m: { from: U
   if (!r) fail('not_found', `no data record ${m.seq} from ${toHex(m.from)} to this device`)
   if (r.ack) fail('already_exists', 'this record is already acknowledged')
   moduleStore(ctx.kv, MODULE).set(recordKey(receiver, m.from, m.seq), encodeRecord({ ...r, ack: { ok: m.ok, height: ctx.height } }))
-  ctx.emit('devdata.acknowledged', { from: toHex(m.from), to: toHex(receiver), seq: m.seq.toString(), ok: String(m.ok) })
+  ctx.emit(DEVDATA_EVENT.acknowledged, { from: toHex(m.from), to: toHex(receiver), seq: m.seq.toString(), ok: String(m.ok) })
 }
 
 export function inbox(kv: KVReader, to: Uint8Array, limit: number): DataRecord[] {
-  const prefix = concatBytes(utf8('m'), to)
-  const end = concatBytes(utf8('m'), to, new Uint8Array([0xff]))
+  const prefix = concatBytes(utf8(K.record), to)
+  const end = concatBytes(utf8(K.record), to, new Uint8Array([0xff]))
   const out: DataRecord[] = []
   for (const [k, v] of moduleReader(kv, MODULE).iterate({ gte: prefix, lt: end, limit })) {
     const from = k.subarray(1 + 32, 1 + 64)

@@ -10,19 +10,7 @@
  * of the first block past that, the slot is settled (settlement.ts): sellers are paid for metered
  * delivery, buyers refunded the rest of the pot pro rata.
  *
- * Keys (under "energy/"):
- *   p                       -> Params (CBOR)
- *   n                       -> next order id (u64)
- *   m|meter(32)             -> Meter (CBOR)
- *   w|owner(32)|meter(32)   -> 0x01  meters of a prosumer
- *   o|slot(8)|id(8)         -> Order as posted (fixed binary layout, see encodeOrder)
- *   f|slot(8)               -> the slot's fills: [[id, matched Wh, cost], …] of the orders that traded
- *   i|id(8)                 -> slot(8)  where an order lives
- *   r|slot(8)|meter(32)     -> Reading (CBOR)
- *   s|slot(8)               -> Slot (CBOR)
- *   c|slot(8)               -> 0x01  slots with orders, not yet cleared
- *   d|slot(8)               -> 0x01  cleared slots with trades, not yet settled
- *   t                       -> Totals (CBOR)
+ * Key layout: types.ts.
  *
  * Invariant (tested): balance(escrow) = Σ escrow of open bids + Σ (pot − settled) of cleared slots
  * = totals.escrowed − totals.refunded − totals.paid.
@@ -38,8 +26,8 @@ import { getAccount, hasRole, isActiveAt, registerAccount, requireActiveAccount,
 import { readU64be, u64be as u64 } from '../../codec/be.js'
 import { clearAuction, costCeil, type BookOrder } from './auction.js'
 import { settleSlot } from './settlement.js'
+import { ENERGY_EVENT, ENERGY_KEY as K, MODULE } from './types.js'
 
-export const MODULE = 'energy'
 /** Department roles that register and revoke meters. */
 export const METER_ADMIN_ROLES = ['electricity', 'energy'] as const
 export const METER_ROLE = 'meter'
@@ -82,18 +70,18 @@ export interface Slot {
 export interface Totals { escrowed: bigint; refunded: bigint; paid: bigint; matchedWh: bigint; deliveredWh: bigint; offeredWh: bigint }
 
 const ONE = new Uint8Array([1])
-const PARAMS = utf8('p')
-const NEXT = utf8('n')
-const TOTALS = utf8('t')
-const meterKey = (m: Uint8Array) => concatBytes(utf8('m'), m)
-const ownerKey = (o: Uint8Array, m: Uint8Array) => concatBytes(utf8('w'), o, m)
-const orderKey = (slot: bigint, id: bigint) => concatBytes(utf8('o'), u64(slot), u64(id))
-const orderSlotKey = (id: bigint) => concatBytes(utf8('i'), u64(id))
-const readingKey = (slot: bigint, m: Uint8Array) => concatBytes(utf8('r'), u64(slot), m)
-const slotKey = (slot: bigint) => concatBytes(utf8('s'), u64(slot))
-const clearKey = (slot: bigint) => concatBytes(utf8('c'), u64(slot))
-const settleKey = (slot: bigint) => concatBytes(utf8('d'), u64(slot))
-const fillsKey = (slot: bigint) => concatBytes(utf8('f'), u64(slot))
+const PARAMS = utf8(K.params)
+const NEXT = utf8(K.next)
+const TOTALS = utf8(K.totals)
+const meterKey = (m: Uint8Array) => concatBytes(utf8(K.meter), m)
+const ownerKey = (o: Uint8Array, m: Uint8Array) => concatBytes(utf8(K.owner), o, m)
+const orderKey = (slot: bigint, id: bigint) => concatBytes(utf8(K.order), u64(slot), u64(id))
+const orderSlotKey = (id: bigint) => concatBytes(utf8(K.orderSlot), u64(id))
+const readingKey = (slot: bigint, m: Uint8Array) => concatBytes(utf8(K.reading), u64(slot), m)
+const slotKey = (slot: bigint) => concatBytes(utf8(K.slot), u64(slot))
+const clearKey = (slot: bigint) => concatBytes(utf8(K.toClear), u64(slot))
+const settleKey = (slot: bigint) => concatBytes(utf8(K.toSettle), u64(slot))
+const fillsKey = (slot: bigint) => concatBytes(utf8(K.fills), u64(slot))
 const big = (x: unknown) => BigInt(x as number | bigint)
 
 /** The escrow: a module address no key controls. */
@@ -137,7 +125,7 @@ export function getMeter(kv: KVReader, meter: Uint8Array): Meter | undefined {
 }
 
 export function metersOf(kv: KVReader, owner: Uint8Array): Meter[] {
-  const prefix = concatBytes(utf8('w'), owner)
+  const prefix = concatBytes(utf8(K.owner), owner)
   const out: Meter[] = []
   for (const [k] of moduleReader(kv, MODULE).iterate({ gte: prefix, lt: concatBytes(prefix, new Uint8Array(32).fill(0xff), ONE) })) {
     out.push(getMeter(kv, k.subarray(prefix.length))!)
@@ -193,7 +181,7 @@ export function ordersOfSlot(kv: KVReader, slot: bigint): Order[] {
   const status = getSlot(kv, slot).status
   const fills = getFills(kv, slot)
   const out: Order[] = []
-  for (const [k, v] of moduleReader(kv, MODULE).iterate({ gte: concatBytes(utf8('o'), u64(slot)), lt: concatBytes(utf8('o'), u64(slot + 1n)) })) {
+  for (const [k, v] of moduleReader(kv, MODULE).iterate({ gte: concatBytes(utf8(K.order), u64(slot)), lt: concatBytes(utf8(K.order), u64(slot + 1n)) })) {
     out.push(decodeOrder(slot, readU64be(k, 9), v, status, fills))
   }
   return out
@@ -267,7 +255,7 @@ export function registerMeter(ctx: TxContext, meter: Uint8Array, owner: Uint8Arr
   const store = moduleStore(ctx.kv, MODULE)
   store.set(meterKey(meter), encodeMeter(m))
   store.set(ownerKey(owner, meter), ONE)
-  ctx.emit('energy.meter_registered', { meter: toHex(meter), owner: toHex(owner) })
+  ctx.emit(ENERGY_EVENT.meterRegistered, { meter: toHex(meter), owner: toHex(owner) })
   return m
 }
 
@@ -283,7 +271,7 @@ export function revokeMeter(ctx: TxContext, meter: Uint8Array, reason: string): 
   moduleStore(ctx.kv, MODULE).set(meterKey(meter), encodeMeter(m))
   const a = getAccount(ctx.kv, meter)
   if (a && a.revokedAt === undefined) revokeAccount(ctx, meter, 'meter revoked: ' + reason)
-  ctx.emit('energy.meter_revoked', { meter: toHex(meter), reason })
+  ctx.emit(ENERGY_EVENT.meterRevoked, { meter: toHex(meter), reason })
 }
 
 function requireActiveMeter(kv: KVReader, meter: Uint8Array): Meter {
@@ -332,7 +320,7 @@ export function postOrder(ctx: TxContext, m: PostOrder): Order {
   else slot.offers++
   putSlot(ctx.kv, slot)
   addTotals(ctx.kv, m.side === 'bid' ? { escrowed: escrow } : { offeredWh: m.energyWh })
-  ctx.emit('energy.' + m.side, { order: id.toString(), slot: m.slot.toString(), owner: toHex(ctx.sender), energy_wh: m.energyWh.toString(), price: m.price.toString(), escrow: escrow.toString() })
+  ctx.emit(ENERGY_EVENT[m.side], { order: id.toString(), slot: m.slot.toString(), owner: toHex(ctx.sender), energy_wh: m.energyWh.toString(), price: m.price.toString(), escrow: escrow.toString() })
   return o
 }
 
@@ -347,7 +335,7 @@ export function cancelOrder(ctx: TxContext, id: bigint): void {
   o.status = 'cancelled'
   putOrder(ctx.kv, o)
   addTotals(ctx.kv, o.side === 'bid' ? { refunded: o.escrow } : { offeredWh: -o.energyWh })
-  ctx.emit('energy.cancelled', { order: id.toString(), slot: o.slot.toString(), refunded: o.escrow.toString() })
+  ctx.emit(ENERGY_EVENT.cancelled, { order: id.toString(), slot: o.slot.toString(), refunded: o.escrow.toString() })
 }
 
 // ------------------------------------------------------------------ readings
@@ -361,7 +349,7 @@ export function recordReading(ctx: TxContext, slot: bigint, exportedWh: bigint, 
   if (store.get(readingKey(slot, ctx.sender))) fail('already_exists', `meter ${toHex(ctx.sender)} already reported slot ${slot}`)
   const r: Reading = { slot, meter: ctx.sender, exportedWh, importedWh, height: ctx.height, time: ctx.time }
   store.set(readingKey(slot, ctx.sender), encodeCanonical({ exported_wh: exportedWh, imported_wh: importedWh, height: ctx.height, time: ctx.time }))
-  ctx.emit('energy.reading', { meter: toHex(ctx.sender), slot: slot.toString(), exported_wh: exportedWh.toString(), imported_wh: importedWh.toString() })
+  ctx.emit(ENERGY_EVENT.reading, { meter: toHex(ctx.sender), slot: slot.toString(), exported_wh: exportedWh.toString(), imported_wh: importedWh.toString() })
   return r
 }
 
@@ -411,7 +399,7 @@ export function clearSlot(ctx: ExecContext, slotId: bigint): Slot {
   putSlot(ctx.kv, slot)
   if (res.volumeWh > 0n) moduleStore(ctx.kv, MODULE).set(settleKey(slotId), ONE)
   addTotals(ctx.kv, { refunded, matchedWh: res.volumeWh })
-  ctx.emit('energy.cleared', {
+  ctx.emit(ENERGY_EVENT.cleared, {
     slot: slotId.toString(), price: res.price?.toString() ?? '', volume_wh: res.volumeWh.toString(), bids: String(bids.length), offers: String(offers.length), pot: pot.toString(),
   })
   return slot
@@ -445,7 +433,7 @@ export function settleSlotState(ctx: ExecContext, slotId: bigint): Slot {
   putSlot(ctx.kv, slot)
   moduleStore(ctx.kv, MODULE).delete(settleKey(slotId))
   addTotals(ctx.kv, { paid: res.paid, refunded: res.refunded, deliveredWh: res.deliveredWh })
-  ctx.emit('energy.settled', { slot: slotId.toString(), delivered_wh: res.deliveredWh.toString(), paid: res.paid.toString(), refunded: res.refunded.toString() })
+  ctx.emit(ENERGY_EVENT.settled, { slot: slotId.toString(), delivered_wh: res.deliveredWh.toString(), paid: res.paid.toString(), refunded: res.refunded.toString() })
   return slot
 }
 
@@ -453,7 +441,7 @@ export function endBlock(ctx: ExecContext): void {
   const p = getParams(ctx.kv)
   const store = moduleStore(ctx.kv, MODULE)
   // slots whose start is at or before the block time: slot <= time / slot_ms
-  const toClear = [...store.iterate({ gte: utf8('c'), lt: concatBytes(utf8('c'), u64(slotAt(p, ctx.time) + 1n)), limit: SLOTS_PER_BLOCK })]
+  const toClear = [...store.iterate({ gte: utf8(K.toClear), lt: concatBytes(utf8(K.toClear), u64(slotAt(p, ctx.time) + 1n)), limit: SLOTS_PER_BLOCK })]
   let work = 0
   for (const [k] of toClear) {
     if (work >= MAX_ORDERS_PER_SLOT) break // a block clears at most about one full slot's orders; the rest next block
@@ -464,7 +452,7 @@ export function endBlock(ctx: ExecContext): void {
   // slots whose reading window is over: (slot + 1) * slot_ms + settle_ms <= time
   const lastSettled = ctx.time < p.slotMs + p.settleMs ? -1n : (ctx.time - p.settleMs) / p.slotMs - 1n
   if (lastSettled < 0n) return
-  const toSettle = [...store.iterate({ gte: utf8('d'), lt: concatBytes(utf8('d'), u64(lastSettled + 1n)), limit: SLOTS_PER_BLOCK })]
+  const toSettle = [...store.iterate({ gte: utf8(K.toSettle), lt: concatBytes(utf8(K.toSettle), u64(lastSettled + 1n)), limit: SLOTS_PER_BLOCK })]
   work = 0
   for (const [k] of toSettle) {
     if (work >= MAX_ORDERS_PER_SLOT) break

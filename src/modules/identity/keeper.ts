@@ -1,6 +1,6 @@
 /**
  * Identity keeper: accounts are Ed25519 public keys with roles, a nonce and a revocation mark.
- * Keys (under "identity/"):  a|pubkey -> Account (CBOR)      r|role|0x00|pubkey -> 0x01 (active members)
+ * Key layout: types.ts.
  * A revoked account stays on record (its history must remain verifiable) and is refused
  * from the block after the one that revoked it.
  */
@@ -9,8 +9,7 @@ import { fail } from '../../base/errors.js'
 import type { KV, KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext } from '../../app/module.js'
 import { concatBytes, toHex, utf8 } from '../../base/bytes.js'
-
-export const MODULE = 'identity'
+import { IDENTITY_EVENT, IDENTITY_KEY, MODULE } from './types.js'
 
 export const CORE_ROLES = ['authority', 'validator', 'rsu', 'vehicle', 'device', 'citizen', 'operator', 'relayer'] as const
 
@@ -24,14 +23,11 @@ export interface Account {
   meta?: Uint8Array         // a salted commitment to off-chain personal data, never the data
 }
 
-const A = utf8('a')
+const A = utf8(IDENTITY_KEY.account)
 const accountKey = (pk: Uint8Array) => concatBytes(A, pk)
-const roleKey = (role: string, pk: Uint8Array) => concatBytes(utf8('r' + role), new Uint8Array([0]), pk)
+const rolePrefix = (role: string) => utf8(IDENTITY_KEY.role + role)
+const roleKey = (role: string, pk: Uint8Array) => concatBytes(rolePrefix(role), new Uint8Array([0]), pk)
 const ONE = new Uint8Array([1])
-
-export function accountStoreKey(pk: Uint8Array): Uint8Array {
-  return concatBytes(utf8(MODULE + '/'), accountKey(pk))
-}
 
 function encodeAccount(a: Account): Uint8Array {
   const m: Record<string, unknown> = { roles: a.roles, nonce: a.nonce, created_at: a.createdAt }
@@ -103,7 +99,7 @@ export function registerAccount(ctx: ExecContext, pk: Uint8Array, roles: string[
   putAccount(ctx.kv, a)
   const store = moduleStore(ctx.kv, MODULE)
   for (const r of a.roles) store.set(roleKey(r, pk), ONE)
-  ctx.emit('identity.registered', { account: toHex(pk), roles: a.roles.join(',') })
+  ctx.emit(IDENTITY_EVENT.registered, { account: toHex(pk), roles: a.roles.join(',') })
   return a
 }
 
@@ -112,7 +108,7 @@ export function grantRole(ctx: ExecContext, pk: Uint8Array, role: string): void 
   if (hasRole(a, role)) fail('already_exists', `account already holds the role "${role}"`)
   putAccount(ctx.kv, { ...a, roles: [...a.roles, role].sort() })
   moduleStore(ctx.kv, MODULE).set(roleKey(role, pk), ONE)
-  ctx.emit('identity.role_granted', { account: toHex(pk), role })
+  ctx.emit(IDENTITY_EVENT.roleGranted, { account: toHex(pk), role })
 }
 
 export function revokeRole(ctx: ExecContext, pk: Uint8Array, role: string): void {
@@ -121,7 +117,7 @@ export function revokeRole(ctx: ExecContext, pk: Uint8Array, role: string): void
   if (role === 'authority') ensureAnotherAuthority(ctx.kv, pk)
   putAccount(ctx.kv, { ...a, roles: a.roles.filter((r) => r !== role) })
   moduleStore(ctx.kv, MODULE).delete(roleKey(role, pk))
-  ctx.emit('identity.role_revoked', { account: toHex(pk), role })
+  ctx.emit(IDENTITY_EVENT.roleRevoked, { account: toHex(pk), role })
 }
 
 /** Revokes a key from the next block on (also used by other modules, e.g. SIEM quarantine). */
@@ -132,7 +128,7 @@ export function revokeAccount(ctx: ExecContext, pk: Uint8Array, reason: string):
   putAccount(ctx.kv, { ...a, revokedAt: ctx.height, revokeReason: reason })
   const store = moduleStore(ctx.kv, MODULE)
   for (const r of a.roles) store.delete(roleKey(r, pk))
-  ctx.emit('identity.revoked', { account: toHex(pk), reason })
+  ctx.emit(IDENTITY_EVENT.revoked, { account: toHex(pk), reason })
 }
 
 function ensureAnotherAuthority(kv: KVReader, pk: Uint8Array): void {
@@ -144,10 +140,10 @@ function ensureAnotherAuthority(kv: KVReader, pk: Uint8Array): void {
 
 /** Active holders of a role, in key order. */
 export function listRoleMembers(kv: KVReader, role: string, limit = 1000, after?: Uint8Array): Uint8Array[] {
-  const prefix = concatBytes(utf8('r' + role), new Uint8Array([0]))
+  const prefix = concatBytes(rolePrefix(role), new Uint8Array([0]))
   const out: Uint8Array[] = []
   const gte = after ? concatBytes(prefix, after, new Uint8Array([0])) : prefix
-  const lt = concatBytes(utf8('r' + role), new Uint8Array([1]))
+  const lt = concatBytes(rolePrefix(role), new Uint8Array([1]))
   for (const [k] of moduleReader(kv, MODULE).iterate({ gte, lt, limit })) out.push(k.subarray(prefix.length))
   return out
 }

@@ -12,10 +12,9 @@
 import { isIP } from 'node:net'
 import { fail } from '../../base/errors.js'
 import type { KVReader } from '../../app/kv.js'
-import { moduleReader } from '../../app/module.js'
-import { bytesEqual, concatBytes, toHex, utf8 } from '../../base/bytes.js'
+import { bytesEqual, toHex } from '../../base/bytes.js'
 import { leafHash } from '../../siem/merkle-log.js'
-import { MODULE, getAlert, type Alert } from './keeper.js'
+import { attestersOf, getAlert, type Alert } from './keeper.js'
 
 export const INDICATOR_KINDS = ['device', 'ip', 'file_hash'] as const
 export type IndicatorKind = (typeof INDICATOR_KINDS)[number]
@@ -55,14 +54,6 @@ function canonicalIp(s: string): string | undefined {
 
 export const indicatorKey = (i: Indicator) => `${i.kind}:${i.value}`
 
-/** The correlators that attested the alert (keys `t|<alert id>|<correlator>` of the SIEM store), in key order. */
-export function alertAttesters(kv: KVReader, alertId: Uint8Array): Uint8Array[] {
-  const prefix = concatBytes(utf8('t|'), alertId, utf8('|'))
-  const out: Uint8Array[] = []
-  for (const [k] of moduleReader(kv, MODULE).iterate({ gte: prefix, lt: concatBytes(prefix, new Uint8Array(33).fill(0xff)) })) out.push(k.slice(prefix.length))
-  return out
-}
-
 function eventIndicators(entry: Uint8Array): Indicator[] {
   let e: unknown
   try {
@@ -99,5 +90,5 @@ export function confirmedAlertIndicators(kv: KVReader, alertId: Uint8Array, entr
     for (const i of eventIndicators(entry)) byKey.set(indicatorKey(i), i)
   }
   const indicators = [...byKey.keys()].sort().map((k) => byKey.get(k)!)
-  return { alert, attesters: alertAttesters(kv, alertId), indicators }
+  return { alert, attesters: attestersOf(kv, alertId), indicators }
 }

@@ -1,13 +1,10 @@
 /**
  * SIEM keeper: registered collectors and the signed checkpoints of their RFC 9162 event logs.
- * Keys (under "siem/"):
- *   c|pubkey                 -> Collector (CBOR)
- *   k|pubkey|size (u64 BE)   -> StoredCheckpoint (CBOR)
- * Events themselves stay in the collectors' stores; the chain holds only (size, root) per anchor.
+ * Key layout: types.ts. Events themselves stay in the collectors' stores; the chain holds only (size, root) per anchor.
  */
 import { decodeTrusted, encodeCanonical } from '../../codec/cbor.js'
 import { fail } from '../../base/errors.js'
-import type { KV, KVReader } from '../../app/kv.js'
+import { prefixEnd, type KV, type KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext, type TxContext } from '../../app/module.js'
 import { sha256 } from '../../crypto/hash.js'
 import { bytesEqual, concatBytes, toHex, utf8 } from '../../base/bytes.js'
@@ -15,10 +12,9 @@ import { getAccount, hasRole, requireActiveAccount, revokeAccount } from '../ide
 import { MerkleProofError, verifyConsistency, verifyInclusion } from '../../siem/merkle-log.js'
 import { verifyCheckpointSig } from '../../siem/checkpoint.js'
 import { u64be as u64 } from '../../codec/be.js'
+import { MODULE, SIEM_EVENT, SIEM_KEY as K } from './types.js'
 
-export const MODULE = 'siem'
 export const COLLECTOR_ROLES = ['device', 'operator'] as const
-export const MAX_PROOF_HASHES = 64
 /** Tree sizes stay below 2^53 so that the verifiers' integer arithmetic is exact. */
 export const MAX_TREE_SIZE = BigInt(Number.MAX_SAFE_INTEGER)
 
@@ -42,8 +38,8 @@ export interface StoredCheckpoint {
   txHash: Uint8Array
 }
 
-const collectorKey = (pk: Uint8Array) => concatBytes(utf8('c|'), pk)
-const checkpointPrefix = (pk: Uint8Array) => concatBytes(utf8('k|'), pk, utf8('|'))
+const collectorKey = (pk: Uint8Array) => concatBytes(utf8(K.collector), pk)
+const checkpointPrefix = (pk: Uint8Array) => concatBytes(utf8(K.checkpoint), pk, utf8('|'))
 const checkpointKey = (pk: Uint8Array, size: bigint) => concatBytes(checkpointPrefix(pk), u64(size))
 
 function encodeCollector(c: Collector): Uint8Array {
@@ -77,8 +73,8 @@ function putCollector(kv: KV, c: Collector): void {
 
 export function listCollectors(kv: KVReader, limit = 1000): Collector[] {
   const out: Collector[] = []
-  const p = utf8('c|')
-  for (const [k, v] of moduleReader(kv, MODULE).iterate({ gte: p, lt: utf8('c}'), limit })) out.push(decodeCollector(k.subarray(p.length), v))
+  const p = utf8(K.collector)
+  for (const [k, v] of moduleReader(kv, MODULE).iterate({ gte: p, lt: prefixEnd(p), limit })) out.push(decodeCollector(k.subarray(p.length), v))
   return out
 }
 
@@ -100,7 +96,7 @@ export function registerCollector(ctx: ExecContext, pk: Uint8Array, name: string
   if (!COLLECTOR_ROLES.some((r) => hasRole(a, r))) fail('unauthorized', `account ${toHex(pk)} needs the device or operator role to be a collector`)
   if (getCollector(ctx.kv, pk)) fail('already_exists', `collector ${toHex(pk)} is already registered`)
   putCollector(ctx.kv, { pubKey: pk, name, registeredAt: ctx.height, size: 0n, anchors: 0n })
-  ctx.emit('siem.collector_registered', { collector: toHex(pk), name })
+  ctx.emit(SIEM_EVENT.collectorRegistered, { collector: toHex(pk), name })
 }
 
 export function requireCollector(kv: KVReader, pk: Uint8Array): Collector {
@@ -146,7 +142,7 @@ export function anchorCheckpoint(ctx: TxContext, m: { size: bigint; root: Uint8A
     encodeCheckpoint({ collector: ctx.sender, size: m.size, root: m.root, sig: m.sig, height: ctx.height, time: ctx.time, txHash: ctx.txHash }),
   )
   putCollector(ctx.kv, { ...c, size: m.size, root: m.root, anchors: c.anchors + 1n })
-  ctx.emit('siem.checkpoint', { collector: toHex(ctx.sender), size: m.size.toString(), root: toHex(m.root) })
+  ctx.emit(SIEM_EVENT.checkpoint, { collector: toHex(ctx.sender), size: m.size.toString(), root: toHex(m.root) })
 }
 
 /**
@@ -161,7 +157,7 @@ export function reportFork(ctx: TxContext, m: { collector: Uint8Array; size: big
   if (bytesEqual(anchored.root, m.root)) fail('invalid_message', 'the reported checkpoint matches the anchored one: no fork')
   if (!verifyCheckpointSig(ctx.chainId, { collector: m.collector, size: asNumber(m.size, 'size'), root: m.root, sig: m.sig })) fail('bad_signature', 'the reported checkpoint is not signed by the collector')
   putCollector(ctx.kv, { ...c, forkedAt: ctx.height })
-  ctx.emit('siem.fork_proven', { collector: toHex(m.collector), size: m.size.toString(), anchored_root: toHex(anchored.root), reported_root: toHex(m.root), reporter: toHex(ctx.sender) })
+  ctx.emit(SIEM_EVENT.forkProven, { collector: toHex(m.collector), size: m.size.toString(), anchored_root: toHex(anchored.root), reported_root: toHex(m.root), reporter: toHex(ctx.sender) })
 }
 
 export type InclusionVerdict = { verified: true; checkpoint: StoredCheckpoint } | { verified: false; reason: string; checkpoint?: StoredCheckpoint }
@@ -194,15 +190,9 @@ export function isCollectorActive(kv: KVReader, pk: Uint8Array, height: bigint):
 }
 
 // ---------- rule registry, correlators, k-of-n alerts, quarantine ----------
-//   r|rule id              -> Rule (CBOR)
-//   o|pubkey               -> 0x01 (registered correlator)
-//   p|k                    -> threshold k (CBOR uint)
-//   a|alert id             -> Alert (CBOR)
-//   t|alert id|correlator  -> 0x01 (that correlator attested)
 
 export const RULE_ACTIONS = ['none', 'quarantine'] as const
 export const DEFAULT_THRESHOLD = 2n
-export const MAX_EVIDENCE = 32
 
 export interface Rule { id: string; version: bigint; hash: Uint8Array; action: (typeof RULE_ACTIONS)[number] }
 export interface Evidence { collector: Uint8Array; index: bigint; size: bigint; leafHash: Uint8Array; proof: Uint8Array[] }
@@ -221,10 +211,11 @@ export interface Alert {
 }
 
 const ONE = new Uint8Array([1])
-const ruleKey = (id: string) => utf8('r|' + id)
-const correlatorKey = (pk: Uint8Array) => concatBytes(utf8('o|'), pk)
-const alertKey = (id: Uint8Array) => concatBytes(utf8('a|'), id)
-const attestKey = (id: Uint8Array, pk: Uint8Array) => concatBytes(utf8('t|'), id, utf8('|'), pk)
+const attestPrefix = (id: Uint8Array) => concatBytes(utf8(K.attestation), id, utf8('|'))
+const ruleKey = (id: string) => utf8(K.rule + id)
+const correlatorKey = (pk: Uint8Array) => concatBytes(utf8(K.correlator), pk)
+const alertKey = (id: Uint8Array) => concatBytes(utf8(K.alert), id)
+const attestKey = (id: Uint8Array, pk: Uint8Array) => concatBytes(attestPrefix(id), pk)
 
 export function getRule(kv: KVReader, id: string): Rule | undefined {
   const b = moduleReader(kv, MODULE).get(ruleKey(id))
@@ -237,17 +228,17 @@ export function registerRule(ctx: ExecContext, r: Rule): void {
   const old = getRule(ctx.kv, r.id)
   if (old && r.version <= old.version) fail('invalid_state', `rule ${r.id} is at version ${old.version}; a new registration needs a higher version`)
   moduleStore(ctx.kv, MODULE).set(ruleKey(r.id), encodeCanonical({ version: r.version, hash: r.hash, action: r.action }))
-  ctx.emit('siem.rule_registered', { rule: r.id, version: r.version.toString(), hash: toHex(r.hash), action: r.action })
+  ctx.emit(SIEM_EVENT.ruleRegistered, { rule: r.id, version: r.version.toString(), hash: toHex(r.hash), action: r.action })
 }
 
 export function threshold(kv: KVReader): bigint {
-  const b = moduleReader(kv, MODULE).get(utf8('p|k'))
+  const b = moduleReader(kv, MODULE).get(utf8(K.threshold))
   return b ? BigInt(decodeTrusted(b) as number | bigint) : DEFAULT_THRESHOLD
 }
 export function setThreshold(ctx: ExecContext, k: bigint): void {
   if (k < 1n || k > 100n) fail('invalid_message', 'k must be between 1 and 100')
-  moduleStore(ctx.kv, MODULE).set(utf8('p|k'), encodeCanonical(k))
-  ctx.emit('siem.threshold', { k: k.toString() })
+  moduleStore(ctx.kv, MODULE).set(utf8(K.threshold), encodeCanonical(k))
+  ctx.emit(SIEM_EVENT.threshold, { k: k.toString() })
 }
 
 export const isCorrelator = (kv: KVReader, pk: Uint8Array) => moduleReader(kv, MODULE).get(correlatorKey(pk)) !== undefined
@@ -256,7 +247,7 @@ export function registerCorrelator(ctx: ExecContext, pk: Uint8Array): void {
   if (!hasRole(a, 'operator')) fail('unauthorized', `account ${toHex(pk)} needs the operator role to be a correlator`)
   if (isCorrelator(ctx.kv, pk)) fail('already_exists', 'correlator already registered')
   moduleStore(ctx.kv, MODULE).set(correlatorKey(pk), ONE)
-  ctx.emit('siem.correlator_registered', { correlator: toHex(pk) })
+  ctx.emit(SIEM_EVENT.correlatorRegistered, { correlator: toHex(pk) })
 }
 
 function encodeAlert(a: Alert): Uint8Array {
@@ -286,8 +277,8 @@ export function getAlert(kv: KVReader, id: Uint8Array): Alert | undefined {
 /** Alerts (newest first by first attestation height), filtered by triage state and rule; scans at most `scan` alerts. */
 export function listAlerts(kv: KVReader, f: { state?: AlertState; rule?: string; confirmed?: boolean }, limit = 100, scan = 10_000): Alert[] {
   const out: Alert[] = []
-  const p = utf8('a|')
-  for (const [k] of moduleReader(kv, MODULE).iterate({ gte: p, lt: utf8('a}'), limit: scan })) {
+  const p = utf8(K.alert)
+  for (const [k] of moduleReader(kv, MODULE).iterate({ gte: p, lt: prefixEnd(p), limit: scan })) {
     const a = getAlert(kv, k.slice(p.length))!
     if (f.state && alertState(a) !== f.state) continue
     if (f.rule && a.rule !== f.rule) continue
@@ -315,12 +306,12 @@ export function setAlertStatus(ctx: TxContext, id: Uint8Array, state: 'acknowled
   if (from === state) fail('invalid_state', `alert ${toHex(id)} is already ${state}`)
   a.status = { state, reason, by: ctx.sender, at: ctx.height }
   moduleStore(ctx.kv, MODULE).set(alertKey(id), encodeAlert(a))
-  ctx.emit('siem.alert_status', { alert: toHex(id), from, to: state, reason, by: toHex(ctx.sender) })
+  ctx.emit(SIEM_EVENT.alertStatus, { alert: toHex(id), from, to: state, reason, by: toHex(ctx.sender) })
 }
 
 /** The correlators that attested an alert, in key order. */
 export function attestersOf(kv: KVReader, id: Uint8Array): Uint8Array[] {
-  const prefix = concatBytes(utf8('t|'), id, utf8('|'))
+  const prefix = attestPrefix(id)
   const out: Uint8Array[] = []
   for (const [k] of moduleReader(kv, MODULE).iterate({ gte: prefix, lt: concatBytes(prefix, new Uint8Array(33).fill(0xff)) })) out.push(k.slice(prefix.length))
   return out
@@ -359,16 +350,16 @@ export function attestAlert(ctx: TxContext, m: { rule: string; version: bigint; 
   }
   a.attestations += 1n
   store.set(attestKey(id, ctx.sender), ONE)
-  ctx.emit('siem.alert_attested', { alert: toHex(id), rule: m.rule, correlator: toHex(ctx.sender), attestations: a.attestations.toString() })
+  ctx.emit(SIEM_EVENT.alertAttested, { alert: toHex(id), rule: m.rule, correlator: toHex(ctx.sender), attestations: a.attestations.toString() })
   if (a.confirmedAt === undefined && a.attestations >= threshold(ctx.kv)) {
     a.confirmedAt = ctx.height
-    ctx.emit('siem.alert_confirmed', { alert: toHex(id), rule: m.rule, subject: a.subject ? toHex(a.subject) : '' })
+    ctx.emit(SIEM_EVENT.alertConfirmed, { alert: toHex(id), rule: m.rule, subject: a.subject ? toHex(a.subject) : '' })
     if (rule.action === 'quarantine' && a.subject) {
       const dev = getAccount(ctx.kv, a.subject)
       if (dev && hasRole(dev, 'device') && dev.revokedAt === undefined) {
         revokeAccount(ctx, a.subject, `siem alert ${toHex(id)} (${m.rule})`)
         a.quarantined = true
-        ctx.emit('siem.quarantine', { alert: toHex(id), device: toHex(a.subject) })
+        ctx.emit(SIEM_EVENT.quarantine, { alert: toHex(id), device: toHex(a.subject) })
       }
     }
   }

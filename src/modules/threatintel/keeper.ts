@@ -1,11 +1,7 @@
 /**
  * Threat-intelligence blocklist: indicators (device keys, IP addresses, file hashes) received from
- * peer cities over the bridge, each with the provenance of every alert that listed it.
- * Keys (under "threatintel/"):
- *   peer|<client>                         -> 0x01   bridge clients whose indicators this city accepts
- *   i|<kind>:<value>                      -> Entry (CBOR)
- *   s|<kind>:<value>|<client>|<alert hex> -> Provenance (CBOR), one per (source channel, alert)
- *   o|<client>|<seq, 20 digits>           -> Share (CBOR): what this city sent, and the peer's answer
+ * peer cities over the bridge, each with the provenance of every alert that listed it, and the
+ * shares this city sent. Key layout: types.ts.
  * An entry is listed from its first provenance until its expiry height (the latest expiry of its
  * provenances) unless this city's authority or security staff delisted it after the last listing.
  */
@@ -15,8 +11,8 @@ import type { KV, KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext } from '../../app/module.js'
 import { toHex, utf8 } from '../../base/bytes.js'
 import { indicatorKey, type Indicator, type IndicatorKind } from '../siem/indicators.js'
+import { MODULE, THREATINTEL_EVENT, THREATINTEL_KEY as K } from './types.js'
 
-export const MODULE = 'threatintel'
 /** The city's security staff: may share indicators of its confirmed alerts and delist received ones. */
 export const SECURITY_ROLE = 'security'
 /** Expiry bounds, in blocks of the receiving chain. */
@@ -51,9 +47,9 @@ export interface Provenance {
 }
 
 const ONE = new Uint8Array([1])
-const peerKey = (client: string) => utf8('peer|' + client)
-const entryKey = (i: Indicator) => utf8('i|' + indicatorKey(i))
-const provenancePrefix = (i: Indicator) => 's|' + indicatorKey(i) + '|'
+const peerKey = (client: string) => utf8(K.peer + client)
+const entryKey = (i: Indicator) => utf8(K.entry + indicatorKey(i))
+const provenancePrefix = (i: Indicator) => K.provenance + indicatorKey(i) + '|'
 const provenanceKey = (i: Indicator, client: string, alert: Uint8Array) => utf8(provenancePrefix(i) + client + '|' + toHex(alert))
 const after = (prefix: string) => utf8(prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1))
 
@@ -65,12 +61,12 @@ export const isAcceptedPeer = (kv: KVReader, client: string) => reader(kv).get(p
 export function setPeerAccepted(ctx: ExecContext, client: string, accepted: boolean): void {
   if (accepted) store(ctx.kv).set(peerKey(client), ONE)
   else store(ctx.kv).delete(peerKey(client))
-  ctx.emit('threatintel.peer', { client_id: client, accepted: String(accepted) })
+  ctx.emit(THREATINTEL_EVENT.peer, { client_id: client, accepted: String(accepted) })
 }
 
 export function acceptedPeers(kv: KVReader): string[] {
   const out: string[] = []
-  for (const [k] of reader(kv).iterate({ gte: utf8('peer|'), lt: after('peer|') })) out.push(Buffer.from(k).toString('utf8').slice(5))
+  for (const [k] of reader(kv).iterate({ gte: utf8(K.peer), lt: after(K.peer) })) out.push(Buffer.from(k).toString('utf8').slice(K.peer.length))
   return out
 }
 
@@ -106,7 +102,7 @@ export function isListed(kv: KVReader, kind: IndicatorKind, value: string, heigh
 }
 
 export function listEntries(kv: KVReader, opts: { kind?: IndicatorKind; height: bigint; includeInactive?: boolean; limit: number }): Entry[] {
-  const prefix = opts.kind ? `i|${opts.kind}:` : 'i|'
+  const prefix = opts.kind ? `${K.entry}${opts.kind}:` : K.entry
   const out: Entry[] = []
   for (const [, v] of reader(kv).iterate({ gte: utf8(prefix), lt: after(prefix) })) {
     const e = decodeEntry(v)
@@ -149,7 +145,7 @@ export function listIndicator(ctx: ExecContext, p: Provenance): boolean {
     expiresAt: old && old.expiresAt > p.expiresAt ? old.expiresAt : p.expiresAt, sources: (old?.sources ?? 0n) + 1n,
   }
   putEntry(ctx.kv, e)
-  ctx.emit('threatintel.listed', {
+  ctx.emit(THREATINTEL_EVENT.listed, {
     kind: p.indicator.kind, value: p.indicator.value, source_chain: p.sourceChain, client_id: p.client, alert: toHex(p.alert), expires_at: e.expiresAt.toString(),
   })
   return true
@@ -161,13 +157,13 @@ export function delistIndicator(ctx: ExecContext, i: Indicator, reason: string):
   if (!e) fail('not_found', `${indicatorKey(i)} is not on the blocklist`)
   if (e.delistedAt !== undefined) fail('invalid_state', `${indicatorKey(i)} is already delisted`)
   putEntry(ctx.kv, { ...e, delistedAt: ctx.height, delistReason: reason })
-  ctx.emit('threatintel.delisted', { kind: i.kind, value: i.value, reason })
+  ctx.emit(THREATINTEL_EVENT.delisted, { kind: i.kind, value: i.value, reason })
 }
 
 export type ShareOutcome = 'pending' | 'accepted' | 'refused' | 'timed_out'
 export interface Share { client: string; sequence: bigint; alert: Uint8Array; indicators: bigint; sentAt: bigint; outcome: ShareOutcome; error?: string; settledAt?: bigint }
 
-const shareKey = (client: string, seq: bigint) => utf8(`o|${client}|${seq.toString().padStart(20, '0')}`)
+const shareKey = (client: string, seq: bigint) => utf8(`${K.share}${client}|${seq.toString().padStart(20, '0')}`)
 
 function putShare(kv: KV, x: Share): void {
   const m: Record<string, unknown> = { alert: x.alert, indicators: x.indicators, sent_at: x.sentAt, outcome: x.outcome }
@@ -198,7 +194,7 @@ export function settleShare(ctx: ExecContext, client: string, sequence: bigint, 
 
 /** Shares sent, newest first (over one client, or all). */
 export function listShares(kv: KVReader, opts: { client?: string; limit: number }): Share[] {
-  const prefix = opts.client === undefined ? 'o|' : `o|${opts.client}|`
+  const prefix = opts.client === undefined ? K.share : `${K.share}${opts.client}|`
   const out: Share[] = []
   for (const [k, v] of reader(kv).iterate({ gte: utf8(prefix), lt: after(prefix), reverse: true, limit: opts.limit })) out.push(decodeShare(k, v))
   return out

@@ -36,6 +36,13 @@ export function lastSeen(kv: KVReader, rsu: Uint8Array): bigint | undefined {
   return b ? BigInt(decodeTrusted(b) as number | bigint) : undefined
 }
 
+/** Every registered RSU's key, in key order. */
+export function registeredRsus(kv: KVReader): Uint8Array[] {
+  const out: Uint8Array[] = []
+  for (const [k] of moduleReader(kv, MODULE).iterate({ gte: utf8('a'), lt: utf8('b') })) out.push(k.slice(1))
+  return out
+}
+
 export function getCoverage(kv: KVReader, rsu: Uint8Array): Coverage | undefined {
   const b = moduleReader(kv, MODULE).get(areaKey(rsu))
   if (!b) return undefined

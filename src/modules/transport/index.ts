@@ -11,7 +11,8 @@
  *     events?: [[code 1–3, x, y, [vehicle, …]], …], traffic?: [[x, y, flow, speed cm/s, occupancy ‰], …] }
  *   verdicts sorted by vehicle key, no duplicates, at most 1024; every vehicle active in the vehicle
  *   registry (`isActiveVehicle`); event reporters among the verdicts' vehicles; every event and
- *   segment inside the RSU's coverage. See events.ts for confirmation.
+ *   segment inside the RSU's coverage. Windows are numbered by the RSUs and settle by their progress
+ *   (window-clock.ts); a window's effects apply when it settles (window-settlement.ts, confirmed-events.ts).
  */
 import { defineMessage, type Module, type MsgValue } from '../../app/module.js'
 import { bytesField, onlyFields, pubKeyField, uintField } from '../../app/fields.js'
@@ -20,15 +21,18 @@ import { hexParam, limitParam } from '../../app/query-params.js'
 import { compareBytes, toHex } from '../../base/bytes.js'
 import { isActiveVehicle, TRANSPORT_ROLE } from '../vehicles/keeper.js'
 import { heartbeat, lastSeen, registerRsu, requireCoverage, requireInside, getCoverage } from './areas.js'
-import { listConfirmed, pruneEvents, recordEvents, type WindowEvent } from './events.js'
+import { listConfirmed, type WindowEvent } from './confirmed-events.js'
 import {
-  DEFAULT_PARAMS, MODULE, getParams, getReputation, getStanding, rsuWeight, settleWindows, getSubmission, isFlagged, listFlagged, scorePermille, setParams,
-  submitWindow, windowOf, settlingWindow, type SegmentTraffic, type TransportParams, type VerdictCount,
+  DEFAULT_PARAMS, MODULE, getParams, getReputation, getStanding, rsuWeight, getSubmission, isFlagged, listFlagged, scorePermille, setParams,
+  type SegmentTraffic, type TransportParams, type VerdictCount,
 } from './keeper.js'
+import { MAX_WINDOW, lastWindow, nextWindow, settledThrough } from './window-clock.js'
+import { acceptWindow } from './window-settlement.js'
 
 export * from './keeper.js'
 export * from './areas.js'
-export * from './events.js'
+export * from './confirmed-events.js'
+export * from './window-clock.js'
 
 export const MAX_VERDICTS = 1024
 export const MAX_EVENTS = 64
@@ -38,7 +42,6 @@ const MAX_COUNT = 1n << 32n
 const MAX_COORD = 1_000_000n
 
 export interface TransportGenesis {
-  window_blocks?: string
   max_lag_windows?: string
   threshold_permille?: string
   decay_permille?: string
@@ -59,7 +62,6 @@ function paramsOf(g: TransportGenesis | undefined): TransportParams {
   if (g !== undefined && (typeof g !== 'object' || g === null)) fail('invalid_genesis', 'transport must be an object')
   const d = DEFAULT_PARAMS
   return {
-    windowBlocks: n(g?.window_blocks, d.windowBlocks, 'window_blocks', 1n, 1_000_000n),
     maxLagWindows: n(g?.max_lag_windows, d.maxLagWindows, 'max_lag_windows', 1n, 1_000_000n),
     thresholdPermille: n(g?.threshold_permille, d.thresholdPermille, 'threshold_permille', 0n, 1000n),
     decayPermille: n(g?.decay_permille, d.decayPermille, 'decay_permille', 0n, 1000n),
@@ -152,7 +154,7 @@ export function transportModule(): Module {
           onlyFields(v, ['window', 'root', 'size', 'verdicts', 'events', 'traffic'])
           const verdicts = parseVerdicts(v)
           return {
-            window: uintField(v, 'window'), root: bytesField(v, 'root', 32), size: v.size === undefined ? 0n : uintField(v, 'size', MAX_COUNT),
+            window: uintField(v, 'window', MAX_WINDOW), root: bytesField(v, 'root', 32), size: v.size === undefined ? 0n : uintField(v, 'size', MAX_COUNT),
             verdicts, events: parseEvents(v, verdicts), traffic: parseTraffic(v),
           }
         },
@@ -164,8 +166,7 @@ export function transportModule(): Module {
           }
           for (const e of m.events) requireInside(area, e.x, e.y, 'an event')
           for (const t of m.traffic) requireInside(area, t.x, t.y, 'a road segment')
-          submitWindow(ctx, { rsu: ctx.sender, window: m.window, root: m.root, height: ctx.height, verdicts: m.verdicts, size: m.size, traffic: m.traffic })
-          recordEvents(ctx, ctx.sender, m.window, m.events)
+          acceptWindow(ctx, { rsu: ctx.sender, window: m.window, root: m.root, verdicts: m.verdicts, size: m.size, traffic: m.traffic }, m.events)
         },
       }),
     },
@@ -173,9 +174,10 @@ export function transportModule(): Module {
       params: (ctx) => {
         const p = getParams(ctx.kv)
         return {
-          window_blocks: p.windowBlocks.toString(), max_lag_windows: p.maxLagWindows.toString(), threshold_permille: p.thresholdPermille.toString(),
+          max_lag_windows: p.maxLagWindows.toString(), threshold_permille: p.thresholdPermille.toString(),
           decay_permille: p.decayPermille.toString(), min_evidence: p.minEvidence.toString(), event_quorum: p.eventQuorum.toString(),
-          event_min_rsus: p.eventMinRsus.toString(), event_span_windows: p.eventSpanWindows.toString(), current_window: windowOf(p, ctx.height).toString(),
+          event_min_rsus: p.eventMinRsus.toString(), event_span_windows: p.eventSpanWindows.toString(), settled_window: settledThrough(ctx.kv)?.toString() ?? null,
+          next_window: nextWindow(ctx.kv).toString(),
         }
       },
       reputation: (ctx, q) => {
@@ -193,7 +195,7 @@ export function transportModule(): Module {
         const s = getSubmission(ctx.kv, rsu, BigInt(w))
         if (!s) throw new PolisError('not_found', `no submission of ${toHex(rsu)} for window ${w}`)
         return {
-          rsu: toHex(rsu), window: w, root: toHex(s.root), size: s.size.toString(), height: s.height.toString(),
+          rsu: toHex(rsu), window: w, root: toHex(s.root), size: s.size.toString(),
           verdicts: s.verdicts.map((v) => ({ vehicle: toHex(v.vehicle), ok: v.ok.toString(), bad: v.bad.toString() })),
           traffic: s.traffic.map((t) => ({ x: t.x.toString(), y: t.y.toString(), flow: t.flow.toString(), speed_cms: t.speed.toString(), occupancy_permille: t.occupancy.toString() })),
         }
@@ -210,12 +212,14 @@ export function transportModule(): Module {
         const rsu = hexParam(q, 'rsu', 32)
         const c = getCoverage(ctx.kv, rsu)
         if (!c) throw new PolisError('not_found', `no registered RSU ${toHex(rsu)}`)
-        return { rsu: toHex(rsu), x: c.x.toString(), y: c.y.toString(), radius: c.radius.toString(), last_seen: lastSeen(ctx.kv, rsu)?.toString() ?? null }
+        return { rsu: toHex(rsu), x: c.x.toString(), y: c.y.toString(), radius: c.radius.toString(), last_seen: lastSeen(ctx.kv, rsu)?.toString() ?? null,
+          last_window: lastWindow(ctx.kv, rsu)?.toString() ?? null,
+        }
       },
       // lists are wrapped in an object: the HTTP API answers objects
       events: (ctx, q) => ({
         events: listConfirmed(ctx.kv, limitParam(q)).map((e) => ({
-          window: e.window.toString(), event: e.event, x: e.x.toString(), y: e.y.toString(), reporters: e.reporters.toString(), rsus: e.rsus, height: e.height.toString(),
+          window: e.window.toString(), event: e.event, x: e.x.toString(), y: e.y.toString(), reporters: e.reporters.toString(), rsus: e.rsus,
         })),
       }),
       flagged: (ctx, q) => ({ flagged: listFlagged(ctx.kv, limitParam(q)).map((f) => ({ vehicle: toHex(f.vehicle), window: f.window.toString() })) }),
@@ -225,11 +229,6 @@ export function transportModule(): Module {
     },
     initGenesis(ctx, state) {
       setParams(ctx.kv, paramsOf(state as TransportGenesis))
-    },
-    endBlock(ctx) {
-      const w = settlingWindow(ctx)
-      settleWindows(ctx)
-      if (w !== undefined) pruneEvents(ctx, w)
     },
   }
 }

@@ -5,12 +5,7 @@
  * accepts reports from). Ownership changes hands only when the owner offers and the buyer accepts,
  * each with their own signed transaction; an offer may carry a price paid through the bank on accept.
  *
- * Keys (under "vehicles/"):
- *   v|id(32)             -> Vehicle (CBOR); id = the VIN commitment
- *   p|plate              -> id   plates in use (vehicles not deregistered or exported)
- *   k|device(32)         -> id   device keys in use
- *   o|owner(32)|id(32)   -> 0x01 vehicles of an owner
- *   h|id(32)|seq(4)      -> history entry (CBOR): every transition with who, when and why
+ * Key layout: types.ts.
  * The history hash of a vehicle chains its entries: h_0 = 32 zero bytes,
  * h_n = sha256(h_{n-1} ‖ sha256(entry_n CBOR)); a vehicle crossing the bridge carries it, and the
  * importing city records it in its "imported" entry, so each city's history commits to the last.
@@ -25,8 +20,8 @@ import { nativeDenom, transfer } from '../bank/keeper.js'
 import { getAccount, hasRole, isActiveAt, registerAccount, requireActiveAccount } from '../identity/keeper.js'
 import { u32be as u32, readU32be } from '../../codec/be.js'
 import { isListed } from '../threatintel/keeper.js'
+import { VEHICLES_EVENT, VEHICLES_KEY as K, MODULE } from './types.js'
 
-export const MODULE = 'vehicles'
 export const TRANSPORT_ROLE = 'transport'
 /** Plates: upper-case letters, digits and dashes (a registry code, not personal data). */
 export const PLATE_PATTERN = /^[A-Z0-9][A-Z0-9-]{0,11}$/
@@ -61,11 +56,11 @@ export interface VehicleRecord {
 }
 
 const ONE = new Uint8Array([1])
-const vehicleKey = (id: Uint8Array) => concatBytes(utf8('v'), id)
-const plateKey = (plate: string) => utf8('p' + plate)
-const deviceKey = (pk: Uint8Array) => concatBytes(utf8('k'), pk)
-const ownerKey = (owner: Uint8Array, id: Uint8Array) => concatBytes(utf8('o'), owner, id)
-const historyKey = (id: Uint8Array, seq: number) => concatBytes(utf8('h'), id, u32(seq))
+const vehicleKey = (id: Uint8Array) => concatBytes(utf8(K.vehicle), id)
+const plateKey = (plate: string) => utf8(K.plate + plate)
+const deviceKey = (pk: Uint8Array) => concatBytes(utf8(K.device), pk)
+const ownerKey = (owner: Uint8Array, id: Uint8Array) => concatBytes(utf8(K.owner), owner, id)
+const historyKey = (id: Uint8Array, seq: number) => concatBytes(utf8(K.history), id, u32(seq))
 const big = (x: unknown) => BigInt(x as number | bigint)
 
 function encodeVehicle(v: Vehicle): Uint8Array {
@@ -126,7 +121,7 @@ export function isActiveVehicle(kv: KVReader, device: Uint8Array, height?: bigin
 }
 
 export function vehiclesOf(kv: KVReader, owner: Uint8Array, limit = 100): Vehicle[] {
-  const prefix = concatBytes(utf8('o'), owner)
+  const prefix = concatBytes(utf8(K.owner), owner)
   const out: Vehicle[] = []
   for (const [k] of moduleReader(kv, MODULE).iterate({ gte: prefix, lt: concatBytes(prefix, new Uint8Array(32).fill(0xff), ONE), limit })) {
     out.push(requireVehicle(kv, k.subarray(prefix.length)))
@@ -149,7 +144,7 @@ function record(ctx: ExecContext, v: Vehicle, by: Uint8Array, event: string, ext
 }
 
 export function historyOf(kv: KVReader, id: Uint8Array): HistoryEntry[] {
-  const prefix = concatBytes(utf8('h'), id)
+  const prefix = concatBytes(utf8(K.history), id)
   const out: HistoryEntry[] = []
   for (const [k, b] of moduleReader(kv, MODULE).iterate({ gte: prefix, lt: concatBytes(prefix, new Uint8Array([0xff, 0xff, 0xff, 0xff]), ONE) })) {
     const m = decodeCanonical(b, 'invalid_state') as Record<string, any>
@@ -167,7 +162,7 @@ export function historyOf(kv: KVReader, id: Uint8Array): HistoryEntry[] {
 
 /** The vehicle's history hash (see the header comment) and its number of entries. */
 export function historyHash(kv: KVReader, id: Uint8Array): { hash: Uint8Array; length: bigint } {
-  const prefix = concatBytes(utf8('h'), id)
+  const prefix = concatBytes(utf8(K.history), id)
   let h: Uint8Array = new Uint8Array(32)
   let n = 0n
   for (const [, b] of moduleReader(kv, MODULE).iterate({ gte: prefix, lt: concatBytes(prefix, new Uint8Array([0xff, 0xff, 0xff, 0xff]), ONE) })) {
@@ -225,7 +220,7 @@ function addVehicle(ctx: ExecContext, r: VehicleRecord, by: Uint8Array, arrival?
 export function registerVehicle(ctx: TxContext, r: VehicleRecord): Vehicle {
   requireTransport(ctx)
   const v = addVehicle(ctx, r, ctx.sender)
-  ctx.emit('vehicles.registered', { vehicle: toHex(v.id), plate: v.plate, owner: toHex(v.owner), device: toHex(v.device) })
+  ctx.emit(VEHICLES_EVENT.registered, { vehicle: toHex(v.id), plate: v.plate, owner: toHex(v.owner), device: toHex(v.device) })
   return v
 }
 
@@ -243,7 +238,7 @@ export function offerTransfer(ctx: TxContext, id: Uint8Array, buyer: Uint8Array,
   v.offer = { buyer, price, offeredAt: ctx.height }
   record(ctx, v, ctx.sender, 'offered', { owner: buyer, price })
   putVehicle(ctx.kv, v)
-  ctx.emit('vehicles.offered', { vehicle: toHex(id), seller: toHex(v.owner), buyer: toHex(buyer), price: price.toString() })
+  ctx.emit(VEHICLES_EVENT.offered, { vehicle: toHex(id), seller: toHex(v.owner), buyer: toHex(buyer), price: price.toString() })
 }
 
 export function cancelOffer(ctx: TxContext, id: Uint8Array): void {
@@ -252,7 +247,7 @@ export function cancelOffer(ctx: TxContext, id: Uint8Array): void {
   delete v.offer
   record(ctx, v, ctx.sender, 'offer_cancelled')
   putVehicle(ctx.kv, v)
-  ctx.emit('vehicles.offer_cancelled', { vehicle: toHex(id) })
+  ctx.emit(VEHICLES_EVENT.offerCancelled, { vehicle: toHex(id) })
 }
 
 /** The buyer accepts the pending offer (at the price it names: the buyer consents to that price). */
@@ -272,7 +267,7 @@ export function acceptTransfer(ctx: TxContext, id: Uint8Array, price: bigint): v
   delete v.offer
   record(ctx, v, ctx.sender, 'transferred', { owner: ctx.sender, price })
   putVehicle(ctx.kv, v)
-  ctx.emit('vehicles.transferred', { vehicle: toHex(id), seller: toHex(seller), buyer: toHex(ctx.sender), price: price.toString() })
+  ctx.emit(VEHICLES_EVENT.transferred, { vehicle: toHex(id), seller: toHex(seller), buyer: toHex(ctx.sender), price: price.toString() })
 }
 
 export function suspendVehicle(ctx: TxContext, id: Uint8Array, reason: string): void {
@@ -283,7 +278,7 @@ export function suspendVehicle(ctx: TxContext, id: Uint8Array, reason: string): 
   delete v.offer
   record(ctx, v, ctx.sender, 'suspended', { reason })
   putVehicle(ctx.kv, v)
-  ctx.emit('vehicles.suspended', { vehicle: toHex(id), reason })
+  ctx.emit(VEHICLES_EVENT.suspended, { vehicle: toHex(id), reason })
 }
 
 export function reinstateVehicle(ctx: TxContext, id: Uint8Array, reason: string): void {
@@ -293,7 +288,7 @@ export function reinstateVehicle(ctx: TxContext, id: Uint8Array, reason: string)
   v.status = 'active'
   record(ctx, v, ctx.sender, 'reinstated', { reason })
   putVehicle(ctx.kv, v)
-  ctx.emit('vehicles.reinstated', { vehicle: toHex(id), reason })
+  ctx.emit(VEHICLES_EVENT.reinstated, { vehicle: toHex(id), reason })
 }
 
 function release(kv: KV, v: Vehicle): void {
@@ -312,7 +307,7 @@ export function deregisterVehicle(ctx: TxContext, id: Uint8Array, reason: string
   delete v.offer
   record(ctx, v, ctx.sender, 'deregistered', { reason })
   putVehicle(ctx.kv, v)
-  ctx.emit('vehicles.deregistered', { vehicle: toHex(id), reason })
+  ctx.emit(VEHICLES_EVENT.deregistered, { vehicle: toHex(id), reason })
 }
 
 
@@ -335,7 +330,7 @@ export function exportVehicle(ctx: ExecContext, id: Uint8Array, by: Uint8Array, 
   v.export = to
   record(ctx, v, by, 'export_started', { chain: to.chain })
   putVehicle(ctx.kv, v)
-  ctx.emit('vehicles.export_started', { vehicle: toHex(id), destination: to.chain, client_id: to.client, sequence: to.sequence.toString() })
+  ctx.emit(VEHICLES_EVENT.exportStarted, { vehicle: toHex(id), destination: to.chain, client_id: to.client, sequence: to.sequence.toString() })
   const h = historyHash(ctx.kv, id)
   return { vinCommitment: v.id, plate: v.plate, owner: v.owner, device: v.device, historyHash: h.hash, historyLength: h.length }
 }
@@ -344,7 +339,7 @@ export function exportVehicle(ctx: ExecContext, id: Uint8Array, by: Uint8Array, 
 function exportingBy(ctx: ExecContext, id: Uint8Array, client: string, sequence: bigint): Vehicle | undefined {
   const v = getVehicle(ctx.kv, id)
   if (v?.status === 'exporting' && v.export?.client === client && v.export.sequence === sequence) return v
-  ctx.emit('vehicles.export_mismatch', { vehicle: toHex(id), client_id: client, sequence: sequence.toString() })
+  ctx.emit(VEHICLES_EVENT.exportMismatch, { vehicle: toHex(id), client_id: client, sequence: sequence.toString() })
   return undefined
 }
 
@@ -356,7 +351,7 @@ export function confirmExport(ctx: ExecContext, id: Uint8Array, client: string, 
   v.status = 'exported'
   record(ctx, v, v.owner, 'exported', { chain: v.export!.chain })
   putVehicle(ctx.kv, v)
-  ctx.emit('vehicles.exported', { vehicle: toHex(id), destination: v.export!.chain })
+  ctx.emit(VEHICLES_EVENT.exported, { vehicle: toHex(id), destination: v.export!.chain })
 }
 
 /** The destination refused it or the packet timed out: the vehicle is active here again. */
@@ -367,7 +362,7 @@ export function revertExport(ctx: ExecContext, id: Uint8Array, client: string, s
   delete v.export
   record(ctx, v, v.owner, 'export_reverted', { reason: reason.slice(0, 256) })
   putVehicle(ctx.kv, v)
-  ctx.emit('vehicles.export_reverted', { vehicle: toHex(id), reason: reason.slice(0, 256) })
+  ctx.emit(VEHICLES_EVENT.exportReverted, { vehicle: toHex(id), reason: reason.slice(0, 256) })
 }
 
 /**
@@ -379,6 +374,6 @@ export function revertExport(ctx: ExecContext, id: Uint8Array, client: string, s
 export function importVehicle(ctx: ExecContext, r: Departure, from: string): Vehicle {
   if (r.vinCommitment.length !== 32) fail('invalid_message', 'vin commitment must be 32 bytes')
   const v = addVehicle(ctx, r, r.owner, { chain: from, historyHash: r.historyHash, historyLength: r.historyLength })
-  ctx.emit('vehicles.imported', { vehicle: toHex(v.id), plate: v.plate, owner: toHex(v.owner), source: from })
+  ctx.emit(VEHICLES_EVENT.imported, { vehicle: toHex(v.id), plate: v.plate, owner: toHex(v.owner), source: from })
   return v
 }

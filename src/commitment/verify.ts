@@ -1,0 +1,26 @@
+/**
+ * ICS-23 proof checking, in one place: the bridge checks a counterparty's state with it, the SDK a
+ * node's answers. A proof is a protobuf CommitmentProof of the IAVL-style store (src/store/proof.ts
+ * makes them; `iavlSpec`), of a key's value or of its absence, against a state root (app hash).
+ */
+import { ics23, iavlSpec, verifyMembership, verifyNonMembership } from '@confio/ics23'
+import { PolisError } from '../base/errors.js'
+
+/**
+ * True when `proof` shows that `key` holds `value` (value undefined: that `key` is absent) in the
+ * state whose root is `root`; false when it does not. Bytes that are no CommitmentProof throw
+ * PolisError('proof_invalid').
+ */
+export function verifyStateProof(proof: Uint8Array, root: Uint8Array, key: Uint8Array, value: Uint8Array | undefined): boolean {
+  let p: ics23.CommitmentProof
+  try {
+    p = ics23.CommitmentProof.decode(proof)
+  } catch (e) {
+    throw new PolisError('proof_invalid', `proof is not a protobuf CommitmentProof: ${(e as Error).message}`)
+  }
+  try {
+    return value === undefined ? verifyNonMembership(p, iavlSpec, root, key) : verifyMembership(p, iavlSpec, root, key, value)
+  } catch {
+    return false
+  }
+}

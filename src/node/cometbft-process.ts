@@ -1,0 +1,81 @@
+/**
+ * The Polis App as a process that CometBFT connects to (its `proxy_app`).
+ *
+ *   node --import tsx src/node/cometbft-process.ts --home NODE_DIR --abci tcp://127.0.0.1:26658
+ *        [--db DIR] [--verify-threads N] [--cache-size N] [--quiet]
+ *        [--api-port N [--api-host 127.0.0.1] [--rpc http://127.0.0.1:26657]]
+ *
+ * Prints `abci listening on ADDR` once it accepts connections (start CometBFT after that: CometBFT
+ * exits if its App is not there), then one line per committed block unless --quiet.
+ * SIGTERM/SIGINT close the socket and the database cleanly; a block finalized but not committed is
+ * simply dropped (CometBFT replays it on reconnection).
+ *
+ * With --api-port, the process also serves the HTTP API of docs/API.md over this App and CometBFT's
+ * RPC (`--rpc`), printing `api listening on URL` (src/engine/cometbft/backend.ts; api-node.ts).
+ */
+import { parseArgs } from 'node:util'
+import { toHex } from '../base/bytes.js'
+import { startAbciNode } from '../engine/cometbft/node.js'
+import { timings } from '../engine/cometbft/server.js'
+import { pino } from 'pino'
+import { CometBackend } from '../engine/cometbft/backend.js'
+import { CometRpc } from '../engine/cometbft/rpc.js'
+import { startApiNode, type ApiNode } from './api-node.js'
+
+const { values } = parseArgs({
+  options: {
+    home: { type: 'string' },
+    abci: { type: 'string', default: 'tcp://127.0.0.1:26658' },
+    db: { type: 'string' },
+    'verify-threads': { type: 'string', default: '1' },
+    'cache-size': { type: 'string' },
+    quiet: { type: 'boolean', default: false },
+    'no-index': { type: 'boolean', default: false },
+    'api-port': { type: 'string' },
+    'api-host': { type: 'string', default: '127.0.0.1' },
+    rpc: { type: 'string', default: 'http://127.0.0.1:26657' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+})
+
+if (values.help || !values.home) {
+  process.stderr.write('usage: cometbft-process.ts --home NODE_DIR [--abci tcp://127.0.0.1:26658|unix:///path] [--db DIR] [--verify-threads N] [--cache-size N] [--quiet] [--api-port N [--api-host H] [--rpc URL]]\n')
+  process.exit(values.help ? 0 : 2)
+}
+
+const ts = () => new Date().toISOString()
+const log = (m: string) => process.stdout.write(`${ts()} ${m}\n`)
+const node = await startAbciNode({
+  home: values.home,
+  dbDir: values.db,
+  abci: values.abci!,
+  verifyThreads: Number(values['verify-threads']),
+  cacheSize: values['cache-size'] ? Number(values['cache-size']) : undefined,
+  indexEvents: !values['no-index'] && !process.env.POLIS_ABCI_NO_INDEX,
+  log,
+  onCommit: values.quiet ? undefined : (h, hash, n) => log(`committed height ${h} txs ${n} app_hash ${toHex(hash)}`),
+})
+const info = node.abci.app.info()
+log(`app at height ${info.lastHeight} app_hash ${toHex(info.lastAppHash)}`)
+log(`abci listening on ${node.address}`)
+let api: ApiNode | undefined
+if (values['api-port'] !== undefined) {
+  const logger = pino({ level: values.quiet ? 'warn' : 'info', base: { svc: 'polis-api' } })
+  api = await startApiNode(new CometBackend(node.abci, new CometRpc(values.rpc!)), { logger, host: values['api-host'], port: Number(values['api-port']) })
+  log(`api listening on ${api.url}`)
+}
+
+let stopping = false
+const stop = async (sig: string) => {
+  if (stopping) return
+  stopping = true
+  log(`${sig}: closing`)
+  log(`abci time per request: ${[...timings].map(([k, t]) => `${k} ${t.n}× ${t.ms.toFixed(0)} ms`).join(', ')}`)
+  const t = setTimeout(() => process.exit(1), 10_000)
+  t.unref()
+  await api?.stop().catch(() => undefined)
+  await node.close()
+  process.exit(0)
+}
+process.on('SIGTERM', () => void stop('SIGTERM'))
+process.on('SIGINT', () => void stop('SIGINT'))
