@@ -1,9 +1,13 @@
 /**
  * `npm run bench:siem` — one collector on this machine: events/s through ingestion (parse +
- * normalise + canonical entry + RFC 9162 append), the cost of a checkpoint (root + consistency
- * proof + signature), Sigma detection over the shipped rules, and the chain cost per event with
- * anchoring vs. one transaction per event. Options: --events N (default 100,000), --anchor-every N
- * (default 10,000), --workers N (default 2): the same input through a parse pool of N worker threads.
+ * normalise + canonical entry + RFC 9162 leaf hash and append), the cost of a checkpoint (root +
+ * consistency proof + signature), Sigma detection over the shipped rules, and the chain cost per
+ * event with anchoring vs. one transaction per event. Options: --events N (default 100,000),
+ * --anchor-every N (default 10,000), --workers N (default 2): the same input through a parse pool
+ * of N worker threads; --rounds N (default 3): inline and pooled runs alternate N times (medians
+ * reported), so both see the same background load. Besides wall-clock rates it reports events per
+ * CPU-second (the process's CPU time: what one free core would give, whatever the machine's load),
+ * how busy the collector's thread was with the pool, and µs per event of each stage alone.
  * Then alert latency on a running node (a `polis start` process; the collector agent and two
  * correlator agents in this process): --latency N trials (default 20; 0 skips), each a burst of
  * 5 failed logins from a new source over UDP syslog, timed from sending the 5th (the one that
@@ -17,11 +21,18 @@ import { writeFileSync, mkdirSync } from 'node:fs'
 import { Collector } from '../src/agents/siem/collector.js'
 import { ParsePool } from '../src/siem/parse-pool.js'
 import { loadRules } from '../src/siem/rule-set.js'
-import { evaluate } from '../src/siem/sigma.js'
-import { Correlator } from '../src/siem/correlate.js'
+import { evaluate } from '../src/siem/sigma/detection.js'
+import { Correlator } from '../src/siem/sigma/correlation.js'
 import { encodeCanonical } from '../src/codec/cbor.js'
 import { testKey } from '../src/kit/genesis-builder.js'
-import { arg, round, summarize } from './stats.js'
+import { arg, median, round, summarize } from './stats.js'
+import { loadavg } from 'node:os'
+import { performance } from 'node:perf_hooks'
+import { parseEvent } from '../src/siem/parsers.js'
+import { canonicalJson } from '../src/siem/ecs.js'
+import { canonicalEntryText } from '../src/siem/entry-encoding.js'
+import { EntryArena } from '../src/siem/entry-arena.js'
+import { MerkleLog } from '../src/siem/merkle-log.js'
 import { join } from 'node:path'
 import { createSocket } from 'node:dgram'
 import { launchNode, makeHome } from '../src/kit/node-launcher.js'
@@ -48,33 +59,45 @@ const lines = Array.from({ length: 1000 }, (_, i) => {
   }
 })
 
-const col = new Collector('bench-city', testKey('bench/siem/collector'), 'gw')
-let anchors = 0
-let anchorMs = 0
-let chainBytes = 0
-const t0 = performance.now()
-for (let i = 0; i < N; i++) {
-  col.ingest(lines[i % lines.length]!, 'auto', T0)
-  if ((i + 1) % EVERY === 0) {
-    const a = performance.now()
-    const { checkpoint, msg } = col.checkpoint()
-    chainBytes += encodeCanonical(msg).length + 32 + 8 + 64 + 100 // message + sender, nonce, tx signature, envelope
-    col.markAnchored(checkpoint)
-    anchorMs += performance.now() - a
-    anchors++
+/** One collector on this thread: parse + normalise + canonical entry + leaf hash + append, a checkpoint every EVERY events. */
+function runInline() {
+  const col = new Collector('bench-city', testKey('bench/siem/collector'), 'gw')
+  let anchors = 0
+  let anchorMs = 0
+  let chainBytes = 0
+  const c0 = process.cpuUsage()
+  const t0 = performance.now()
+  for (let i = 0; i < N; i++) {
+    col.ingest(lines[i % lines.length]!, 'auto', T0)
+    if ((i + 1) % EVERY === 0) {
+      const a = performance.now()
+      const { checkpoint, msg } = col.checkpoint()
+      chainBytes += encodeCanonical(msg).length + 32 + 8 + 64 + 100 // message + sender, nonce, tx signature, envelope
+      col.markAnchored(checkpoint)
+      anchorMs += performance.now() - a
+      anchors++
+    }
   }
+  const wallS = (performance.now() - t0) / 1000
+  return { col, perS: N / wallS, perCpuS: N / cpuSeconds(c0), anchors, anchorMs, chainBytes }
 }
-const ingestS = (performance.now() - t0) / 1000
 
 // the same input through a parse pool (worker threads), appended in submission order
 const WORKERS = arg('workers', 2)
-let pooledPerS: number | null = null
-if (WORKERS > 0) {
-  const bytes = lines.map((l) => new Uint8Array(Buffer.from(l)))
+const bytes = lines.map((l) => new Uint8Array(Buffer.from(l)))
+/** CPU seconds this process used since `c0`, all threads (GC helpers and parse workers included). */
+function cpuSeconds(c0: NodeJS.CpuUsage): number {
+  const c = process.cpuUsage(c0)
+  return (c.user + c.system) / 1e6
+}
+
+async function runPool(): Promise<{ perS: number; perCpuS: number; collectorThreadBusy: number }> {
   const pcol = new Collector('bench-city', testKey('bench/siem/collector'), 'gw')
   const pool = new ParsePool(WORKERS, { name: 'gw', type: 'collector' })
   await pool.parse([bytes[0]!], 'auto', T0, [{}]) // workers loaded
   const BATCH = 512
+  const elu0 = performance.eventLoopUtilization()
+  const c0 = process.cpuUsage()
   const tp = performance.now()
   let applying: Promise<void> = Promise.resolve()
   const inflight: Promise<void>[] = []
@@ -87,10 +110,57 @@ if (WORKERS > 0) {
     if (inflight.length >= WORKERS * 4) await inflight.shift() // bounded queue, as a listener would be
   }
   await applying
-  pooledPerS = round(N / ((performance.now() - tp) / 1000), 0)
+  const perS = N / ((performance.now() - tp) / 1000)
+  const perCpuS = N / cpuSeconds(c0)
+  const busy = performance.eventLoopUtilization(elu0).utilization
   await pool.close()
   if (pcol.log.size !== N) throw new Error(`pool logged ${pcol.log.size} of ${N}`)
+  return { perS, perCpuS, collectorThreadBusy: busy }
 }
+
+/** µs per event of each stage, alone, over the same lines (what bounds the collector's thread). */
+function stages() {
+  const M = Math.min(N, 50_000)
+  const ctx = { receivedAt: T0, observer: { name: 'gw', type: 'collector' } }
+  const evs = lines.map((l) => parseEvent(l, 'auto', ctx).event)
+  const texts = evs.map(canonicalEntryText)
+  const time = (f: (i: number) => void) => {
+    const t = performance.now()
+    for (let i = 0; i < M; i++) f(i)
+    return round(((performance.now() - t) * 1000) / M, 2)
+  }
+  const arena = new EntryArena()
+  const log = new MerkleLog()
+  return {
+    parse_normalise_us: time((i) => parseEvent(bytes[i % bytes.length]!, 'auto', ctx)),
+    canonical_entry_us: time((i) => canonicalEntryText(evs[i % evs.length]!)),
+    canonical_entry_general_us: time((i) => canonicalJson(evs[i % evs.length]!)),
+    store_leaf_hash_append_us: time((i) => log.appendLeafHash(arena.leafHash(arena.addText(texts[i % texts.length]!)))),
+  }
+}
+
+// rounds alternate inline and pooled runs, so that both see the same background load
+const ROUNDS = arg('rounds', 3)
+const inlineRuns: number[] = []
+const inlineCpu: number[] = []
+const poolRuns: number[] = []
+const poolCpu: number[] = []
+const busyRuns: number[] = []
+let first: ReturnType<typeof runInline> | undefined
+for (let r = 0; r < ROUNDS; r++) {
+  const run = runInline()
+  first ??= run
+  inlineRuns.push(run.perS)
+  inlineCpu.push(run.perCpuS)
+  if (WORKERS > 0) {
+    const p = await runPool()
+    poolRuns.push(p.perS)
+    poolCpu.push(p.perCpuS)
+    busyRuns.push(p.collectorThreadBusy)
+  }
+}
+const { col, anchors, anchorMs, chainBytes } = first!
+const stageUs = stages()
 
 const rules = loadRules()
 const sample = col.events.slice(0, 20_000).map((e) => e.event)
@@ -104,9 +174,16 @@ const avgEventBytes = col.events.slice(0, 1000).reduce((s, e) => s + e.entry.len
 const result = {
   events: N,
   malformed: col.ingestor.counts.malformed,
-  ingest_events_per_s: round(N / ingestS, 0),
-  ingest_events_per_s_pool: pooledPerS,
+  ingest_events_per_s: round(median(inlineRuns), 0),
+  ingest_events_per_s_pool: WORKERS > 0 ? round(median(poolRuns), 0) : null,
+  ingest_events_per_cpu_s: round(median(inlineCpu), 0),
+  ingest_events_per_cpu_s_pool: WORKERS > 0 ? round(median(poolCpu), 0) : null,
   pool_workers: WORKERS,
+  pool_gain: WORKERS > 0 ? round(median(poolRuns) / median(inlineRuns), 2) : null,
+  pool_collector_thread_busy: WORKERS > 0 ? round(median(busyRuns), 2) : null,
+  rounds: { inline: inlineRuns.map((x) => round(x, 0)), pool: poolRuns.map((x) => round(x, 0)) },
+  stage_us_per_event: stageUs,
+  load_average: loadavg().map((x) => round(x, 2)),
   anchors,
   anchor_ms_avg: round(anchorMs / Math.max(anchors, 1), 3),
   detection_events_per_s: round(sample.length / detectS, 0),

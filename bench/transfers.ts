@@ -10,6 +10,7 @@ import type { CommittedBlock, SoloEngine } from '../src/engine/solo/engine.js'
 import { toHex } from '../src/base/bytes.js'
 import { testCity, type TestCity } from '../src/kit/genesis-builder.js'
 import { Signer } from '../src/kit/signer.js'
+import { performance } from 'node:perf_hooks'
 import { round, summarize } from './stats.js'
 
 /** `accounts` citizens with a large balance each; blocks of at most `maxBlockTxs` transactions. */
@@ -82,6 +83,8 @@ export async function pool<T>(items: T[], conc: number, fn: (x: T) => Promise<vo
 export async function inprocThroughput(engine: SoloEngine, txs: Uint8Array[]) {
   const tr = new Tracker()
   const untrack = trackBlocks(engine, tr)
+  const elu0 = performance.eventLoopUtilization()
+  const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   const refusals: string[] = []
   const CHUNK = 2000
@@ -96,7 +99,18 @@ export async function inprocThroughput(engine: SoloEngine, txs: Uint8Array[]) {
   if (refusals.length) throw new Error(`${refusals.length} refused, e.g. ${refusals[0]}`)
   await tr.until(txs.length)
   untrack()
-  return { txPerSec: round(tr.committed / ((tr.lastCommit - t0) / 1000)), committed: tr.committed, failed: tr.failed, latencyMs: summarize(tr.lat) }
+  return { txPerSec: round(tr.committed / ((tr.lastCommit - t0) / 1000)), committed: tr.committed, failed: tr.failed, latencyMs: summarize(tr.lat), ...cpuPerTx(elu0, cpu0, txs.length) }
+}
+
+/**
+ * Where a round's CPU went: the whole process's CPU time per transaction (main thread, verification
+ * workers, GC and LevelDB threads) and the main thread's utilisation (busy share of wall time; 1 =
+ * the event loop never waited, so the main thread is what bounds the rate).
+ */
+function cpuPerTx(elu0: ReturnType<typeof performance.eventLoopUtilization>, cpu0: NodeJS.CpuUsage, n: number) {
+  const elu = performance.eventLoopUtilization(elu0)
+  const cpu = process.cpuUsage(cpu0)
+  return { processCpuUsPerTx: round((cpu.user + cpu.system) / n), mainThreadUtilisation: round(elu.utilization, 2) }
 }
 
 /** Offers `txs` at `rate` a second through `submit`; `tr` sees their commits. */

@@ -18,15 +18,21 @@ const SLOW = [
   'test/lightclient/testnet.test.ts',
   'test/bridge/cometbft-city.test.ts',
   'test/bridge/cometbft-relayer.test.ts',
+  'test/cometbft/validator-change.test.ts',
+  'test/cometbft/state-sync.test.ts',
   // kill -9 loops
   'test/ledger/crash.test.ts',
   // the multi-city network (`npm start`, `polis network up`)
   'test/network/network.test.ts',
+  'test/network/cometbft-network.test.ts',
+  'test/network/deploy-bundle.test.ts',
   'test/cli/start.test.ts',
   // the README walk-throughs, as written
   'test/cli/readme-services.test.ts',
   'test/cli/readme-transport.test.ts',
   'test/siem/readme.test.ts',
+  // the city console in Debian's Chromium against a real network
+  'test/console/console.test.ts',
 ]
 
 function find(dir) {

@@ -7,6 +7,7 @@
  *   403 unauthorized, account_revoked, frozen
  *   404 not_found
  *   409 bad_nonce, duplicate_tx, already_exists
+ *   410 pruned (state at a height the node no longer keeps)
  *   413 tx_too_large (and any request body over the limit, as invalid_request)
  *   422 unknown_account, insufficient_funds, block_full, overflow, invalid_state, expired
  *   503 mempool_full, node stopping (with Retry-After)
@@ -38,13 +39,14 @@ const STATUS_BY_NAME: Partial<Record<ErrorName, number>> = {
   unauthorized: 403, account_revoked: 403, frozen: 403,
   not_found: 404,
   bad_nonce: 409, duplicate_tx: 409, already_exists: 409,
+  pruned: 410,
   tx_too_large: 413,
   unknown_account: 422, insufficient_funds: 422, block_full: 422, overflow: 422, invalid_state: 422, expired: 422,
   mempool_full: 503,
 }
 
 const TITLES: Record<number, string> = {
-  400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 413: 'Content Too Large',
+  400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 410: 'Gone', 413: 'Content Too Large',
   415: 'Unsupported Media Type', 422: 'Unprocessable Content', 426: 'Upgrade Required', 429: 'Too Many Requests', 500: 'Internal Server Error',
   503: 'Service Unavailable',
 }

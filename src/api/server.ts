@@ -12,6 +12,7 @@ import { NodeMetrics } from './metrics.js'
 import { openApiDocument, recordRoutes, type RecordedRoute } from './openapi.js'
 import { NO_SUCH_ROUTE, clientErrorHandler, errorHandler, problem, sendProblem } from './problem.js'
 import { chainRoutes } from './routes/chain.js'
+import { consoleRoutes, networkFromEnv, type NetworkCity } from './routes/console.js'
 import { open311Routes } from './routes/open311.js'
 import { opsRoutes } from './routes/ops.js'
 import { stateRoutes } from './routes/state.js'
@@ -26,6 +27,8 @@ export interface ApiServerOptions {
   /** Largest request body (a batch); default 8 MiB. */
   bodyLimitBytes?: number
   limits?: Partial<ApiLimits>
+  /** The cities of the network, for `/v1/network` and the console; default: $POLIS_NETWORK_CITIES, else this city alone. */
+  network?: NetworkCity[]
 }
 
 export interface ApiServer {
@@ -103,6 +106,7 @@ export async function buildServer(opts: ApiServerOptions): Promise<ApiServer> {
   let doc: object | undefined
   const openapi = () => (doc ??= openApiDocument(routes, { version: API_VERSION, chainId: backend.chainId }))
 
+  consoleRoutes(app, { chainId: backend.chainId, network: opts.network ?? networkFromEnv() })
   txRoutes(app, ctx)
   chainRoutes(app, ctx)
   stateRoutes(app, ctx)

@@ -17,9 +17,12 @@ export interface KV extends KVReader {
   delete(key: Uint8Array): void
 }
 
-const keyString = (k: Uint8Array): string => Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString('latin1')
+export const keyString = (k: Uint8Array): string => Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString('latin1')
 
-interface Entry { key: Uint8Array; value: Uint8Array | null }
+/** `ks` is the key as a latin1 string: comparing those orders keys exactly as their bytes. */
+interface Entry { ks: string; key: Uint8Array; value: Uint8Array | null }
+
+const byKey = (a: Entry, b: Entry): number => (a.ks < b.ks ? -1 : a.ks > b.ks ? 1 : 0)
 
 export class CacheKV implements KV {
   private readonly writes = new Map<string, Entry>()
@@ -38,26 +41,34 @@ export class CacheKV implements KV {
   getKeyed(ks: string, key: Uint8Array): Uint8Array | undefined {
     const e = this.writes.get(ks)
     if (e) return e.value ?? undefined
-    const p = this.parent
-    return p instanceof CacheKV ? p.getKeyed(ks, key) : p.get(key)
+    const p = this.parent as KVReader & { getKeyed?: (ks: string, key: Uint8Array) => Uint8Array | undefined }
+    return p.getKeyed ? p.getKeyed(ks, key) : p.get(key)
   }
 
   set(key: Uint8Array, value: Uint8Array): void {
     if (value.length === 0) throw new Error('empty values are not stored; delete the key instead')
-    this.writes.set(keyString(key), { key: new Uint8Array(key), value })
+    const ks = keyString(key)
+    this.writes.set(ks, { ks, key: new Uint8Array(key), value })
   }
 
   delete(key: Uint8Array): void {
-    this.writes.set(keyString(key), { key: new Uint8Array(key), value: null })
+    const ks = keyString(key)
+    this.writes.set(ks, { ks, key: new Uint8Array(key), value: null })
   }
 
   /** The pending writes, sorted by key: deterministic order for applying them. */
   sortedWrites(): Entry[] {
-    return [...this.writes.values()].sort((a, b) => compareBytes(a.key, b.key))
+    return [...this.writes.values()].sort(byKey)
   }
 
   /** Moves this layer's writes into `target` (another layer or the store's working tree). */
   writeTo(target: KV): void {
+    if (target instanceof CacheKV) {
+      // Layer into layer: the entries move as they are (the target sorts when it is written out).
+      for (const e of this.writes.values()) target.writes.set(e.ks, e)
+      this.writes.clear()
+      return
+    }
     for (const e of this.sortedWrites()) {
       if (e.value === null) target.delete(e.key)
       else target.set(e.key, e.value)

@@ -7,7 +7,7 @@ import type { CborValue } from '../codec/cbor.js'
 import type { KV, KVReader } from './kv.js'
 import { PrefixKV } from './kv.js'
 import { utf8 } from '../base/bytes.js'
-import type { AppEvent } from './types.js'
+import type { AppEvent, ValidatorUpdate } from './types.js'
 
 export interface BlockInfo {
   readonly chainId: string
@@ -24,7 +24,10 @@ export interface ExecContext extends BlockInfo {
 export interface TxContext extends ExecContext {
   readonly sender: Uint8Array
   readonly txHash: Uint8Array
-  /** True while the mempool admits the transaction (checkTx); state is a scratch copy then. */
+  /**
+   * Always false since admission runs no handler (docs/ARCHITECTURE.md, Admission); kept so that
+   * code written for a simulating admission keeps its block-time behaviour.
+   */
   readonly checkOnly: boolean
 }
 
@@ -42,6 +45,17 @@ export interface MessageDef<T = unknown> {
   /** Validates and types the message value; throws PolisError('invalid_message') if malformed. */
   parse(value: MsgValue): T
   handle(ctx: TxContext, msg: T): void
+  /**
+   * What the message takes out of the sender's own balance (denom undefined = the native denom).
+   * Mempool admission runs no handler: it checks these against the sender's balance net of what
+   * its transactions already in the mempool spend (docs/ARCHITECTURE.md, Admission).
+   */
+  spends?(msg: T): ReadonlyArray<{ denom?: string; amount: bigint }>
+  /**
+   * Optional cheap, read-only checks admission makes against the last committed state (e.g. that a
+   * recipient exists). The handler must still make them: they are a filter, not a guarantee.
+   */
+  precheck?(kv: KVReader, msg: T, sender: Uint8Array): void
 }
 
 export type QueryParams = Record<string, unknown>
@@ -55,6 +69,8 @@ export interface Module {
   validateGenesis?(state: unknown): void
   initGenesis?(ctx: ExecContext, state: unknown): void
   endBlock?(ctx: ExecContext): void
+  /** After every module's endBlock: changes to the validator set this block made, for the engine (CometBFT). */
+  validatorUpdates?(ctx: ExecContext): ValidatorUpdate[]
 }
 
 export function defineMessage<T>(def: MessageDef<T>): MessageDef<T> {

@@ -15,8 +15,14 @@ type EventTuple = [string, Array<[string, string]>]
 const evIn = (e: AppEvent): EventTuple => [e.type, e.attributes.map((a) => [a.key, a.value] as [string, string])]
 const evOut = (t: EventTuple): AppEvent => ({ type: t[0], attributes: t[1].map(([key, value]) => ({ key, value })) })
 
+// A block's results are encoded twice (the engine's results hash, then the App's commit batch):
+// remember each result object's encoding. Results are not modified once recorded.
+const encoded = new WeakMap<StoredTxResult, Uint8Array>()
+
 export function encodeTxResult(r: StoredTxResult): Uint8Array {
-  return encodeCanonical([r.height, r.index, r.hash, r.code, r.log, r.events.map(evIn)])
+  let b = encoded.get(r)
+  if (!b) encoded.set(r, (b = encodeCanonical([r.height, r.index, r.hash, r.code, r.log, r.events.map(evIn)])))
+  return b
 }
 
 export function decodeTxResult(b: Uint8Array): StoredTxResult {

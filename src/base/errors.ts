@@ -29,6 +29,9 @@ export const ErrorCodes = {
   proof_invalid: 22,
   frozen: 23,
   overflow: 24,
+  validator_key_unregistered: 25,
+  unsafe_validator_change: 26,
+  pruned: 27,
 } as const
 
 export type ErrorName = keyof typeof ErrorCodes

@@ -1,15 +1,17 @@
 /**
  * PolisApp: the deterministic state machine. One instance per chain, driven by an engine (solo or
- * CometBFT) through the ABCI-shaped App interface. Transaction pipeline:
+ * CometBFT) through the ABCI-shaped App interface. Block pipeline:
  *   size → decode (canonical CBOR) → chain id → messages known and well-formed → signature →
  *   checks (checks.ts: account registered and active, nonce = account nonce, sender holds a role
  *   each message allows) → handlers (all or nothing) → events.
  * Refusals before the handlers change nothing. A transaction whose handler refuses consumes its
  * nonce (so a failed intent cannot be executed later by surprise) and changes nothing else.
+ * Mempool admission (checkTx) runs no handler: stateless checks, signature, and the precheck of
+ * admission.ts against committed state and the mempool's pending transactions.
  */
 import type { ClassicLevel } from 'classic-level'
 import { IavlStore } from '../store/index.js'
-import { CacheKV, type IterateOptions, type KV, type KVReader } from '../app/kv.js'
+import { CacheKV, keyString, prefixEnd, type IterateOptions, type KV, type KVReader } from '../app/kv.js'
 import { PolisError, fail } from '../base/errors.js'
 import { decodeTx, signBytes, txHash, type DecodedTx } from '../app/tx.js'
 import type { App, AppEvent, AppInfo, BatchPut, BlockRequest, CheckTxResult, FinalizeResult, QueryRequest, QueryResult, TxResult, ValidatorUpdate } from '../app/types.js'
@@ -24,12 +26,15 @@ import { identityModule, type Account } from '../modules/identity/index.js'
 import { bankModule } from '../modules/bank/index.js'
 import { cityModules } from './city-modules.js'
 import { checkSender, consumeNonce, type ResolvedMsg } from './checks.js'
+import { MempoolView } from './admission.js'
+import { BRIDGE_KEY, bridgeStoreKey } from '../modules/bridge/types.js'
 import { heightKey } from '../codec/be.js'
 
 const META_KEY = utf8('a/meta')
 const GENESIS_KEY = utf8('a/genesis')
 const TX_PREFIX = utf8('a/tx/')
 const BLOCK_EVENTS_PREFIX = utf8('a/ev/')
+const TREE_READS_MAX = 100_000
 
 export interface AppOptions {
   db: ClassicLevel<Uint8Array, Uint8Array>
@@ -38,7 +43,17 @@ export interface AppOptions {
   verifyPool?: VerifyPool
   /** Decoded-node cache of the state tree. */
   cacheSize?: number
+  /**
+   * Keep the state of the last `keepRecent` heights (and whatever the bridge still needs, see
+   * pruneTarget); older tree versions are deleted in the background. 0 or absent: keep everything.
+   */
+  pruning?: { keepRecent: number }
 }
+
+/** Most versions one pruning batch removes; the loop yields to blocks between batches. */
+const PRUNE_STEP_VERSIONS = 4
+/** Key prefix of the bridge's packet commitments: a pending packet pins its send height. */
+const BRIDGE_COMMITMENTS = bridgeStoreKey(BRIDGE_KEY.commitment)
 
 interface Pending {
   height: bigint
@@ -47,19 +62,42 @@ interface Pending {
   blockEvents: AppEvent[]
 }
 
-interface Verified { tx: DecodedTx; sigOk: boolean }
+interface Verified { tx: DecodedTx; sigOk: boolean; msgs?: ResolvedMsg[]; verifying?: Promise<boolean> }
 
-/** Adapts the state tree to the KV interface the modules see. */
+/**
+ * Adapts the state tree to the KV interface the modules see, remembering what it read (a block
+ * reads the same keys again and again: the denom, busy accounts) so that a repeated read costs a
+ * map lookup instead of a walk down the tree. Writes update it (values are never modified once
+ * written, as in CacheKV). `forget()` after a rollback of the tree; a commit leaves the working
+ * state as it was, so the memory stays valid across blocks.
+ */
 class TreeKV implements KV {
+  private readonly reads = new Map<string, Uint8Array | null>()
   constructor(private readonly tree: IavlStore) {}
   get(key: Uint8Array) {
-    return this.tree.get(key)
+    return this.getKeyed(keyString(key), key)
+  }
+  getKeyed(ks: string, key: Uint8Array): Uint8Array | undefined {
+    const hit = this.reads.get(ks)
+    if (hit !== undefined) return hit ?? undefined
+    const v = this.tree.get(key)
+    this.remember(ks, v ?? null)
+    return v
   }
   set(key: Uint8Array, value: Uint8Array) {
     this.tree.set(key, value)
+    this.remember(keyString(key), value)
   }
   delete(key: Uint8Array) {
     this.tree.delete(key)
+    this.remember(keyString(key), null)
+  }
+  private remember(ks: string, v: Uint8Array | null) {
+    if (this.reads.size >= TREE_READS_MAX) this.reads.clear()
+    this.reads.set(ks, v)
+  }
+  forget() {
+    this.reads.clear()
   }
   *iterate(opts: IterateOptions = {}) {
     let n = 0
@@ -100,12 +138,15 @@ export class PolisApp implements App {
   private genesis?: ParsedGenesis
   private pendingGenesisDoc?: Uint8Array
   private pending?: Pending
-  private checkKV: CacheKV
+  private readonly view: MempoolView
   private blockLock?: Promise<void>
   private releaseBlockLock?: () => void
   private readonly verified = new WeakMap<Uint8Array, Verified>()
   private readonly ownPool: boolean
   readonly pool: VerifyPool
+  private readonly keepRecent: number
+  private pruning?: Promise<void>
+  private closing = false
 
   constructor(private readonly opts: AppOptions) {
     const extra = opts.modules ?? cityModules()
@@ -115,9 +156,12 @@ export class PolisApp implements App {
       if (this.byName.has(m.name)) throw new Error(`duplicate module ${m.name}`)
       this.byName.set(m.name, m)
     }
-    this.tree = IavlStore.open(opts.db, { prefix: utf8('s'), cacheSize: opts.cacheSize })
+    const keepRecent = opts.pruning?.keepRecent ?? 0
+    if (!Number.isSafeInteger(keepRecent) || keepRecent < 0 || keepRecent === 1) fail('invalid_request', `pruning.keepRecent must be 0 (keep all) or at least 2, got ${keepRecent}`)
+    this.keepRecent = keepRecent
+    this.tree = IavlStore.open(opts.db, { prefix: utf8('s'), cacheSize: opts.cacheSize, recordOrphans: keepRecent > 0 })
     this.treeKV = new TreeKV(this.tree)
-    this.checkKV = new CacheKV(this.treeKV)
+    this.view = new MempoolView(this.treeKV)
     this.ownPool = !opts.verifyPool
     this.pool = opts.verifyPool ?? new VerifyPool()
     this.lastAppHash = this.tree.rootHash()
@@ -135,7 +179,19 @@ export class PolisApp implements App {
   }
 
   async close(): Promise<void> {
+    await this.stopPruning()
     if (this.ownPool) await this.pool.close()
+  }
+
+  /** Resolves when the background pruning started by the last commit (if any) has finished. */
+  async pruningDone(): Promise<void> {
+    await this.pruning
+  }
+
+  /** Lets a pruning batch in flight land and starts no other (call before closing the database). */
+  async stopPruning(): Promise<void> {
+    this.closing = true
+    await this.pruning
   }
 
   info(): AppInfo {
@@ -154,6 +210,7 @@ export class PolisApp implements App {
     for (const m of this.modules) m.validateGenesis?.(g.doc.app_state[m.name])
     for (const k of Object.keys(g.doc.app_state)) if (!this.byName.has(k)) fail('invalid_genesis', `app_state has an unknown module "${k}"`)
     this.tree.rollback()
+    this.treeKV.forget()
     const kv = new CacheKV(this.treeKV)
     const events: AppEvent[] = []
     const ctx: ExecContext = { chainId: g.chainId, height: 0n, time: g.genesisTime, kv, emit: (t, a) => events.push(eventOf(t, a)) }
@@ -163,31 +220,35 @@ export class PolisApp implements App {
     this.chainId = g.chainId
     this.lastTime = g.genesisTime
     this.pendingGenesisDoc = utf8(canonicalJson(g.doc))
-    this.checkKV = new CacheKV(this.treeKV)
+    this.view.reset(this.treeKV)
     return { appHash: this.tree.workingHash(), validators: g.validators.map((v) => ({ pubKey: v.pubKey, power: v.power })) }
   }
 
   // ---------------------------------------------------------------- mempool admission
 
-  /** Admits a transaction to the mempool: the full pipeline, run against the mempool's scratch state. */
+  /**
+   * Admits a transaction to the mempool without running its handlers: the stateless checks, the
+   * signature (verified once, cached), then the precheck of admission.ts against the last committed
+   * state and the mempool's pending transactions. Used by the solo engine and by CometBFT's CheckTx.
+   */
   async checkTx(bytes: Uint8Array): Promise<CheckTxResult> {
     let tx: DecodedTx | undefined
     try {
       tx = this.decodeCached(bytes)
-      const msgs = this.resolveMessages(tx)
+      const msgs = this.messagesOf(bytes, tx)
       await this.ensureSignature(bytes, tx)
       while (this.blockLock) await this.blockLock
-      const res = this.execute(this.checkKV, tx, msgs, this.lastHeight + 1n, this.lastTime, true)
-      return { code: res.code, log: res.log, sender: tx.body.sender, nonce: tx.body.nonce, hash: tx.hash }
+      this.view.admit(tx, msgs, this.lastHeight + 1n)
+      return { code: 0, log: '', sender: tx.body.sender, nonce: tx.body.nonce, hash: tx.hash }
     } catch (e) {
       const { code, log } = asResult(e)
       return { code, log, sender: tx?.body.sender, nonce: tx?.body.nonce, hash: tx?.hash }
     }
   }
 
-  /** Forget the mempool's scratch state (after a commit, before re-checking what remains). */
+  /** Forget the mempool's pending transactions (after a commit, before re-checking what remains). */
   resetCheckState(): void {
-    this.checkKV = new CacheKV(this.treeKV)
+    this.view.reset(this.treeKV)
   }
 
   // ---------------------------------------------------------------- blocks
@@ -215,9 +276,9 @@ export class PolisApp implements App {
         if (d instanceof PolisError) r = { code: d.code, log: d.message, events: [] }
         else {
           try {
-            const msgs = this.resolveMessages(d)
+            const msgs = this.messagesOf(block.txs[i]!, d)
             if (!this.verified.get(block.txs[i]!)?.sigOk) fail('bad_signature', 'signature does not verify')
-            r = this.execute(blockKV, d, msgs, block.height, block.time, false)
+            r = this.execute(blockKV, d, msgs, block.height, block.time)
           } catch (e) {
             r = { ...asResult(e), events: [] }
           }
@@ -227,13 +288,15 @@ export class PolisApp implements App {
       const blockEvents: AppEvent[] = []
       const ctx: ExecContext = { chainId: this.chainId, height: block.height, time: block.time, kv: blockKV, emit: (t, a) => blockEvents.push(eventOf(t, a)) }
       for (const m of this.modules) m.endBlock?.(ctx)
+      const validatorUpdates = this.modules.flatMap((m) => m.validatorUpdates?.(ctx) ?? [])
       blockKV.writeTo(this.treeKV)
       const appHash = this.tree.workingHash()
       this.pending = { height: block.height, appHash, results, blockEvents }
       this.lastTime = block.time
-      return { results, events: blockEvents, validatorUpdates: [], appHash }
+      return { results, events: blockEvents, validatorUpdates, appHash }
     } catch (e) {
       this.tree.rollback()
+      this.treeKV.forget()
       this.unlock()
       throw e
     }
@@ -261,7 +324,8 @@ export class PolisApp implements App {
       this.lastAppHash = rootHash
       this.pendingGenesisDoc = undefined
       this.pending = undefined
-      this.checkKV = new CacheKV(this.treeKV)
+      this.view.reset(this.treeKV)
+      this.schedulePruning()
       return recheck.map((b) => this.recheckOne(b))
     } finally {
       this.unlock()
@@ -273,10 +337,49 @@ export class PolisApp implements App {
     const v = this.verified.get(bytes)
     if (!v?.sigOk) return { code: 4, log: 'bad_signature: not verified before recheck' }
     try {
-      const res = this.execute(this.checkKV, v.tx, this.resolveMessages(v.tx), this.lastHeight + 1n, this.lastTime, true)
-      return { code: res.code, log: res.log, sender: v.tx.body.sender, nonce: v.tx.body.nonce, hash: v.tx.hash }
+      this.view.admit(v.tx, this.messagesOf(bytes, v.tx), this.lastHeight + 1n)
+      return { code: 0, log: '', sender: v.tx.body.sender, nonce: v.tx.body.nonce, hash: v.tx.hash }
     } catch (e) {
       return { ...asResult(e), hash: v.tx.hash }
+    }
+  }
+
+  // ---------------------------------------------------------------- pruning
+
+  /**
+   * The first height to keep: the last `keepRecent` heights, and never past the height at which
+   * the oldest still pending bridge packet was sent (its commitment leaf's version), so the
+   * relayer can prove every packet in flight at any height since it was sent, whatever the
+   * counterparty's light client has reached. Not consensus: each node chooses its retention.
+   */
+  pruneTarget(): number {
+    let target = Number(this.lastHeight) - this.keepRecent + 1
+    const oldest = this.tree.minLeafVersion({ gte: BRIDGE_COMMITMENTS, lt: prefixEnd(BRIDGE_COMMITMENTS) })
+    if (oldest !== undefined && oldest < target) target = oldest
+    return target
+  }
+
+  private schedulePruning(): void {
+    if (this.keepRecent === 0 || this.pruning || this.closing) return
+    if (this.pruneTarget() <= this.tree.firstVersion) return
+    this.pruning = this.pruneInBackground().finally(() => (this.pruning = undefined))
+  }
+
+  /** Deletes old versions a few at a time, one batch each, yielding to blocks in between. */
+  private async pruneInBackground(): Promise<void> {
+    try {
+      for (;;) {
+        await new Promise((r) => setImmediate(r))
+        if (this.closing) return
+        const target = this.pruneTarget()
+        const floor = this.tree.firstVersion
+        if (target <= floor) return
+        const step = this.tree.prune(Math.min(target, floor + PRUNE_STEP_VERSIONS))
+        await this.opts.db.batch(step.ops)
+      }
+    } catch (e) {
+      // A failed pruning batch loses nothing: the orphan lists stay until a later step succeeds.
+      if (!this.closing) console.error('state pruning failed:', (e as Error)?.message ?? e)
     }
   }
 
@@ -293,6 +396,7 @@ export class PolisApp implements App {
     const height = q.height && q.height > 0n ? q.height : this.lastHeight
     try {
       if (this.lastHeight === 0n) fail('not_found', 'no block has been committed yet')
+      if (height <= this.lastHeight && this.tree.isPruned(Number(height))) fail('pruned', `state at height ${height} is pruned: this node keeps heights from ${this.tree.firstVersion}`)
       if (height > this.lastHeight || !this.tree.hasVersion(Number(height))) fail('not_found', `no state at height ${height}`)
       const v = Number(height)
       if (q.path === 'store') {
@@ -347,12 +451,38 @@ export class PolisApp implements App {
     return tx
   }
 
+  /** Verifies the signature once per byte array: a verification in flight is shared, not repeated. */
   private async ensureSignature(bytes: Uint8Array, tx: DecodedTx): Promise<void> {
-    const v = this.verified.get(bytes)
+    let v = this.verified.get(bytes)
     if (v?.sigOk) return
-    const ok = await this.pool.verify(tx.body.sender, signBytes(tx.bodyBytes), tx.signature)
-    if (!ok) fail('bad_signature', 'signature does not verify for the sender key')
-    this.verified.set(bytes, { tx, sigOk: true })
+    if (!v) this.verified.set(bytes, (v = { tx, sigOk: false }))
+    v.verifying ??= this.pool.verify(tx.body.sender, signBytes(tx.bodyBytes), tx.signature)
+    if (!(await v.verifying)) fail('bad_signature', 'signature does not verify for the sender key')
+    v.sigOk = true
+    v.verifying = undefined
+  }
+
+  /**
+   * Starts verifying the signature of a transaction that will be checked soon (CometBFT's queued
+   * CheckTx requests), so that verifications overlap instead of running one request at a time.
+   * Decides nothing: checkTx still makes every check, in order. Pass the array checkTx will get.
+   */
+  preverify(bytes: Uint8Array): void {
+    try {
+      const tx = this.decodeCached(bytes)
+      this.ensureSignature(bytes, tx).catch(() => undefined)
+    } catch {
+      // checkTx will refuse it with its typed error
+    }
+  }
+
+  /** The transaction's messages, resolved and parsed once per byte array (admission, then its block). */
+  private messagesOf(bytes: Uint8Array, tx: DecodedTx): ResolvedMsg[] {
+    const v = this.verified.get(bytes)
+    if (v?.msgs) return v.msgs
+    const msgs = this.resolveMessages(tx)
+    if (v) v.msgs = msgs
+    return msgs
   }
 
   private resolveMessages(tx: DecodedTx): ResolvedMsg[] {
@@ -366,7 +496,7 @@ export class PolisApp implements App {
     })
   }
 
-  private execute(parent: CacheKV, tx: DecodedTx, msgs: ResolvedMsg[], height: bigint, time: bigint, checkOnly: boolean): TxResult {
+  private execute(parent: CacheKV, tx: DecodedTx, msgs: ResolvedMsg[], height: bigint, time: bigint): TxResult {
     const sender = tx.body.sender
     let account: Account
     try {
@@ -378,7 +508,7 @@ export class PolisApp implements App {
     consumeNonce(txKV, account)
     const events: AppEvent[] = [eventOf('tx', { hash: toHex(tx.hash), sender: toHex(sender), nonce: tx.body.nonce.toString() })]
     const ctx: TxContext = {
-      chainId: this.chainId, height, time, kv: txKV, sender, txHash: tx.hash, checkOnly,
+      chainId: this.chainId, height, time, kv: txKV, sender, txHash: tx.hash, checkOnly: false,
       emit: (type, attrs) => events.push(eventOf(type, attrs)),
     }
     try {
@@ -388,7 +518,7 @@ export class PolisApp implements App {
       }
     } catch (e) {
       txKV.discard()
-      if (!checkOnly) consumeNonce(parent, account)
+      consumeNonce(parent, account)
       return { ...asResult(e), events: [] }
     }
     txKV.writeTo(parent)

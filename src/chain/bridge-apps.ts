@@ -5,11 +5,12 @@ import { bridgeApps, type BridgeApps } from '../modules/bridge/packet/apps.js'
 import { TRANSFER_APP, transferApp } from '../modules/bridge/apps/transfer.js'
 import { VEHICLE_APP, vehicleApp } from '../modules/bridge/apps/vehicle-transfer.js'
 import { bridgeChannels } from '../modules/bridge/channels.js'
+import { threatIntelView } from '../modules/threatintel/keeper.js'
 
 export function defaultBridgeApps(): BridgeApps {
   return bridgeApps([
     [TRANSFER_APP, transferApp],
-    [VEHICLE_APP, vehicleApp],
+    [VEHICLE_APP, vehicleApp(threatIntelView)],
     [THREATINTEL_APP, threatIntelApp(bridgeChannels)],
   ])
 }

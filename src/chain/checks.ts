@@ -16,17 +16,25 @@ export interface ResolvedMsg { def: MessageDef; parsed: unknown; module: string;
 
 /** The sender's account when the transaction may run at `height`; refuses otherwise. */
 export function checkSender(kv: KVReader, tx: DecodedTx, msgs: readonly ResolvedMsg[], height: bigint): Account {
-  const sender = tx.body.sender
-  const a = getAccount(kv, sender)
-  if (!a) fail('unknown_account', `sender ${toHex(sender)} is not a registered account`)
-  if (!isActiveAt(a, height)) fail('account_revoked', `sender ${toHex(sender)} was revoked at height ${a.revokedAt}`)
-  if (tx.body.nonce !== a.nonce) fail('bad_nonce', `nonce ${tx.body.nonce} refused: the account's next nonce is ${a.nonce}`)
+  const a = getAccount(kv, tx.body.sender)
+  if (!a) fail('unknown_account', `sender ${toHex(tx.body.sender)} is not a registered account`)
+  checkAccount(a, a.nonce, tx, msgs, height)
+  return a
+}
+
+/**
+ * The checks on a known account: active at `height`, the transaction's nonce is `nextNonce` (the
+ * account's, or at admission the one after the sender's transactions already in the mempool), and
+ * the sender holds a role every message allows.
+ */
+export function checkAccount(a: Account, nextNonce: bigint, tx: DecodedTx, msgs: readonly ResolvedMsg[], height: bigint): void {
+  if (!isActiveAt(a, height)) fail('account_revoked', `sender ${toHex(a.pubKey)} was revoked at height ${a.revokedAt}`)
+  if (tx.body.nonce !== nextNonce) fail('bad_nonce', `nonce ${tx.body.nonce} refused: the account's next nonce is ${nextNonce}`)
   for (const m of msgs) {
     if (m.def.roles !== 'any' && !m.def.roles.some((r) => hasRole(a, r))) {
       fail('unauthorized', `${m.module}/${m.action} needs one of the roles ${m.def.roles.join(', ')}`)
     }
   }
-  return a
 }
 
 /** Advances the sender's nonce past this transaction. */

@@ -13,19 +13,23 @@ import { vehiclesModule } from '../modules/vehicles/index.js'
 import { complaintsModule } from '../modules/complaints/index.js'
 import { energyModule } from '../modules/energy/index.js'
 import { threatIntelModule } from '../modules/threatintel/index.js'
+import { validatorsModule } from '../modules/validators/index.js'
 import { bridgeChannels } from '../modules/bridge/channels.js'
+import { threatIntelView } from '../modules/threatintel/keeper.js'
+import { activeVehicles } from '../modules/vehicles/keeper.js'
 import { defaultBridgeApps } from './bridge-apps.js'
 
 export function cityModules(): Module[] {
   return [
     bridgeModule(defaultBridgeApps()),
-    siemModule(),
-    devdataModule(),
-    transportModule(),
+    siemModule(threatIntelView),
+    devdataModule(threatIntelView),
+    transportModule(activeVehicles(threatIntelView)),
     billsModule(),
-    vehiclesModule(),
+    vehiclesModule(threatIntelView),
     complaintsModule(),
     energyModule(),
     threatIntelModule(bridgeChannels),
+    validatorsModule(),
   ]
 }

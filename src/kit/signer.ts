@@ -2,6 +2,7 @@
 import type { KeyPair } from '../crypto/keys.js'
 import { toHex } from '../base/bytes.js'
 import { signTx, type Msg } from '../app/tx.js'
+import { bankMsgs } from '../modules/bank/types.js'
 
 export class Signer {
   private readonly nonces = new Map<string, bigint>()
@@ -16,6 +17,6 @@ export class Signer {
 
   send(from: KeyPair, to: KeyPair | Uint8Array, amount: bigint): Uint8Array {
     const toPk = to instanceof Uint8Array ? to : to.publicKey
-    return this.tx(from, [{ type: 'bank/send', value: { to: toPk, amount } }])
+    return this.tx(from, [bankMsgs.send({ to: toPk, amount })])
   }
 }

@@ -11,6 +11,8 @@ import { compareBytes, toHex, utf8 } from '../base/bytes.js'
 import type { KeyPair } from '../crypto/keys.js'
 import { transportModule } from '../modules/transport/index.js'
 import { vehiclesModule } from '../modules/vehicles/index.js'
+import { TRANSPORT_MSG } from '../modules/transport/types.js'
+import { VEHICLES_MSG } from '../modules/vehicles/types.js'
 import type { ChainPort, PortResult } from '../transport/replay.js'
 import { TEST_GENESIS_TIME, testCity, testKey } from './genesis-builder.js'
 import { tmpDir } from './temp-dir.js'
@@ -96,9 +98,9 @@ export class TestChain implements ChainPort {
   /** Registers vehicles (owned by the department) and RSUs (coverage: everywhere unless given). */
   async registerFleet(vehicles: KeyPair[], rsus: KeyPair[], area = { x: 0n, y: 0n, radius: 100_000n }): Promise<void> {
     const msgs: Msg[] = [
-      ...rsus.map((r): Msg => ({ type: 'transport/register-rsu', value: { rsu: r.publicKey, ...area } })),
+      ...rsus.map((r): Msg => ({ type: TRANSPORT_MSG.registerRsu, value: { rsu: r.publicKey, ...area } })),
       ...[...vehicles].sort((a, b) => compareBytes(a.publicKey, b.publicKey)).map((v, i): Msg => ({
-        type: 'vehicles/register', value: { vin_commitment: sha256(v.publicKey), plate: `T-${i}`, owner: this.dept.publicKey, device_key: v.publicKey },
+        type: VEHICLES_MSG.register, value: { vin_commitment: sha256(v.publicKey), plate: `T-${i}`, owner: this.dept.publicKey, device_key: v.publicKey },
       })),
     ]
     for (let i = 0; i < msgs.length; i += 32) {

@@ -27,6 +27,7 @@ import { sha256 } from '../crypto/hash.js'
 import { toHex, utf8 } from '../base/bytes.js'
 import { requireCometbft } from '../engine/cometbft/binary.js'
 import { CometRpc } from '../engine/cometbft/rpc.js'
+import { HALT_EXIT_CODE } from '../engine/cometbft/abci-app.js'
 
 export interface ConsensusTimeouts {
   propose: string
@@ -74,6 +75,10 @@ export interface TestnetOptions {
   logLevel?: string
   /** Extra [mempool]/[p2p]/... overrides: { 'mempool.size': 10000 }. */
   configOverrides?: Record<string, string | number | boolean>
+  /** Validator keys of the first nodes (e.g. a city home's own validator); the others are made as usual. */
+  validatorKeys?: KeyPair[]
+  /** Port of node i's HTTP API (served by its App process), written to the manifest; none if undefined. */
+  apiPorts?: Array<number | undefined>
 }
 
 export interface TestnetNode {
@@ -85,6 +90,8 @@ export interface TestnetNode {
   nodeId: string
   validatorAddress: string  // upper-case hex, as CometBFT prints it
   validatorPubKey: string   // hex
+  /** the HTTP API of this node's App process, if it serves one */
+  apiPort?: number
 }
 
 export interface TestnetManifest {
@@ -104,10 +111,6 @@ function b64(b: Uint8Array): string {
   return Buffer.from(b).toString('base64')
 }
 
-function nodeIdOf(pub: Uint8Array): string {
-  return toHex(sha256(pub).subarray(0, 20))
-}
-
 function rfc3339(d: Date): string {
   return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z')
 }
@@ -115,6 +118,24 @@ function rfc3339(d: Date): string {
 /** The ports of `n` nodes from `basePort` (p2p, RPC, ABCI: base + 10·i + 0, 1, 2). */
 export function testnetPorts(basePort: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => [basePort + 10 * i, basePort + 10 * i + 1, basePort + 10 * i + 2]).flat()
+}
+
+/** The key files of a testnet: { pub_key, seed } (hex), mode 0600. */
+export const keyJson = (k: KeyPair) => ({ pub_key: toHex(k.publicKey), seed: toHex(k.seed) })
+
+/** The default app_state of a testnet: the authority, the validators (role and the validators module's set), funded citizens. */
+export function testnetAppState(o: { authority: KeyPair; validators: KeyPair[]; power: number; citizens: KeyPair[]; balance: bigint }): Record<string, unknown> {
+  return {
+    identity: {
+      accounts: [
+        { pub_key: toHex(o.authority.publicKey), roles: ['authority'] },
+        ...o.validators.map((v) => ({ pub_key: toHex(v.publicKey), roles: ['validator'] })),
+        ...o.citizens.map((c) => ({ pub_key: toHex(c.publicKey), roles: ['citizen'] })),
+      ],
+    },
+    bank: { denom: 'ucity', balances: o.citizens.map((c) => ({ address: toHex(c.publicKey), amount: o.balance.toString() })) },
+    validators: { validators: o.validators.map((v) => ({ pub_key: toHex(v.publicKey), power: String(o.power) })) },
+  }
 }
 
 export function generateTestnet(opts: TestnetOptions): TestnetManifest {
@@ -129,7 +150,7 @@ export function generateTestnet(opts: TestnetOptions): TestnetManifest {
   const power = opts.power ?? 10
   const key = (label: string) => (opts.keySeed !== undefined ? testnetKey(opts.keySeed, label) : generateKeyPair())
 
-  const vals = Array.from({ length: n }, (_, i) => ({ val: key(`node${i}/validator`), node: key(`node${i}/p2p`) }))
+  const vals = Array.from({ length: n }, (_, i) => ({ val: opts.validatorKeys?.[i] ?? key(`node${i}/validator`), node: key(`node${i}/p2p`) }))
   const authority = key('authority')
   const citizens = Array.from({ length: opts.citizens ?? 0 }, (_, i) => key(`citizen/${i}`))
   const nodes: TestnetNode[] = vals.map((v, i) => ({
@@ -141,42 +162,13 @@ export function generateTestnet(opts: TestnetOptions): TestnetManifest {
     nodeId: nodeIdOf(v.node.publicKey),
     validatorAddress: toHex(sha256(v.val.publicKey).subarray(0, 20)).toUpperCase(),
     validatorPubKey: toHex(v.val.publicKey),
+    ...(opts.apiPorts?.[i] !== undefined ? { apiPort: opts.apiPorts[i] } : {}),
   }))
 
-  const balance = (opts.citizenBalance ?? 1_000_000_000n).toString()
-  const appState = opts.appState ?? {
-    identity: {
-      accounts: [
-        { pub_key: toHex(authority.publicKey), roles: ['authority'] },
-        ...vals.map((v) => ({ pub_key: toHex(v.val.publicKey), roles: ['validator'] })),
-        ...citizens.map((c) => ({ pub_key: toHex(c.publicKey), roles: ['citizen'] })),
-      ],
-    },
-    bank: { denom: 'ucity', balances: citizens.map((c) => ({ address: toHex(c.publicKey), amount: balance })) },
-  }
-  const genesis = {
-    genesis_time: rfc3339(opts.genesisTime ?? new Date()),
-    chain_id: chainId,
-    initial_height: '1',
-    consensus_params: {
-      block: { max_bytes: '22020096', max_gas: '-1' },
-      evidence: { max_age_num_blocks: '100000', max_age_duration: '172800000000000', max_bytes: '1048576' },
-      validator: { pub_key_types: ['ed25519'] },
-      version: { app: '1' },
-      abci: { vote_extensions_enable_height: '0' },
-    },
-    validators: vals.map((v, i) => ({
-      address: nodes[i]!.validatorAddress,
-      pub_key: { type: 'tendermint/PubKeyEd25519', value: b64(v.val.publicKey) },
-      power: String(power),
-      name: `node${i}`,
-    })),
-    app_hash: '',
-    app_state: app === 'polis' ? appState : {},
-  }
+  const appState = opts.appState ?? testnetAppState({ authority, validators: vals.map((v) => v.val), power, citizens, balance: opts.citizenBalance ?? 1_000_000_000n })
+  const genesis = cometGenesis({ chainId, time: opts.genesisTime ?? new Date(), validators: vals.map((v, i) => ({ pubKey: v.val.publicKey, power, name: `node${i}` })), appState: app === 'polis' ? appState : {} })
 
   mkdirSync(join(out, 'keys'), { recursive: true })
-  const keyJson = (k: KeyPair) => ({ pub_key: toHex(k.publicKey), seed: toHex(k.seed) })
   writeFileSync(join(out, 'keys', 'authority.json'), JSON.stringify(keyJson(authority), null, 2) + '\n', { mode: 0o600 })
   if (citizens.length) writeFileSync(join(out, 'keys', 'citizens.json'), JSON.stringify(citizens.map(keyJson), null, 2) + '\n', { mode: 0o600 })
 
@@ -201,19 +193,55 @@ export function generateTestnet(opts: TestnetOptions): TestnetManifest {
       overrides: opts.configOverrides ?? {},
     }))
     writeFileSync(join(home, 'config', 'genesis.json'), JSON.stringify(genesis, null, 2) + '\n')
-    writeFileSync(join(home, 'config', 'priv_validator_key.json'), JSON.stringify({
-      address: node.validatorAddress,
-      pub_key: { type: 'tendermint/PubKeyEd25519', value: b64(v.val.publicKey) },
-      priv_key: { type: 'tendermint/PrivKeyEd25519', value: b64(Buffer.concat([v.val.seed, v.val.publicKey])) },
-    }, null, 2) + '\n', { mode: 0o600 })
-    writeFileSync(join(home, 'config', 'node_key.json'), JSON.stringify({
-      priv_key: { type: 'tendermint/PrivKeyEd25519', value: b64(Buffer.concat([v.node.seed, v.node.publicKey])) },
-    }) + '\n', { mode: 0o600 })
-    writeFileSync(join(home, 'data', 'priv_validator_state.json'), JSON.stringify({ height: '0', round: 0, step: 0 }, null, 2) + '\n')
+    writeNodeKeys(home, v.val, v.node)
   })
   const manifest: TestnetManifest = { chainId, app, host, cometbftVersion: '0.38.25', nodes }
   writeFileSync(join(out, 'testnet.json'), JSON.stringify(manifest, null, 2) + '\n')
   return manifest
+}
+
+/** CometBFT's genesis.json for a Polis chain (consensus_params.version.app = the App version). */
+export function cometGenesis(o: { chainId: string; time: Date; validators: Array<{ pubKey: Uint8Array; power: number; name: string }>; appState: Record<string, unknown> }): Record<string, unknown> {
+  return {
+    genesis_time: rfc3339(o.time),
+    chain_id: o.chainId,
+    initial_height: '1',
+    consensus_params: {
+      block: { max_bytes: '22020096', max_gas: '-1' },
+      evidence: { max_age_num_blocks: '100000', max_age_duration: '172800000000000', max_bytes: '1048576' },
+      validator: { pub_key_types: ['ed25519'] },
+      version: { app: '1' },
+      abci: { vote_extensions_enable_height: '0' },
+    },
+    validators: o.validators.map((v) => ({
+      address: toHex(sha256(v.pubKey).subarray(0, 20)).toUpperCase(),
+      pub_key: { type: 'tendermint/PubKeyEd25519', value: b64(v.pubKey) },
+      power: String(v.power),
+      name: v.name,
+    })),
+    app_hash: '',
+    app_state: o.appState,
+  }
+}
+
+/** A CometBFT home's keys (mode 0600) and a fresh sign state: config/priv_validator_key.json, config/node_key.json, data/priv_validator_state.json. */
+export function writeNodeKeys(home: string, validator: KeyPair, nodeKey: KeyPair): void {
+  mkdirSync(join(home, 'config'), { recursive: true })
+  mkdirSync(join(home, 'data'), { recursive: true })
+  writeFileSync(join(home, 'config', 'priv_validator_key.json'), JSON.stringify({
+    address: toHex(sha256(validator.publicKey).subarray(0, 20)).toUpperCase(),
+    pub_key: { type: 'tendermint/PubKeyEd25519', value: b64(validator.publicKey) },
+    priv_key: { type: 'tendermint/PrivKeyEd25519', value: b64(Buffer.concat([validator.seed, validator.publicKey])) },
+  }, null, 2) + '\n', { mode: 0o600 })
+  writeFileSync(join(home, 'config', 'node_key.json'), JSON.stringify({
+    priv_key: { type: 'tendermint/PrivKeyEd25519', value: b64(Buffer.concat([nodeKey.seed, nodeKey.publicKey])) },
+  }) + '\n', { mode: 0o600 })
+  writeFileSync(join(home, 'data', 'priv_validator_state.json'), JSON.stringify({ height: '0', round: 0, step: 0 }, null, 2) + '\n')
+}
+
+/** CometBFT's node id: the first 20 bytes of SHA-256 of the node key, hex. */
+export function nodeIdOf(pub: Uint8Array): string {
+  return toHex(sha256(pub).subarray(0, 20))
 }
 
 interface ConfigParams {
@@ -295,6 +323,52 @@ export function cometConfigToml(p: ConfigParams): string {
   return lines.join('\n') + '\n'
 }
 
+/**
+ * Writes one more node into a testnet directory: a full node with the chain's genesis and every
+ * other node as a persistent peer (the others learn of it when it dials them), on the next block
+ * of ports (p2p base + 10·i). With `validatorKey` it signs once governance gives that key power
+ * (the validators module); until then it follows the chain. Returns the new node.
+ */
+export function addTestnetNode(dir: string, o: { validatorKey?: KeyPair; apiPort?: number; config?: Record<string, string | number | boolean> } = {}): TestnetNode {
+  const out = resolve(dir)
+  const m = loadManifest(out)
+  if (m.app !== 'polis') throw new Error('only a Polis testnet can grow')
+  const i = m.nodes.length
+  const base = m.nodes[0]!.p2pPort
+  const val = o.validatorKey ?? generateKeyPair()
+  const p2p = generateKeyPair()
+  const node: TestnetNode = {
+    name: `node${i}`, dir: `node${i}`, p2pPort: base + 10 * i, rpcPort: base + 10 * i + 1, abciPort: base + 10 * i + 2,
+    nodeId: nodeIdOf(p2p.publicKey),
+    validatorAddress: toHex(sha256(val.publicKey).subarray(0, 20)).toUpperCase(),
+    validatorPubKey: toHex(val.publicKey),
+    ...(o.apiPort !== undefined ? { apiPort: o.apiPort } : {}),
+  }
+  const from = join(out, m.nodes[0]!.dir, 'cometbft', 'config')
+  const home = join(out, node.dir, 'cometbft')
+  if (existsSync(home)) throw new Error(`${home} already exists`)
+  for (const d of [join(home, 'config'), join(home, 'data'), join(out, node.dir, 'app'), join(out, node.dir, 'logs')]) mkdirSync(d, { recursive: true })
+  const peers = m.nodes.map((p) => `${p.nodeId}@${m.host}:${p.p2pPort}`).join(',')
+  let section = ''
+  const set: Record<string, string | number | boolean> = {
+    moniker: node.name, proxy_app: `tcp://${m.host}:${node.abciPort}`, 'rpc.laddr': `tcp://${m.host}:${node.rpcPort}`,
+    'p2p.laddr': `tcp://${m.host}:${node.p2pPort}`, 'p2p.persistent_peers': peers, ...o.config,
+  }
+  const toml = readFileSync(join(from, 'config.toml'), 'utf8').split('\n').map((line) => {
+    const sec = /^\[(.+)\]$/.exec(line)
+    if (sec) section = sec[1]!
+    const kv = /^([A-Za-z0-9_.-]+) = /.exec(line)
+    const k = kv ? (section ? `${section}.${kv[1]}` : kv[1]!) : undefined
+    return k !== undefined && k in set ? `${kv![1]} = ${tomlValue(set[k]!)}` : line
+  }).join('\n')
+  writeFileSync(join(home, 'config', 'config.toml'), toml)
+  writeFileSync(join(home, 'config', 'genesis.json'), readFileSync(join(from, 'genesis.json')))
+  writeNodeKeys(home, val, p2p)
+  m.nodes.push(node)
+  writeFileSync(join(out, 'testnet.json'), JSON.stringify(m, null, 2) + '\n')
+  return node
+}
+
 export function loadManifest(dir: string): TestnetManifest {
   return JSON.parse(readFileSync(join(dir, 'testnet.json'), 'utf8')) as TestnetManifest
 }
@@ -305,7 +379,7 @@ const APP_MAIN = fileURLToPath(new URL('../node/cometbft-process' + (import.meta
 
 interface Proc { child: ChildProcess; exited: Promise<number | null>; expectedExit: boolean }
 
-interface NodeState { app?: Proc; comet?: Proc; restarts: number; restarting?: boolean }
+interface NodeState { app?: Proc; comet?: Proc; restarts: number; restarting?: boolean; halted?: boolean }
 
 export interface TestnetStartOptions {
   /** Restart a node whose App or CometBFT process died (the `polis testnet start` behaviour). */
@@ -317,6 +391,9 @@ export interface TestnetStartOptions {
   env?: NodeJS.ProcessEnv
   /** Port of node i's HTTP API, served by its App process (`cometbft-process.ts --api-port`); none if undefined. */
   apiPort?: (i: number) => number | undefined
+  /** State-sync snapshots every this many blocks in every App (`--snapshot-interval`; 0: none). */
+  snapshotInterval?: number
+  snapshotChunkBytes?: number
 }
 
 const liveChildren = new Set<ChildProcess>()
@@ -411,12 +488,25 @@ export class Testnet {
     return !!s.comet && s.comet.child.exitCode === null && s.comet.child.signalCode === null
   }
 
+  /** The node's App stopped at the governance halt height (startNode clears it). */
+  halted(i: number): boolean {
+    return !!this.state[i]!.halted
+  }
+
   appPid(i: number): number | undefined {
     return this.state[i]!.app?.child.pid
   }
 
   cometbftPid(i: number): number | undefined {
     return this.state[i]!.comet?.child.pid
+  }
+
+  /** Writes one more node into the directory (addTestnetNode) and knows it; start it with startNode(i). */
+  addNode(o: Parameters<typeof addTestnetNode>[1] = {}): number {
+    const node = addTestnetNode(this.dir, o)
+    this.manifest.nodes.push(node)
+    this.state.push({ restarts: 0 })
+    return this.manifest.nodes.length - 1
   }
 
   /** Starts every node (Apps first, each CometBFT once its App listens), then waits for RPC. */
@@ -446,8 +536,14 @@ export class Testnet {
     return p
   }
 
+  private snapshotArgs(): string[] {
+    const n = this.opts.snapshotInterval ?? 0
+    if (!n) return []
+    return ['--snapshot-interval', String(n), ...(this.opts.snapshotChunkBytes ? ['--snapshot-chunk-bytes', String(this.opts.snapshotChunkBytes)] : [])]
+  }
+
   private apiArgs(i: number): string[] {
-    const port = this.opts.apiPort?.(i)
+    const port = this.opts.apiPort ? this.opts.apiPort(i) : this.manifest.nodes[i]!.apiPort
     if (port === undefined) return []
     const host = this.manifest.host
     return ['--api-port', String(port), '--api-host', host, '--rpc', `http://${host}:${this.manifest.nodes[i]!.rpcPort}`]
@@ -457,6 +553,7 @@ export class Testnet {
     const node = this.manifest.nodes[i]!
     const s = this.state[i]!
     if (this.isRunning(i)) return
+    s.halted = false
     const dir = this.nodeDir(i)
     const logs = join(dir, 'logs')
     mkdirSync(logs, { recursive: true })
@@ -465,7 +562,7 @@ export class Testnet {
       const from = fileSize(appLog)
       const app = this.spawnProc(
         process.execPath,
-        [...(APP_MAIN.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : []), APP_MAIN, '--home', dir, '--abci', `tcp://${this.manifest.host}:${node.abciPort}`, '--verify-threads', String(this.opts.verifyThreads ?? 0), ...this.apiArgs(i)],
+        [...(APP_MAIN.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : []), APP_MAIN, '--home', dir, '--abci', `tcp://${this.manifest.host}:${node.abciPort}`, '--verify-threads', String(this.opts.verifyThreads ?? 0), ...this.apiArgs(i), ...this.snapshotArgs()],
         appLog,
         (code, sig) => this.onExit(i, 'app', app, code, sig),
       )
@@ -482,7 +579,10 @@ export class Testnet {
         await rpc.status()
         return
       } catch (e) {
-        if (comet.child.exitCode !== null || comet.child.signalCode !== null) throw new Error(`${node.name}: cometbft exited at start (see ${join(logs, 'cometbft.log')})`)
+        if (comet.child.exitCode !== null || comet.child.signalCode !== null) {
+          const tail = readFileSync(join(logs, 'cometbft.log'), 'utf8').trim().split('\n').slice(-5).join('\n')
+          throw new Error(`${node.name}: cometbft exited at start (see ${join(logs, 'cometbft.log')}):\n${tail}`)
+        }
         if (Date.now() > deadline) throw new Error(`${node.name}: RPC not up within ${timeoutMs} ms: ${(e as Error).message}`)
         await sleep(100)
       }
@@ -490,11 +590,16 @@ export class Testnet {
   }
 
   private onExit(i: number, what: 'app' | 'cometbft', p: Proc, code: number | null, sig: string | null): void {
+    const s = this.state[i]!
+    if (what === 'app' && code === HALT_EXIT_CODE) s.halted = true
     if (p.expectedExit || this.stopping) return
     const name = this.manifest.nodes[i]!.name
+    if (s.halted) {
+      this.log(`${name}: ${what} stopped at the halt height; not restarting it`)
+      return
+    }
     this.log(`${name}: ${what} exited unexpectedly (code ${code}, signal ${sig})`)
     if (!this.opts.autoRestart) return
-    const s = this.state[i]!
     if (s.restarting) return // the other process of the node went down with it: one restart
     if (s.restarts >= 20) {
       this.log(`${name}: restarted too often; leaving it down`)
@@ -506,6 +611,8 @@ export class Testnet {
       try {
         // CometBFT exits by itself when its App goes; let both be gone before starting again.
         await this.stopNode(i, 'SIGTERM')
+        // CometBFT may notice first that its App stopped at the halt height
+        if (s.halted) return this.log(`${name}: stopped at the halt height; not restarting it`)
         await sleep(Math.min(30_000, 500 * 2 ** Math.min(s.restarts, 6)))
         if (this.stopping) return
         await this.startNode(i)

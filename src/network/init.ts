@@ -8,12 +8,16 @@
  *     receiver named on the command line resolves alike in the source and the destination keyring;
  *   - one relayer account per counterparty, `relayer-<other city>` (role `relayer`), used only by
  *     the relayer of that pair, so that the relayers of different pairs never share a nonce.
+ *
+ * With `engine: 'cometbft'` every city also gets its N-validator CometBFT network (cometbft-city.ts):
+ * city i's CometBFT ports start at basePort + 200·(i+1) (networkPorts lists them all).
  */
 import { existsSync, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { ConfigError, initHome, configPathOf, DEFAULT_API_PORT, type InitResult } from '../node/config.js'
 import { Keyring } from '../sdk/keys.js'
 import { cityHomeOf, cityNames, networkFileOf, relayerDirOf, writeNetwork } from './layout.js'
+import { cometCityPorts, initCometCity } from './cometbft-city.js'
 
 export interface InitNetworkOptions {
   home: string
@@ -22,6 +26,19 @@ export interface InitNetworkOptions {
   basePort?: number
   blockIntervalMs?: number
   sampleAccounts?: number
+  engine?: 'solo' | 'cometbft'
+  /** validators per city under CometBFT (default 4) */
+  validators?: number
+}
+
+/** CometBFT base port of city i of a network whose first API port is `basePort`. */
+export const cometBasePort = (basePort: number, i: number) => basePort + 200 * (i + 1)
+
+/** Every port a network of `cities` uses from `basePort` (API ports, and under CometBFT each city's validators'). */
+export function networkPorts(basePort: number, cities: number, engine: 'solo' | 'cometbft' = 'solo', validators = 4): number[] {
+  const api = Array.from({ length: cities }, (_, i) => basePort + i)
+  if (engine === 'solo') return api
+  return [...api, ...Array.from({ length: cities }, (_, i) => cometCityPorts(cometBasePort(basePort, i), validators)).flat()]
 }
 
 export interface InitNetworkResult { home: string; cities: InitResult[] }
@@ -33,6 +50,11 @@ export function initNetwork(o: InitNetworkOptions): InitNetworkResult {
   const names = cityNames(o.cities ?? 2)
   const basePort = o.basePort ?? DEFAULT_API_PORT
   if (!Number.isInteger(basePort) || basePort < 0 || basePort + names.length - 1 > 65535) throw new ConfigError(`--base-port must leave room for ${names.length} ports below 65536 (got ${basePort})`)
+  const engine = o.engine ?? 'solo'
+  if (engine === 'cometbft') {
+    if (basePort === 0) throw new ConfigError('--base-port 0 (any free port) cannot be used with --engine cometbft: the ports are written into the validators\' configuration')
+    if (Math.max(...networkPorts(basePort, names.length, engine, o.validators ?? 4)) > 65535) throw new ConfigError(`--base-port ${basePort} leaves no room below 65536 for ${names.length} CometBFT cities`)
+  }
   if (existsSync(networkFileOf(home))) throw new ConfigError(`${networkFileOf(home)} already exists: ${home} is already a network`)
   if (existsSync(configPathOf(home))) throw new ConfigError(`${home} holds a single city (polis.yaml): start it with \`polis start\`, or choose another --home for a network`)
   for (const n of names) if (existsSync(cityHomeOf(home, n))) throw new ConfigError(`${cityHomeOf(home, n)} already exists: remove it or choose another --home`)
@@ -56,6 +78,7 @@ export function initNetwork(o: InitNetworkOptions): InitNetworkResult {
       departments: true, // each city's department clerks (water-clerk, works-clerk, …): the README's services walk-through uses them
     }))
   })
+  if (engine === 'cometbft') names.forEach((name, i) => initCometCity({ home: cityHomeOf(home, name), validators: o.validators ?? 4, basePort: cometBasePort(basePort, i) }))
   writeNetwork(home, names)
   return { home, cities }
 }

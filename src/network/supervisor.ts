@@ -9,6 +9,12 @@
  * nodes, like any client. A city that exits unexpectedly is started again on its port (a few times
  * a minute at most; then the network fails). Logs: `<home>/<city>/node.log`, `<home>/relayer/relayer.log`.
  *
+ * A city whose polis.yaml says `engine: cometbft` (a network made with `--engine cometbft`) runs as
+ * N CometBFT validators instead (cometbft-city.ts): an App process and a cometbft process per
+ * validator, supervised by the testnet runner (a node whose process dies is restarted), logs in
+ * `<home>/<city>/cometbft/nodeI/logs/`; the other cities follow it with `cometbft` light clients and
+ * the relayers read its headers from node 0's RPC.
+ *
  * Start: initialise the network home if it has no network.yaml, start every city and wait until
  * each listens, create the missing bridge clients (first start only), start the relayers. Stop
  * (SIGINT/SIGTERM via `stop()`): relayers first, then every city gracefully, in parallel.
@@ -18,19 +24,21 @@ import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:f
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PolisError } from '../base/errors.js'
-import { configPathOf, loadConfig } from '../node/config.js'
+import { configPathOf, loadConfig, nodeUrlOf } from '../node/config.js'
 import { Keyring } from '../sdk/keys.js'
 import { Relayer } from '../agents/relayer/index.js'
 import { cityHomeOf, readNetwork, relayerDirOf } from './layout.js'
 import { initNetwork, relayerKeyName, type InitNetworkResult } from './init.js'
 import { ensureClients, type ClientSetup } from './bridge-clients.js'
+import { startCometCity, type CometCity } from './cometbft-city.js'
+import type { Testnet } from './cometbft-testnet.js'
 
 export type Log = (msg: string, data?: Record<string, unknown>, level?: 'debug' | 'info' | 'warn') => void
 
 export interface NetworkOptions {
   home: string
   /** for a network home that does not exist yet */
-  init?: { cities?: number; basePort?: number; blockIntervalMs?: number; sampleAccounts?: number }
+  init?: { cities?: number; basePort?: number; blockIntervalMs?: number; sampleAccounts?: number; engine?: 'solo' | 'cometbft'; validators?: number }
   relayer?: { intervalMs?: number; batchSize?: number }
   /** the environment of the city processes (node settings such as POLIS_LOG_LEVEL apply to all) */
   env?: NodeJS.ProcessEnv
@@ -45,7 +53,12 @@ export interface NetworkOptions {
   restarts?: number
 }
 
-export interface RunningCity { name: string; url: string; home: string; chainId: string; height: string; logFile: string; pid: number }
+export interface RunningCity {
+  name: string; url: string; home: string; chainId: string; height: string; logFile: string; pid: number
+  engine: 'solo' | 'cometbft'
+  /** under CometBFT: node 0's RPC and the validators' testnet runner */
+  comet?: { rpc: string; tn: Testnet }
+}
 
 export interface RunningNetwork {
   home: string
@@ -112,29 +125,40 @@ export async function upNetwork(o: NetworkOptions): Promise<RunningNetwork> {
     o.log?.(msg, data, level)
   }
   const children: Child[] = []
+  const comets: CometCity[] = []
   const relayers: RunningNetwork['relayers'] = []
   let stopping: Promise<void> | undefined
   const stop = () => (stopping ??= (async () => {
     await Promise.all(relayers.map((r) => r.relayer.stop()))
     for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGTERM')
-    await Promise.all(children.map((c) => c.exited))
+    await Promise.all([...children.map((c) => c.exited), ...comets.map((c) => c.stop())])
     for (const c of children) closeSync(c.logFd)
     log('network stopped', { cities: net!.cities })
     closeSync(logFd)
   })())
   try {
     const cities: RunningCity[] = []
+    // each city's API tells the console it serves about every city (src/api/routes/console.ts)
+    const networkEnv = { ...env, POLIS_NETWORK_CITIES: net.cities.map((c) => `${c}=${nodeUrlOf(loadConfig({ home: cityHomeOf(home, c), env: {} }))}`).join(',') }
     const started = await Promise.all(net.cities.map(async (name) => {
       const cityHome = cityHomeOf(home, name)
       const cfg = loadConfig({ home: cityHome, env: {} })
-      const listening = await startCity(children, name, cityHome, cfg.api.port, env, o.startTimeoutMs ?? 60_000)
-      return { name, url: listening.url!, home: cityHome, chainId: listening.chain_id!, height: listening.height!, logFile: join(cityHome, 'node.log'), pid: children.find((c) => c.name === name)!.proc.pid!, cfg }
+      if (cfg.engine === 'cometbft') {
+        const cc = await startCometCity(cityHome, { env: networkEnv, timeoutMs: o.startTimeoutMs, log: (m) => log(m, { city: name }, 'debug') })
+        comets.push(cc)
+        const height = (await cc.tn.rpc(0).height()).toString()
+        return { name, url: cc.url, home: cityHome, chainId: cfg.chainId, height, logFile: cc.logFile, pid: cc.tn.appPid(0)!, cfg, comet: { rpc: cc.rpcUrl, tn: cc.tn } }
+      }
+      const listening = await startCity(children, name, cityHome, cfg.api.port, networkEnv, o.startTimeoutMs ?? 60_000)
+      return { name, url: listening.url!, home: cityHome, chainId: listening.chain_id!, height: listening.height!, logFile: join(cityHome, 'node.log'), pid: children.find((c) => c.name === name)!.proc.pid!, cfg, comet: undefined }
     }))
-    for (const s of started) cities.push({ name: s.name, url: s.url, home: s.home, chainId: s.chainId, height: s.height, logFile: s.logFile, pid: s.pid })
+    for (const s of started) cities.push({ name: s.name, url: s.url, home: s.home, chainId: s.chainId, height: s.height, logFile: s.logFile, pid: s.pid, engine: s.cfg.engine, comet: s.comet })
+    const genesisOf = (s: (typeof started)[number]) => JSON.parse(readFileSync(s.cfg.genesisFile, 'utf8')) as { validators: Array<{ pub_key: string }> }
     const keysOf = (name: string) => new Keyring(started.find((s) => s.name === name)!.cfg.keysDir)
     const clients = await ensureClients(started.map((s) => ({
       name: s.name, url: s.url, authority: keysOf(s.name).get('authority'),
-      validator: (JSON.parse(readFileSync(s.cfg.genesisFile, 'utf8')) as { validators: Array<{ pub_key: string }> }).validators[0]!.pub_key,
+      validator: genesisOf(s).validators[0]!.pub_key,
+      comet: s.comet ? { rpc: s.comet.rpc, validators: genesisOf(s).validators.map((v) => v.pub_key) } : undefined,
     })))
     for (const c of clients.filter((c) => c.created)) log('bridge client created', { city: c.city, client: c.client })
     for (let i = 0; i < cities.length; i++) {
@@ -142,8 +166,8 @@ export async function upNetwork(o: NetworkOptions): Promise<RunningNetwork> {
         const a = cities[i]!
         const b = cities[j]!
         const relayer = new Relayer({
-          a: { url: a.url, clientId: b.name, key: keysOf(a.name).get(relayerKeyName(b.name)) },
-          b: { url: b.url, clientId: a.name, key: keysOf(b.name).get(relayerKeyName(a.name)) },
+          a: { url: a.url, clientId: b.name, key: keysOf(a.name).get(relayerKeyName(b.name)), cometRpc: a.comet?.rpc },
+          b: { url: b.url, clientId: a.name, key: keysOf(b.name).get(relayerKeyName(a.name)), cometRpc: b.comet?.rpc },
           intervalMs: o.relayer?.intervalMs, batchSize: o.relayer?.batchSize,
           statePath: join(relayerDirOf(home), `${a.name}~${b.name}.json`),
           log: (msg, data = {}, level = 'info') => log(msg, { pair: `${a.name}~${b.name}`, ...data }, level),
@@ -166,7 +190,7 @@ export async function upNetwork(o: NetworkOptions): Promise<RunningNetwork> {
       if (s.cfg.api.port === 0 || recent.length >= (o.restarts ?? 3)) return fail(why)
       log('city exited; restarting it', { city: c.name, code }, 'warn')
       try {
-        await startCity(children, c.name, s.home, s.cfg.api.port, env, o.startTimeoutMs ?? 60_000)
+        await startCity(children, c.name, s.home, s.cfg.api.port, networkEnv, o.startTimeoutMs ?? 60_000)
         const next = children.filter((x) => x.name === c.name).at(-1)!
         const city = cities.find((x) => x.name === c.name)!
         city.pid = next.proc.pid!

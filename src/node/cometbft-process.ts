@@ -4,6 +4,7 @@
  *   node --import tsx src/node/cometbft-process.ts --home NODE_DIR --abci tcp://127.0.0.1:26658
  *        [--db DIR] [--verify-threads N] [--cache-size N] [--quiet]
  *        [--api-port N [--api-host 127.0.0.1] [--rpc http://127.0.0.1:26657]]
+ *        [--snapshot-interval N [--snapshot-keep 2] [--snapshot-chunk-bytes B]]   (state sync: snapshot.ts)
  *
  * Prints `abci listening on ADDR` once it accepts connections (start CometBFT after that: CometBFT
  * exits if its App is not there), then one line per committed block unless --quiet.
@@ -14,8 +15,12 @@
  * RPC (`--rpc`), printing `api listening on URL` (src/engine/cometbft/backend.ts; api-node.ts).
  */
 import { parseArgs } from 'node:util'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { toHex } from '../base/bytes.js'
 import { startAbciNode } from '../engine/cometbft/node.js'
+import { APP_VERSION, HALT_EXIT_CODE } from '../engine/cometbft/abci-app.js'
+import { canonicalJson } from '../codec/json.js'
 import { timings } from '../engine/cometbft/server.js'
 import { pino } from 'pino'
 import { CometBackend } from '../engine/cometbft/backend.js'
@@ -32,6 +37,9 @@ const { values } = parseArgs({
     quiet: { type: 'boolean', default: false },
     'no-index': { type: 'boolean', default: false },
     'api-port': { type: 'string' },
+    'snapshot-interval': { type: 'string', default: '0' },
+    'snapshot-keep': { type: 'string', default: '2' },
+    'snapshot-chunk-bytes': { type: 'string' },
     'api-host': { type: 'string', default: '127.0.0.1' },
     rpc: { type: 'string', default: 'http://127.0.0.1:26657' },
     help: { type: 'boolean', short: 'h', default: false },
@@ -45,6 +53,19 @@ if (values.help || !values.home) {
 
 const ts = () => new Date().toISOString()
 const log = (m: string) => process.stdout.write(`${ts()} ${m}\n`)
+// The App version CometBFT's genesis expects (consensus_params.version.app) must be this binary's.
+const cometGenesisFile = join(values.home, 'cometbft', 'config', 'genesis.json')
+type CometGenesis = { chain_id?: string; app_state?: unknown; consensus_params?: { version?: { app?: string } } }
+const cometGenesis = existsSync(cometGenesisFile) ? (JSON.parse(readFileSync(cometGenesisFile, 'utf8')) as CometGenesis) : undefined
+const refuse = (why: string): never => {
+  process.stderr.write(`${why}: refusing to start\n`)
+  process.exit(2)
+}
+if (cometGenesis) {
+  const want = cometGenesis.consensus_params?.version?.app ?? '0'
+  if (BigInt(want) !== APP_VERSION) refuse(`${cometGenesisFile}: the chain runs App version ${want}, this binary is App version ${APP_VERSION}`)
+}
+let halted = false
 const node = await startAbciNode({
   home: values.home,
   dbDir: values.db,
@@ -52,11 +73,30 @@ const node = await startAbciNode({
   verifyThreads: Number(values['verify-threads']),
   cacheSize: values['cache-size'] ? Number(values['cache-size']) : undefined,
   indexEvents: !values['no-index'] && !process.env.POLIS_ABCI_NO_INDEX,
+  snapshotInterval: Number(values['snapshot-interval']),
+  snapshotKeep: Number(values['snapshot-keep']),
+  snapshotChunkBytes: values['snapshot-chunk-bytes'] ? Number(values['snapshot-chunk-bytes']) : undefined,
   log,
   onCommit: values.quiet ? undefined : (h, hash, n) => log(`committed height ${h} txs ${n} app_hash ${toHex(hash)}`),
+  // stop after the Commit response has gone out; CometBFT then stops too (its App is gone)
+  onHalt: (h) => {
+    halted = true
+    setTimeout(() => void stop(`halt height ${h}`), 50)
+  },
 })
 const info = node.abci.app.info()
 log(`app at height ${info.lastHeight} app_hash ${toHex(info.lastAppHash)}`)
+// An App database of another chain (chain id, or genesis state) than this node's CometBFT genesis
+if (cometGenesis && info.lastHeight > 0n) {
+  const mine = node.abci.app.genesisDoc?.doc
+  let why: string | undefined
+  if (info.chainId !== cometGenesis.chain_id) why = `the App's database is of chain "${info.chainId}", ${cometGenesisFile} is of "${cometGenesis.chain_id}"`
+  else if (mine && canonicalJson(mine.app_state) !== canonicalJson(cometGenesis.app_state ?? {})) why = `the App's database was made from another genesis (app_state) than ${cometGenesisFile}`
+  if (why) {
+    await node.close()
+    refuse(why)
+  }
+}
 log(`abci listening on ${node.address}`)
 let api: ApiNode | undefined
 if (values['api-port'] !== undefined) {
@@ -75,7 +115,7 @@ const stop = async (sig: string) => {
   t.unref()
   await api?.stop().catch(() => undefined)
   await node.close()
-  process.exit(0)
+  process.exit(halted ? HALT_EXIT_CODE : 0)
 }
 process.on('SIGTERM', () => void stop('SIGTERM'))
 process.on('SIGINT', () => void stop('SIGINT'))

@@ -9,12 +9,14 @@
  *   api: { host: 127.0.0.1, port: 26680, body_limit_bytes: 1048576 }
  *   block_interval_ms: 200
  *   log_level: info                   # fatal | error | warn | info | debug | trace | silent
+ *   engine: solo                      # solo | cometbft (src/network/cometbft-city.ts: <home>/cometbft/)
+ *   pruning: { keep_recent: 10000 }   # state heights kept (plus those pending bridge packets need); 0 = all
  *
  * Precedence: defaults < file < environment < explicit overrides (command-line flags).
  * Environment: POLIS_HOME (the home directory itself), POLIS_DATA_DIR, POLIS_GENESIS_FILE,
  * POLIS_VALIDATOR_KEY_FILE, POLIS_KEYS_DIR (relative paths there resolve against the working
  * directory), POLIS_API_HOST, POLIS_API_PORT, POLIS_BODY_LIMIT_BYTES, POLIS_BLOCK_INTERVAL_MS,
- * POLIS_LOG_LEVEL. Anything unclear is refused with a ConfigError naming the file or variable.
+ * POLIS_LOG_LEVEL, POLIS_ENGINE. Anything unclear is refused with a ConfigError naming the file or variable.
  *
  * `initHome` creates a home: keys (0600, in a 0700 directory) for the validator, the city
  * authority and sample citizens, a genesis, and polis.yaml.
@@ -36,11 +38,15 @@ export const DEFAULT_API_HOST = '127.0.0.1'
 export const DEFAULT_API_PORT = 26680
 export const DEFAULT_BODY_LIMIT_BYTES = 8 * 1024 * 1024
 export const DEFAULT_BLOCK_INTERVAL_MS = 200
+/** State heights a node keeps by default (docs/ARCHITECTURE.md, Pruning); 0 keeps every height. */
+export const DEFAULT_KEEP_RECENT = 10_000
 export const DEFAULT_CHAIN_ID = 'polis-city'
 export const DEFAULT_DENOM = 'ucity'
 export const DEFAULT_SAMPLE_BALANCE = 1_000_000n
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
+export const ENGINES = ['solo', 'cometbft'] as const
+export type EngineName = (typeof ENGINES)[number]
 
 export interface NodeConfig {
   /** Absolute path of the home directory. */
@@ -55,6 +61,9 @@ export interface NodeConfig {
   api: { host: string; port: number; bodyLimitBytes: number }
   blockIntervalMs: number
   logLevel: LogLevel
+  engine: EngineName
+  /** `keepRecent`: state heights kept (0 = all); see PolisApp's pruning. */
+  pruning: { keepRecent: number }
 }
 
 /** What flags may override (already typed). */
@@ -68,6 +77,7 @@ export interface ConfigOverrides {
   bodyLimitBytes?: number | string
   blockIntervalMs?: number | string
   logLevel?: string
+  engine?: string
 }
 
 export class ConfigError extends PolisError {
@@ -87,7 +97,8 @@ export function configPathOf(home: string): string {
   return join(home, CONFIG_FILE)
 }
 
-const FILE_KEYS = ['chain_id', 'data_dir', 'genesis_file', 'validator_key_file', 'keys_dir', 'api', 'block_interval_ms', 'log_level'] as const
+const FILE_KEYS = ['chain_id', 'data_dir', 'genesis_file', 'validator_key_file', 'keys_dir', 'api', 'block_interval_ms', 'log_level', 'engine', 'pruning'] as const
+const PRUNING_KEYS = ['keep_recent'] as const
 const API_KEYS = ['host', 'port', 'body_limit_bytes'] as const
 
 function intIn(where: string, v: unknown, min: number, max: number): number {
@@ -112,6 +123,11 @@ function host(where: string, v: unknown): string {
 function logLevel(where: string, v: unknown): LogLevel {
   if (typeof v !== 'string' || !(LOG_LEVELS as readonly string[]).includes(v)) throw new ConfigError(`${where} must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(v)})`)
   return v as LogLevel
+}
+
+function engine(where: string, v: unknown): EngineName {
+  if (typeof v !== 'string' || !(ENGINES as readonly string[]).includes(v)) throw new ConfigError(`${where} must be one of ${ENGINES.join(', ')} (got ${JSON.stringify(v)})`)
+  return v as EngineName
 }
 
 function chainId(where: string, v: unknown): string {
@@ -139,6 +155,14 @@ export function parseConfigFile(text: string, home: string, fileName = CONFIG_FI
   for (const k of Object.keys(a)) {
     if (!(API_KEYS as readonly string[]).includes(k)) throw new ConfigError(`${fileName}: unknown setting "api.${k}" (known: ${API_KEYS.join(', ')})`)
   }
+  const pruning = m.pruning ?? {}
+  if (typeof pruning !== 'object' || pruning === null || Array.isArray(pruning)) throw new ConfigError(`${fileName}: pruning must be a mapping (keep_recent)`)
+  const pr = pruning as Record<string, unknown>
+  for (const k of Object.keys(pr)) {
+    if (!(PRUNING_KEYS as readonly string[]).includes(k)) throw new ConfigError(`${fileName}: unknown setting "pruning.${k}" (known: ${PRUNING_KEYS.join(', ')})`)
+  }
+  const keepRecent = pr.keep_recent === undefined ? DEFAULT_KEEP_RECENT : intIn(`${fileName}: pruning.keep_recent`, pr.keep_recent, 0, 1_000_000_000)
+  if (keepRecent === 1) throw new ConfigError(`${fileName}: pruning.keep_recent must be 0 (keep every height) or at least 2`)
   const p = (key: string, v: unknown, dflt: string) => resolve(home, v === undefined ? dflt : str(`${fileName}: ${key}`, v))
   if (m.chain_id === undefined) throw new ConfigError(`${fileName}: chain_id is required`)
   return {
@@ -155,6 +179,8 @@ export function parseConfigFile(text: string, home: string, fileName = CONFIG_FI
     },
     blockIntervalMs: m.block_interval_ms === undefined ? DEFAULT_BLOCK_INTERVAL_MS : intIn(`${fileName}: block_interval_ms`, m.block_interval_ms, 1, 60_000),
     logLevel: m.log_level === undefined ? 'info' : logLevel(`${fileName}: log_level`, m.log_level),
+    engine: m.engine === undefined ? 'solo' : engine(`${fileName}: engine`, m.engine),
+    pruning: { keepRecent },
   }
 }
 
@@ -178,6 +204,7 @@ export function applyOverrides(cfg: NodeConfig, env: NodeJS.ProcessEnv = process
   c.api.bodyLimitBytes = pick('--body-limit-bytes', o.bodyLimitBytes, 'POLIS_BODY_LIMIT_BYTES', (w, v) => intIn(w, v, 1024, 64 * 1024 * 1024), c.api.bodyLimitBytes)
   c.blockIntervalMs = pick('--block-interval-ms', o.blockIntervalMs, 'POLIS_BLOCK_INTERVAL_MS', (w, v) => intIn(w, v, 1, 60_000), c.blockIntervalMs)
   c.logLevel = pick('--log-level', o.logLevel, 'POLIS_LOG_LEVEL', logLevel, c.logLevel)
+  c.engine = pick('--engine', o.engine, 'POLIS_ENGINE', engine, c.engine)
   return c
 }
 
@@ -286,6 +313,10 @@ api:
   body_limit_bytes: ${DEFAULT_BODY_LIMIT_BYTES}
 block_interval_ms: ${c.blockIntervalMs}
 log_level: ${c.logLevel}
+# state heights kept (older ones are pruned in the background, except those pending bridge
+# packets still need); 0 keeps every height
+pruning:
+  keep_recent: ${DEFAULT_KEEP_RECENT}
 `
 }
 

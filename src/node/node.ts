@@ -28,6 +28,8 @@ export interface StartNodeOptions {
   /** 0 = any free port. */
   port?: number
   blockIntervalMs?: number
+  /** State retention (polis.yaml `pruning`); absent: keep every height. */
+  pruning?: { keepRecent: number }
   /** pino level: fatal, error, warn, info (default), debug, trace, silent. */
   logLevel?: string
   /** Largest request body (a batch); default 8 MiB. A single transaction's route accepts at most ~129 KiB. */
@@ -47,7 +49,7 @@ export interface RunningNode {
 
 export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
   const logger = opts.logger ?? pino({ level: opts.logLevel ?? 'info', base: { svc: 'polis-node' } })
-  const engine = await SoloEngine.open({ dataDir: opts.dataDir, genesis: opts.genesis, validatorKey: opts.validatorKey, blockIntervalMs: opts.blockIntervalMs })
+  const engine = await SoloEngine.open({ dataDir: opts.dataDir, genesis: opts.genesis, validatorKey: opts.validatorKey, blockIntervalMs: opts.blockIntervalMs, pruning: opts.pruning })
   let api: Awaited<ReturnType<typeof startApiNode>>
   try {
     api = await startApiNode(new SoloBackend(engine), {

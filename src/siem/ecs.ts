@@ -59,11 +59,35 @@ export interface SiemEvent {
   user?: { name?: string }
   host?: { name?: string; hostname?: string; id?: string } // id: the reporting device's registered key (hex), set by the collector
   observer?: { name?: string; product?: string; vendor?: string; type?: string }
-  process?: { name?: string; pid?: number }
+  process?: { name?: string; pid?: number; executable?: string; command_line?: string; parent?: { executable?: string; command_line?: string; pid?: number } }
+  /** Windows event logs (EVTX as JSON): the `<System>` header and every `<EventData>` field by its own name, as Winlogbeat names them */
+  winlog?: WinlogFields
+  /** Linux audit records: the record type, its serial, and every key=value by its own name (Auditbeat's names) */
+  auditd?: { message_type: string; sequence: number; data: Record<string, string> }
   error?: { message: string }
   labels?: Record<string, string>
   // source_device: the registered device key (hex) behind source.ip, resolved by the collector
   blocksiem: { category: BlockSiemCategory; surface: BlockSiemSurface; source_device?: string }
+}
+
+export interface WinlogFields {
+  channel?: string
+  event_id?: string
+  provider_name?: string
+  provider_guid?: string
+  computer_name?: string
+  record_id?: string
+  level?: string
+  task?: string
+  opcode?: string
+  keywords?: string
+  version?: string
+  time_created?: string
+  activity_id?: string
+  process?: { pid?: number; thread?: { id?: number } }
+  user?: { identifier?: string }
+  event_data?: Record<string, string>
+  user_data?: Record<string, string>
 }
 
 export const eventHash = (original: Uint8Array): string => hash('sha256', original, 'hex')

@@ -8,6 +8,7 @@
  * Tree sizes are plain numbers (safe integers); bit operations are done arithmetically so that
  * sizes above 2^31 stay correct.
  */
+import { hash } from 'node:crypto'
 import { sha256 } from '../crypto/hash.js'
 import { bytesEqual } from '../base/bytes.js'
 import { leafHash, nodeHash } from '../crypto/merkle.js'
@@ -54,9 +55,39 @@ export function splitPoint(n: number): number {
   return k
 }
 
+/** Hashes of one level of the tree, back to back in one growing buffer. */
+class HashRow {
+  private data = new Uint8Array(HASH_SIZE * 1024)
+  length = 0
+
+  get(i: number): Uint8Array | undefined {
+    return i >= 0 && i < this.length ? this.data.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE) : undefined
+  }
+
+  /** Appends `n` hashes from `src` (at `offset`). */
+  push(src: Uint8Array, offset = 0, n = 1): void {
+    const need = (this.length + n) * HASH_SIZE
+    if (need > this.data.length) {
+      const d = new Uint8Array(Math.max(need, this.data.length * 2))
+      d.set(this.data.subarray(0, this.length * HASH_SIZE))
+      this.data = d // views handed out earlier keep the old buffer: its bytes never change
+    }
+    this.data.set(src.subarray(offset, offset + n * HASH_SIZE), this.length * HASH_SIZE)
+    this.length += n
+  }
+
+  /** SHA-256(0x01‖h[i]‖h[i+1]) without copying the two children out. */
+  parentOf(i: number): Buffer {
+    NODE_INPUT.set(this.data.subarray(i * HASH_SIZE, (i + 2) * HASH_SIZE), 1)
+    return hash('sha256', NODE_INPUT, 'buffer')
+  }
+}
+
+const NODE_INPUT = new Uint8Array(1 + 2 * HASH_SIZE).fill(1, 0, 1)
+
 export class MerkleLog {
-  /** levels[k][i] = hash of the complete subtree over leaves [i·2^k, (i+1)·2^k). */
-  private readonly levels: Uint8Array[][] = [[]]
+  /** levels[k] holds the hashes of the complete subtrees over leaves [i·2^k, (i+1)·2^k). */
+  private readonly levels: HashRow[] = [new HashRow()]
 
   get size(): number {
     return this.levels[0]!.length
@@ -69,24 +100,37 @@ export class MerkleLog {
 
   appendLeafHash(h: Uint8Array): number {
     if (h.length !== HASH_SIZE) bad('leaf hash must be 32 bytes')
-    const index = this.levels[0]!.length
+    const index = this.size
     this.levels[0]!.push(h)
-    // Close every complete subtree that this leaf finishes.
-    let level = 0
-    let i = index
-    while (isOdd(i)) {
-      const row = this.levels[level]!
-      const parent = nodeHash(row[i - 1]!, row[i]!)
-      level++
-      if (!this.levels[level]) this.levels[level] = []
-      this.levels[level]!.push(parent)
-      i = half(i)
-    }
+    this.closeSubtrees(index)
     return index
   }
 
+  /** Appends `leaves.length / 32` leaf hashes at once (a parse worker's batch); returns the first index. */
+  appendLeafHashes(leaves: Uint8Array): number {
+    if (leaves.length % HASH_SIZE !== 0) bad('leaf hashes must be 32 bytes each')
+    const first = this.size
+    const n = leaves.length / HASH_SIZE
+    this.levels[0]!.push(leaves, 0, n)
+    for (let i = first; i < first + n; i++) this.closeSubtrees(i)
+    return first
+  }
+
+  /** Closes every complete subtree that leaf `index` finishes. */
+  private closeSubtrees(index: number): void {
+    let level = 0
+    let i = index
+    while (isOdd(i)) {
+      const parent = this.levels[level]!.parentOf(i - 1)
+      level++
+      if (!this.levels[level]) this.levels[level] = new HashRow()
+      this.levels[level]!.push(parent)
+      i = half(i)
+    }
+  }
+
   leafHashAt(index: number): Uint8Array {
-    const h = this.levels[0]![index]
+    const h = this.levels[0]!.get(index)
     if (!h) bad(`leaf ${index} is not in the log (size ${this.size})`)
     return h!
   }
@@ -94,11 +138,11 @@ export class MerkleLog {
   /** MTH over leaves [lo, hi), lo < hi <= size. */
   private mth(lo: number, hi: number): Uint8Array {
     const n = hi - lo
-    if (n === 1) return this.levels[0]![lo]!
+    if (n === 1) return this.levels[0]!.get(lo)!
     // An aligned power-of-two range is a stored complete subtree.
     const level = exactLog2(n)
     if (level >= 0 && lo % n === 0) {
-      const h = this.levels[level]?.[lo / n]
+      const h = this.levels[level]?.get(lo / n)
       if (h) return h
     }
     const k = splitPoint(n)

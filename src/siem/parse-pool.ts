@@ -7,6 +7,7 @@
 import type { Worker } from 'node:worker_threads'
 import { startTsWorker } from '../util/ts-worker.js'
 import type { Origin } from './origin.js'
+import { NOTHING_LISTED, type ListedIndicators } from './identity.js'
 import type { SiemEvent } from './ecs.js'
 import type { InputFormat } from './parsers.js'
 import type { ParseReply, ParseRequest } from './parse-worker.js'
@@ -44,9 +45,9 @@ export class ParsePool {
     return this.workers.length
   }
 
-  /** Sends the verified device table to every worker (see identity.ts). */
-  setDevices(table: ReadonlyMap<string, string>): void {
-    for (const w of this.workers) w.postMessage({ devices: [...table] })
+  /** Sends the verified device table and the blocklist to every worker (see identity.ts). */
+  setDevices(table: ReadonlyMap<string, string>, listed: ListedIndicators = NOTHING_LISTED): void {
+    for (const w of this.workers) w.postMessage({ devices: [...table], listed: { devices: [...listed.devices], ips: [...listed.ips] } })
   }
 
   parse(records: Uint8Array[], format: InputFormat, receivedAt: number, origins: Origin[]): Promise<ParsedBatch> {
@@ -55,8 +56,17 @@ export class ParsePool {
     const id = this.nextId++
     return new Promise((resolve, reject) => {
       this.inflight.set(id, { resolve, reject, worker: w })
-      const req: ParseRequest = { id, format, receivedAt, observer: this.observer, records, origins }
-      w.postMessage(req)
+      let size = 0
+      for (const r of records) size += r.length
+      const data = new Uint8Array(size)
+      const ends = new Uint32Array(records.length)
+      let at = 0
+      records.forEach((r, i) => {
+        data.set(r, at)
+        ends[i] = at += r.length
+      })
+      const req: ParseRequest = { id, format, receivedAt, observer: this.observer, data, ends, origins }
+      w.postMessage(req, [data.buffer, ends.buffer])
     })
   }
 

@@ -8,9 +8,11 @@ import {
   classify, eventHash, protocolOfPort, transportOf, validIp, validPort,
   type Endpoint, type EventOutcome, type SiemEvent,
 } from './ecs.js'
+import { isWinlogJson, parseWinlog } from './winlog.js'
+import { auditFields, isAuditRecord, parseAuditd } from './auditd.js'
 
 export const MAX_INPUT_BYTES = 64 * 1024
-export type InputFormat = 'syslog' | 'cef' | 'json' | 'opencanary' | 'auto'
+export type InputFormat = 'syslog' | 'cef' | 'json' | 'opencanary' | 'winlog' | 'auto'
 
 export interface ParseContext {
   /** Receive time (ms since epoch) of the input: the timestamp when the input has none, and the year for RFC 3164. */
@@ -29,36 +31,78 @@ type Draft = Omit<SiemEvent, 'blocksiem' | 'event'> & { event: Omit<SiemEvent['e
 
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true })
 
+// consecutive events mostly fall in the same second: its "YYYY-MM-DDTHH:MM:SS." is kept
+let lastSecond = NaN
+let secondPrefix = ''
+const MAX_4_DIGIT_YEAR_MS = 253402300799999 // 9999-12-31T23:59:59.999Z: toISOString's plain form up to here
+
 function isoOr(ms: number | undefined, ctx: ParseContext): string {
   const t = ms !== undefined && Number.isFinite(ms) ? ms : ctx.receivedAt
+  if (Number.isInteger(t) && t >= 0 && t <= MAX_4_DIGIT_YEAR_MS) {
+    const second = Math.floor(t / 1000)
+    if (second !== lastSecond) {
+      secondPrefix = new Date(second * 1000).toISOString().slice(0, 20)
+      lastSecond = second
+    }
+    return secondPrefix + String(t % 1000).padStart(3, '0') + 'Z'
+  }
   const d = new Date(t)
   return Number.isNaN(d.getTime()) ? new Date(ctx.receivedAt).toISOString() : d.toISOString()
 }
 
 function finish(d: Draft, dataset: string, original: string, bytes: Uint8Array, ctx: ParseContext): SiemEvent {
-  const base = {
-    ...d,
-    observer: { ...ctx.observer, ...d.observer },
-    event: { ...d.event, dataset, original, hash: eventHash(bytes) },
-  }
+  const base: Record<string, any> = assign({}, d)
+  base.observer = assign(assign({}, ctx.observer), d.observer)
+  base.event = assign(assign({}, d.event), { dataset, original, hash: eventHash(bytes) })
   if (base.destination?.port !== undefined && !base.network?.protocol) {
     const p = protocolOfPort(base.destination.port)
-    if (p) base.network = { ...base.network, protocol: p }
+    if (p) base.network = assign(assign({}, base.network), { protocol: p })
   }
-  prune(base)
-  return { ...base, blocksiem: classify(base) } as SiemEvent
+  base.blocksiem = classify(base as SiemEvent)
+  return sortedPruned(base) as SiemEvent
 }
 
-/** Drops undefined values and empty objects so that the canonical form is stable. */
-function prune(o: Record<string, any>): void {
-  for (const k of Object.keys(o)) {
-    const v = o[k]
-    if (v === undefined) delete o[k]
-    else if (v && typeof v === 'object' && !Array.isArray(v)) {
-      prune(v)
-      if (Object.keys(v).length === 0) delete o[k]
+/** Sets an own member, as spread does: a key "__proto__" (from JSON input) stays data, not the prototype. */
+function put(o: Record<string, any>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true })
+  else o[k] = v
+}
+
+/** Object.assign for plain records (an undefined member overrides, as with spread). */
+function assign(to: Record<string, any>, from: object | undefined): Record<string, any> {
+  if (from) for (const k of Object.keys(from)) put(to, k, (from as Record<string, unknown>)[k])
+  return to
+}
+
+/**
+ * `o` without undefined values and empty objects (undefined if nothing is left), every object's
+ * keys inserted in sorted order: its JSON.stringify is then its canonical entry (entry-encoding.ts).
+ */
+function sortedPruned(o: Record<string, any>): Record<string, any> | undefined {
+  const keys = Object.keys(o)
+  let vals: unknown[] | undefined // set once a member must change (dropped or replaced)
+  let sorted = true
+  let kept = 0
+  for (let i = 0; i < keys.length; i++) {
+    if (i > 0 && !(keys[i - 1]! < keys[i]!)) sorted = false
+    let v = o[keys[i]!]
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const c = sortedPruned(v)
+      if (c !== v) (vals ??= keys.map((k) => o[k]))[i] = v = c
     }
+    if (v === undefined) vals ??= keys.map((k) => o[k])
+    else kept++
   }
+  if (kept === 0) return undefined
+  if (sorted && !vals) return o // most objects: built in key order, nothing to drop
+  const order = keys.map((_, i) => i)
+  if (!sorted) order.sort((x, y) => (keys[x]! < keys[y]! ? -1 : 1))
+  const out: Record<string, any> = {}
+  for (const i of order) {
+    const v = vals ? vals[i] : o[keys[i]!]
+    if (v !== undefined) put(out, keys[i]!, v)
+  }
+  return out
 }
 
 // ---------- message text → ECS fields (sshd, telnet/login, iptables, key=value) ----------
@@ -457,7 +501,7 @@ function rawEvent(bytes: Uint8Array, text: string | undefined, error: string, ct
 function detect(text: string): Exclude<InputFormat, 'auto'> {
   const t = text.trimStart()
   if (t.startsWith('{')) return /"logtype"\s*:/.test(t) && /"node_id"|"src_host"|"dst_host"/.test(t) ? 'opencanary' : 'json'
-  if (/^(<\d{1,3}>[^|]*)?CEF:\d\|/.test(t) || t.startsWith('CEF:')) return 'cef'
+  if (t.includes('CEF:') && (/^(<\d{1,3}>[^|]*)?CEF:\d\|/.test(t) || t.startsWith('CEF:'))) return 'cef'
   return 'syslog'
 }
 
@@ -481,11 +525,17 @@ export function parseEvent(input: Uint8Array | string, format: InputFormat, ctx:
     const fmt = format === 'auto' ? detect(line) : format
     let d: Draft
     let dataset: string = fmt
-    if (fmt === 'syslog') {
+    if (fmt === 'syslog' && format === 'auto' && line.startsWith('type=') && isAuditRecord(line)) {
+      d = parseAuditd(line, ctx.receivedAt)
+      dataset = 'auditd'
+    } else if (fmt === 'syslog') {
       if (/[\u0000]/.test(line)) malformed('syslog: NUL byte')
       const r = parseSyslog(line, ctx)
       d = r.d
       dataset = r.dataset
+      // an audit record forwarded over syslog (audisp): its fields too
+      const audit = d.message?.includes('msg=audit(') ? auditFields(d.message) : undefined
+      if (audit) d.auditd = audit.fields
     } else if (fmt === 'cef') {
       d = parseCef(line, ctx)
     } else {
@@ -496,7 +546,8 @@ export function parseEvent(input: Uint8Array | string, format: InputFormat, ctx:
         malformed(`${fmt}: not valid JSON`)
       }
       if (!o || typeof o !== 'object' || Array.isArray(o)) malformed(`${fmt}: not a JSON object`)
-      d = fmt === 'opencanary' ? parseOpenCanary(o as Record<string, unknown>, ctx) : parseJson(o as Record<string, unknown>, ctx)
+      if (fmt === 'json' && format === 'auto' && isWinlogJson(o as Record<string, unknown>)) dataset = 'winlog'
+      d = fmt === 'opencanary' ? parseOpenCanary(o as Record<string, unknown>, ctx) : dataset === 'winlog' ? parseWinlog(o as Record<string, unknown>, ctx.receivedAt) : parseJson(o as Record<string, unknown>, ctx)
     }
     return { ok: true, event: finish(d, dataset, line, bytes, ctx) }
   } catch (e) {

@@ -2,8 +2,10 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { compileRule, parseSigmaYaml, type SigmaRule } from './sigma.js'
-import { compileCorrelation, type CorrelationRule } from './correlate.js'
+import type { CompileOptions, SigmaRule } from './sigma/detection.js'
+import type { CorrelationRule } from './sigma/correlation.js'
+import { applyFilters, type SigmaFilter } from './sigma/filters.js'
+import { compileSigmaText } from './sigma/rule-text.js'
 import { sha256 } from '../crypto/hash.js'
 
 export const BUILTIN_RULES_DIR = fileURLToPath(new URL('./rules/', import.meta.url))
@@ -14,18 +16,27 @@ export interface RuleSet {
   docs: Array<{ file: string; doc: Record<string, unknown> }>
   /** SHA-256 of each rule file, by rule name (else id): what the chain's rule registry records. */
   hashes: Map<string, Uint8Array>
+  /** the text of each rule file, by rule name (else id): registered with the hash, the chain checks it */
+  texts: Map<string, string>
 }
 
-export function loadRules(dir = BUILTIN_RULES_DIR): RuleSet {
-  const set: RuleSet = { detection: [], correlation: [], docs: [], hashes: new Map() }
+/** Every rule file of the folder, each checked (YAML, schema) and compiled; Sigma filters in it apply to the rules they name. */
+export function loadRules(dir = BUILTIN_RULES_DIR, opts: CompileOptions = {}): RuleSet {
+  const set: RuleSet = { detection: [], correlation: [], docs: [], hashes: new Map(), texts: new Map() }
+  const filters: SigmaFilter[] = []
   for (const f of readdirSync(dir).filter((f) => f.endsWith('.yml') || f.endsWith('.yaml')).sort()) {
     const bytes = readFileSync(join(dir, f))
-    for (const doc of parseSigmaYaml(bytes.toString('utf8'))) {
+    const text = bytes.toString('utf8')
+    const c = compileSigmaText(text, { ...opts, file: f })
+    for (const doc of c.docs) {
       set.docs.push({ file: f, doc })
       set.hashes.set(String(doc.name ?? doc.id ?? f), sha256(bytes))
-      if (doc.correlation) set.correlation.push(compileCorrelation(doc))
-      else set.detection.push(compileRule(doc))
+      set.texts.set(String(doc.name ?? doc.id ?? f), text)
     }
+    set.detection.push(...c.detection)
+    set.correlation.push(...c.correlation)
+    filters.push(...c.filters)
   }
+  set.detection = applyFilters(set.detection, filters)
   return set
 }

@@ -38,9 +38,19 @@ export function lookup(root: Node | undefined, key: Uint8Array, nodes: NodeLoade
   return undefined
 }
 
-/** The tree being built for the next version: new nodes get `version`. */
+/**
+ * The tree being built for the next version: new nodes get `version`. `orphans` collects the
+ * sequence numbers of persisted nodes this version drops (they live up to `version - 1`), which is
+ * what pruning needs to know.
+ */
 export class Mutator {
+  readonly orphans: number[] = []
+
   constructor(private readonly nodes: NodeLoader, readonly version: number) {}
+
+  private drop(n: Node): void {
+    if (n.seq !== 0) this.orphans.push(n.seq)
+  }
 
   private left(n: Node): Node {
     return leftOf(n, this.nodes)
@@ -57,6 +67,7 @@ export class Mutator {
       return n
     }
     this.nodes.replaced?.(n.seq)
+    this.orphans.push(n.seq)
     const c = new Node(n.key, undefined, this.version, n.height, n.size)
     c.leftSeq = n.leftSeq
     c.leftHash = n.leftHash
@@ -129,6 +140,7 @@ export class Mutator {
       if (c < 0) return this.inner(node.key, this.leaf(key, value), node)
       if (c > 0) return this.inner(key, node, this.leaf(key, value))
       this.replaced = true
+      this.drop(node)
       return this.leaf(key, value)
     }
     const n = this.own(node)
@@ -161,13 +173,20 @@ export class Mutator {
    * if it was the removed leaf) and, when the subtree's smallest key changed, the new one.
    */
   private removeIn(node: Node, key: Uint8Array): { node: Node | undefined; newKey: Uint8Array | undefined } | undefined {
-    if (node.isLeaf) return compare(key, node.key) === 0 ? { node: undefined, newKey: undefined } : undefined
+    if (node.isLeaf) {
+      if (compare(key, node.key) !== 0) return undefined
+      this.drop(node)
+      return { node: undefined, newKey: undefined }
+    }
     if (compare(key, node.key) < 0) {
       const r = this.removeIn(this.left(node), key)
       if (!r) return undefined
       // The left child was the removed leaf: the right subtree takes this node's place, and its
       // smallest key (this node's key) is the new smallest key of this subtree.
-      if (!r.node) return { node: this.right(node), newKey: node.key }
+      if (!r.node) {
+        this.drop(node)
+        return { node: this.right(node), newKey: node.key }
+      }
       const n = this.own(node)
       this.setLeft(n, r.node)
       const right = this.right(n)
@@ -176,7 +195,10 @@ export class Mutator {
     }
     const r = this.removeIn(this.right(node), key)
     if (!r) return undefined
-    if (!r.node) return { node: this.left(node), newKey: undefined }
+    if (!r.node) {
+      this.drop(node)
+      return { node: this.left(node), newKey: undefined }
+    }
     const n = this.own(node)
     this.setRight(n, r.node)
     if (r.newKey) n.key = r.newKey

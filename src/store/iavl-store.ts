@@ -30,7 +30,9 @@
  *   proveNonExistence(version, key)  ics23 CommitmentProof { nonexist } with the neighbours;
  *                               `already_exists` if present, `not_found` if the tree is empty
  *   prove(version, key)         { value?, proof: protobuf CommitmentProof } of existence or absence
- *   hasVersion(version)         whether `version` is committed and readable
+ *   hasVersion(version)         whether `version` is committed and readable (false once pruned)
+ *   prune(keepFrom)             ops deleting versions below keepFrom (needs `recordOrphans`); reads
+ *                               at a pruned version fail with `pruned`. See prune.ts.
  *   verify(version?)            O(n) integrity check (hashes and AVL invariants) of a version or
  *                               of the working tree
  *
@@ -50,6 +52,7 @@ import { ics23 } from '@confio/ics23'
 import { lookup, Mutator } from './avl.js'
 import { leaves, type Range } from './iterate.js'
 import { NodeDb, type BatchOp, type SyncReader } from './node-db.js'
+import type { PruneStep } from './prune.js'
 import { EMPTY_HASH, hashOf, type Node } from './node.js'
 import { encodeProof, existenceProof, nonExistenceProof } from './proof.js'
 import { verifyTree, type TreeStats } from './verify.js'
@@ -57,6 +60,7 @@ import { copy, copyOf } from './bytes.js'
 
 export type { BatchOp } from './node-db.js'
 export type { TreeStats } from './verify.js'
+export type { PruneStep } from './prune.js'
 
 /**
  * The database the store reads: an opened classic-level instance with 'view' or 'buffer' keys and
@@ -73,6 +77,11 @@ export interface IavlStoreOptions {
   prefix?: Uint8Array
   /** Decoded nodes kept in the cache (at most 100M). Default DEFAULT_CACHE_SIZE. */
   cacheSize?: number
+  /**
+   * Record, with each commit, the nodes it drops, so that old versions can be pruned (`prune`).
+   * Costs a few bytes per changed node. Default false: every version is kept forever.
+   */
+  recordOrphans?: boolean
 }
 
 export interface StoreIterateOptions extends Range {
@@ -110,7 +119,7 @@ export class IavlStore {
   /** Bumped by every change to the working tree; iterators over it check it. */
   private changes = 0
 
-  private constructor(private readonly nodes: NodeDb, version: number, root: Node | undefined) {
+  private constructor(private readonly nodes: NodeDb, version: number, root: Node | undefined, private readonly recordOrphans: boolean) {
     this.latest = version
     this.committed = root
     this.working = root
@@ -133,7 +142,7 @@ export class IavlStore {
       const rec = nodes.readRoot(version) ?? fail('invalid_state', `store metadata names version ${version} but its root record is missing`)
       root = nodes.loadRoot(rec)
     }
-    return new IavlStore(nodes, version, root)
+    return new IavlStore(nodes, version, root, opts.recordOrphans ?? false)
   }
 
   /** Latest committed version; 0 before the first commit. */
@@ -182,7 +191,7 @@ export class IavlStore {
 
   commit(): CommitResult {
     const version = this.latest + 1
-    const { rootHash, ops, root } = this.nodes.persist(this.working, version)
+    const { rootHash, ops, root } = this.nodes.persist(this.working, version, this.recordOrphans ? this.mutator.orphans : undefined)
     this.latest = version
     this.committed = root
     this.working = root
@@ -193,6 +202,38 @@ export class IavlStore {
   rollback(): void {
     if (this.working !== this.committed) this.changes++
     this.working = this.committed
+    this.mutator = new Mutator(this.nodes, this.latest + 1)
+  }
+
+  // ------------------------------------------------------------------ pruning
+
+  /** The smallest version that wrote a leaf in [gte, lt) of the latest committed tree. */
+  minLeafVersion(range: Range): number | undefined {
+    let min: number | undefined
+    for (const n of leaves(this.committed, this.nodes, range)) if (min === undefined || n.version < min) min = n.version
+    return min
+  }
+
+  /** First retained version: versions below it are pruned (1 if none is). */
+  get firstVersion(): number {
+    return this.nodes.floor
+  }
+
+  /** Whether `version` was committed and has since been pruned. */
+  isPruned(version: number): boolean {
+    return Number.isSafeInteger(version) && version >= 1 && version < this.nodes.floor && version <= this.latest
+  }
+
+  /**
+   * Prunes every version below `keepFrom` (at most the latest): returns the ops, which the caller
+   * MUST write in one atomic batch before calling again; never part of a commit's batch. Only
+   * versions committed with `recordOrphans` free their nodes. Reads at pruned versions fail with
+   * `pruned` from now on.
+   */
+  prune(keepFrom: number): PruneStep {
+    if (!Number.isSafeInteger(keepFrom) || keepFrom > this.latest) fail('invalid_request', `cannot prune up to version ${keepFrom} (latest is ${this.latest})`)
+    if (keepFrom <= this.nodes.floor) return { ops: [], prunedVersions: 0, pagesDeleted: 0, nodesPruned: 0 }
+    return this.nodes.prune(keepFrom)
   }
 
   // ------------------------------------------------------------------ committed versions
@@ -251,6 +292,7 @@ export class IavlStore {
   private checkVersion(version: number): void {
     if (!Number.isSafeInteger(version) || version < 0) fail('invalid_request', `version must be a non-negative integer, got ${version}`)
     if (version > this.latest) fail('not_found', `version ${version} is not committed (latest is ${this.latest})`)
+    if (this.isPruned(version)) fail('pruned', `version ${version} is pruned (the first retained version is ${this.nodes.floor})`)
   }
 
   /** Root node of a committed version (undefined for an empty tree). */

@@ -4,6 +4,11 @@
  *                        numbers only grow, so each commit appends keys in order (cheap for LevelDB)
  *   P 'r' be64(version)  root record of a committed version: uvarint(rootSeq, 0 = empty) ‖ rootHash[32]
  *   P 'm'                metadata: uvarint(format = 1) ‖ uvarint(latest version) ‖ uvarint(next seq)
+ * With pruning (see prune.ts):
+ *   P 'o' be64(version)  orphans of a version: the nodes it dropped (alive up to version - 1),
+ *                        uvarint(count) then uvarint deltas of their ascending sequence numbers
+ *   P 'd' be64(page)     a partly pruned page: uvarint(nodes in the page) ‖ uvarint(nodes pruned)
+ *   P 'f'                first retained version: uvarint(version); older versions are pruned
  */
 import { fail } from '../base/errors.js'
 import { HASH_SIZE } from './node.js'
@@ -12,6 +17,9 @@ import { putUvarint, Reader, uvarintSize } from './varint.js'
 const NODE = 0x6e // 'n'
 const ROOT = 0x72 // 'r'
 const META = 0x6d // 'm'
+const ORPHANS = 0x6f // 'o'
+const DEAD = 0x64 // 'd'
+const FLOOR = 0x66 // 'f'
 const FORMAT = 1
 
 export interface RootRecord {
@@ -70,9 +78,25 @@ export class Layout {
   }
 
   metaKey(): Uint8Array {
+    return this.tagged(META)
+  }
+
+  orphansKey(version: number): Uint8Array {
+    return this.numbered(ORPHANS, version)
+  }
+
+  deadKey(page: number): Uint8Array {
+    return this.numbered(DEAD, page)
+  }
+
+  floorKey(): Uint8Array {
+    return this.tagged(FLOOR)
+  }
+
+  private tagged(tag: number): Uint8Array {
     const out = new Uint8Array(this.prefix.length + 1)
     out.set(this.prefix)
-    out[this.prefix.length] = META
+    out[this.prefix.length] = tag
     return out
   }
 }
@@ -105,4 +129,46 @@ export function decodeMeta(buf: Uint8Array): Meta {
   const nextSeq = rd.uvarint()
   rd.end()
   return { version, nextSeq }
+}
+
+/** Ascending, distinct sequence numbers as uvarint(count) then uvarint deltas. */
+export function encodeSeqs(seqs: readonly number[]): Uint8Array {
+  let size = uvarintSize(seqs.length)
+  let prev = 0
+  for (const q of seqs) {
+    size += uvarintSize(q - prev)
+    prev = q
+  }
+  const out = new Uint8Array(size)
+  let p = putUvarint(out, 0, seqs.length)
+  prev = 0
+  for (const q of seqs) {
+    p = putUvarint(out, p, q - prev)
+    prev = q
+  }
+  return out
+}
+
+export function decodeSeqs(buf: Uint8Array, what: string): number[] {
+  const rd = new Reader(buf, what)
+  const n = rd.uvarint()
+  const out = new Array<number>(n)
+  let prev = 0
+  for (let i = 0; i < n; i++) out[i] = prev += rd.uvarint()
+  rd.end()
+  return out
+}
+
+export function encodeUvarints(...xs: number[]): Uint8Array {
+  const out = new Uint8Array(xs.reduce((a, x) => a + uvarintSize(x), 0))
+  let p = 0
+  for (const x of xs) p = putUvarint(out, p, x)
+  return out
+}
+
+export function decodeUvarints(buf: Uint8Array, count: number, what: string): number[] {
+  const rd = new Reader(buf, what)
+  const out = Array.from({ length: count }, () => rd.uvarint())
+  rd.end()
+  return out
 }

@@ -11,7 +11,8 @@
 import { fail } from '../base/errors.js'
 import { toHex } from '../base/bytes.js'
 import { Lru } from './lru.js'
-import { decodeMeta, decodeRoot, encodeMeta, encodeRoot, Layout, type Meta, type RootRecord } from './layout.js'
+import { decodeMeta, decodeRoot, encodeMeta, encodeRoot, encodeSeqs, Layout, type Meta, type RootRecord } from './layout.js'
+import { pruneOps, readFloor, type PruneStep } from './prune.js'
 import { decodeNode, EMPTY_HASH, hashOf, type Node } from './node.js'
 import { nextPageStart, PAGE_SOFT_BYTES, PageBuilder, pageOf, slotOf, slotRange } from './page.js'
 
@@ -41,6 +42,8 @@ export class NodeDb {
   private nextSeq: number
   /** Latest committed version found on disk when opened (0 if none). */
   readonly openedVersion: number
+  /** First retained version: older ones are pruned (1 if nothing was pruned); read when first needed. */
+  private floorVersion: number | undefined
 
   constructor(private readonly db: SyncReader, prefix: Uint8Array, cacheSize: number) {
     this.layout = new Layout(prefix)
@@ -51,8 +54,25 @@ export class NodeDb {
     this.openedVersion = meta.version
   }
 
+  get floor(): number {
+    return (this.floorVersion ??= readFloor(this.db, this.layout))
+  }
+
+  /**
+   * Ops that prune every version below `newFloor` (see prune.ts); the caller writes them in one
+   * batch, one step at a time. From now on those versions read as pruned.
+   */
+  prune(newFloor: number): PruneStep {
+    const step = pruneOps(this.db, this.layout, this.floor, newFloor)
+    this.floorVersion = newFloor
+    return step
+  }
+
   /** Root record of a committed version, or undefined if there is none. */
   readRoot(version: number): RootRecord | undefined {
+    // Pruned root records are gone from disk; the check covers those still in `roots` (the floor is
+    // loaded by then, since pruning reads it).
+    if (this.floorVersion !== undefined && version < this.floorVersion) return undefined
     const cached = this.roots.get(version)
     if (cached) return cached
     const pending = this.unflushed.find((u) => u.version === version)
@@ -97,7 +117,7 @@ export class NodeDb {
    * before parents), its hash and its put op; the root record and metadata follow. Afterwards the
    * nodes are persisted nodes (no in-memory child pointers).
    */
-  persist(root: Node | undefined, version: number): { rootHash: Uint8Array; ops: BatchOp[]; root: Node | undefined } {
+  persist(root: Node | undefined, version: number, orphans?: readonly number[]): { rootHash: Uint8Array; ops: BatchOp[]; root: Node | undefined } {
     this.releaseFlushed()
     const ops: BatchOp[] = []
     const pages = new Map<number, Uint8Array>()
@@ -146,6 +166,10 @@ export class NodeDb {
     const rootKey = this.layout.rootKey(version)
     ops.push({ type: 'put', key: rootKey, value: encodeRoot(rec) })
     ops.push({ type: 'put', key: this.layout.metaKey(), value: encodeMeta({ version, nextSeq: this.nextSeq }) })
+    if (orphans && orphans.length > 0) {
+      const seqs = [...new Set(orphans)].sort((a, b) => a - b)
+      ops.push({ type: 'put', key: this.layout.orphansKey(version), value: encodeSeqs(seqs) })
+    }
     this.unflushed.push({ version, rootKey, root: rec, pages })
     this.roots.set(version, rec)
     return { rootHash: rec.hash, ops, root }

@@ -26,6 +26,8 @@ import { simRsuKey, simVehicleKey } from './report.js'
 import type { Grid } from './roads.js'
 import { listReceiverFiles } from './veremi.js'
 import type { WindowSubmission } from './window.js'
+import { TRANSPORT_EVENT, TRANSPORT_MSG } from '../modules/transport/types.js'
+import { VEHICLES_MSG } from '../modules/vehicles/types.js'
 
 export interface PortEvent { type: string; attributes: Array<{ key: string; value: string }> }
 export interface PortResult { code: number; log: string; events: PortEvent[] }
@@ -76,7 +78,7 @@ export async function registerCity(dir: string, port: ChainPort, dept: KeyPair):
   const msgs: Msg[] = []
   for (let i = 0; i < c.rsus; i++) {
     const at = rsuPosition(rsuFile(dir, i))
-    msgs.push({ type: 'transport/register-rsu', value: { rsu: simRsuKey(c.seed, i).publicKey, x: BigInt(Math.round(at.x)), y: BigInt(Math.round(at.y)), radius: BigInt(coverageRadius(c)) } })
+    msgs.push({ type: TRANSPORT_MSG.registerRsu, value: { rsu: simRsuKey(c.seed, i).publicKey, x: BigInt(Math.round(at.x)), y: BigInt(Math.round(at.y)), radius: BigInt(coverageRadius(c)) } })
   }
   let vehicles = 0
   for (const id of cityVehicles(dir)) {
@@ -84,7 +86,7 @@ export async function registerCity(dir: string, port: ChainPort, dept: KeyPair):
     const known = await port.query<{ active: boolean }>('vehicles/device-active', { device: toHex(device) })
     if (known.active) continue
     vehicles++
-    msgs.push({ type: 'vehicles/register', value: { vin_commitment: sha256(utf8(`polis/sim/${c.seed}/vin/${id}`)), plate: plateOf(c.seed, id), owner: dept.publicKey, device_key: device } })
+    msgs.push({ type: VEHICLES_MSG.register, value: { vin_commitment: sha256(utf8(`polis/sim/${c.seed}/vin/${id}`)), plate: plateOf(c.seed, id), owner: dept.publicKey, device_key: device } })
   }
   for (let i = 0; i < msgs.length; i += 32) {
     const r = await port.send(dept, msgs.slice(i, i + 32))
@@ -153,12 +155,12 @@ export async function replayCity(dir: string, port: ChainPort, o: ReplayOptions 
       }
     }
     const subs = rsus.map((r, i) => ({ i, r, win: r.agent.close(k) }))
-    const results = await Promise.all(subs.map(({ r, win }) => port.send(r.key, [{ type: 'transport/submit-window', value: submissionValue(win.submission()) as never }])))
+    const results = await Promise.all(subs.map(({ r, win }) => port.send(r.key, [{ type: TRANSPORT_MSG.submitWindow, value: submissionValue(win.submission()) as never }])))
     for (const [j, res] of results.entries()) {
       if (res.code !== 0) throw new Error(`RSU ${subs[j]!.i} window ${k}: ${res.log}`)
       submissions++
       reports += subs[j]!.win.size
-      events += res.events.filter((e) => e.type === 'transport.event_confirmed').length
+      events += res.events.filter((e) => e.type === TRANSPORT_EVENT.eventConfirmed).length
     }
     if (o.writeWindows) {
       mkdirSync(join(dir, 'windows'), { recursive: true })

@@ -7,7 +7,7 @@ import { utf8 } from '../../src/base/bytes.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
 import { bridgeChannels, decodeAck, sendPacket, type Ack, type Packet } from '../../src/modules/bridge/index.js'
 import { siemModule } from '../../src/modules/siem/index.js'
-import { threatIntelModule } from '../../src/modules/threatintel/index.js'
+import { threatIntelModule, threatIntelView } from '../../src/modules/threatintel/index.js'
 import { vehiclesModule } from '../../src/modules/vehicles/index.js'
 import { ackMsg, ackOf, closeChain, connect, ok, openChain, recvMsg, sentPackets, type Chain, type Result } from './harness.js'
 
@@ -24,7 +24,7 @@ export const probeModule: Module = {
   queries: {},
 }
 
-export const appModules = (): Module[] => [siemModule(), vehiclesModule(), threatIntelModule(bridgeChannels)]
+export const appModules = (): Module[] => [siemModule(), vehiclesModule(threatIntelView), threatIntelModule(bridgeChannels)]
 
 export function openAppChain(chainId: string, client: string, extra: Module[] = []): Promise<Chain> {
   return openChain(chainId, client, undefined, [...appModules(), ...extra])

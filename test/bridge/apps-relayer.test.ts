@@ -126,7 +126,7 @@ test('CLI threat-intel share of a confirmed alert, carried by the relayer, liste
     alert = ('events' in r ? r.events : []).find((x) => x.type === 'siem.alert_attested')!.attributes.find((a) => a.key === 'alert')!.value
   }
   const log = join(home.path, 'events.log')
-  writeFileSync(log, ['not an entry', ...col.events.map((x) => Buffer.from(x.entry).toString('utf8'))].join('\n') + '\n')
+  writeFileSync(log, ['not an entry', ...col.events.slice().map((x) => Buffer.from(x.entry).toString('utf8'))].join('\n') + '\n')
 
   // B accepts A's indicators (authority only)
   assert.equal((await ok(B, 'query', 'threat-intel', 'peers')).stdout, 'no accepted peers\n')

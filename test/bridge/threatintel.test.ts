@@ -79,7 +79,7 @@ async function confirm(indices: number[], by: Array<ReturnType<typeof testKey>>)
   }
   return fromHex(id)
 }
-const entry = (i: number) => col.events[i]!.entry
+const entry = (i: number) => col.entry(i)
 const ind = (kind: string, value: string) => ({ kind, value })
 const share = (alert: Uint8Array, indicators: Array<{ kind: string; value: string }>, entries: Uint8Array[], ttl = 1000n, client = 'to-b'): Msg => ({
   type: 'threatintel/share', value: { client_id: client, alert, indicators, entries, ttl, timeout_height: 100_000n },

@@ -171,3 +171,14 @@ test('polis init from the CLI: --json, human output, and errors', async () => {
     rmSync(root, { recursive: true, force: true })
   }
 })
+
+test('pruning: keep_recent defaults to 10000, 0 keeps every height, anything unclear is refused', () => {
+  const parse = (yaml: string) => parseConfigFile(yaml, '/home/x', 'polis.yaml')
+  assert.equal(parse('chain_id: a-city\n').pruning.keepRecent, 10_000)
+  assert.equal(parse('chain_id: a-city\npruning: { keep_recent: 0 }\n').pruning.keepRecent, 0)
+  assert.equal(parse('chain_id: a-city\npruning:\n  keep_recent: 250\n').pruning.keepRecent, 250)
+  assert.throws(() => parse('chain_id: a-city\npruning: { keep_recent: 1 }\n'), configError(/keep_recent must be 0/))
+  assert.throws(() => parse('chain_id: a-city\npruning: { keep_recent: -5 }\n'), configError(/keep_recent/))
+  assert.throws(() => parse('chain_id: a-city\npruning: { keep: 5 }\n'), configError(/unknown setting "pruning.keep"/))
+  assert.throws(() => parse('chain_id: a-city\npruning: 5\n'), configError(/pruning must be a mapping/))
+})

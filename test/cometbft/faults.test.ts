@@ -1,7 +1,8 @@
 // Fault tests on a real 4-validator CometBFT testnet on loopback, each validator driving its own
 // Polis App process over ABCI: agreement at every height, one validator down (keeps committing),
 // two down (halts, no fork), restart (catch up), kill -9 of an App (handshake replay), a
-// transaction sent to every node committed once.
+// transaction sent to every node committed once. The validator set is changed by governance early
+// on (node0 re-weighted), so that the faults after it run against a set that changed mid-chain.
 import { test, before, after, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { cpSync, readFileSync, rmSync } from 'node:fs'
@@ -11,6 +12,7 @@ import { sha256 } from '../../src/crypto/hash.js'
 import { toHex, utf8 } from '../../src/base/bytes.js'
 import { appInfo, assertAgreement, missingCometbft, settle, sleep, startNet, waitTx, type Net } from './net.js'
 import type { KeyPair } from '../../src/crypto/keys.js'
+import { validatorsMsgs } from '../../src/modules/validators/index.js'
 
 const skip = missingCometbft()
 
@@ -65,6 +67,24 @@ describe('4-validator CometBFT testnet under faults', { skip }, () => {
     const latest = await net.tn.rpc(0).block(s.height)
     assert.equal(latest.block.header.app_hash.toLowerCase(), s.appHash)
     assert.equal(latest.block.data.txs?.length ?? 0, 0)
+  })
+
+  test('the validator set changed by governance mid-chain: node0 re-weighted to 12 (the faults below run with it)', async () => {
+    const tx = signer.tx(net.key('authority'), [validatorsMsgs.set({ pubKey: net.key('node0/validator').publicKey, power: 12n })])
+    assert.equal((await net.tn.rpc(1).broadcastTxSync(tx)).code, 0)
+    const r = await waitTx(net.tn.rpc(0), tx)
+    assert.equal(r.tx_result.code ?? 0, 0, r.tx_result.log)
+    // CometBFT applies it two heights later: make blocks until it has
+    for (let i = 0; ; i++) {
+      const vals = (await net.tn.rpc(2).validators()).validators as Array<{ voting_power: string }>
+      if (vals.map((v) => v.voting_power).sort().join(',') === '10,10,10,12') break
+      assert.ok(i < 50, `validators still ${JSON.stringify(vals.map((v) => v.voting_power))}`)
+      await waitTx(net.tn.rpc(0), await (async () => {
+        const t = send(4, 5, 1n)
+        await net.tn.rpc(0).broadcastTxSync(t)
+        return t
+      })())
+    }
   })
 
   test('one validator stopped: the other three keep committing', async () => {

@@ -96,3 +96,14 @@ export async function settle(tn: Testnet, nodes: number[], timeoutMs = 30_000): 
     await sleep(150)
   }
 }
+
+/** Polls `f` (errors count as "not yet") until it returns a value; fails after `ms`. */
+export async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms
+  for (;;) {
+    const v = await f().catch(() => undefined)
+    if (v !== undefined) return v
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await sleep(150)
+  }
+}

@@ -151,9 +151,13 @@ test('a revoked key is refused from the next block on; the last authority cannot
     assert.equal(fin2.results[0]!.code, ErrorCodes.account_revoked)
     assert.equal(stateOf(e).bal(bob), 999n)
     // tokens can still be sent to a revoked account? No: it is still registered, so yes — but it can never spend them.
+    // Admission runs no handler: the block refuses it, records the code and consumes the nonce.
     const selfRevoke = s.tx(city.authority, [{ type: 'identity/revoke', value: { pub_key: city.authority.publicKey } }])
-    const r = await e.app.checkTx(selfRevoke)
-    assert.equal(r.code, ErrorCodes.invalid_state, r.log)
+    assert.equal((await e.app.checkTx(selfRevoke)).code, 0)
+    const fin3 = await e.app.finalizeBlock({ height: next(), time: 1767225600003n, txs: [selfRevoke], proposer: city.validator.publicKey })
+    await e.app.commit()
+    assert.equal(fin3.results[0]!.code, ErrorCodes.invalid_state, fin3.results[0]!.log)
+    assert.equal(e.app.txResult(txHash(selfRevoke))?.code, ErrorCodes.invalid_state)
   })
 })
 

@@ -10,6 +10,9 @@ import { testCity, testKey } from '../../src/kit/genesis-builder.js'
 import { tmpDir } from '../../src/kit/temp-dir.js'
 import { Signer } from '../../src/kit/signer.js'
 import { siemModule } from '../../src/modules/siem/index.js'
+import { ALERT_RESOLUTION, SIEM_EVENT, siemMsgs } from '../../src/modules/siem/types.js'
+import { threatIntelMsgs } from '../../src/modules/threatintel/types.js'
+import { cityModules } from '../../src/chain/city-modules.js'
 import { Collector } from '../../src/agents/siem/collector.js'
 import { BUILTIN_RULES_DIR } from '../../src/siem/rule-set.js'
 
@@ -58,7 +61,7 @@ const attest = (key: typeof gw, ev: ReturnType<typeof evidence>, over: Record<st
 })
 
 before(async () => {
-  engine = await SoloEngine.open({ dataDir: dir.path, genesis: city.genesis, validatorKey: city.validator, verifyThreads: 1, modules: [siemModule()] })
+  engine = await SoloEngine.open({ dataDir: dir.path, genesis: city.genesis, validatorKey: city.validator, verifyThreads: 1, modules: cityModules() })
   await one(
     tx(city.authority, [
       { type: 'siem/register-collector', value: { collector: gw.publicKey, name: 'gw' } },
@@ -145,4 +148,30 @@ test('triage: a SOC analyst acknowledges then closes an alert with reasons; othe
   assert.deepEqual(query('siem/alerts', { status: 'open' }).alerts, [])
   const r = engine.app.query({ path: 'siem/alerts', data: utf8(JSON.stringify({ status: 'pending' })) })
   assert.equal(r.code, ErrorCodes.invalid_request)
+})
+
+test('an alert closed as a false positive: resolution kept, and its indicators can no longer be shared (typed error, nothing changes)', async () => {
+  const [first] = query('siem/alerts', { status: 'closed' }).alerts
+  assert.equal(first.resolution, ALERT_RESOLUTION.resolved, 'a close without resolution is a resolved alert')
+  // a second confirmed alert over other evidence, without a subject
+  const ev = evidence([0, 2])
+  const msg = () => siemMsgs.attest({ rule: RULE, version: 1n, ruleHash, evidence: ev.map((e) => ({ collector: e.collector, index: e.index, size: e.size, leafHash: e.leaf_hash, proof: e.proof })) })
+  const fin = await one(tx(c1, [msg()]), 0)
+  await one(tx(c2, [msg()]), 0)
+  const id = fin.results[0]!.events.find((e) => e.type === SIEM_EVENT.alertAttested)!.attributes.find((a) => a.key === 'alert')!.value
+  assert.notEqual(query('siem/alert', { id }).confirmed_at, null)
+  await one(tx(analyst, [{ ...siemMsgs.closeAlert({ id: fromHex(id), reason: 'x' }), value: { id: fromHex(id), reason: 'x', resolution: 'benign' } }]), ErrorCodes.invalid_message)
+  await one(tx(analyst, [{ ...siemMsgs.ackAlert({ id: fromHex(id), reason: 'x' }), value: { id: fromHex(id), reason: 'x', resolution: ALERT_RESOLUTION.falsePositive } }]), ErrorCodes.invalid_message)
+  const closed = await one(tx(analyst, [siemMsgs.closeAlert({ id: fromHex(id), reason: 'pen test by the city', resolution: ALERT_RESOLUTION.falsePositive })]), 0)
+  const st = closed.results[0]!.events.find((e) => e.type === SIEM_EVENT.alertStatus)!
+  assert.equal(st.attributes.find((a) => a.key === 'resolution')?.value, ALERT_RESOLUTION.falsePositive)
+  const a = query('siem/alert', { id })
+  assert.deepEqual([a.status, a.resolution, a.status_reason], ['closed', ALERT_RESOLUTION.falsePositive, 'pen test by the city'])
+  const share = (alert: Uint8Array) => threatIntelMsgs.share({ clientId: 'to-peer', alert, indicators: [{ kind: 'ip', value: '203.0.113.7' }], entries: [col.entry(0)], ttl: 10n })
+  const refused = await one(tx(city.authority, [share(fromHex(id))]), ErrorCodes.invalid_state)
+  assert.match(refused.results[0]!.log, /closed as a false positive/)
+  // the alert closed as resolved passes this check (and fails later: this chain has no bridge client "to-peer")
+  const other = await one(tx(city.authority, [share(fromHex(first.id))]), ErrorCodes.not_found)
+  assert.doesNotMatch(other.results[0]!.log, /false positive/)
+  assert.deepEqual(query('threatintel/shared', {}).shares, [], 'nothing was sent or recorded')
 })

@@ -32,6 +32,8 @@ test('collector and correlator config files', async () => {
     for (const [v, re] of refused) assert.throws(() => loadCollectorConfig(file('c2.json', v)), re, JSON.stringify(v))
     assert.deepEqual(loadCorrelatorConfig(file('k.json', { key: 'soc-a', collectors: ['http://127.0.0.1:8089'], interval_ms: 100 })).collectors, ['http://127.0.0.1:8089'])
     assert.throws(() => loadCorrelatorConfig(file('k2.json', { collectors: ['127.0.0.1:8089'] })), /collectors must be a list of collector API URLs/)
+    assert.equal(loadCorrelatorConfig(file('k3.json', { key: 'soc-a', data_dir: 'replicas' })).data_dir, join(dir.path, 'replicas'))
+    assert.throws(() => loadCorrelatorConfig(file('k4.json', { data_dir: 7 })), /data_dir must be a string/)
     assert.deepEqual(parseDeviceFlags(['10.0.0.17=camera-17', 'cam-9=' + 'ab'.repeat(32)]), { '10.0.0.17': 'camera-17', 'cam-9': 'ab'.repeat(32) })
     assert.throws(() => parseDeviceFlags(['10.0.0.17']), /--device must be ID=KEY/)
     // the CLI refuses a bad file before touching any node

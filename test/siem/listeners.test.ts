@@ -54,8 +54,8 @@ test('UDP and TCP syslog reach the collector; garbage is kept raw and the listen
     await waitFor(() => col.log.size >= 6)
     assert.equal(col.ingestor.counts.malformed, 2)
     assert.equal(col.ingestor.counts.accepted, 4)
-    assert.equal(col.events[0]!.event.user?.name, 'root')
-    assert.equal(col.events[3]!.event.source?.ip, '203.0.113.9')
+    assert.equal(col.events.at(0).event.user?.name, 'root')
+    assert.equal(col.events.at(3).event.source?.ip, '203.0.113.9')
   } finally {
     await udp.close()
     await tcp.close()
@@ -79,8 +79,8 @@ test('JSON over HTTP: one document, an array, NDJSON with a broken line; wrong p
     assert.equal((await fetch(url.replace('/v1/events', '/nope'), { method: 'POST', body: '{}' })).status, 404)
     assert.equal(col.log.size, 6)
     assert.equal(col.ingestor.counts.malformed, 1)
-    assert.equal(col.events[1]!.event.event.dataset, 'opencanary')
-    assert.equal(col.events[0]!.event.event.outcome, 'failure')
+    assert.equal(col.events.at(1).event.event.dataset, 'opencanary')
+    assert.equal(col.events.at(0).event.event.outcome, 'failure')
   } finally {
     await http.close()
   }

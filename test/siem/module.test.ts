@@ -107,7 +107,7 @@ test('refused: shrinking, same size with another root, history rewrite, bad sign
   await one(anchorTx(device, col.checkpoint().msg), ErrorCodes.already_exists)
   // a rewritten log: event 2 altered, then grown to 16 — its proof cannot link to the anchored root
   const forged = new MerkleLog()
-  col.events.forEach((e, i) => forged.append(i === 2 ? utf8('{"forged":true}') : e.entry))
+  col.events.slice().forEach((e, i) => forged.append(i === 2 ? utf8('{"forged":true}') : e.entry))
   for (let i = 0; i < 4; i++) forged.append(utf8(`extra ${i}`))
   await one(anchorTx(device, signAnchor(16, forged.root(), forged.consistencyProof(12, 16))), ErrorCodes.proof_invalid)
   // an honest growth but with a truncated or a wrong-length proof
@@ -133,11 +133,11 @@ test('refused: shrinking, same size with another root, history rewrite, bad sign
 test('verify-event: an event is proven included in an anchored checkpoint; an altered one is not', () => {
   const ev = col.evidence(7)
   const q = (p: Record<string, unknown>) => query('siem/verify-event', { collector: ev.collector, index: String(ev.index), proof: ev.proof.join(','), ...p })
-  const yes = q({ entry: toHex(col.events[7]!.entry) })
+  const yes = q({ entry: toHex(col.events.at(7).entry) })
   assert.equal(yes.verified, true, yes.reason)
   assert.equal(yes.checkpoint.size, '16')
   assert.equal(q({ leaf_hash: ev.leafHash }).verified, true)
-  const altered = col.events[7]!.entry.slice()
+  const altered = col.events.at(7).entry.slice()
   altered[10]! ^= 1
   assert.equal(q({ entry: toHex(altered) }).verified, false)
   assert.equal(q({ leaf_hash: ev.leafHash, index: '8' }).verified, false)

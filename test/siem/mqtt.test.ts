@@ -1,15 +1,18 @@
 /**
  * MQTT ingestion over real sockets: the embedded aedes broker; an external broker by URL (aedes
  * in a separate process standing in for one, killed and restarted to check the subscriber comes
- * back); Mosquitto too if its binary is installed.
+ * back); a real Mosquitto (Debian's package; .ci/run installs it), started and stopped here.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { existsSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { deviceFromTopic, startEmbeddedBroker, subscribeMqtt } from '../../src/siem/mqtt.js'
 import { openSender } from '../../src/siem/send.js'
 import { REPO } from '../../src/kit/node-launcher.js'
 import { freePort } from '../../src/kit/free-port.js'
+import { tmpDir } from '../../src/kit/temp-dir.js'
 import { until } from '../helpers/until.js'
 
 type Got = { payload: Buffer; topic: string; device?: string }
@@ -88,21 +91,78 @@ test('external broker by URL (aedes in another process): messages flow, and the 
   }
 })
 
-const mosquitto = spawnSync('sh', ['-c', 'command -v mosquitto'], { encoding: 'utf8' }).stdout.trim()
-test('external broker: Mosquitto', { skip: mosquitto ? false : 'mosquitto is not installed (apt-get install mosquitto to run this test)' }, async () => {
+/** Debian's mosquitto binary (in /usr/sbin, often not on a user's PATH); .ci/run installs the package. */
+function mosquittoBinary(): string {
+  const onPath = spawnSync('sh', ['-c', 'command -v mosquitto'], { encoding: 'utf8' }).stdout.trim()
+  const bin = onPath || ['/usr/sbin/mosquitto', '/usr/local/sbin/mosquitto'].find((p) => existsSync(p))
+  if (!bin) throw new Error("mosquitto is not installed: `apt-get install mosquitto` (.ci/run installs it when missing)")
+  return bin
+}
+
+/** Mosquitto on a free loopback port with its own config file in a temp dir; `restart()` keeps the port. */
+async function startMosquitto(): Promise<{ url: string; restart(): Promise<void>; stop(): Promise<void> }> {
+  const bin = mosquittoBinary()
+  const dir = tmpDir('polis-mosquitto')
   const port = await freePort()
-  const child = spawn(mosquitto, ['-p', String(port)], { stdio: 'ignore' })
+  const conf = join(dir.path, 'mosquitto.conf')
+  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice', 'log_type information', ''].join('\n'))
+  let child: ChildProcess
+  let out = ''
+  const launch = () => {
+    out = ''
+    child = spawn(bin, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] })
+    child.stdout!.on('data', (d: Buffer) => void (out += d.toString()))
+    child.stderr!.on('data', (d: Buffer) => void (out += d.toString()))
+  }
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise<void>((r) => child.once('exit', () => r()))
+    child.kill('SIGTERM')
+    await exited
+  }
+  launch()
+  // mosquitto says so once its listener is bound (or exits saying why)
+  await until('mosquitto to listen', async () => {
+    if (child.exitCode !== null) throw new Error(`mosquitto exited (${child.exitCode})`)
+    return /running/.test(out) ? true : undefined
+  }, 10_000, 20).catch((e) => {
+    throw new Error(`${(e as Error).message}\n${out}`)
+  })
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    async restart() {
+      await stop()
+      launch()
+      await until('mosquitto to listen again', async () => (/running/.test(out) ? true : undefined), 10_000, 20)
+    },
+    async stop() {
+      await stop()
+      dir.remove()
+    },
+  }
+}
+
+test('external broker: a real Mosquitto (started here on a free port): messages flow, and the subscriber comes back after Mosquitto restarts', async () => {
+  const broker = await startMosquitto()
+  const { got, sink } = collect()
+  let sub: Awaited<ReturnType<typeof subscribeMqtt>> | undefined
   try {
-    const url = `mqtt://127.0.0.1:${port}`
-    const { got, sink } = collect()
-    const sub = await until('mosquitto to accept connections', async () => subscribeMqtt(url, ['siem/#'], sink, { deviceLevel: 1, connectTimeoutMs: 1000 }), 10_000, 200)
-    const pub = await openSender(`${url}/siem/cam-5/events`)
+    sub = await subscribeMqtt(broker.url, ['siem/#'], sink, { deviceLevel: 1, connectTimeoutMs: 5000 })
+    const pub = await openSender(`${broker.url}/siem/cam-5/events`)
     await pub.send('{"message":"via mosquitto"}')
     await pub.close()
     await until('the message', async () => (got.length ? true : undefined), 10_000, 20)
     assert.equal(got[0]!.device, 'cam-5')
-    await sub.close()
+    assert.equal(got[0]!.payload.toString(), '{"message":"via mosquitto"}')
+    await broker.restart()
+    await until('a message after the restart', async () => {
+      const p = await openSender(`${broker.url}/siem/cam-6/events`)
+      await p.send('after restart')
+      await p.close()
+      return got.some((g) => g.payload.toString() === 'after restart' && g.device === 'cam-6') ? true : undefined
+    }, 20_000, 500)
   } finally {
-    child.kill('SIGKILL')
+    await sub?.close()
+    await broker.stop()
   }
 })

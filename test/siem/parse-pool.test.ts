@@ -38,12 +38,12 @@ test('a pool of 2 workers: same entries, leaf hashes, root, event hashes and cou
   assert.equal(toHex(pooled.log.root()), toHex(inline.log.root()))
   assert.deepEqual(appended, [...Array(700).keys()])
   for (const i of [0, 1, 2, 3, 4, 699]) {
-    assert.deepEqual(pooled.events[i]!.event, inline.events[i]!.event)
-    assert.equal(Buffer.from(pooled.events[i]!.entry).toString(), Buffer.from(inline.events[i]!.entry).toString())
+    assert.deepEqual(pooled.events.at(i).event, inline.events.at(i).event)
+    assert.equal(Buffer.from(pooled.events.at(i).entry).toString(), Buffer.from(inline.events.at(i).entry).toString())
   }
-  assert.equal(pooled.events[1]!.event.host?.id, 'cd'.repeat(32), 'sender address 10.0.0.17')
-  assert.equal(pooled.events[2]!.event.blocksiem.source_device, 'cd'.repeat(32))
-  assert.equal(pooled.events[3]!.event.host?.id, 'ef'.repeat(32))
+  assert.equal(pooled.events.at(1).event.host?.id, 'cd'.repeat(32), 'sender address 10.0.0.17')
+  assert.equal(pooled.events.at(2).event.blocksiem.source_device, 'cd'.repeat(32))
+  assert.equal(pooled.events.at(3).event.host?.id, 'ef'.repeat(32))
   assert.deepEqual(pooled.ingestor.counts, inline.ingestor.counts)
-  assert.deepEqual(pooled.indicesOf(inline.events[7]!.event.event.hash), inline.indicesOf(inline.events[7]!.event.event.hash))
+  assert.deepEqual(pooled.indicesOf(inline.events.at(7).event.event.hash), inline.indicesOf(inline.events.at(7).event.event.hash))
 })

@@ -147,3 +147,16 @@ test('fuzz (fast-check): no parser throws on any input, and every event is canon
     { numRuns: 800, seed: 3164 },
   )
 })
+
+test('fuzz (fast-check): an input without a timestamp is stamped with its receive time exactly as Date.toISOString writes it', () => {
+  const t = fc.oneof(fc.integer({ min: -8.64e15, max: 8.64e15 }), fc.integer({ min: 0, max: 4e12 }), fc.double({ min: -8.64e15, max: 8.64e15, noNaN: true }))
+  fc.assert(
+    fc.property(fc.array(t, { minLength: 1, maxLength: 4 }), (times) => {
+      for (const receivedAt of times) {
+        const e = parseEvent('<13>1 - h a p m - no timestamp', 'syslog', { receivedAt }).event
+        assert.equal(e['@timestamp'], new Date(receivedAt).toISOString())
+      }
+    }),
+    { numRuns: 3000, seed: 8601 },
+  )
+})

@@ -28,7 +28,7 @@ test('honest batches extend the replica; its inclusion proofs verify against the
   for (const i of [0, 6, 11]) {
     const ev = r.evidence(i, 12)
     assert.doesNotThrow(() => verifyInclusion(i, 12, Buffer.from(ev.leafHash, 'hex'), ev.proof.map((h) => Buffer.from(h, 'hex')), c.log.root(12)))
-    assert.deepEqual(r.indicesOf(c.events[i]!.event.event.hash), [i])
+    assert.deepEqual(r.indicesOf(c.events.at(i).event.event.hash), [i])
   }
 })
 
@@ -57,7 +57,7 @@ test('a collector that alters, drops or reorders served entries is caught and th
 test('an alert with more evidence than the chain takes is attested with its oldest MAX_EVIDENCE events, the same set for every correlator', () => {
   const c = collector(40)
   c.markAnchored(c.checkpoint().checkpoint)
-  const alert = { rule: 'corr_connection_flood', title: 'flood', group: {}, count: 40, first: '', last: '', evidence: c.events.map((e) => e.event.event.hash) }
+  const alert = { rule: 'corr_connection_flood', title: 'flood', group: {}, count: 40, first: '', last: '', evidence: c.events.slice().map((e) => e.event.event.hash) }
   const msg = new CorrelatorAgent(loadRules()).attestation(alert, c, { version: 1n, hash: new Uint8Array(32) })!
   const ev = msg.value.evidence as Array<{ index: bigint }>
   assert.equal(ev.length, MAX_EVIDENCE)

@@ -80,7 +80,7 @@ test('Mirai brute force from a camera: benign traffic raises nothing; the attack
   const registered = { version: 1n, hash: rules.hashes.get(RULE)! }
   const attestations = soc.map(() => {
     const agent = new CorrelatorAgent(rules)
-    const alerts = agent.process(col.events.map((e) => e.event))
+    const alerts = agent.process(col.events.slice().map((e) => e.event))
     assert.deepEqual(alerts.map((a) => a.title), ['Brute Force on SSH/Telnet'], 'exactly one alert, none for the benign traffic')
     assert.equal(alerts[0]!.group['source.ip'], '10.0.0.17')
     return agent.attestation(alerts[0]!, col, registered, deviceByIp.get(alerts[0]!.group['source.ip']!))!

@@ -9,6 +9,8 @@
  * (`polis/ed25519`, mode 0600) of an account with role `relayer` on that chain (relative paths are
  * read from the config file's directory). `state_file` (optional) keeps the scan heights across
  * restarts (scan-state.ts); without it a restart reads both chains from `start_height`.
+ * `comet_rpc` (optional, per side): the CometBFT RPC URL of a chain that runs under CometBFT; its
+ * headers and light blocks are read from there (`cometRpc`, cometbft-headers.ts).
  */
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
@@ -35,7 +37,11 @@ export function loadRelayerConfig(path: string): RelayerOptions {
     if (typeof s.url !== 'string' || !/^https?:\/\//.test(s.url)) bad(`relayer config: ${name}.url must be an http(s) URL`)
     if (typeof s.client !== 'string' || !/^[a-z][a-z0-9-]{0,31}$/.test(s.client)) bad(`relayer config: ${name}.client must be a client id`)
     if (typeof s.key_file !== 'string') bad(`relayer config: ${name}.key_file missing`)
-    return { url: s.url.replace(/\/+$/, ''), clientId: s.client, key: loadKeyFile(resolve(dirname(path), s.key_file)) }
+    if (s.comet_rpc !== undefined && (typeof s.comet_rpc !== 'string' || !/^https?:\/\//.test(s.comet_rpc))) bad(`relayer config: ${name}.comet_rpc must be an http(s) URL`)
+    return {
+      url: s.url.replace(/\/+$/, ''), clientId: s.client, key: loadKeyFile(resolve(dirname(path), s.key_file)),
+      ...(typeof s.comet_rpc === 'string' ? { cometRpc: s.comet_rpc.replace(/\/+$/, '') } : {}),
+    }
   }
   const num = (k: string): number | undefined => {
     const v = c[k]

@@ -43,6 +43,8 @@ export interface CollectorAgentOptions {
 }
 
 const POOL_BATCH = 512
+/** How often device registrations and the threat-intelligence blocklist are read again. */
+const DEVICE_REFRESH_MS = 30_000
 
 export interface CollectorEndpoints { api: string; syslog_udp?: number; syslog_tcp?: number; mqtt?: string }
 
@@ -83,10 +85,12 @@ export class CollectorAgent {
     for await (const entry of this.store.entries()) this.collector.restore(entry)
     await this.syncAnchored(BigInt(reg.size), reg.root)
     const devs = await this.devices.refresh(client)
+    if (this.devices.listed.devices.has(address)) throw new PolisError('unauthorized', `collector key ${address} is on the threat-intelligence blocklist: refusing to collect with it`)
     for (const d of devs.filter((x) => !x.registered)) this.log('device key is not a registered device; ignored', { address: d.address }, 'warn')
+    for (const d of devs.filter((x) => x.listed)) this.log('device key is on the threat-intelligence blocklist; its events are flagged', { address: d.address }, 'warn')
     if (this.o.workers) {
       this.pool = new ParsePool(this.o.workers, { name: this.o.name, type: 'collector' })
-      this.pool.setDevices(this.devices.table)
+      this.pool.setDevices(this.devices.table, this.devices.listed)
     }
 
     const host = this.o.host ?? '127.0.0.1'
@@ -121,7 +125,7 @@ export class CollectorAgent {
     this.endpoints = ep
     this.timers.push(setInterval(() => void this.store.flush().catch((e) => this.log('store write failed', { error: (e as Error).message }, 'error')), this.o.flushIntervalMs ?? 50))
     this.timers.push(setInterval(() => void this.anchor(), this.o.anchorIntervalMs ?? 1000))
-    this.timers.push(setInterval(() => void this.devices.refresh(client).then(() => this.pool?.setDevices(this.devices.table), () => undefined), 30_000))
+    this.timers.push(setInterval(() => void this.devices.refresh(client).then(() => this.pool?.setDevices(this.devices.table, this.devices.listed), (e) => this.log('device and blocklist refresh failed', { error: (e as Error).message }, 'warn')), DEVICE_REFRESH_MS))
     for (const t of this.timers) t.unref()
     return ep
   }

@@ -2,6 +2,7 @@
  * A collector's HTTP API (JSON):
  *   POST /v1/events[?format=F]     ingest (JSON document, array or NDJSON); 202 once the records are stored
  *   GET  /v1/status                 collector key, name, log size and root, last anchored checkpoint, counts
+ *   GET  /v1/checkpoint             a checkpoint of the whole log, signed by the collector (size, root, sig)
  *   GET  /v1/entries?from&limit     log entries (the canonical JSON that was hashed) in log order
  *   GET  /v1/proof?index[&size]     an entry with its RFC 9162 inclusion proof (size: default last anchored)
  *   GET  /v1/consistency?from&to    RFC 9162 consistency proof between two tree sizes
@@ -17,7 +18,7 @@ import type { InputFormat } from '../../siem/parsers.js'
 import { matchesSearch, parseSearch } from './search.js'
 
 export const MAX_PAGE = 1000
-const FORMATS = new Set(['auto', 'syslog', 'cef', 'json', 'opencanary'])
+const FORMATS = new Set(['auto', 'syslog', 'cef', 'json', 'opencanary', 'winlog'])
 
 class BadRequest extends Error {}
 
@@ -67,12 +68,16 @@ export async function startCollectorApi(d: CollectorApiDeps, opts: { host?: stri
             anchored: a ? { size: a.size, root: toHex(a.root) } : null, counts: col.ingestor.counts,
           })
         }
+        case '/v1/checkpoint': {
+          const h = col.signedHead()
+          return replyJson(res, 200, { collector: toHex(h.collector), size: h.size, root: toHex(h.root), sig: toHex(h.sig) })
+        }
         case '/v1/entries': {
           const from = intParam(q, 'from', 0)
           const limit = Math.min(intParam(q, 'limit', MAX_PAGE), MAX_PAGE)
           const to = Math.min(size(), from + limit)
           const entries = []
-          for (let i = from; i < to; i++) entries.push(Buffer.from(col.events[i]!.entry).toString('utf8'))
+          for (let i = from; i < to; i++) entries.push(Buffer.from(col.entry(i)).toString('utf8'))
           return replyJson(res, 200, { from, size: size(), entries })
         }
         case '/v1/proof': {
@@ -80,7 +85,7 @@ export async function startCollectorApi(d: CollectorApiDeps, opts: { host?: stri
           const at = intParam(q, 'size', col.lastAnchored?.size ?? size())
           if (at > size() || index >= at) throw new BadRequest(`index ${index} must be below size ${at}, and size at most ${size()}`)
           const ev = col.evidence(index, at)
-          return replyJson(res, 200, { index, size: at, leaf_hash: ev.leafHash, proof: ev.proof, entry: Buffer.from(col.events[index]!.entry).toString('utf8') })
+          return replyJson(res, 200, { index, size: at, leaf_hash: ev.leafHash, proof: ev.proof, entry: Buffer.from(col.entry(index)).toString('utf8') })
         }
         case '/v1/consistency': {
           const from = intParam(q, 'from')
@@ -93,7 +98,7 @@ export async function startCollectorApi(d: CollectorApiDeps, opts: { host?: stri
           const limit = Math.min(intParam(q, 'limit', 100), MAX_PAGE)
           const out = []
           for (let i = size() - 1; i >= 0 && out.length < limit; i--) {
-            const e = col.events[i]!
+            const e = col.events.at(i)
             if (matchesSearch(e.event, s)) out.push({ index: i, event: e.event })
           }
           return replyJson(res, 200, { events: out.reverse() })

@@ -8,7 +8,7 @@
  *     "devices": { "10.0.0.17": "camera-17", "cam-17": "<64 hex>" }, "anchor_interval_ms": 1000,
  *     "workers": 2 }
  *
- * Correlator: { "node": …, "key": "soc-a", "collectors": ["http://127.0.0.1:8089"], "interval_ms": 200 }
+ * Correlator: { "node": …, "key": "soc-a", "collectors": ["http://127.0.0.1:8089"], "interval_ms": 200, "data_dir": "soc-a-replicas" }
  *
  * `key` is a keyring name or a key file path (relative to the config file); device keys are
  * keyring names or addresses.
@@ -44,6 +44,7 @@ export interface CorrelatorFileConfig {
   key?: string
   collectors?: string[]
   interval_ms?: number
+  data_dir?: string
 }
 
 const PORT_FIELDS = ['api_port', 'syslog_udp_port', 'syslog_tcp_port', 'mqtt_port']
@@ -89,10 +90,10 @@ export function loadCollectorConfig(path: string): CollectorFileConfig {
 
 export function loadCorrelatorConfig(path: string): CorrelatorFileConfig {
   const c = readJson(path)
-  check(c, path, ['node', 'key', 'collectors', 'interval_ms'])
+  check(c, path, ['node', 'key', 'collectors', 'interval_ms', 'data_dir'])
   if (c.collectors !== undefined && !(Array.isArray(c.collectors) && c.collectors.every((u) => typeof u === 'string' && /^https?:\/\//.test(u)))) bad(`config ${path}: collectors must be a list of collector API URLs`)
   const out = c as CorrelatorFileConfig
-  return { ...out, key: out.key && keyRef(out.key, dirname(path)) }
+  return { ...out, key: out.key && keyRef(out.key, dirname(path)), data_dir: out.data_dir && resolve(dirname(path), out.data_dir) }
 }
 
 /** `--device ID=KEY` options (repeatable) as a map. */

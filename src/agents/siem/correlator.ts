@@ -6,8 +6,8 @@
 import type { Msg } from '../../app/tx.js'
 import { MAX_EVIDENCE, siemMsgs, type EvidenceItem } from '../../modules/siem/types.js'
 import { fromHex } from '../../base/bytes.js'
-import { Correlator, type Alert } from '../../siem/correlate.js'
-import { evaluate } from '../../siem/sigma.js'
+import { Correlator, type Alert } from '../../siem/sigma/correlation.js'
+import { evaluate } from '../../siem/sigma/detection.js'
 import type { RuleSet } from '../../siem/rule-set.js'
 import type { EvidenceLog } from '../../siem/evidence.js'
 import type { SiemEvent } from '../../siem/ecs.js'
@@ -28,23 +28,30 @@ export class CorrelatorAgent {
   }
 
   /**
-   * The attestation of `alert` (evidence from `collector`, proven against its last anchored
-   * checkpoint; events logged after it cannot be attested yet and make this return undefined).
+   * The attestation of `alert`, its evidence found in `logs` (one collector's, or several: a
+   * correlation across collectors) and proven against each log's last anchored checkpoint; an
+   * event not yet covered by an anchored checkpoint makes this return undefined (try again later).
    */
-  attestation(alert: Alert, collector: EvidenceLog, registered: RegisteredRule, subject?: Uint8Array): Msg | undefined {
-    const anchored = collector.lastAnchored
-    if (!anchored) return undefined
+  attestation(alert: Alert, logs: EvidenceLog | readonly EvidenceLog[], registered: RegisteredRule, subject?: Uint8Array): Msg | undefined {
+    const all = Array.isArray(logs) ? (logs as readonly EvidenceLog[]) : [logs as EvidenceLog]
     const rule = this.rules.correlation.find((r) => r.id === alert.rule)
-    const seen = new Set<number>()
+    const used = all.map(() => new Set<number>())
     const evidence: EvidenceItem[] = []
     // the chain takes at most MAX_EVIDENCE items: the window's oldest ones, so that every
     // correlator attests the same set (the chain checks they were logged, not the rule's count)
     for (const h of alert.evidence.slice(0, MAX_EVIDENCE)) {
-      const index = collector.indicesOf(h).find((i) => !seen.has(i))
-      if (index === undefined || index >= anchored.size) return undefined
-      seen.add(index)
-      const ev = collector.evidence(index, anchored.size)
-      evidence.push({ collector: collector.key.publicKey, index: BigInt(index), size: BigInt(anchored.size), leafHash: fromHex(ev.leafHash), proof: ev.proof.map(fromHex) })
+      let found: EvidenceItem | undefined
+      for (let k = 0; k < all.length && !found; k++) {
+        const log = all[k]!
+        const anchored = log.lastAnchored
+        const index = log.indicesOf(h).find((i) => !used[k]!.has(i))
+        if (index === undefined || !anchored || index >= anchored.size) continue
+        used[k]!.add(index)
+        const ev = log.evidence(index, anchored.size)
+        found = { collector: log.key.publicKey, index: BigInt(index), size: BigInt(anchored.size), leafHash: fromHex(ev.leafHash), proof: ev.proof.map(fromHex) }
+      }
+      if (!found) return undefined
+      evidence.push(found)
     }
     return siemMsgs.attest({ rule: rule?.name || alert.rule, version: registered.version, ruleHash: registered.hash, subject, evidence })
   }

@@ -99,8 +99,7 @@ export function evaluateSiem(sim: { lines: SimLine[]; attacks: SimAttack[] }, ke
   let fp = 0
   let alerts = 0
   for (const l of sim.lines) {
-    col.ingest(l.line, 'auto', l.t)
-    const e = col.events[col.events.length - 1]!.event
+    const e = col.ingest(l.line, 'auto', l.t).event
     for (const a of agent.process([e])) {
       alerts++
       const src = a.group['source.ip']

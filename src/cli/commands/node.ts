@@ -1,11 +1,11 @@
 /** `polis init`, `polis start`, `polis status`. */
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
 import { Option, type Command } from 'commander'
 import { PolisError } from '../../base/errors.js'
 import {
-  DEFAULT_API_PORT, DEFAULT_BLOCK_INTERVAL_MS, DEFAULT_CHAIN_ID, DEFAULT_DENOM, DEFAULT_HOME, DEFAULT_SAMPLE_BALANCE, LOG_LEVELS,
-  configPathOf, initHome, loadConfig, loadNodeFiles, nodeUrlOf, type InitResult, type LogLevel,
+  DEFAULT_API_PORT, DEFAULT_BLOCK_INTERVAL_MS, DEFAULT_CHAIN_ID, DEFAULT_DENOM, DEFAULT_HOME, DEFAULT_SAMPLE_BALANCE, ENGINES, LOG_LEVELS,
+  configPathOf, initHome, loadConfig, loadNodeFiles, nodeUrlOf, type EngineName, type InitResult, type LogLevel, type NodeConfig,
 } from '../../node/config.js'
 import { toAmount } from '../../sdk/msgs.js'
 import type { CliContext } from '../context.js'
@@ -65,13 +65,16 @@ export function nodeCommands(program: Command, ctx: (cmd: Command) => CliContext
     })
 
   program.command('start')
-    .description('start the city node (solo engine) and its HTTP API; stops cleanly on Ctrl-C / SIGTERM')
+    .description('start the city node and its HTTP API (solo engine, or N CometBFT validators with --engine cometbft); stops cleanly on Ctrl-C / SIGTERM')
+    .addOption(new Option('--engine <engine>', 'consensus engine (overrides `engine:` in polis.yaml and POLIS_ENGINE; default solo). cometbft needs `npm run setup:cometbft`').choices([...ENGINES]))
+    .option('--validators <n>', 'with --engine cometbft, the first time: the number of validators of the city (node 0 uses the home\'s validator key)', intArg('--validators', 1, 16), 1)
+    .option('--comet-base-port <port>', 'with --engine cometbft, the first time: the first CometBFT port (each validator takes 10 from there; default: API port + 20)', intArg('--comet-base-port', 1024, 65000))
     .option('--init', 'initialise the home first if it has no polis.yaml (3 sample citizens)')
     .option('--host <host>', 'API host (overrides polis.yaml and POLIS_API_HOST)')
     .option('--port <port>', 'API port, 0 for any free port (overrides polis.yaml and POLIS_API_PORT)')
     .option('--block-interval-ms <ms>', 'longest wait before a pending transaction goes into a block')
     .addOption(new Option('--log-level <level>', 'log level (overrides polis.yaml and POLIS_LOG_LEVEL)').choices([...LOG_LEVELS]))
-    .action(async (o: { init?: boolean; host?: string; port?: string; blockIntervalMs?: string; logLevel?: LogLevel }, cmd: Command) => {
+    .action(async (o: { init?: boolean; host?: string; port?: string; blockIntervalMs?: string; logLevel?: LogLevel; engine?: EngineName; validators: number; cometBasePort?: number }, cmd: Command) => {
       const c = ctx(cmd)
       const home = c.home
       if (!existsSync(configPathOf(home))) {
@@ -80,8 +83,11 @@ export function nodeCommands(program: Command, ctx: (cmd: Command) => CliContext
         if (!c.json) c.print(initLines(r), r)
         else c.io.out(JSON.stringify({ event: 'initialised', home: r.home, chain_id: r.chainId }) + '\n')
       }
-      const overrides = { apiHost: o.host, apiPort: o.port, blockIntervalMs: o.blockIntervalMs, logLevel: o.logLevel }
+      const overrides = { apiHost: o.host, apiPort: o.port, blockIntervalMs: o.blockIntervalMs, logLevel: o.logLevel, engine: o.engine }
       const cfg = loadConfig({ home, env: c.io.env, cwd: c.io.cwd, overrides })
+      if (cfg.engine === 'cometbft') return startComet(c, cfg, o)
+      const { hasCometCity } = await import('../../network/cometbft-city.js')
+      if (hasCometCity(home)) throw new PolisError('invalid_request', `${home} runs its chain under CometBFT (${home}/cometbft): a chain cannot change engine; start it with --engine cometbft (or \`engine: cometbft\` in polis.yaml)`)
       const { genesis, validatorKey } = loadNodeFiles(cfg)
       const { startNode } = await import('../../node/node.js')
       const node = await startNode({
@@ -93,6 +99,7 @@ export function nodeCommands(program: Command, ctx: (cmd: Command) => CliContext
         blockIntervalMs: cfg.blockIntervalMs,
         logLevel: cfg.logLevel,
         bodyLimitBytes: cfg.api.bodyLimitBytes,
+        pruning: cfg.pruning,
       })
       const url = node.url.replace(/\/+$/, '')
       // the CLI line to try: a transfer between two sample citizens, if the keyring has them
@@ -114,6 +121,7 @@ export function nodeCommands(program: Command, ctx: (cmd: Command) => CliContext
         c.io.out([
           `Polis city node "${cfg.chainId}" is running (solo engine, height ${node.engine.height}).`,
           `  API      ${url}   (status: ${url}/v1/status, OpenAPI: ${url}/openapi.json)`,
+          `  console  ${url}/console/`,
           `  home     ${home}`,
           `Try, in another terminal:`,
           `  ${tryLine}`,
@@ -127,11 +135,50 @@ export function nodeCommands(program: Command, ctx: (cmd: Command) => CliContext
       else c.io.out('Stopped.\n')
     })
 
+  /** `polis start --engine cometbft`: the home's CometBFT validators (made the first time), node 0 serving the API. */
+  async function startComet(c: CliContext, cfg: NodeConfig, o: { validators: number; cometBasePort?: number }): Promise<void> {
+    const { hasCometCity, initCometCity, startCometCity, cometDirOf } = await import('../../network/cometbft-city.js')
+    if (!hasCometCity(cfg.home)) {
+      if (existsSync(cfg.dataDir) && readdirSync(cfg.dataDir).length) throw new PolisError('invalid_request', `${cfg.home} holds a chain of the solo engine (${cfg.dataDir}): a chain cannot change engine; make a new home for a CometBFT city (polis init --home …)`)
+      const m = initCometCity({ home: cfg.home, validators: o.validators, basePort: o.cometBasePort ?? cfg.api.port + 20 })
+      if (c.json) c.io.out(JSON.stringify({ event: 'cometbft_initialised', dir: cometDirOf(cfg.home), validators: m.nodes.length }) + '\n')
+      else c.io.out(`Made the city's CometBFT network in ${cometDirOf(cfg.home)}: ${m.nodes.length} validator${m.nodes.length > 1 ? 's' : ''} (node0 uses keys/validator.json)\n`)
+    }
+    const city = await startCometCity(cfg.home, { env: c.io.env })
+    const height = await city.tn.rpc(0).height()
+    const nodes = city.tn.manifest.nodes
+    if (c.json) {
+      c.io.out(JSON.stringify({ event: 'listening', url: city.url, chain_id: cfg.chainId, home: cfg.home, engine: 'cometbft', height: height.toString(), rpc: city.rpcUrl, validators: nodes.length }) + '\n')
+    } else {
+      c.io.out([
+        `Polis city node "${cfg.chainId}" is running (cometbft engine, ${nodes.length} validator${nodes.length > 1 ? 's' : ''}, height ${height}).`,
+        `  API      ${city.url}   (status: ${city.url}/v1/status, OpenAPI: ${city.url}/openapi.json)`,
+        `  RPC      ${city.rpcUrl}   (CometBFT)`,
+        `  home     ${cfg.home}   (validators in ${cometDirOf(cfg.home)}/nodeI, logs in nodeI/logs)`,
+        `Stop with Ctrl-C.`,
+      ].join('\n') + '\n')
+    }
+    const signal = await (c.io.waitForStop ? c.io.waitForStop() : new Promise<string>(() => undefined))
+    if (!c.json) c.io.out(`\n${signal}: stopping every validator…\n`)
+    await city.stop()
+    if (c.json) c.io.out(JSON.stringify({ event: 'stopped', signal }) + '\n')
+    else c.io.out('Stopped.\n')
+  }
+
   program.command('status')
     .description("show the node's chain, height, app hash and mempool")
     .action(async (_o: unknown, cmd: Command) => {
       const c = ctx(cmd)
       const s = await c.client().status()
+      // under CometBFT: the validator set, sync state and peers of the node answering
+      const x = s as typeof s & { sync?: string; app_version?: string; peers?: Array<{ id: string; moniker: string; ip: string }>; validators?: Array<{ pub_key: string; power: string }> }
+      const comet: Array<[string, string]> = x.validators ? [
+        ['app version', String(x.app_version)],
+        ['sync', String(x.sync)],
+        ['peers', `${x.peers?.length ?? 0}${x.peers?.length ? ` (${x.peers.map((p) => `${p.moniker} ${p.ip}`).join(', ')})` : ''}`],
+        ['validators', `${x.validators.length}, total power ${x.validators.reduce((t, v) => t + BigInt(v.power), 0n)}`],
+        ...x.validators.map((v): [string, string] => ['', `${v.pub_key}  power ${v.power}`]),
+      ] : []
       c.print(table([
         ['node', c.nodeUrl()],
         ['chain', s.chain_id],
@@ -139,9 +186,10 @@ export function nodeCommands(program: Command, ctx: (cmd: Command) => CliContext
         ['height', s.height],
         ['app hash', s.app_hash],
         ['time', s.height === '0' ? '(no block yet)' : isoTime(s.time)],
-        ['header hash', s.hash_alg],
+        ...(s.hash_alg !== undefined ? [['header hash', s.hash_alg] as [string, string]] : []),
         ['validator', s.validator],
         ['mempool', `${s.mempool_size} tx`],
+        ...comet,
       ]), { node: c.nodeUrl(), ...s })
     })
 }

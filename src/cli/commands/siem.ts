@@ -26,10 +26,10 @@ import type { SiemEvent } from '../../siem/ecs.js'
 import { CollectorAgent } from '../../agents/siem/collector-agent.js'
 import { SiemCorrelatorAgent } from '../../agents/siem/correlator-agent.js'
 import { loadCollectorConfig, loadCorrelatorConfig, parseDeviceFlags, port } from '../../agents/siem/config.js'
-import { siemMsgs } from '../../modules/siem/types.js'
+import { ALERT_RESOLUTION, siemMsgs } from '../../modules/siem/types.js'
 import { submit, txOptions, type TxFlags } from './tx.js'
 
-const FORMATS = ['auto', 'syslog', 'cef', 'json', 'opencanary']
+const FORMATS = ['auto', 'syslog', 'cef', 'json', 'opencanary', 'winlog']
 
 export function siemCommands(program: Command, ctx: (cmd: Command) => CliContext): void {
   const sim = commandGroup(program, 'simulate')
@@ -223,14 +223,16 @@ function agentCommands(s: Command, ctx: (cmd: Command) => CliContext): void {
     .option('--from <key>', "the correlator's key (a registered correlator): key name or key file")
     .option('--collector <url>', "a collector's API URL (repeatable)", many)
     .option('--interval-ms <ms>', 'polling interval (default 200)')
-    .action(async (o: { config?: string; from?: string; collector?: string[]; intervalMs?: string }, cmd: Command) => {
+    .option('--data-dir <dir>', 'keep the verified replicas here, to resume after a restart (default: in memory)')
+    .action(async (o: { config?: string; from?: string; collector?: string[]; intervalMs?: string; dataDir?: string }, cmd: Command) => {
       const c = ctx(cmd)
       const f = o.config ? loadCorrelatorConfig(resolve(c.io.cwd, o.config)) : {}
       const key = c.signer(o.from ?? f.key)
       const urls = o.collector ?? f.collectors ?? []
       if (!urls.length) throw new PolisError('invalid_request', 'give at least one --collector URL')
       const interval = o.intervalMs === undefined ? f.interval_ms : Number(o.intervalMs)
-      const agent = new SiemCorrelatorAgent({ client: new PolisClient(f.node ?? c.nodeUrl()), key, collectors: urls.map((url) => ({ url })), intervalMs: interval, log: log(c) })
+      const dataDir = o.dataDir ? resolve(c.io.cwd, o.dataDir) : f.data_dir
+      const agent = new SiemCorrelatorAgent({ client: new PolisClient(f.node ?? c.nodeUrl()), key, collectors: urls.map((url) => ({ url })), intervalMs: interval, dataDir, log: log(c) })
       await agent.start()
       c.print(`correlator ${key.name} (${key.address}) following ${urls.join(', ')}`, { event: 'started', correlator: key.address, collectors: urls })
       const signal = await (c.io.waitForStop ? c.io.waitForStop() : new Promise<string>(() => undefined))
@@ -268,7 +270,7 @@ function triageCommands(s: Command, ctx: (cmd: Command) => CliContext): void {
         const hash = rules.hashes.get(id)!
         const on = await client.query<{ version: string; hash: string }>('siem', 'rule', { id }).catch(() => undefined)
         if (on?.hash === toHex(hash)) continue
-        msgs.push(siemMsgs.registerRule({ id, version: on ? BigInt(on.version) + 1n : 1n, hash, action: o.quarantine ? 'quarantine' : 'none' }))
+        msgs.push(siemMsgs.registerRule({ id, version: on ? BigInt(on.version) + 1n : 1n, hash, action: o.quarantine ? 'quarantine' : 'none', text: rules.texts.get(id) }))
       }
       if (!msgs.length) return c.print('every shipped correlation rule is registered at its current hash', { registered: 0 })
       await submit(c, o, msgs, { registered: msgs.length })
@@ -282,14 +284,17 @@ function triageCommands(s: Command, ctx: (cmd: Command) => CliContext): void {
       await submit(c, o, [siemMsgs.setThreshold({ k: BigInt(k) })])
     })
   for (const [name, state] of [['ack', 'acknowledge'], ['close', 'close']] as const) {
-    txOptions(s.command(name)
+    const command = s.command(name)
       .description(`${state} an alert, with the reason recorded on chain (SOC analysts: role soc, or the authority)`)
       .argument('<alert>', 'alert id (64 hex)')
-      .requiredOption('--reason <text>', 'why (1..256 characters)'))
-      .action(async (id: string, o: TxFlags & { reason: string }, cmd: Command) => {
+      .requiredOption('--reason <text>', 'why (1..256 characters)')
+    if (name === 'close') command.option('--false-positive', 'closed as a false positive: its indicators can no longer be shared with other cities')
+    txOptions(command)
+      .action(async (id: string, o: TxFlags & { reason: string; falsePositive?: boolean }, cmd: Command) => {
         const c = ctx(cmd)
         if (!/^[0-9a-fA-F]{64}$/.test(id)) throw new PolisError('invalid_request', 'alert id must be 64 hex')
-        await submit(c, o, [(name === 'ack' ? siemMsgs.ackAlert : siemMsgs.closeAlert)({ id: fromHex(id.toLowerCase()), reason: o.reason })])
+        const p = { id: fromHex(id.toLowerCase()), reason: o.reason }
+        await submit(c, o, [name === 'ack' ? siemMsgs.ackAlert(p) : siemMsgs.closeAlert({ ...p, resolution: o.falsePositive ? ALERT_RESOLUTION.falsePositive : undefined })])
       })
   }
   s.command('alerts')

@@ -8,7 +8,15 @@ import type { CliContext } from '../context.js'
 import { intArg } from '../args.js'
 
 
-interface GenOpts { validators: number; out?: string; chainId?: string; basePort?: number; citizens?: number }
+interface GenOpts { validators: number; out?: string; chainId?: string; basePort?: number; citizens?: number; hosts?: string; installDir?: string; polisRoot?: string; cometbftBin?: string; cometConfig?: string[] }
+
+/** `--comet-config section.key=value`: a boolean, an integer or a string. */
+function cometSetting(kv: string): [string, string | number | boolean] {
+  const m = /^([a-z0-9_]+\.)?([a-z0-9_-]+)=(.*)$/.exec(kv)
+  if (!m) throw new PolisError('invalid_request', `--comet-config ${kv}: expected section.key=value (e.g. p2p.allow_duplicate_ip=true)`)
+  const v = m[3]!
+  return [`${m[1] ?? ''}${m[2]}`, v === 'true' ? true : v === 'false' ? false : /^[0-9]+$/.test(v) ? Number(v) : v]
+}
 
 export function testnetCommands(program: Command, ctx: (cmd: Command) => CliContext): void {
   const testnet = program.command('testnet')
@@ -18,9 +26,25 @@ export function testnetCommands(program: Command, ctx: (cmd: Command) => CliCont
     .option('--chain-id <id>', 'chain id')
     .option('--base-port <port>', 'first port; each validator uses a block of ports from there', intArg('--base-port', 1024, 65000))
     .option('--citizens <n>', 'sample citizen accounts with balances', intArg('--citizens', 0, 1000))
-    .action((o: GenOpts, cmd: Command) => {
+    .option('--hosts <list>', 'a city across machines: one validator per host (comma-separated names or addresses); writes one self-contained directory per host (docs/DEPLOY.md)')
+    .option('--install-dir <dir>', 'with --hosts: where each host directory lives on its machine (systemd units)', '/srv/polis')
+    .option('--polis-root <dir>', 'with --hosts: the Polis repository on the machines (default: this one)')
+    .option('--cometbft-bin <path>', 'with --hosts: the cometbft binary on the machines (default: the one used here)')
+    .option('--comet-config <setting...>', 'with --hosts: further config.toml settings, section.key=value (e.g. p2p.allow_duplicate_ip=true to try several hosts on one machine, whose connections all come from 127.0.0.1)')
+    .action(async (o: GenOpts, cmd: Command) => {
       const c = ctx(cmd)
       if (!o.out) throw new PolisError('invalid_request', 'say where to write the testnet: --out DIR')
+      if (o.hosts !== undefined) {
+        const { writeBundle } = await import('../../network/deploy-bundle.js')
+        const b = writeBundle({
+          out: resolve(c.io.cwd, o.out), hosts: o.hosts.split(',').map((h) => h.trim()).filter(Boolean), chainId: o.chainId, citizens: o.citizens,
+          basePort: o.basePort, installDir: o.installDir, polisRoot: o.polisRoot, cometbftBin: o.cometbftBin,
+          cometConfig: Object.fromEntries((o.cometConfig ?? []).map(cometSetting)),
+        })
+        if (c.json) c.io.out(JSON.stringify({ out: b.out, chain_id: b.chainId, hosts: b.hosts.map((h) => ({ host: h.host, dir: h.dir, node_id: h.nodeId, validator: h.validatorPubKey })) }) + '\n')
+        else c.io.out([`wrote a ${b.hosts.length}-machine city "${b.chainId}" to ${b.out}:`, ...b.hosts.map((h) => `  ${h.host}: ${h.dir}  (node id ${h.nodeId})`), `copy each host directory to its machine and run ./start.sh there (or install the systemd units); see ${b.out}/README.txt and docs/DEPLOY.md`].join('\n') + '\n')
+        return
+      }
       const out = resolve(c.io.cwd, o.out)
       if (existsSync(join(out, 'testnet.json'))) throw new PolisError('already_exists', `${out} already holds a testnet; run \`polis testnet start ${o.out}\``)
       const text = generate({ validators: o.validators, out, chainId: o.chainId, basePort: o.basePort, citizens: o.citizens })

@@ -11,7 +11,9 @@
  *   would deadlock. In that window a transaction is admitted on the checks that need no state
  *   (size, decoding, chain id, signature); CometBFT re-checks every mempool transaction against the
  *   new state right after Commit (`mempool.recheck = true`, which the testnet generator sets), and
- *   only then can a proposer pick it. Outside that window CheckTx runs the App's full pipeline.
+ *   only then can a proposer pick it. Outside that window CheckTx (and its recheck) is the App's
+ *   admission: stateless checks plus the cheap precheck against committed state and the mempool's
+ *   pending transactions; no handler runs (docs/ARCHITECTURE.md, Admission).
  * * **Signature cache across the socket.** Transactions arrive as fresh byte arrays in every
  *   request; the App caches verified signatures per byte array. Transactions admitted by CheckTx
  *   are kept (bounded) and the same array is handed to the App in FinalizeBlock and in rechecks,
@@ -20,6 +22,11 @@
  *   InitChain) but before Commit, the finalized state lives only in memory: the App is reopened
  *   from its database, i.e. rolled back to the last commit, which is what CometBFT's handshake
  *   expects when it reconnects (`Info` reports that height and app hash and CometBFT replays).
+ * * **Validator updates and the halt height** come from the validators module: FinalizeBlock
+ *   returns the block's changes; after the Commit of the halt height `onHalt` runs.
+ * * **State sync.** Snapshots are made after Commit at the store's interval and served from disk;
+ *   a fresh App restores one chunk by chunk, each checked against its announced hash, the whole
+ *   against the light-client-verified app hash (snapshot.ts).
  */
 import {
   CheckTxType,
@@ -44,8 +51,13 @@ import { sha256 } from '../../crypto/hash.js'
 import { toHex } from '../../base/bytes.js'
 import type { AbciConnection, AbciHandler, RequestKind } from './server.js'
 import { encodeUvarint } from './frame.js'
+import type { ClassicLevel } from 'classic-level'
+import { SNAPSHOT_FORMAT, parseSnapshotMetadata, restoreSnapshot, type SnapshotStore } from './snapshot.js'
+import type { RequestApplySnapshotChunk, RequestOfferSnapshot } from 'cosmjs-types/tendermint/abci/types'
 
 export const APP_VERSION = 1n
+/** Exit status of an App process that stopped at the governance halt height (supervisors do not restart it). */
+export const HALT_EXIT_CODE = 3
 export const ABCI_APP_NAME = 'polis'
 const CODESPACE = 'polis'
 const EMPTY = new Uint8Array(0)
@@ -60,7 +72,16 @@ export interface PolisAbciOptions {
   log?: (msg: string) => void
   /** Called after every commit (height, app hash, number of transactions). */
   onCommit?: (height: bigint, appHash: Uint8Array, txs: number) => void
+  /** Called once the block at the halt height set by governance (validators module) is committed. */
+  onHalt?: (height: bigint) => void
+  /** The App's database: state sync restores a snapshot into it (when it is empty). */
+  db?: ClassicLevel<Uint8Array, Uint8Array>
+  /** Snapshots this node serves (made at its interval after commits). */
+  snapshots?: SnapshotStore
 }
+
+/** A snapshot being restored (OfferSnapshot accepted it; ApplySnapshotChunk fills it in order). */
+interface Restore { height: bigint; hash: Uint8Array; appHash: Uint8Array; hashes: string[]; chunks: Uint8Array[] }
 
 type Phase = 'idle' | 'finalizing' | 'finalized' | 'committing'
 
@@ -91,6 +112,12 @@ export function genesisFromInitChain(req: RequestInitChain): Genesis {
     if (!pk || pk.length !== 32) fail('invalid_genesis', `validator ${i} has no Ed25519 key; Polis validators use Ed25519`)
     return { name: `validator-${i}`, pub_key: toHex(pk), power: v.power.toString() }
   })
+  // the validators module's genesis set, when there is one, must be CometBFT's
+  const managed = (appState as { validators?: { validators?: Array<{ pub_key?: unknown; power?: unknown }> } }).validators?.validators
+  if (managed !== undefined) {
+    const norm = (xs: Array<{ pub_key?: unknown; power?: unknown }>) => xs.map((v) => `${String(v.pub_key)}:${String(v.power)}`).sort().join(',')
+    if (!Array.isArray(managed) || norm(managed) !== norm(validators)) fail('invalid_genesis', 'app_state.validators differs from the validators of the CometBFT genesis')
+  }
   return {
     chain_id: req.chainId,
     genesis_time: timestampToMs(req.time).toString(),
@@ -148,6 +175,16 @@ export class PolisAbciApp implements AbciHandler {
     return this.appRef
   }
 
+  /** CheckTx requests waiting on the mempool connection: their signatures are verified meanwhile. */
+  queued(req: Request, kind: RequestKind): void {
+    if (kind !== 'checkTx') return
+    const raw = req.checkTx!.tx
+    const k = latin1(raw)
+    let tx = this.intern.get(k)
+    if (!tx) this.remember(k, (tx = new Uint8Array(raw)))
+    this.appRef.preverify(tx)
+  }
+
   handle(req: Request, kind: RequestKind, conn: AbciConnection): Response | Promise<Response> {
     switch (kind) {
       case 'info': {
@@ -186,13 +223,16 @@ export class PolisAbciApp implements AbciHandler {
       case 'commit':
         return this.commit()
       case 'listSnapshots':
-        return Response.fromPartial({ listSnapshots: { snapshots: [] } })
+        return Response.fromPartial({ listSnapshots: { snapshots: (this.opts.snapshots?.list() ?? []).map((x) => ({ height: x.height, format: x.format, chunks: x.chunks, hash: x.hash, metadata: x.metadata })) } })
       case 'offerSnapshot':
-        return Response.fromPartial({ offerSnapshot: { result: ResponseOfferSnapshot_Result.REJECT } })
-      case 'loadSnapshotChunk':
-        return Response.fromPartial({ loadSnapshotChunk: { chunk: EMPTY } })
+        return Response.fromPartial({ offerSnapshot: { result: this.offerSnapshot(req.offerSnapshot!) } })
+      case 'loadSnapshotChunk': {
+        const r = req.loadSnapshotChunk!
+        const chunk = r.format === SNAPSHOT_FORMAT ? this.opts.snapshots?.chunk(r.height, r.chunk) : undefined
+        return Response.fromPartial({ loadSnapshotChunk: { chunk: chunk ?? EMPTY } })
+      }
       case 'applySnapshotChunk':
-        return Response.fromPartial({ applySnapshotChunk: { result: ResponseApplySnapshotChunk_Result.ABORT } })
+        return this.applySnapshotChunk(req.applySnapshotChunk!)
       default:
         throw new Error(`unsupported request ${kind} on connection ${conn.id}`)
     }
@@ -218,8 +258,14 @@ export class PolisAbciApp implements AbciHandler {
     this.stats.resets++
   }
 
+  /** Resolves once no snapshot is being made (it reads the database). */
+  snapshotsIdle(): Promise<void> {
+    return this.opts.snapshots?.idle() ?? Promise.resolve()
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled([...this.inflightChecks])
+    await this.snapshotsIdle()
     await this.appRef.close()
   }
 
@@ -299,7 +345,86 @@ export class PolisAbciApp implements AbciHandler {
     const b = this.finalized
     this.finalized = undefined
     if (b) for (const fn of this.blockListeners) fn(b)
+    if (this.opts.snapshots && this.opts.db) {
+      try {
+        this.opts.snapshots.maybeTake(this.opts.db, info.lastHeight, this.log)
+      } catch (e) {
+        this.log(`snapshot of height ${info.lastHeight} failed: ${(e as Error).message}`)
+      }
+    }
+    const halt = this.haltHeight()
+    if (halt > 0n && info.lastHeight === halt) {
+      this.log(`halt height ${halt} reached: the chain stops here (validators/set-halt-height); restart with the new binary`)
+      this.opts.onHalt?.(halt)
+    }
     return Response.fromPartial({ commit: { retainHeight: 0n } })
+  }
+
+  // ------------------------------------------------------------------ snapshot connection (state sync)
+
+  private restoring?: Restore
+
+  private offerSnapshot(r: RequestOfferSnapshot): ResponseOfferSnapshot_Result {
+    const s = r.snapshot
+    const refuse = (result: ResponseOfferSnapshot_Result, why: string) => {
+      this.log(`snapshot offer refused: ${why}`)
+      return result
+    }
+    if (!s) return refuse(ResponseOfferSnapshot_Result.REJECT, 'no snapshot in the offer')
+    if (s.format !== SNAPSHOT_FORMAT) return refuse(ResponseOfferSnapshot_Result.REJECT_FORMAT, `unknown format ${s.format}`)
+    if (!this.opts.db) return refuse(ResponseOfferSnapshot_Result.REJECT, 'this App cannot restore snapshots')
+    if (this.appRef.info().lastHeight > 0n || this.dirty) return refuse(ResponseOfferSnapshot_Result.REJECT, `the App already holds state (height ${this.appRef.info().lastHeight})`)
+    if (s.height < 1n || s.chunks < 1 || r.appHash.length !== 32 || s.hash.length !== 32) return refuse(ResponseOfferSnapshot_Result.REJECT, `height ${s.height}, ${s.chunks} chunks: not a snapshot`)
+    let hashes: string[]
+    try {
+      hashes = parseSnapshotMetadata(s.metadata, s.chunks)
+    } catch (e) {
+      return refuse(ResponseOfferSnapshot_Result.REJECT, (e as Error).message)
+    }
+    this.restoring = { height: s.height, hash: new Uint8Array(s.hash), appHash: new Uint8Array(r.appHash), hashes, chunks: [] }
+    this.log(`restoring the snapshot of height ${s.height} (${s.chunks} chunks, app hash ${toHex(r.appHash)})`)
+    return ResponseOfferSnapshot_Result.ACCEPT
+  }
+
+  private async applySnapshotChunk(r: RequestApplySnapshotChunk): Promise<Response> {
+    const R = ResponseApplySnapshotChunk_Result
+    const answer = (result: ResponseApplySnapshotChunk_Result, refetch: number[] = [], reject: string[] = []) => Response.fromPartial({ applySnapshotChunk: { result, refetchChunks: refetch, rejectSenders: reject } })
+    const x = this.restoring
+    if (!x) return answer(R.ABORT)
+    const expected = x.chunks.length
+    if (r.index !== expected) {
+      this.log(`snapshot chunk ${r.index} out of order (expected ${expected}): fetched again`)
+      return answer(R.RETRY, [r.index])
+    }
+    if (toHex(sha256(r.chunk)) !== x.hashes[r.index]) {
+      this.log(`snapshot chunk ${r.index} from ${r.sender || 'a peer'} does not hash to what the snapshot announced: refused, fetched again from another peer`)
+      return answer(R.RETRY, [r.index], r.sender ? [r.sender] : [])
+    }
+    x.chunks.push(new Uint8Array(r.chunk))
+    if (x.chunks.length < x.hashes.length) return answer(R.ACCEPT)
+    this.restoring = undefined
+    const blob = Buffer.concat(x.chunks)
+    if (!Buffer.from(sha256(blob)).equals(Buffer.from(x.hash))) {
+      this.log('snapshot does not hash to its announced hash: rejected')
+      return answer(R.REJECT_SNAPSHOT)
+    }
+    try {
+      await restoreSnapshot(this.opts.db!, blob, x.height, x.appHash)
+    } catch (e) {
+      this.log(`snapshot of height ${x.height} rejected: ${(e as Error).message}`)
+      return answer(R.REJECT_SNAPSHOT)
+    }
+    await this.reset()
+    const info = this.appRef.info()
+    this.log(`restored the snapshot of height ${info.lastHeight}, app hash ${toHex(info.lastAppHash)}`)
+    return answer(R.ACCEPT)
+  }
+
+  /** The halt height in state (0: none, or no validators module in this App). */
+  haltHeight(): bigint {
+    const r = this.appRef.query({ path: 'validators/halt-height', data: new TextEncoder().encode('{}') })
+    if (r.code !== 0 || !r.value) return 0n
+    return BigInt((JSON.parse(Buffer.from(r.value).toString('utf8')) as { halt_height: string }).halt_height)
   }
 
   // ------------------------------------------------------------------ mempool connection

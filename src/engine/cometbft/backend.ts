@@ -11,7 +11,7 @@ import { PolisError, errorNameOf, type ErrorName } from '../../base/errors.js'
 import { sha256 } from '../../crypto/hash.js'
 import { toHex } from '../../base/bytes.js'
 import type { ApiBackend, BlockEvent } from '../../api/backend.js'
-import type { CommittedAbciBlock, PolisAbciApp } from './abci-app.js'
+import { APP_VERSION, type CommittedAbciBlock, type PolisAbciApp } from './abci-app.js'
 import { CometRpc, RpcError } from './rpc.js'
 
 const b64hex = (s: string) => Buffer.from(s, 'base64').toString('hex')
@@ -141,7 +141,7 @@ export class CometBackend extends EventEmitter implements ApiBackend {
 
   async status(): Promise<Record<string, unknown>> {
     const info = this.abci.app.info()
-    const [st, mem] = await Promise.all([this.rpc.status(), this.mempoolSize()])
+    const [st, mem, net, vals] = await Promise.all([this.rpc.status(), this.mempoolSize(), this.rpc.call('net_info'), this.rpc.validators()])
     return {
       chain_id: info.chainId,
       height: info.lastHeight.toString(),
@@ -157,6 +157,10 @@ export class CometBackend extends EventEmitter implements ApiBackend {
       latest_block_hash: st.sync_info.latest_block_hash.toLowerCase(),
       latest_app_hash: st.sync_info.latest_app_hash.toLowerCase(),
       catching_up: st.sync_info.catching_up,
+      sync: st.sync_info.catching_up ? 'catching up' : 'in sync',
+      app_version: APP_VERSION.toString(),
+      peers: (net.peers ?? []).map((p: { node_info: { id: string; moniker: string }; remote_ip: string }) => ({ id: p.node_info.id, moniker: p.node_info.moniker, ip: p.remote_ip })),
+      validators: (vals.validators ?? []).map((v: { address: string; pub_key: { value: string }; voting_power: string }) => ({ address: v.address.toLowerCase(), pub_key: b64hex(v.pub_key.value), power: v.voting_power })),
     }
   }
 

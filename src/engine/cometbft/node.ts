@@ -11,6 +11,7 @@ import { VerifyPool } from '../../crypto/verify-pool.js'
 import { toHex } from '../../base/bytes.js'
 import { AbciServer } from './server.js'
 import { PolisAbciApp } from './abci-app.js'
+import { SnapshotStore } from './snapshot.js'
 
 export interface AbciNodeOptions {
   /** The node's directory; the App's LevelDB lives in `<home>/app` unless `dbDir` is given. */
@@ -24,6 +25,12 @@ export interface AbciNodeOptions {
   indexEvents?: boolean
   log?: (msg: string) => void
   onCommit?: (height: bigint, appHash: Uint8Array, txs: number) => void
+  /** The block at the governance halt height is committed (the process should stop). */
+  onHalt?: (height: bigint) => void
+  /** State-sync snapshots every this many blocks (0: none), in `<home>/snapshots` (snapshot.ts). */
+  snapshotInterval?: number
+  snapshotKeep?: number
+  snapshotChunkBytes?: number
 }
 
 export interface AbciNode {
@@ -48,6 +55,9 @@ export async function startAbciNode(opts: AbciNodeOptions): Promise<AbciNode> {
       indexEvents: opts.indexEvents,
       log,
       onCommit: opts.onCommit,
+      onHalt: opts.onHalt,
+      db,
+      snapshots: opts.snapshotInterval ? new SnapshotStore(join(opts.home, 'snapshots'), { interval: opts.snapshotInterval, keep: opts.snapshotKeep, chunkBytes: opts.snapshotChunkBytes }) : undefined,
     })
   } catch (e) {
     await pool.close()

@@ -29,6 +29,11 @@ export interface AbciHandler {
   handle(req: Request, kind: RequestKind, conn: AbciConnection): Response | Promise<Response>
   /** Called once a connection is closed and its last request has settled. */
   onClose?(conn: AbciConnection): void | Promise<void>
+  /**
+   * A request was queued behind others: the handler may start work that decides nothing and does
+   * not depend on order (verifying a CheckTx's signature), so queued requests overlap it.
+   */
+  queued?(req: Request, kind: RequestKind): void
 }
 
 export interface AbciServerOptions {
@@ -100,6 +105,8 @@ class Connection implements AbciConnection {
         return this.abort(`undecodable request: ${(e as Error).message}`)
       }
       this.queue.push(req)
+      const kind = requestKind(req)
+      if (kind && this.handler.queued) this.handler.queued(req, kind)
     }
     if (frames.length && !this.running) void this.run()
   }

@@ -32,6 +32,8 @@ export interface SoloOptions {
   verifyThreads?: number
   mempoolMaxTxs?: number
   cacheSize?: number
+  /** State retention (PolisApp's `pruning`); absent: keep every height. */
+  pruning?: { keepRecent: number }
   /** Wall clock for block times (the engine's, never the App's). */
   now?: () => bigint
 }
@@ -76,7 +78,7 @@ export class SoloEngine extends EventEmitter {
     await db.open()
     let app: PolisApp
     try {
-      app = new PolisApp({ db, modules: opts.modules, verifyPool: new VerifyPool(opts.verifyThreads), cacheSize: opts.cacheSize })
+      app = new PolisApp({ db, modules: opts.modules, verifyPool: new VerifyPool(opts.verifyThreads), cacheSize: opts.cacheSize, pruning: opts.pruning })
       const info = app.info()
       if (info.lastHeight === 0n) await app.initChain(genesis.doc)
       else if (info.chainId !== genesis.chainId) fail('invalid_genesis', `data directory holds chain "${info.chainId}", genesis is for "${genesis.chainId}"`)
@@ -107,6 +109,7 @@ export class SoloEngine extends EventEmitter {
     await this.producing
     for (const [, ws] of this.waiters) for (const w of ws) w(new PolisError('invalid_state', 'node stopped'))
     this.waiters.clear()
+    await this.app.stopPruning()
     await this.app.pool.close()
     await this.db.close()
   }

@@ -1,6 +1,6 @@
 /**
  * The solo engine's mempool: admitted transactions in arrival order (which, per sender, is nonce
- * order, since admission runs the App's checks against the mempool's scratch state).
+ * order, since admission checks each nonce against the sender's pending ones: src/chain/admission.ts).
  */
 import { PolisError } from '../../base/errors.js'
 import { toHex } from '../../base/bytes.js'

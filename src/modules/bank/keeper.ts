@@ -66,7 +66,7 @@ function setSupply(kv: KV, denom: string, amount: bigint): void {
   else s.set(supplyKey(denom), amountToBytes(amount))
 }
 
-function requireRecipient(kv: KVReader, to: Uint8Array): void {
+export function requireRecipient(kv: KVReader, to: Uint8Array): void {
   if (!accountExists(kv, to)) fail('unknown_account', `recipient ${toHex(to)} is not a registered account`)
 }
 

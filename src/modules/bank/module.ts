@@ -5,7 +5,7 @@ import { fail } from '../../base/errors.js'
 import { fromHex, toHex } from '../../base/bytes.js'
 import { parseAmount } from '../../codec/amount.js'
 import { hexParam, optionalStringParam } from '../../app/query-params.js'
-import { balanceOf, balancesOf, burn, mint, nativeDenom, setParams, supplyOf, transfer } from './keeper.js'
+import { balanceOf, balancesOf, burn, mint, nativeDenom, requireRecipient, setParams, supplyOf, transfer } from './keeper.js'
 import { MODULE } from './types.js'
 
 export interface BankGenesis { denom: string; balances?: Array<{ address: string; amount: string }> }
@@ -21,6 +21,8 @@ export function bankModule(): Module {
           return { to: pubKeyField(v, 'to'), amount: positiveAmountField(v), denom: optionalStringField(v, 'denom', { pattern: DENOM_PATTERN, max: 128 }) }
         },
         handle: (ctx, m) => transfer(ctx, ctx.sender, m.to, m.denom ?? nativeDenom(ctx.kv), m.amount),
+        spends: (m) => [{ denom: m.denom, amount: m.amount }],
+        precheck: (kv, m) => requireRecipient(kv, m.to),
       }),
       mint: defineMessage({
         roles: ['authority'],
@@ -29,6 +31,7 @@ export function bankModule(): Module {
           return { to: pubKeyField(v, 'to'), amount: positiveAmountField(v) }
         },
         handle: (ctx, m) => mint(ctx, m.to, nativeDenom(ctx.kv), m.amount),
+        precheck: (kv, m) => requireRecipient(kv, m.to),
       }),
       burn: defineMessage({
         roles: 'any',
@@ -37,6 +40,7 @@ export function bankModule(): Module {
           return { amount: positiveAmountField(v), denom: optionalStringField(v, 'denom', { pattern: DENOM_PATTERN, max: 128 }) }
         },
         handle: (ctx, m) => burn(ctx, ctx.sender, m.denom ?? nativeDenom(ctx.kv), m.amount),
+        spends: (m) => [{ denom: m.denom, amount: m.amount }],
       }),
     },
     queries: {

@@ -265,11 +265,17 @@ export function issueBill(ctx: TxContext, m: IssueBill): Bill {
 }
 
 /** Pays `amount` (default: all that remains) of a bill from the sender, who must be the billed account. */
-export function payBill(ctx: TxContext, id: bigint, department: Department, amount?: bigint): Receipt {
-  const b = requireBill(ctx.kv, id)
+/** The bill `payer` may pay to `department` (also mempool admission's precheck of bills/pay). */
+export function payableBill(kv: KVReader, id: bigint, department: Department, payer: Uint8Array): Bill {
+  const b = requireBill(kv, id)
   if (department !== b.department) fail('invalid_request', `bill ${id} is owed to the ${b.department} treasury, not ${department}`)
-  if (!bytesEqual(ctx.sender, b.citizen)) fail('unauthorized', `bill ${id} is not billed to ${toHex(ctx.sender)}`)
+  if (!bytesEqual(payer, b.citizen)) fail('unauthorized', `bill ${id} is not billed to ${toHex(payer)}`)
   if (b.status !== 'open') fail('invalid_state', `bill ${id} is ${b.status}`)
+  return b
+}
+
+export function payBill(ctx: TxContext, id: bigint, department: Department, amount?: bigint): Receipt {
+  const b = payableBill(ctx.kv, id, department, ctx.sender)
   const remaining = b.amount - b.paid
   const pay = amount ?? remaining
   if (pay > remaining) fail('invalid_request', `payment ${pay} exceeds the ${remaining} still due on bill ${id}`)

@@ -6,7 +6,7 @@ import { toHex } from '../../base/bytes.js'
 import { hexParam, limitParam, optionalStringParam } from '../../app/query-params.js'
 import type { QueryParams } from '../../app/module.js'
 import {
-  DEPARTMENTS, billsOfCitizen, cancelBill, changesOf, correctBill, isDepartment, issueBill, markOverdue, payBill,
+  DEPARTMENTS, billsOfCitizen, cancelBill, changesOf, correctBill, isDepartment, issueBill, markOverdue, payBill, payableBill,
   receiptsOf, requireBill, totalsOf, treasuryAddress, treasuryBalance, withdraw, type Bill, type Department, type Receipt,
 } from './keeper.js'
 import { MODULE } from './types.js'
@@ -86,6 +86,7 @@ export function billsModule(): Module {
         handle: (ctx, m) => {
           payBill(ctx, m.bill, m.department, m.amount)
         },
+        precheck: (kv, m, sender) => void payableBill(kv, m.bill, m.department, sender),
       }),
       cancel: defineMessage({
         roles: departments,

@@ -5,13 +5,13 @@
  * composition. See docs/BRIDGE.md.
  */
 import { defineMessage, type Module, type MsgValue } from '../../app/module.js'
-import { bytesField, onlyFields, optionalStringField, positiveAmountField, pubKeyField, stringField, uintField } from '../../app/fields.js'
+import { bytesField, onlyFields, optionalStringField, positiveAmountField, pubKeyField, uintField } from '../../app/fields.js'
 import { fail } from '../../base/errors.js'
 import { hexParam, optionalStringParam } from '../../app/query-params.js'
 import { toHex } from '../../base/bytes.js'
 import { nativeDenom } from '../bank/keeper.js'
 import { getClient, getConsensusState, listClients, type ClientState } from './client/state.js'
-import { clientMessages } from './client/messages.js'
+import { clientIdField, clientMessages } from './client/messages.js'
 import { pruneConsensusStates } from './client/pruning.js'
 import { getAckCommitment, getCommitment, hasReceipt, nextSequence } from './keeper.js'
 import { CLIENT_ID_PATTERN, MODULE, type Packet } from './types.js'
@@ -19,8 +19,6 @@ import type { BridgeApps } from './packet/apps.js'
 import { acknowledgePacket, recvPacket, timeoutPacket } from './packet/lifecycle.js'
 import { BASE_DENOM_PATTERN, denomTrace, escrowed, sendTransfer } from './apps/transfer.js'
 import { sendVehicle } from './apps/vehicle-transfer.js'
-
-const clientIdField = (v: MsgValue, name = 'client_id') => stringField(v, name, { min: 1, max: 32, pattern: CLIENT_ID_PATTERN })
 
 function packetField(v: MsgValue): Packet {
   const p = v.packet

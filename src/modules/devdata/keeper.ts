@@ -12,7 +12,7 @@ import { moduleReader, moduleStore, type ExecContext } from '../../app/module.js
 import { concatBytes, toHex, utf8 } from '../../base/bytes.js'
 import { hasRole, requireActiveAccount } from '../identity/keeper.js'
 import { u64be as be64, readU64be } from '../../codec/be.js'
-import { DEVDATA_EVENT, DEVDATA_KEY as K, MODULE } from './types.js'
+import { DEVDATA_EVENT, DEVDATA_KEY as K, MODULE, NO_BLOCKLIST, type DeviceBlocklist } from './types.js'
 
 export const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024
 
@@ -62,8 +62,14 @@ function requireDevice(ctx: ExecContext, pk: Uint8Array, who: string): void {
   if (!hasRole(a, 'device')) fail('unauthorized', `${who} ${toHex(pk)} is not a registered device`)
 }
 
-export function post(ctx: ExecContext, from: Uint8Array, m: { to: Uint8Array; seq: bigint; tag: Uint8Array; size: bigint; topic: string }): void {
+function requireNotListed(ctx: ExecContext, blocklist: DeviceBlocklist, pk: Uint8Array, who: string): void {
+  if (blocklist.isDeviceListed(ctx.kv, pk, ctx.height)) fail('unauthorized', `${who} ${toHex(pk)} is on the threat-intelligence blocklist`)
+}
+
+export function post(ctx: ExecContext, from: Uint8Array, m: { to: Uint8Array; seq: bigint; tag: Uint8Array; size: bigint; topic: string }, blocklist: DeviceBlocklist = NO_BLOCKLIST): void {
   requireDevice(ctx, m.to, 'receiver')
+  requireNotListed(ctx, blocklist, from, 'sender')
+  requireNotListed(ctx, blocklist, m.to, 'receiver')
   if (toHex(m.to) === toHex(from)) fail('invalid_message', 'a device does not send data to itself')
   const expected = nextSeq(ctx.kv, from, m.to)
   if (m.seq !== expected) fail('bad_nonce', `sequence ${m.seq} refused: the next for this pair is ${expected}`)
@@ -73,7 +79,8 @@ export function post(ctx: ExecContext, from: Uint8Array, m: { to: Uint8Array; se
   ctx.emit(DEVDATA_EVENT.posted, { from: toHex(from), to: toHex(m.to), seq: m.seq.toString(), tag: toHex(m.tag), topic: m.topic })
 }
 
-export function acknowledge(ctx: ExecContext, receiver: Uint8Array, m: { from: Uint8Array; seq: bigint; ok: boolean }): void {
+export function acknowledge(ctx: ExecContext, receiver: Uint8Array, m: { from: Uint8Array; seq: bigint; ok: boolean }, blocklist: DeviceBlocklist = NO_BLOCKLIST): void {
+  requireNotListed(ctx, blocklist, receiver, 'receiver')
   const r = getRecord(ctx.kv, m.from, receiver, m.seq)
   if (!r) fail('not_found', `no data record ${m.seq} from ${toHex(m.from)} to this device`)
   if (r.ack) fail('already_exists', 'this record is already acknowledged')

@@ -5,7 +5,7 @@ import { PolisError, fail } from '../../base/errors.js'
 import { hexParam, limitParam } from '../../app/query-params.js'
 import { toHex } from '../../base/bytes.js'
 import { MAX_PAYLOAD_BYTES, acknowledge, getRecord, inbox, nextSeq, post, type DataRecord } from './keeper.js'
-import { MODULE } from './types.js'
+import { MODULE, NO_BLOCKLIST, type DeviceBlocklist } from './types.js'
 
 function recordJson(r: DataRecord) {
   return {
@@ -19,8 +19,8 @@ function seqParam(v: unknown): bigint {
   return BigInt(v)
 }
 
-/** Device data exchange with QHF integrity tags: see keeper.ts and docs/QHF.md. */
-export function devdataModule(): Module {
+/** Device data exchange with QHF integrity tags: see keeper.ts and docs/QHF.md. `blocklist`: threat intelligence (a listed device key is refused). */
+export function devdataModule(blocklist: DeviceBlocklist = NO_BLOCKLIST): Module {
   return {
     name: MODULE,
     messages: {
@@ -32,7 +32,7 @@ export function devdataModule(): Module {
           if (seq === 0n) fail('invalid_message', 'seq starts at 1')
           return { to: pubKeyField(v, 'to'), seq, tag: bytesField(v, 'tag', 32), size: uintField(v, 'size', BigInt(MAX_PAYLOAD_BYTES)), topic: optionalStringField(v, 'topic', { max: 64 }) ?? '' }
         },
-        handle: (ctx, m) => post(ctx, ctx.sender, m),
+        handle: (ctx, m) => post(ctx, ctx.sender, m, blocklist),
       }),
       ack: defineMessage({
         roles: ['device'],
@@ -41,7 +41,7 @@ export function devdataModule(): Module {
           if (typeof v.ok !== 'boolean') fail('invalid_message', 'ok must be a boolean')
           return { from: pubKeyField(v, 'from'), seq: uintField(v, 'seq'), ok: v.ok }
         },
-        handle: (ctx, m) => acknowledge(ctx, ctx.sender, m),
+        handle: (ctx, m) => acknowledge(ctx, ctx.sender, m, blocklist),
       }),
     },
     queries: {

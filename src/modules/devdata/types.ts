@@ -5,6 +5,7 @@
  *   m|to|from|seq(8) -> Record        n|from|to -> next sequence (8 bytes)
  */
 import type { Msg } from '../../app/tx.js'
+import type { KVReader } from '../../app/kv.js'
 
 export const MODULE = 'devdata'
 
@@ -14,6 +15,15 @@ export const DEVDATA_KEY = { record: 'm', nextSeq: 'n' } as const
 export const DEVDATA_MSG = { post: 'devdata/post', ack: 'devdata/ack' } as const
 
 export const DEVDATA_EVENT = { posted: 'devdata.posted', acknowledged: 'devdata.acknowledged' } as const
+
+/**
+ * The threat-intelligence blocklist as devdata reads it (the composition gives the threatintel
+ * module's view): a listed device key neither posts nor receives data, nor acknowledges.
+ */
+export interface DeviceBlocklist {
+  isDeviceListed(kv: KVReader, device: Uint8Array, height: bigint): boolean
+}
+export const NO_BLOCKLIST: DeviceBlocklist = { isDeviceListed: () => false }
 
 export const devdataMsgs = {
   /** The sender anchors the QHF tag of a payload it sends `to` another device (the payload travels off chain). */

@@ -12,7 +12,7 @@ import { getAccount, hasRole, requireActiveAccount, revokeAccount } from '../ide
 import { MerkleProofError, verifyConsistency, verifyInclusion } from '../../siem/merkle-log.js'
 import { verifyCheckpointSig } from '../../siem/checkpoint.js'
 import { u64be as u64 } from '../../codec/be.js'
-import { MODULE, SIEM_EVENT, SIEM_KEY as K } from './types.js'
+import { ALERT_RESOLUTION, MODULE, SIEM_EVENT, SIEM_KEY as K, type AlertResolution } from './types.js'
 
 export const COLLECTOR_ROLES = ['device', 'operator'] as const
 /** Tree sizes stay below 2^53 so that the verifiers' integer arithmetic is exact. */
@@ -207,7 +207,7 @@ export interface Alert {
   confirmedAt?: bigint
   quarantined: boolean
   /** the SOC's triage: absent = open; set by siem/ack-alert and siem/close-alert */
-  status?: { state: 'acknowledged' | 'closed'; reason: string; by: Uint8Array; at: bigint }
+  status?: { state: 'acknowledged' | 'closed'; reason: string; by: Uint8Array; at: bigint; resolution?: AlertResolution }
 }
 
 const ONE = new Uint8Array([1])
@@ -257,7 +257,11 @@ function encodeAlert(a: Alert): Uint8Array {
   }
   if (a.subject) m.subject = a.subject
   if (a.confirmedAt !== undefined) m.confirmed_at = a.confirmedAt
-  if (a.status) m.status = { state: a.status.state, reason: a.status.reason, by: a.status.by, at: a.status.at }
+  if (a.status) {
+    const s: Record<string, unknown> = { state: a.status.state, reason: a.status.reason, by: a.status.by, at: a.status.at }
+    if (a.status.resolution !== undefined) s.resolution = a.status.resolution
+    m.status = s
+  }
   return encodeCanonical(m)
 }
 export function getAlert(kv: KVReader, id: Uint8Array): Alert | undefined {
@@ -270,7 +274,10 @@ export function getAlert(kv: KVReader, id: Uint8Array): Alert | undefined {
   }
   if (m.subject instanceof Uint8Array) a.subject = m.subject
   if (m.confirmed_at !== undefined) a.confirmedAt = BigInt(m.confirmed_at)
-  if (m.status) a.status = { state: m.status.state, reason: m.status.reason, by: m.status.by, at: BigInt(m.status.at) }
+  if (m.status) {
+    a.status = { state: m.status.state, reason: m.status.reason, by: m.status.by, at: BigInt(m.status.at) }
+    if (m.status.resolution !== undefined) a.status.resolution = m.status.resolution
+  }
   return a
 }
 
@@ -296,17 +303,19 @@ export const alertState = (a: Alert): AlertState => a.status?.state ?? 'open'
 
 /**
  * A SOC analyst acknowledges or closes an alert with a reason (kept on chain, and in the event).
- * open -> acknowledged -> closed, or open -> closed; a closed alert stays closed.
+ * open -> acknowledged -> closed, or open -> closed; a closed alert stays closed. A close says
+ * how (`resolution`, default resolved): an alert closed as a false positive is never shared.
  */
-export function setAlertStatus(ctx: TxContext, id: Uint8Array, state: 'acknowledged' | 'closed', reason: string): void {
+export function setAlertStatus(ctx: TxContext, id: Uint8Array, state: 'acknowledged' | 'closed', reason: string, resolution?: AlertResolution): void {
   const a = getAlert(ctx.kv, id)
   if (!a) fail('not_found', `no alert ${toHex(id)}`)
   const from = alertState(a)
   if (from === 'closed') fail('invalid_state', `alert ${toHex(id)} is closed`)
   if (from === state) fail('invalid_state', `alert ${toHex(id)} is already ${state}`)
   a.status = { state, reason, by: ctx.sender, at: ctx.height }
+  if (state === 'closed') a.status.resolution = resolution ?? ALERT_RESOLUTION.resolved
   moduleStore(ctx.kv, MODULE).set(alertKey(id), encodeAlert(a))
-  ctx.emit(SIEM_EVENT.alertStatus, { alert: toHex(id), from, to: state, reason, by: toHex(ctx.sender) })
+  ctx.emit(SIEM_EVENT.alertStatus, { alert: toHex(id), from, to: state, reason, by: toHex(ctx.sender), ...(a.status.resolution ? { resolution: a.status.resolution } : {}) })
 }
 
 /** The correlators that attested an alert, in key order. */

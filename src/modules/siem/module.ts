@@ -1,28 +1,31 @@
 /**
  * The `siem` module (Block SIEM): registered collectors anchor signed checkpoints of their RFC 9162
  * event logs; the chain refuses checkpoints that shrink or rewrite history and answers whether an
- * event is included in an anchored checkpoint.
+ * event is included in an anchored checkpoint. A key on the threat-intelligence blocklist (given by
+ * the composition) is neither registered as a collector nor anchors.
  *
  * Messages: siem/register-collector (authority) {collector, name}
  *           siem/anchor (device|operator, a registered collector) {size, root, proof[], sig}
  *           siem/report-fork (any) {collector, size, root, sig}
- *           siem/ack-alert, siem/close-alert (soc|authority) {id, reason}
+ *           siem/ack-alert (soc|authority) {id, reason}
+ *           siem/close-alert (soc|authority) {id, reason, ? resolution: resolved|false_positive}
  * Queries:  collector?address  collectors  checkpoint?collector[&size]  checkpoints?collector[&limit]
  *           verify-event?collector&index&proof=h1,h2…&(leaf_hash|entry)[&size]
  */
-import { defineMessage, type Module, type MsgValue } from '../../app/module.js'
+import { defineMessage, type ExecContext, type Module, type MsgValue } from '../../app/module.js'
 import { bytesField, onlyFields, pubKeyField, stringField, stringListField, uintField } from '../../app/fields.js'
 import { PolisError, fail } from '../../base/errors.js'
 import { fromHex, toHex } from '../../base/bytes.js'
 import { hexParam, limitParam } from '../../app/query-params.js'
 import type { QueryParams } from '../../app/module.js'
 import { leafHash } from '../../siem/merkle-log.js'
+import { checkRegisteredRuleText } from '../../siem/sigma/rule-text.js'
 import {
   COLLECTOR_ROLES, RULE_ACTIONS, anchorCheckpoint, attestAlert, getAlert, getRule, registerCorrelator,
   registerRule, setThreshold, attestersOf, ALERT_STATES, SOC_ROLES, alertState, listAlerts, setAlertStatus, type AlertState, threshold, type Alert, type Evidence, getCheckpoint, getCollector, listCheckpoints, listCollectors,
   registerCollector, reportFork, verifyEventInclusion, type Collector, type StoredCheckpoint,
 } from './keeper.js'
-import { MAX_EVIDENCE, MAX_PROOF_HASHES, MODULE } from './types.js'
+import { ALERT_RESOLUTION, MAX_EVIDENCE, MAX_PROOF_HASHES, MODULE, NO_COLLECTOR_BLOCKLIST, type AlertResolution, type CollectorBlocklist } from './types.js'
 
 function hashListField(v: MsgValue, name: string): Uint8Array[] {
   const x = v[name]
@@ -58,6 +61,7 @@ const alertJson = (a: Alert) => ({
   status_reason: a.status?.reason ?? null,
   status_by: a.status ? toHex(a.status.by) : null,
   status_at: a.status?.at.toString() ?? null,
+  resolution: a.status?.resolution ?? null,
   evidence: a.evidence.map((e) => ({ collector: toHex(e.collector), size: e.size.toString(), index: e.index.toString(), leaf_hash: toHex(e.leafHash) })),
 })
 
@@ -101,18 +105,27 @@ const checkpointJson = (c: StoredCheckpoint) => ({
   tx_hash: toHex(c.txHash),
 })
 
+const RESOLUTIONS = Object.values(ALERT_RESOLUTION)
+
 function alertStatusMessage(state: 'acknowledged' | 'closed') {
   return defineMessage({
     roles: SOC_ROLES,
     parse: (v) => {
-      onlyFields(v, ['id', 'reason'])
-      return { id: bytesField(v, 'id', 32), reason: stringField(v, 'reason', { min: 1, max: 256 }) }
+      onlyFields(v, state === 'closed' ? ['id', 'reason', 'resolution'] : ['id', 'reason'])
+      const resolution = v.resolution
+      if (resolution !== undefined && !(RESOLUTIONS as readonly unknown[]).includes(resolution)) fail('invalid_message', `resolution must be one of ${RESOLUTIONS.join(', ')}`)
+      return { id: bytesField(v, 'id', 32), reason: stringField(v, 'reason', { min: 1, max: 256 }), resolution: resolution as AlertResolution | undefined }
     },
-    handle: (ctx, m) => setAlertStatus(ctx, m.id, state, m.reason),
+    handle: (ctx, m) => setAlertStatus(ctx, m.id, state, m.reason, m.resolution),
   })
 }
 
-export function siemModule(): Module {
+function refuseListed(ctx: ExecContext, blocklist: CollectorBlocklist, key: Uint8Array): void {
+  if (blocklist.isDeviceListed(ctx.kv, key, ctx.height)) fail('unauthorized', `collector key ${toHex(key)} is on the threat-intelligence blocklist`)
+}
+
+/** `blocklist`: threat intelligence (a listed key is refused as collector). */
+export function siemModule(blocklist: CollectorBlocklist = NO_COLLECTOR_BLOCKLIST): Module {
   return {
     name: MODULE,
     roles: ['soc'],
@@ -123,7 +136,10 @@ export function siemModule(): Module {
           onlyFields(v, ['collector', 'name'])
           return { collector: pubKeyField(v, 'collector'), name: stringField(v, 'name', { min: 1, max: 64, pattern: /^[A-Za-z0-9._:-]+$/ }) }
         },
-        handle: (ctx, m) => registerCollector(ctx, m.collector, m.name),
+        handle: (ctx, m) => {
+          refuseListed(ctx, blocklist, m.collector)
+          registerCollector(ctx, m.collector, m.name)
+        },
       }),
       anchor: defineMessage({
         roles: COLLECTOR_ROLES,
@@ -131,7 +147,10 @@ export function siemModule(): Module {
           onlyFields(v, ['size', 'root', 'proof', 'sig'])
           return { size: uintField(v, 'size'), root: bytesField(v, 'root', 32), proof: hashListField(v, 'proof'), sig: bytesField(v, 'sig', 64) }
         },
-        handle: (ctx, m) => anchorCheckpoint(ctx, m),
+        handle: (ctx, m) => {
+          refuseListed(ctx, blocklist, ctx.sender)
+          anchorCheckpoint(ctx, m)
+        },
       }),
       'report-fork': defineMessage({
         roles: 'any',
@@ -144,15 +163,20 @@ export function siemModule(): Module {
       'register-rule': defineMessage({
         roles: ['authority'],
         parse: (v) => {
-          onlyFields(v, ['id', 'version', 'hash', 'action'])
+          onlyFields(v, ['id', 'version', 'hash', 'action', 'text'])
           return {
             id: stringField(v, 'id', { min: 1, max: 64, pattern: /^[A-Za-z0-9._:-]+$/ }),
             version: uintField(v, 'version'),
             hash: bytesField(v, 'hash', 32),
             action: (stringListField({ a: [v.action ?? 'none'] } as MsgValue, 'a', RULE_ACTIONS, 1)[0] ?? 'none') as (typeof RULE_ACTIONS)[number],
+            // the rule file itself, optional: when given, the chain checks it hashes to `hash` and is valid Sigma
+            text: v.text === undefined ? undefined : stringField(v, 'text', { min: 1, max: 65536 }),
           }
         },
-        handle: (ctx, m) => registerRule(ctx, m),
+        handle: (ctx, m) => {
+          if (m.text !== undefined) checkRegisteredRuleText(m.text, m.hash)
+          registerRule(ctx, m)
+        },
       }),
       'set-threshold': defineMessage({
         roles: ['authority'],

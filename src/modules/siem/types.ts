@@ -12,6 +12,7 @@
  *   t|alert id|correlator    -> 0x01 (that correlator attested)
  */
 import type { Msg } from '../../app/tx.js'
+import type { KVReader } from '../../app/kv.js'
 
 export const MODULE = 'siem'
 
@@ -43,6 +44,19 @@ export const SIEM_EVENT = {
   quarantine: 'siem.quarantine',
 } as const
 
+/** How a SOC analyst closed an alert (siem/close-alert `resolution`; default resolved). A false positive's indicators are never shared. */
+export const ALERT_RESOLUTION = { resolved: 'resolved', falsePositive: 'false_positive' } as const
+export type AlertResolution = (typeof ALERT_RESOLUTION)[keyof typeof ALERT_RESOLUTION]
+
+/**
+ * The threat-intelligence blocklist as the siem module reads it (the composition gives the
+ * threatintel module's view): a listed key is not registered as a collector and anchors nothing.
+ */
+export interface CollectorBlocklist {
+  isDeviceListed(kv: KVReader, key: Uint8Array, height: bigint): boolean
+}
+export const NO_COLLECTOR_BLOCKLIST: CollectorBlocklist = { isDeviceListed: () => false }
+
 /** Hashes in one consistency or inclusion proof, at most. */
 export const MAX_PROOF_HASHES = 64
 /** Evidence items of one attestation, at most. */
@@ -64,9 +78,10 @@ export const siemMsgs = {
   reportFork(p: { collector: Uint8Array; size: bigint; root: Uint8Array; sig: Uint8Array }): Msg {
     return { type: SIEM_MSG.reportFork, value: { collector: p.collector, size: p.size, root: p.root, sig: p.sig } }
   },
-  registerRule(p: { id: string; version: bigint; hash: Uint8Array; action?: 'none' | 'quarantine' }): Msg {
+  registerRule(p: { id: string; version: bigint; hash: Uint8Array; action?: 'none' | 'quarantine'; text?: string }): Msg {
     const value: Msg['value'] = { id: p.id, version: p.version, hash: p.hash }
     if (p.action !== undefined) value.action = p.action
+    if (p.text !== undefined) value.text = p.text
     return { type: SIEM_MSG.registerRule, value }
   },
   /** k: attestations that confirm an alert. */
@@ -89,7 +104,9 @@ export const siemMsgs = {
   ackAlert(p: { id: Uint8Array; reason: string }): Msg {
     return { type: SIEM_MSG.ackAlert, value: { id: p.id, reason: p.reason } }
   },
-  closeAlert(p: { id: Uint8Array; reason: string }): Msg {
-    return { type: SIEM_MSG.closeAlert, value: { id: p.id, reason: p.reason } }
+  closeAlert(p: { id: Uint8Array; reason: string; resolution?: AlertResolution }): Msg {
+    const value: Msg['value'] = { id: p.id, reason: p.reason }
+    if (p.resolution !== undefined) value.resolution = p.resolution
+    return { type: SIEM_MSG.closeAlert, value }
   },
 }

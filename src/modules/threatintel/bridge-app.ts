@@ -10,6 +10,7 @@ import type { TxContext } from '../../app/module.js'
 import { toHex } from '../../base/bytes.js'
 import type { BridgeApp, Packet } from '../bridge/types.js'
 import { confirmedAlertIndicators, indicatorKey, normalizeIndicator, type Indicator } from '../siem/indicators.js'
+import { ALERT_RESOLUTION } from '../siem/types.js'
 import { MAX_ATTESTERS, MAX_INDICATORS, MAX_TTL, isAcceptedPeer, listIndicator, recordShare, settleShare } from './keeper.js'
 import { THREATINTEL_APP, THREATINTEL_EVENT, type BridgeChannels } from './types.js'
 
@@ -27,6 +28,9 @@ export interface ShareRequest {
 export function shareIndicators(ctx: TxContext, bridge: BridgeChannels, r: ShareRequest): Packet {
   if (r.ttl < 1n || r.ttl > MAX_TTL) fail('invalid_message', `ttl must be between 1 and ${MAX_TTL} blocks`)
   const found = confirmedAlertIndicators(ctx.kv, r.alert, r.entries)
+  if (found.alert.status?.resolution === ALERT_RESOLUTION.falsePositive) {
+    fail('invalid_state', `alert ${toHex(r.alert)} was closed as a false positive (${found.alert.status.reason}): its indicators are not shared`)
+  }
   const have = new Set(found.indicators.map(indicatorKey))
   for (const i of r.indicators) {
     if (!have.has(indicatorKey(i))) fail('proof_invalid', `${indicatorKey(i)} is not an indicator of alert ${toHex(r.alert)} (its subject or an evidence entry given)`)

@@ -101,6 +101,11 @@ export function isListed(kv: KVReader, kind: IndicatorKind, value: string, heigh
   return !!e && isEntryActive(e, height)
 }
 
+/** The blocklist as other modules see it: the composition gives it to the vehicle register. */
+export const threatIntelView = {
+  isDeviceListed: (kv: KVReader, device: Uint8Array, height: bigint): boolean => isListed(kv, 'device', toHex(device), height),
+}
+
 export function listEntries(kv: KVReader, opts: { kind?: IndicatorKind; height: bigint; includeInactive?: boolean; limit: number }): Entry[] {
   const prefix = opts.kind ? `${K.entry}${opts.kind}:` : K.entry
   const out: Entry[] = []

@@ -11,11 +11,11 @@
  */
 import { decodeTrusted, encodeCanonical } from '../../codec/cbor.js'
 import { fail } from '../../base/errors.js'
-import type { KVReader } from '../../app/kv.js'
+import { prefixEnd, type KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext } from '../../app/module.js'
 import { concatBytes, toHex, utf8 } from '../../base/bytes.js'
 import { getAccount, hasRole, isActiveAt, registerAccount } from '../identity/keeper.js'
-import { MODULE } from './keeper.js'
+import { MODULE, TRANSPORT_EVENT, TRANSPORT_KEY as K } from './types.js'
 
 export interface Coverage {
   x: bigint
@@ -23,8 +23,8 @@ export interface Coverage {
   radius: bigint
 }
 
-const areaKey = (rsu: Uint8Array) => concatBytes(utf8('a'), rsu)
-const seenKey = (rsu: Uint8Array) => concatBytes(utf8('l'), rsu)
+const areaKey = (rsu: Uint8Array) => concatBytes(utf8(K.coverage), rsu)
+const seenKey = (rsu: Uint8Array) => concatBytes(utf8(K.lastSeen), rsu)
 
 export function heartbeat(ctx: ExecContext, rsu: Uint8Array): void {
   requireCoverage(ctx.kv, rsu)
@@ -39,7 +39,7 @@ export function lastSeen(kv: KVReader, rsu: Uint8Array): bigint | undefined {
 /** Every registered RSU's key, in key order. */
 export function registeredRsus(kv: KVReader): Uint8Array[] {
   const out: Uint8Array[] = []
-  for (const [k] of moduleReader(kv, MODULE).iterate({ gte: utf8('a'), lt: utf8('b') })) out.push(k.slice(1))
+  for (const [k] of moduleReader(kv, MODULE).iterate({ gte: utf8(K.coverage), lt: prefixEnd(utf8(K.coverage)) })) out.push(k.slice(1))
   return out
 }
 
@@ -59,7 +59,7 @@ export function registerRsu(ctx: ExecContext, rsu: Uint8Array, c: Coverage): voi
     if (!hasRole(a, 'rsu')) fail('invalid_request', `account ${toHex(rsu)} exists without the rsu role`)
   }
   moduleStore(ctx.kv, MODULE).set(areaKey(rsu), encodeCanonical({ x: c.x, y: c.y, radius: c.radius }))
-  ctx.emit('transport.rsu_registered', { rsu: toHex(rsu), x: c.x.toString(), y: c.y.toString(), radius: c.radius.toString() })
+  ctx.emit(TRANSPORT_EVENT.rsuRegistered, { rsu: toHex(rsu), x: c.x.toString(), y: c.y.toString(), radius: c.radius.toString() })
 }
 
 export function requireCoverage(kv: KVReader, rsu: Uint8Array): Coverage {

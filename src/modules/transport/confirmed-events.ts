@@ -25,12 +25,12 @@
  */
 import { decodeTrusted, encodeCanonical } from '../../codec/cbor.js'
 import { fail } from '../../base/errors.js'
-import type { KVReader } from '../../app/kv.js'
+import { prefixEnd, type KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext } from '../../app/module.js'
 import { concatBytes, toHex, utf8 } from '../../base/bytes.js'
 import { u64be as u64, readU64be } from '../../codec/be.js'
-import { isActiveVehicle } from '../vehicles/keeper.js'
-import { SCALE, getParams, getReputation, isFlagged, scorePermille, MODULE } from './keeper.js'
+import { SCALE, getParams, getReputation, isFlagged, scorePermille } from './keeper.js'
+import { MODULE, TRANSPORT_EVENT, TRANSPORT_KEY as K, type VehicleRegistry } from './types.js'
 
 export const EVENT_CELL_M = 100n
 export const EVENT_NAMES = ['congestion', 'accident', 'hazard'] as const
@@ -44,18 +44,18 @@ export interface WindowEvent {
 
 const CELL_BYTES = 17
 const cellOf = (e: { code: number; x: bigint; y: bigint }) => concatBytes(new Uint8Array([e.code]), u64(e.x / EVENT_CELL_M), u64(e.y / EVENT_CELL_M))
-const windowPrefix = (w: bigint) => concatBytes(utf8('e'), u64(w))
+const windowPrefix = (w: bigint) => concatBytes(utf8(K.report), u64(w))
 const reportKey = (w: bigint, cell: Uint8Array, rsu: Uint8Array) => concatBytes(windowPrefix(w), cell, rsu)
-const lastKey = (cell: Uint8Array) => concatBytes(utf8('k'), cell)
-const confirmedKey = (w: bigint, cell: Uint8Array) => concatBytes(utf8('c'), u64(w), cell)
+const lastKey = (cell: Uint8Array) => concatBytes(utf8(K.lastConfirmed), cell)
+const confirmedKey = (w: bigint, cell: Uint8Array) => concatBytes(utf8(K.confirmed), u64(w), cell)
 const after = (p: Uint8Array) => concatBytes(p, new Uint8Array(33).fill(0xff))
 
 interface CellReport { rsu: Uint8Array; x: bigint; y: bigint; reporters: Uint8Array[] }
 
 /** A reporter counts toward a quorum: active, not flagged, observed enough, at or above the threshold. */
-export function reputable(ctx: ExecContext, vehicle: Uint8Array): boolean {
+export function reputable(ctx: ExecContext, vehicles: VehicleRegistry, vehicle: Uint8Array): boolean {
   const p = getParams(ctx.kv)
-  if (!isActiveVehicle(ctx.kv, vehicle, ctx.height) || isFlagged(ctx.kv, vehicle)) return false
+  if (!vehicles.isActiveVehicle(ctx.kv, vehicle, ctx.height) || isFlagged(ctx.kv, vehicle)) return false
   const r = getReputation(ctx.kv, vehicle)
   return r.alpha + r.beta >= p.minEvidence * SCALE && scorePermille(r) >= p.thresholdPermille
 }
@@ -82,12 +82,12 @@ function reportsOf(kv: KVReader, w: bigint, cell: Uint8Array): CellReport[] {
 const lowerMedian = (xs: bigint[]) => [...xs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))[(xs.length - 1) >> 1]!
 
 /** Settlement of window w: judges every cell reported in w from its set of (reporter, RSU) pairs. */
-export function confirmEvents(ctx: ExecContext, w: bigint): void {
+export function confirmEvents(ctx: ExecContext, vehicles: VehicleRegistry, w: bigint): void {
   const kv = moduleStore(ctx.kv, MODULE)
   const p = getParams(ctx.kv)
   const prefix = windowPrefix(w)
   const cells = new Map<string, Uint8Array>()
-  for (const [k] of kv.iterate({ gte: prefix, lt: concatBytes(utf8('e'), u64(w + 1n)) })) {
+  for (const [k] of kv.iterate({ gte: prefix, lt: concatBytes(utf8(K.report), u64(w + 1n)) })) {
     const cell = k.slice(prefix.length, prefix.length + CELL_BYTES)
     cells.set(toHex(cell), cell)
   }
@@ -96,7 +96,7 @@ export function confirmEvents(ctx: ExecContext, w: bigint): void {
   const counting = (v: Uint8Array) => {
     const id = toHex(v)
     let c = counts.get(id)
-    if (c === undefined) counts.set(id, (c = reputable(ctx, v)))
+    if (c === undefined) counts.set(id, (c = reputable(ctx, vehicles, v)))
     return c
   }
   for (const id of [...cells.keys()].sort()) {
@@ -117,7 +117,7 @@ export function confirmEvents(ctx: ExecContext, w: bigint): void {
     const x = lowerMedian(reports.map((r) => r.x)), y = lowerMedian(reports.map((r) => r.y))
     kv.set(lastKey(cell), encodeCanonical(w))
     kv.set(confirmedKey(w, cell), encodeCanonical({ x, y, reporters: vehicles.size, rsus: rsus.size }))
-    ctx.emit('transport.event_confirmed', {
+    ctx.emit(TRANSPORT_EVENT.eventConfirmed, {
       event: EVENT_NAMES[cell[0]! - 1]!, window: w.toString(), x: x.toString(), y: y.toString(), reporters: vehicles.size.toString(), rsus: rsus.size.toString(),
     })
   }
@@ -128,7 +128,7 @@ export function pruneReports(ctx: ExecContext, w: bigint): void {
   const span = getParams(ctx.kv).eventSpanWindows
   if (w < span) return
   const kv = moduleStore(ctx.kv, MODULE)
-  const stale = [...kv.iterate({ gte: utf8('e'), lt: windowPrefix(w - span + 1n) })].map(([k]) => k)
+  const stale = [...kv.iterate({ gte: utf8(K.report), lt: windowPrefix(w - span + 1n) })].map(([k]) => k)
   for (const k of stale) kv.delete(k)
 }
 
@@ -136,7 +136,7 @@ export interface ConfirmedEvent { window: bigint; event: string; x: bigint; y: b
 
 export function listConfirmed(kv: KVReader, limit = 100): ConfirmedEvent[] {
   const out: ConfirmedEvent[] = []
-  for (const [k, b] of moduleReader(kv, MODULE).iterate({ gte: utf8('c'), lt: utf8('d'), limit })) {
+  for (const [k, b] of moduleReader(kv, MODULE).iterate({ gte: utf8(K.confirmed), lt: prefixEnd(utf8(K.confirmed)), limit })) {
     const m = decodeTrusted(b) as Record<string, number | bigint>
     out.push({
       window: readU64be(k, 1), event: EVENT_NAMES[k[9]! - 1] ?? `code ${k[9]}`, x: BigInt(m.x!), y: BigInt(m.y!),

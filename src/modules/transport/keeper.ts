@@ -1,12 +1,9 @@
 /**
  * Transport keeper (BITS): per-RSU window submissions and per-vehicle beta reputation.
  *
- * Keys (under "transport/"):
- *   p                      → params (CBOR)
- *   w|window(8)|rsu        → submission: Merkle root of the RSU's reports, vehicles, counts (CBOR)
- *   r|vehicle              → reputation: alpha, beta (fixed point, SCALE = 1 unit), last window (CBOR)
- *   f|vehicle              → window in which the vehicle was flagged (present while flagged)
- *   s|rsu                  → the RSU's standing: alpha, beta, last window (CBOR), same arithmetic
+ * Key layout: types.ts. A submission (w|window|rsu) is the Merkle root of the RSU's reports, its
+ * vehicles and counts; a reputation (r|vehicle) or standing (s|rsu) is alpha, beta (fixed point,
+ * SCALE = 1 unit) and the last window; a flag (f|vehicle) holds the window it was raised in.
  *
  * A submission changes nothing but its own record until its window settles (window-clock.ts);
  * then window-settlement.ts applies the window's evidence, in key order, with this arithmetic.
@@ -28,12 +25,12 @@
  * standing changes.
  */
 import { decodeTrusted, encodeCanonical } from '../../codec/cbor.js'
-import type { KV, KVReader } from '../../app/kv.js'
+import { prefixEnd, type KV, type KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore } from '../../app/module.js'
 import { concatBytes, utf8 } from '../../base/bytes.js'
 import { readU64be, u64be as u64 } from '../../codec/be.js'
+import { MODULE, TRANSPORT_KEY as K } from './types.js'
 
-export const MODULE = 'transport'
 export const SCALE = 1000n
 /** At most this many windows of decay are applied at once (beyond it, the evidence is ~gone anyway). */
 const MAX_DECAY_WINDOWS = 256n
@@ -87,12 +84,12 @@ export interface Reputation {
   lastWindow: bigint
 }
 
-const PARAMS = utf8('p')
-const subKey = (w: bigint, rsu: Uint8Array) => concatBytes(utf8('w'), u64(w), rsu)
-const repKey = (v: Uint8Array) => concatBytes(utf8('r'), v)
-const flagKey = (v: Uint8Array) => concatBytes(utf8('f'), v)
-const FLAG_PREFIX = utf8('f')
-const standKey = (rsu: Uint8Array) => concatBytes(utf8('s'), rsu)
+const PARAMS = utf8(K.params)
+const subKey = (w: bigint, rsu: Uint8Array) => concatBytes(utf8(K.submission), u64(w), rsu)
+const repKey = (v: Uint8Array) => concatBytes(utf8(K.reputation), v)
+const flagKey = (v: Uint8Array) => concatBytes(utf8(K.flagged), v)
+const FLAG_PREFIX = utf8(K.flagged)
+const standKey = (rsu: Uint8Array) => concatBytes(utf8(K.standing), rsu)
 export const AGREE_PERMILLE = 250n
 
 export function setParams(kv: KV, p: TransportParams): void {
@@ -139,9 +136,9 @@ export function putSubmission(kv: KV, s: Submission): void {
 
 /** A window's submissions, in RSU key order. */
 export function submissionsOf(kv: KVReader, w: bigint): Submission[] {
-  const prefix = concatBytes(utf8('w'), u64(w))
+  const prefix = concatBytes(utf8(K.submission), u64(w))
   const out: Submission[] = []
-  for (const [k, b] of moduleReader(kv, MODULE).iterate({ gte: prefix, lt: concatBytes(utf8('w'), u64(w + 1n)) })) out.push(decodeSubmission(k.slice(prefix.length), w, b))
+  for (const [k, b] of moduleReader(kv, MODULE).iterate({ gte: prefix, lt: concatBytes(utf8(K.submission), u64(w + 1n)) })) out.push(decodeSubmission(k.slice(prefix.length), w, b))
   return out
 }
 
@@ -150,7 +147,7 @@ export function submittedWindows(kv: KVReader, from: bigint, to: bigint): bigint
   const out: bigint[] = []
   const r = moduleReader(kv, MODULE)
   for (let w = from; w <= to;) {
-    const next = [...r.iterate({ gte: concatBytes(utf8('w'), u64(w)), lt: concatBytes(utf8('w'), u64(to + 1n)), limit: 1 })][0]
+    const next = [...r.iterate({ gte: concatBytes(utf8(K.submission), u64(w)), lt: concatBytes(utf8(K.submission), u64(to + 1n)), limit: 1 })][0]
     if (!next) break
     const found = readU64be(next[0], 1)
     out.push(found)
@@ -190,7 +187,7 @@ export const clearFlagged = (kv: KV, vehicle: Uint8Array) => moduleStore(kv, MOD
 
 export function listFlagged(kv: KVReader, limit = 1000): Array<{ vehicle: Uint8Array; window: bigint }> {
   const out: Array<{ vehicle: Uint8Array; window: bigint }> = []
-  const end = utf8('g')
+  const end = prefixEnd(FLAG_PREFIX)
   for (const [k, v] of moduleReader(kv, MODULE).iterate({ gte: FLAG_PREFIX, lt: end, limit })) {
     out.push({ vehicle: k.subarray(1), window: BigInt(decodeTrusted(v) as number | bigint) })
   }

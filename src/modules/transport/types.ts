@@ -4,13 +4,14 @@
  *
  * Keys (under "transport/"):
  *   p                                   → params (CBOR)
- *   w|window(8)|rsu                     → an RSU's submission of a window (keeper.ts)
- *   r|vehicle · s|rsu                   → reputation of a vehicle, standing of an RSU (keeper.ts)
+ *   w|window(8)|rsu                     → an RSU's submission of a window (CBOR; keeper.ts)
+ *   r|vehicle · s|rsu                   → reputation of a vehicle, standing of an RSU (CBOR; keeper.ts)
  *   f|vehicle                           → window in which the vehicle was flagged (present while flagged)
  *   a|rsu · l|rsu                       → an RSU's coverage, the height it was last heard of (areas.ts)
  *   t|rsu · d                           → an RSU's last window, the settled frontier (window-clock.ts)
  *   e|window(8)|cell|rsu · k|cell · c|window(8)|cell → event reports, last confirmations, confirmed events (confirmed-events.ts)
  */
+import type { KVReader } from '../../app/kv.js'
 import type { Msg } from '../../app/tx.js'
 
 export const MODULE = 'transport'
@@ -36,6 +37,12 @@ export const TRANSPORT_EVENT = {
   unflagged: 'transport.unflagged',
   eventConfirmed: 'transport.event_confirmed',
 } as const
+
+/** What transport needs of the vehicle register (given by the composition, with the chain's blocklist). */
+export interface VehicleRegistry {
+  /** Whether `device` is the device key of an active vehicle whose account is active and not blocklisted at `height`. */
+  isActiveVehicle(kv: KVReader, device: Uint8Array, height: bigint): boolean
+}
 
 type Int = number | bigint
 

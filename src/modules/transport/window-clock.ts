@@ -25,13 +25,14 @@ import type { KV, KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore } from '../../app/module.js'
 import { concatBytes, utf8 } from '../../base/bytes.js'
 import { registeredRsus } from './areas.js'
-import { MODULE, type TransportParams } from './keeper.js'
+import { type TransportParams } from './keeper.js'
+import { MODULE, TRANSPORT_KEY as K } from './types.js'
 
 /** Window numbers stay below 2⁴⁸ (10-second windows of real time: millions of years). */
 export const MAX_WINDOW = (1n << 48n) - 1n
 
-const lastKey = (rsu: Uint8Array) => concatBytes(utf8('t'), rsu)
-const FRONTIER = utf8('d')
+const lastKey = (rsu: Uint8Array) => concatBytes(utf8(K.lastWindow), rsu)
+const FRONTIER = utf8(K.frontier)
 
 const readWindow = (kv: KVReader, key: Uint8Array): bigint | undefined => {
   const b = moduleReader(kv, MODULE).get(key)

@@ -16,9 +16,10 @@ import {
   setFlagged, setReputation, setStanding, submissionsOf, submittedWindows, type Submission, type TransportParams,
 } from './keeper.js'
 import { finalThrough, markSubmitted, requireOpen, setSettledThrough, settledThrough } from './window-clock.js'
+import { TRANSPORT_EVENT, type VehicleRegistry } from './types.js'
 
 /** An RSU's window: refused if late, repeated or too far ahead; stored; then whatever became final settles. */
-export function acceptWindow(ctx: ExecContext, s: Submission, events: WindowEvent[]): void {
+export function acceptWindow(ctx: ExecContext, vehicles: VehicleRegistry, s: Submission, events: WindowEvent[]): void {
   const p = getParams(ctx.kv)
   requireOpen(ctx.kv, p, s.rsu, s.window)
   putSubmission(ctx.kv, s)
@@ -26,28 +27,28 @@ export function acceptWindow(ctx: ExecContext, s: Submission, events: WindowEven
   markSubmitted(ctx.kv, s.rsu, s.window)
   let ok = 0n, bad = 0n
   for (const v of s.verdicts) ok += v.ok, bad += v.bad
-  ctx.emit('transport.window', {
+  ctx.emit(TRANSPORT_EVENT.window, {
     rsu: toHex(s.rsu), window: s.window.toString(), root: toHex(s.root), vehicles: s.verdicts.length.toString(), ok: ok.toString(), bad: bad.toString(),
   })
-  settleFinal(ctx, p)
+  settleFinal(ctx, vehicles, p)
 }
 
 /** Settles, in order, every window that has become final since the last settlement. */
-function settleFinal(ctx: ExecContext, p: TransportParams): void {
+function settleFinal(ctx: ExecContext, vehicles: VehicleRegistry, p: TransportParams): void {
   const target = finalThrough(ctx.kv, p)
   const settled = settledThrough(ctx.kv)
   if (target === undefined || (settled !== undefined && target <= settled)) return
-  for (const w of submittedWindows(ctx.kv, settled === undefined ? 0n : settled + 1n, target)) settleWindow(ctx, p, w)
+  for (const w of submittedWindows(ctx.kv, settled === undefined ? 0n : settled + 1n, target)) settleWindow(ctx, vehicles, p, w)
   setSettledThrough(ctx.kv, target)
 }
 
-function settleWindow(ctx: ExecContext, p: TransportParams, w: bigint): void {
+function settleWindow(ctx: ExecContext, vehicles: VehicleRegistry, p: TransportParams, w: bigint): void {
   const subs = submissionsOf(ctx.kv, w)
   settleStanding(ctx, p, w, subs)
   applyEvidence(ctx, p, w, subs)
-  confirmEvents(ctx, w)
+  confirmEvents(ctx, vehicles, w)
   pruneReports(ctx, w)
-  ctx.emit('transport.window_settled', { window: w.toString(), rsus: subs.length.toString() })
+  ctx.emit(TRANSPORT_EVENT.windowSettled, { window: w.toString(), rsus: subs.length.toString() })
 }
 
 /** Lying RSUs: per vehicle three or more RSUs judged, each RSU's bad share against the median. */
@@ -82,7 +83,7 @@ function settleStanding(ctx: ExecContext, p: TransportParams, w: bigint, subs: S
     r.alpha += good
     r.beta += SCALE - good
     setStanding(ctx.kv, t.rsu, r)
-    ctx.emit('transport.rsu_standing', {
+    ctx.emit(TRANSPORT_EVENT.rsuStanding, {
       rsu: id, window: w.toString(), agree: t.agree.toString(), disagree: t.disagree.toString(), score_permille: scorePermille(r).toString(),
     })
   }
@@ -109,10 +110,10 @@ function applyEvidence(ctx: ExecContext, p: TransportParams, w: bigint, subs: Su
     const flagged = isFlagged(ctx.kv, vehicle)
     if (!flagged && score < p.thresholdPermille && r.alpha + r.beta >= p.minEvidence * SCALE) {
       setFlagged(ctx.kv, vehicle, w)
-      ctx.emit('transport.flagged', { vehicle: id, score_permille: score.toString(), window: w.toString() })
+      ctx.emit(TRANSPORT_EVENT.flagged, { vehicle: id, score_permille: score.toString(), window: w.toString() })
     } else if (flagged && score >= p.thresholdPermille) {
       clearFlagged(ctx.kv, vehicle)
-      ctx.emit('transport.unflagged', { vehicle: id, score_permille: score.toString(), window: w.toString() })
+      ctx.emit(TRANSPORT_EVENT.unflagged, { vehicle: id, score_permille: score.toString(), window: w.toString() })
     }
   }
 }

@@ -19,8 +19,7 @@ import { bytesEqual, concatBytes, toHex, utf8 } from '../../base/bytes.js'
 import { nativeDenom, transfer } from '../bank/keeper.js'
 import { getAccount, hasRole, isActiveAt, registerAccount, requireActiveAccount } from '../identity/keeper.js'
 import { u32be as u32, readU32be } from '../../codec/be.js'
-import { isListed } from '../threatintel/keeper.js'
-import { VEHICLES_EVENT, VEHICLES_KEY as K, MODULE } from './types.js'
+import { NO_THREAT_INTEL, VEHICLES_EVENT, VEHICLES_KEY as K, MODULE, type ThreatIntelView } from './types.js'
 
 export const TRANSPORT_ROLE = 'transport'
 /** Plates: upper-case letters, digits and dashes (a registry code, not personal data). */
@@ -112,13 +111,18 @@ export function vehicleByDevice(kv: KVReader, device: Uint8Array): Vehicle | und
  * active (not suspended, deregistered, exporting or exported) and, at `height` (when given), whose
  * device account is not revoked and whose key is not on the threat-intelligence blocklist.
  */
-export function isActiveVehicle(kv: KVReader, device: Uint8Array, height?: bigint): boolean {
+export function isActiveVehicle(kv: KVReader, device: Uint8Array, height?: bigint, threatIntel: ThreatIntelView = NO_THREAT_INTEL): boolean {
   const v = vehicleByDevice(kv, device)
   if (!v || v.status !== 'active') return false
   if (height === undefined) return true
   const a = getAccount(kv, device)
-  return !!a && isActiveAt(a, height) && !isListed(kv, 'device', toHex(device), height)
+  return !!a && isActiveAt(a, height) && !threatIntel.isDeviceListed(kv, device, height)
 }
+
+/** The register as the transport module sees it (the composition gives it, with the chain's blocklist). */
+export const activeVehicles = (threatIntel: ThreatIntelView = NO_THREAT_INTEL) => ({
+  isActiveVehicle: (kv: KVReader, device: Uint8Array, height: bigint): boolean => isActiveVehicle(kv, device, height, threatIntel),
+})
 
 export function vehiclesOf(kv: KVReader, owner: Uint8Array, limit = 100): Vehicle[] {
   const prefix = concatBytes(utf8(K.owner), owner)
@@ -180,9 +184,9 @@ function requireTransport(ctx: TxContext): void {
 }
 
 /** Binds the device key: registers it as a vehicle device, or checks an existing account fits. */
-function bindDevice(ctx: ExecContext, device: Uint8Array): void {
+function bindDevice(ctx: ExecContext, device: Uint8Array, threatIntel: ThreatIntelView): void {
   if (moduleReader(ctx.kv, MODULE).get(deviceKey(device))) fail('already_exists', `device key ${toHex(device)} belongs to another vehicle`)
-  if (isListed(ctx.kv, 'device', toHex(device), ctx.height)) fail('unauthorized', `device key ${toHex(device)} is on the threat-intelligence blocklist`)
+  if (threatIntel.isDeviceListed(ctx.kv, device, ctx.height)) fail('unauthorized', `device key ${toHex(device)} is on the threat-intelligence blocklist`)
   const a = getAccount(ctx.kv, device)
   if (!a) registerAccount(ctx, device, ['vehicle'])
   else {
@@ -193,7 +197,7 @@ function bindDevice(ctx: ExecContext, device: Uint8Array): void {
 
 interface Arrival { chain: string; historyHash: Uint8Array; historyLength: bigint }
 
-function addVehicle(ctx: ExecContext, r: VehicleRecord, by: Uint8Array, arrival?: Arrival): Vehicle {
+function addVehicle(ctx: ExecContext, r: VehicleRecord, by: Uint8Array, threatIntel: ThreatIntelView, arrival?: Arrival): Vehicle {
   if (!PLATE_PATTERN.test(r.plate)) fail('invalid_message', `plate ${JSON.stringify(r.plate)} has an invalid format`)
   const existing = getVehicle(ctx.kv, r.vinCommitment)
   if (existing && existing.status !== 'exported') fail('already_exists', `vehicle ${toHex(r.vinCommitment)} is already registered (${existing.status})`)
@@ -204,7 +208,7 @@ function addVehicle(ctx: ExecContext, r: VehicleRecord, by: Uint8Array, arrival?
   if (moduleReader(ctx.kv, MODULE).get(plateKey(r.plate))) fail('already_exists', `plate ${r.plate} is in use`)
   requireActiveAccount(ctx, r.owner)
   if (bytesEqual(r.owner, r.device)) fail('invalid_request', 'the device key cannot be the owner')
-  bindDevice(ctx, r.device)
+  bindDevice(ctx, r.device, threatIntel)
   const v: Vehicle = { id: r.vinCommitment, plate: r.plate, owner: r.owner, device: r.device, status: 'active', registeredAt: ctx.height, history: existing?.history ?? 0 }
   if (arrival !== undefined) v.origin = arrival.chain
   const store = moduleStore(ctx.kv, MODULE)
@@ -217,9 +221,9 @@ function addVehicle(ctx: ExecContext, r: VehicleRecord, by: Uint8Array, arrival?
   return v
 }
 
-export function registerVehicle(ctx: TxContext, r: VehicleRecord): Vehicle {
+export function registerVehicle(ctx: TxContext, r: VehicleRecord, threatIntel: ThreatIntelView = NO_THREAT_INTEL): Vehicle {
   requireTransport(ctx)
-  const v = addVehicle(ctx, r, ctx.sender)
+  const v = addVehicle(ctx, r, ctx.sender, threatIntel)
   ctx.emit(VEHICLES_EVENT.registered, { vehicle: toHex(v.id), plate: v.plate, owner: toHex(v.owner), device: toHex(v.device) })
   return v
 }
@@ -371,9 +375,9 @@ export function revertExport(ctx: ExecContext, id: Uint8Array, client: string, s
  * key is bound as on registration (refused if in use or blocklisted). A vehicle that once left this
  * city comes back under its old record, but only from the city it left for.
  */
-export function importVehicle(ctx: ExecContext, r: Departure, from: string): Vehicle {
+export function importVehicle(ctx: ExecContext, r: Departure, from: string, threatIntel: ThreatIntelView = NO_THREAT_INTEL): Vehicle {
   if (r.vinCommitment.length !== 32) fail('invalid_message', 'vin commitment must be 32 bytes')
-  const v = addVehicle(ctx, r, r.owner, { chain: from, historyHash: r.historyHash, historyLength: r.historyLength })
+  const v = addVehicle(ctx, r, r.owner, threatIntel, { chain: from, historyHash: r.historyHash, historyLength: r.historyLength })
   ctx.emit(VEHICLES_EVENT.imported, { vehicle: toHex(v.id), plate: v.plate, owner: toHex(v.owner), source: from })
   return v
 }

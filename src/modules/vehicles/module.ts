@@ -8,7 +8,7 @@ import {
   PLATE_PATTERN, TRANSPORT_ROLE, acceptTransfer, cancelOffer, deregisterVehicle, historyHash, historyOf, offerTransfer, registerVehicle,
   reinstateVehicle, requireVehicle, suspendVehicle, vehicleByPlate, vehiclesOf, isActiveVehicle, type Vehicle,
 } from './keeper.js'
-import { MODULE } from './types.js'
+import { MODULE, NO_THREAT_INTEL, type ThreatIntelView } from './types.js'
 
 const vehicleField = (v: MsgValue) => bytesField(v, 'vehicle', 32)
 const reasonField = (v: MsgValue) => stringField(v, 'reason', { min: 1, max: 256 })
@@ -23,7 +23,8 @@ export function vehicleJson(v: Vehicle) {
   }
 }
 
-export function vehiclesModule(): Module {
+/** `threatIntel`: the chain's threat-intelligence blocklist, given by the composition (none: nothing is listed). */
+export function vehiclesModule(threatIntel: ThreatIntelView = NO_THREAT_INTEL): Module {
   const transport = [TRANSPORT_ROLE]
   return {
     name: MODULE,
@@ -39,7 +40,7 @@ export function vehiclesModule(): Module {
           }
         },
         handle: (ctx, m) => {
-          registerVehicle(ctx, m)
+          registerVehicle(ctx, m, threatIntel)
         },
       }),
       'offer-transfer': defineMessage({
@@ -122,7 +123,7 @@ export function vehiclesModule(): Module {
       },
       'device-active': (ctx, p) => {
         const device = hexParam(p, 'device', 32)
-        return { device: toHex(device), active: isActiveVehicle(ctx.kv, device, ctx.height + 1n) }
+        return { device: toHex(device), active: isActiveVehicle(ctx.kv, device, ctx.height + 1n, threatIntel) }
       },
     },
   }

@@ -9,6 +9,7 @@
  *   o|owner(32)|id(32)   -> 0x01 vehicles of an owner
  *   h|id(32)|seq(4)      -> history entry (CBOR): every transition with who, when and why
  */
+import type { KVReader } from '../../app/kv.js'
 import type { Msg } from '../../app/tx.js'
 
 export const MODULE = 'vehicles'
@@ -40,6 +41,18 @@ export const VEHICLES_EVENT = {
   exportReverted: 'vehicles.export_reverted',
   imported: 'vehicles.imported',
 } as const
+
+/**
+ * What the vehicle register needs of the threat-intelligence blocklist, given by the composition
+ * (the threatintel module implements it; vehicles imports no threatintel code).
+ */
+export interface ThreatIntelView {
+  /** Whether the device key `device` is on the blocklist at `height`. */
+  isDeviceListed(kv: KVReader, device: Uint8Array, height: bigint): boolean
+}
+
+/** The view of a chain that runs no threat-intelligence module: nothing is listed. */
+export const NO_THREAT_INTEL: ThreatIntelView = { isDeviceListed: () => false }
 
 /** The transport department's decisions on a registered vehicle, each with a reason kept on chain. */
 export type StatusAction = 'suspend' | 'reinstate' | 'deregister'

@@ -10,6 +10,7 @@ import { fail } from '../../../base/errors.js'
 import type { TxContext } from '../../../app/module.js'
 import { toHex } from '../../../base/bytes.js'
 import { confirmExport, exportVehicle, importVehicle, revertExport, type Departure } from '../../vehicles/keeper.js'
+import type { ThreatIntelView } from '../../vehicles/types.js'
 import { requireActiveClient, requireClient } from '../client/state.js'
 import { nextSequence } from '../keeper.js'
 import { BRIDGE_EVENT, type BridgeApp, type Packet } from '../types.js'
@@ -51,9 +52,10 @@ function parseData(d: Record<string, CborValue>): Departure {
 
 const vinOf = (data: Record<string, CborValue>) => parseData(data).vinCommitment
 
-export const vehicleApp: BridgeApp = {
+/** `threatIntel`: the receiving chain's blocklist, which an arriving vehicle's device key must not be on. */
+export const vehicleApp = (threatIntel: ThreatIntelView): BridgeApp => ({
   onRecv(ctx, packet, data) {
-    importVehicle(ctx, parseData(data), requireClient(ctx.kv, packet.destClient).chainId)
+    importVehicle(ctx, parseData(data), requireClient(ctx.kv, packet.destClient).chainId, threatIntel)
   },
   onAck(ctx, packet, data, ack) {
     if ('ok' in ack) confirmExport(ctx, vinOf(data), packet.sourceClient, packet.sequence)
@@ -62,4 +64,4 @@ export const vehicleApp: BridgeApp = {
   onTimeout(ctx, packet, data) {
     revertExport(ctx, vinOf(data), packet.sourceClient, packet.sequence, 'timed out')
   },
-}
+})

@@ -12,7 +12,8 @@ import { createCometClient, submitCometMisbehaviour, updateCometClient } from '.
 import { createClient, submitMisbehaviour, updateClient } from './solo.js'
 import { recoverClient } from './recovery.js'
 
-const clientIdField = (v: MsgValue, name: string) => stringField(v, name, { min: 1, max: 32, pattern: CLIENT_ID_PATTERN })
+/** A client id field of a message (`client_id` unless named). */
+export const clientIdField = (v: MsgValue, name = 'client_id') => stringField(v, name, { min: 1, max: 32, pattern: CLIENT_ID_PATTERN })
 const MAX_LIGHT_BLOCK_BYTES = 64 * 1024
 
 const blob = (v: MsgValue, name: string) => {

@@ -1,0 +1,79 @@
+/** Network: every city, its height, block times, live tx/s, validator; the bridge's light clients. */
+import type { Ctx } from '../app.ts'
+import type { City } from '../cities.ts'
+import { lineChart } from '../ui/chart.ts'
+import { age, badge, duration, h, replace, short, table } from '../ui/dom.ts'
+
+interface ClientRow { city: string; id: string; chain: string; type: string; latest: string; status: 'active' | 'frozen' | 'expired' | '?'; left?: number }
+
+async function clientsOf(c: City): Promise<ClientRow[]> {
+  const r = await c.client.query<{ clients: Array<Record<string, string | null>> }>('bridge', 'clients')
+  const now = Number(c.status?.time ?? Date.now())
+  return Promise.all(r.clients.map(async (x) => {
+    const row: ClientRow = { city: c.name, id: x.client_id!, chain: x.chain_id!, type: x.type!, latest: x.latest_height!, status: '?' }
+    if (x.frozen_height) return { ...row, status: 'frozen' as const }
+    try {
+      const cs = await c.client.query<{ time: string }>('bridge', 'consensus-state', { client_id: x.client_id!, consensus_height: x.latest_height! })
+      const left = Number(cs.time) + Number(x.trusting_period) - now
+      return { ...row, left, status: left > 0 ? 'active' as const : 'expired' as const }
+    } catch {
+      return row
+    }
+  }))
+}
+
+export function networkPage(ctx: Ctx): () => void {
+  const cityBox = h('section', { 'aria-labelledby': 'h-cities' })
+  const chartBox = h('section', { 'aria-labelledby': 'h-tps' })
+  const clientBox = h('section', { 'aria-labelledby': 'h-clients' }, h('h2', { id: 'h-clients' }, 'Bridge light clients'), h('p', { class: 'muted' }, 'Loading…'))
+  replace(ctx.root, h('h1', {}, 'Network'), cityBox, chartBox, clientBox)
+
+  const draw = () => {
+    const now = Date.now()
+    replace(cityBox, h('h2', { id: 'h-cities' }, `Cities (${ctx.net.cities.length})`), table(
+      ['city', 'state', 'height', 'last block', 'block interval', 'tx/s (10 s)', 'txs (60 s)', 'validator', 'mempool', 'API'],
+      ctx.net.cities.map((c) => {
+        const tps = c.txPerSecond(10, now).reduce((a, b) => a + b, 0) / 10
+        const iv = c.blockInterval()
+        return [
+          h('a', { href: `#/explorer/${c.name}` }, c.name),
+          c.up ? badge('ok', c.reconnects ? `up (reconnected ${c.reconnects}×)` : 'up') : badge('error', c.everUp ? 'down: reconnecting' : 'unreachable'),
+          c.status?.height ?? '–',
+          !c.up && c.error ? c.error : c.status ? age(Number(c.status.time), now) : '–',
+          iv === undefined ? '–' : `${(iv / 1000).toFixed(2)} s`,
+          tps.toFixed(1),
+          h('span', { 'data-txs-60s': c.name }, c.txPerSecond(60, now).reduce((a, b) => a + b, 0)),
+          c.status?.validator ? h('code', { title: String(c.status.validator) }, short(String(c.status.validator))) : '–',
+          c.status ? String(c.status.mempool_size) : '–',
+          h('code', {}, c.url),
+        ]
+      }), 'Cities of the network, live'))
+    replace(chartBox, h('h2', { id: 'h-tps' }, 'Transactions per second (last 60 s)'),
+      lineChart(ctx.net.cities.map((c, i) => ({ name: c.name, values: c.txPerSecond(60, now), cls: `s${i % 6}` })), { label: 'transactions per second per city, last 60 seconds', unit: 'tx/s' }),
+      h('ul', { class: 'legend' }, ...ctx.net.cities.map((c, i) => h('li', { class: `s${i % 6}` }, c.name))))
+  }
+  draw()
+  const off = ctx.net.onChange(draw)
+  const tick = setInterval(draw, 1000)
+
+  let alive = true
+  const loadClients = async () => {
+    const rows = (await Promise.all(ctx.net.cities.map((c) => clientsOf(c).catch(() => [] as ClientRow[])))).flat()
+    if (!alive) return
+    replace(clientBox, h('h2', { id: 'h-clients' }, 'Bridge light clients'),
+      h('p', { class: 'muted' }, 'Each city follows the others with a light client; a client is usable while its last verified header is younger than its trusting period.'),
+      table(['on city', 'client', 'of chain', 'type', 'latest height', 'state', 'trusting period left'], rows.map((r) => [
+        r.city, r.id, r.chain, r.type, r.latest,
+        r.status === 'active' ? badge('ok', 'active') : r.status === 'frozen' ? badge('error', 'frozen') : r.status === 'expired' ? badge('error', 'expired') : badge('warn', 'unknown'),
+        r.left === undefined ? '–' : r.left > 0 ? duration(r.left) : 'none',
+      ]), 'Light clients of other cities'))
+  }
+  void loadClients()
+  const clientsTimer = setInterval(() => void loadClients(), 5000)
+  return () => {
+    alive = false
+    off()
+    clearInterval(tick)
+    clearInterval(clientsTimer)
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Security (Block SIEM): live alerts with their k-of-n attestations, quarantined devices, collectors
+ * and their anchored checkpoints over time, threat indicators with provenance, and triage
+ * (acknowledge, close with a reason) signed in this browser by a `soc` key.
+ */
+import { act, citySelect, describe, keySelect, type Ctx } from '../app.ts'
+import { siemMsgs } from '../../../src/modules/siem/types.ts'
+import { fromHex } from '../../../src/base/bytes.ts'
+import { lineChart } from '../ui/chart.ts'
+import { badge, field, h, message, replace, short, table } from '../ui/dom.ts'
+import { liveLoad } from '../live.ts'
+
+interface Alert { id: string; rule: string; version: string; subject: string | null; attestations: string; first_at: string; confirmed_at: string | null; quarantined: boolean; status: string; status_reason: string | null }
+interface Collector { collector: string; name?: string; size: string }
+interface Checkpoint { size: string; height: string; time: string }
+interface Indicator { kind: string; value: string; [k: string]: unknown }
+
+export function securityPage(ctx: Ctx): () => void {
+  const cs = citySelect(ctx, ctx.params[0])
+  const city = cs.city()
+  cs.el.addEventListener('change', () => ctx.go(`security/${cs.el.value}`))
+  const alertsBox = h('section', { 'aria-labelledby': 'h-alerts' }, h('h2', { id: 'h-alerts' }, 'Alerts'), h('p', { class: 'muted' }, 'Loading…'))
+  const quarantineBox = h('section', { 'aria-labelledby': 'h-q' })
+  const collectorsBox = h('section', { 'aria-labelledby': 'h-coll' })
+  const intelBox = h('section', { 'aria-labelledby': 'h-intel' })
+
+  // triage, signed here by a soc key
+  const key = keySelect()
+  const alertId = h('input', { type: 'text', autocomplete: 'off', pattern: '[0-9a-fA-F]{64}', placeholder: 'alert id (64 hex)', required: true })
+  const action = h('select', {}, h('option', { value: 'ack' }, 'Acknowledge'), h('option', { value: 'close' }, 'Close'))
+  const reason = h('input', { type: 'text', autocomplete: 'off', required: true })
+  const out = h('div', { 'aria-live': 'polite' })
+  const btn = h('button', { type: 'submit' }, 'Sign and submit')
+  const triage = h('form', { 'aria-labelledby': 'h-triage', onsubmit: (e: Event) => {
+    e.preventDefault()
+    void act(btn, out, async () => {
+      const k = key.key()
+      if (!k) throw new Error('Unlock a key holding the soc role on the Keys page first.')
+      const p = { id: fromHex(alertId.value.trim().toLowerCase()), reason: reason.value.trim() }
+      const r = await city.client.signAndSubmit(k, [action.value === 'ack' ? siemMsgs.ackAlert(p) : siemMsgs.closeAlert(p)])
+      return `Alert ${short(alertId.value.trim())} ${action.value === 'ack' ? 'acknowledged' : 'closed'} in block ${r.height}.`
+    })
+  } }, h('h2', { id: 'h-triage' }, 'Triage'), field('Signed by (a soc key)', key.el), field('Alert', alertId), field('Action', action), field('Reason', reason), btn, out)
+
+  replace(ctx.root, h('h1', {}, `Security · ${city.name}`), field('City', cs.el), alertsBox, h('div', { class: 'grid2' }, quarantineBox, h('section', {}, triage)), collectorsBox, intelBox)
+
+  const load = async () => {
+    try {
+      const [k, alerts, collectors, intel] = await Promise.all([
+        city.client.query<{ k: string }>('siem', 'params'),
+        city.client.query<{ alerts: Alert[] }>('siem', 'alerts', { limit: '50' }),
+        city.client.query<{ collectors: Collector[] }>('siem', 'collectors'),
+        city.client.query<{ entries: Indicator[] }>('threatintel', 'blocklist').catch(() => ({ entries: [] as Indicator[] })),
+      ])
+      replace(alertsBox, h('h2', { id: 'h-alerts' }, `Alerts (${alerts.alerts.length}, live)`), table(['alert', 'rule', 'attestations', 'state', 'subject', 'triage'], alerts.alerts.map((a) => [
+        h('button', { type: 'button', class: 'secondary', 'aria-label': `Triage alert ${a.id}`, onclick: () => { alertId.value = a.id; reason.focus() } }, short(a.id)),
+        `${a.rule} v${a.version}`,
+        `${a.attestations} of ${k.k} needed`,
+        a.confirmed_at ? badge('error', `CONFIRMED at ${a.confirmed_at}${a.quarantined ? ', device quarantined' : ''}`) : badge('warn', 'pending'),
+        a.subject ? h('a', { href: `#/explorer/${city.name}/account/${a.subject}` }, h('code', {}, short(a.subject))) : '–',
+        a.status === 'open' ? badge('info', 'open') : badge('ok', `${a.status}${a.status_reason ? `: ${a.status_reason}` : ''}`),
+      ]), `Alerts on ${city.name}: k-of-n correlator attestations (k = ${k.k})`))
+      const q = alerts.alerts.filter((a) => a.quarantined && a.subject)
+      replace(quarantineBox, h('h2', { id: 'h-q' }, 'Quarantined devices'), table(['device', 'by alert'], q.map((a) => [h('a', { href: `#/explorer/${city.name}/account/${a.subject}` }, h('code', {}, short(a.subject!))), short(a.id)]), 'Devices whose keys a confirmed alert revoked'))
+      const series = await Promise.all(collectors.collectors.slice(0, 6).map(async (c, i) => {
+        const cps = await city.client.query<{ checkpoints: Checkpoint[] }>('siem', 'checkpoints', { collector: c.collector, limit: '100' }).catch(() => ({ checkpoints: [] as Checkpoint[] }))
+        return { name: c.name ?? short(c.collector), values: cps.checkpoints.map((x) => Number(x.size)).sort((a, b) => a - b), cls: `s${i}` }
+      }))
+      replace(collectorsBox, h('h2', { id: 'h-coll' }, 'Collectors and anchored checkpoints'),
+        table(['collector', 'log size anchored'], collectors.collectors.map((c) => [c.name ? `${c.name} (${short(c.collector)})` : short(c.collector), c.size]), 'Registered log collectors'),
+        series.some((x) => x.values.length) ? lineChart(series, { label: 'anchored log size per checkpoint, per collector', unit: 'events' }) : h('p', { class: 'muted' }, 'No checkpoint anchored yet.'))
+      replace(intelBox, h('h2', { id: 'h-intel' }, 'Threat indicators (blocklist)'), table(['kind', 'value', 'provenance'], intel.entries.map((e) => [e.kind, h('code', {}, e.value), Object.entries(e).filter(([x]) => !['kind', 'value'].includes(x)).map(([x, v]) => `${x}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' ')]), 'Indicators in force: local and received from other cities'))
+    } catch (e) {
+      replace(alertsBox, h('h2', { id: 'h-alerts' }, 'Alerts'), message('error', describe(e)))
+    }
+  }
+  return liveLoad(ctx, city, load)
+}

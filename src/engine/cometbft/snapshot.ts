@@ -1,0 +1,262 @@
+/**
+ * State-sync snapshots of the App (format 1), for ABCI's ListSnapshots / LoadSnapshotChunk /
+ * OfferSnapshot / ApplySnapshotChunk (abci-app.ts).
+ *
+ * A snapshot of height H is one byte string, cut into chunks:
+ *
+ *   magic "polis-snapshot/1" ‖ uvarint len ‖ a/meta ‖ uvarint len ‖ a/genesis ‖ nodes
+ *
+ * `nodes` is the state tree of version H in pre-order, each node as
+ * uvarint height ‖ uvarint version ‖ uvarint len ‖ key [‖ uvarint len ‖ value, leaves only]: what
+ * rebuilding the very same IAVL tree needs (an IAVL hash covers each node's version and the tree's
+ * shape, so the key/value pairs alone would not give the same app hash). The snapshot's `hash` is
+ * SHA-256 of the whole string; its `metadata` lists the SHA-256 of every chunk, so that a chunk is
+ * checked on arrival and a bad one fetched again from another peer.
+ *
+ * Restoring rebuilds the tree, recomputes its root hash, and accepts the snapshot only if it equals
+ * the app hash CometBFT verified with its light client (header H+1) and the App record says
+ * height H with that app hash; then writes everything in one batch.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { ClassicLevel } from 'classic-level'
+import { sha256 } from '../../crypto/hash.js'
+import { bytesEqual, toHex, utf8 } from '../../base/bytes.js'
+import { fail } from '../../base/errors.js'
+import { decodeTrusted } from '../../codec/cbor.js'
+import { Node } from '../../store/node.js'
+import { NodeDb } from '../../store/node-db.js'
+import { leftOf, rightOf } from '../../store/avl.js'
+import { Layout, encodeUvarints } from '../../store/layout.js'
+
+export const SNAPSHOT_FORMAT = 1
+const MAGIC = utf8('polis-snapshot/1')
+const STORE_PREFIX = utf8('s')
+const META_KEY = utf8('a/meta')
+const GENESIS_KEY = utf8('a/genesis')
+/** Deepest tree accepted when restoring (an AVL tree of 2^40 leaves is ~58 high). */
+const MAX_HEIGHT = 128
+
+export interface SnapshotInfo { height: bigint; format: number; chunks: number; hash: Uint8Array; metadata: Uint8Array }
+export interface SnapshotMetadata { chunk_hashes: string[]; bytes: number }
+
+class Writer {
+  private parts: Buffer[] = []
+  size = 0
+  uvarint(n: number): void {
+    const b: number[] = []
+    while (n >= 0x80) {
+      b.push((n & 0x7f) | 0x80)
+      n = Math.floor(n / 128)
+    }
+    b.push(n)
+    this.push(Buffer.from(b))
+  }
+  bytes(x: Uint8Array): void {
+    this.uvarint(x.length)
+    this.push(Buffer.from(x.buffer, x.byteOffset, x.byteLength))
+  }
+  push(b: Buffer): void {
+    this.parts.push(b)
+    this.size += b.length
+  }
+  finish(): Buffer {
+    return Buffer.concat(this.parts)
+  }
+}
+
+class Reader {
+  pos = 0
+  constructor(private readonly b: Uint8Array) {}
+  uvarint(): number {
+    let n = 0
+    let mul = 1
+    for (let i = 0; i < 8; i++) {
+      if (this.pos >= this.b.length) fail('invalid_request', 'snapshot truncated')
+      const x = this.b[this.pos++]!
+      n += (x & 0x7f) * mul
+      if (x < 0x80) return n
+      mul *= 128
+    }
+    fail('invalid_request', 'snapshot: varint too long')
+  }
+  bytes(): Uint8Array {
+    const n = this.uvarint()
+    if (this.pos + n > this.b.length) fail('invalid_request', 'snapshot truncated')
+    const out = this.b.slice(this.pos, this.pos + n)
+    this.pos += n
+    return out
+  }
+  get done(): boolean {
+    return this.pos === this.b.length
+  }
+}
+
+/** What a snapshot of `height` needs from the moment of its commit: the App record and genesis (they change with the next block). */
+export interface SnapshotStart { height: bigint; meta: Uint8Array; genesis: Uint8Array }
+
+/** Right after the commit of `height`: the App records of that height (a/meta must say it). */
+export function startSnapshot(db: ClassicLevel<Uint8Array, Uint8Array>, height: bigint): SnapshotStart {
+  const meta = db.getSync(META_KEY)
+  const genesis = db.getSync(GENESIS_KEY)
+  if (!meta || !genesis) fail('invalid_state', 'no committed state to snapshot')
+  const m = decodeTrusted(meta) as { height: bigint }
+  if (BigInt(m.height) !== height) fail('invalid_state', `a snapshot of height ${height} asked while the App is at ${m.height}`)
+  return { height, meta, genesis }
+}
+
+/**
+ * The snapshot string of a started snapshot. The tree of that version is read from the database
+ * (its pages never change once written), `batch` nodes at a time, yielding to the event loop in
+ * between so that the App goes on answering CometBFT while a large state is exported.
+ */
+export async function exportSnapshot(db: ClassicLevel<Uint8Array, Uint8Array>, start: SnapshotStart, batch = 5000): Promise<Buffer> {
+  const nodes = new NodeDb(db, STORE_PREFIX, 10_000)
+  const rec = nodes.readRoot(Number(start.height)) ?? fail('invalid_state', `no state tree of version ${start.height}`)
+  const w = new Writer()
+  w.push(Buffer.from(MAGIC))
+  w.bytes(start.meta)
+  w.bytes(start.genesis)
+  const root = nodes.loadRoot(rec)
+  const stack: Node[] = root ? [root] : []
+  let n = 0
+  while (stack.length) {
+    const x = stack.pop()!
+    w.uvarint(x.height)
+    w.uvarint(x.version)
+    w.bytes(x.key)
+    if (x.height === 0) w.bytes(x.value!)
+    else stack.push(rightOf(x, nodes), leftOf(x, nodes))
+    if (++n % batch === 0) await new Promise((r) => setImmediate(r))
+  }
+  return w.finish()
+}
+
+/** Writes a/meta, a/genesis and the tree of a snapshot into an empty App database, if its hashes check out. */
+export async function restoreSnapshot(db: ClassicLevel<Uint8Array, Uint8Array>, blob: Uint8Array, height: bigint, appHash: Uint8Array): Promise<void> {
+  if (db.getSync(META_KEY)) fail('invalid_state', 'the App already holds state: a snapshot is restored into an empty database only')
+  const r = new Reader(blob)
+  const magic = blob.subarray(0, MAGIC.length)
+  if (!bytesEqual(magic, MAGIC)) fail('invalid_request', 'not a Polis snapshot of format 1')
+  r.pos = MAGIC.length
+  const meta = r.bytes()
+  const genesis = r.bytes()
+  let m: { height: bigint; app_hash: Uint8Array }
+  try {
+    m = decodeTrusted(meta) as typeof m
+  } catch {
+    fail('invalid_request', 'snapshot: the App record does not decode')
+  }
+  if (BigInt(m.height) !== height) fail('proof_invalid', `snapshot: the App record is of height ${m.height}, not ${height}`)
+  if (!(m.app_hash instanceof Uint8Array) || !bytesEqual(m.app_hash, appHash)) fail('proof_invalid', 'snapshot: the App record names another app hash than the verified header')
+  const parse = (depth: number): Node => {
+    if (depth > MAX_HEIGHT) fail('invalid_request', 'snapshot: tree too deep')
+    const h = r.uvarint()
+    const version = r.uvarint()
+    const key = r.bytes()
+    if (version < 1 || version > Number(height)) fail('invalid_request', `snapshot: node version ${version} outside 1..${height}`)
+    if (h === 0) return new Node(key, r.bytes(), version, 0, 1)
+    const left = parse(depth + 1)
+    const right = parse(depth + 1)
+    if (h !== 1 + Math.max(left.height, right.height)) fail('invalid_request', 'snapshot: node heights do not form a tree')
+    const n = new Node(key, undefined, version, h, left.size + right.size)
+    n.left = left
+    n.right = right
+    return n
+  }
+  const root = r.done ? undefined : parse(0)
+  if (!r.done) fail('invalid_request', 'snapshot: bytes after the tree')
+  const nodes = new NodeDb(db, STORE_PREFIX, 1000)
+  const { rootHash, ops } = nodes.persist(root, Number(height))
+  if (!bytesEqual(rootHash, appHash)) fail('proof_invalid', `snapshot: the restored state's hash ${toHex(rootHash)} is not the verified app hash ${toHex(appHash)}`)
+  // the first retained version is H: the store's pruning then has nothing older to look for
+  const floor = { type: 'put' as const, key: new Layout(STORE_PREFIX).floorKey(), value: encodeUvarints(Number(height)) }
+  await db.batch([...ops, floor, { type: 'put', key: GENESIS_KEY, value: genesis }, { type: 'put', key: META_KEY, value: meta }])
+}
+
+/**
+ * Snapshots on disk, `<dir>/<height>/{snapshot, info.json}`: made every `interval` blocks, the
+ * newest `keep` kept.
+ */
+export class SnapshotStore {
+  constructor(readonly dir: string, readonly opts: { interval: number; keep?: number; chunkBytes?: number }) {
+    mkdirSync(dir, { recursive: true })
+  }
+
+  private running?: Promise<void>
+
+  /**
+   * After the commit of `height`: starts a snapshot if one is due (and none is being made), and
+   * returns at once; the snapshot is written in the background (`idle()` waits for it). `log` says
+   * how it ended.
+   */
+  maybeTake(db: ClassicLevel<Uint8Array, Uint8Array>, height: bigint, log: (m: string) => void): void {
+    if (this.opts.interval <= 0 || height % BigInt(this.opts.interval) !== 0n) return
+    if (this.running) return log(`snapshot of height ${height} skipped: the previous one is still being made`)
+    const start = startSnapshot(db, height)
+    this.running = this.take(db, start).then(
+      (info) => log(`snapshot of height ${info.height}: ${info.chunks} chunks`),
+      (e: Error) => log(`snapshot of height ${height} failed: ${e.message}`),
+    ).finally(() => (this.running = undefined))
+  }
+
+  /** Resolves once no snapshot is being made. */
+  idle(): Promise<void> {
+    return this.running ?? Promise.resolve()
+  }
+
+  private async take(db: ClassicLevel<Uint8Array, Uint8Array>, start: SnapshotStart): Promise<SnapshotInfo> {
+    const height = start.height
+    const blob = await exportSnapshot(db, start)
+    const size = this.opts.chunkBytes ?? 1 << 20
+    const hashes: string[] = []
+    for (let at = 0; at < blob.length; at += size) hashes.push(toHex(sha256(blob.subarray(at, at + size))))
+    const metadata: SnapshotMetadata = { chunk_hashes: hashes, bytes: blob.length }
+    const tmp = join(this.dir, `.${height}`)
+    rmSync(tmp, { recursive: true, force: true })
+    mkdirSync(tmp)
+    writeFileSync(join(tmp, 'snapshot'), blob)
+    writeFileSync(join(tmp, 'info.json'), JSON.stringify({ height: height.toString(), chunk_bytes: size, hash: toHex(sha256(blob)), metadata }))
+    renameSync(tmp, join(this.dir, height.toString()))
+    const all = this.heights()
+    for (const h of all.slice(0, Math.max(0, all.length - (this.opts.keep ?? 2)))) rmSync(join(this.dir, h.toString()), { recursive: true, force: true })
+    return this.info(height)!
+  }
+
+  heights(): bigint[] {
+    if (!existsSync(this.dir)) return []
+    return readdirSync(this.dir).filter((d) => /^[0-9]+$/.test(d)).map(BigInt).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  }
+
+  info(height: bigint): SnapshotInfo | undefined {
+    const f = join(this.dir, height.toString(), 'info.json')
+    if (!existsSync(f)) return undefined
+    const j = JSON.parse(readFileSync(f, 'utf8')) as { hash: string; metadata: SnapshotMetadata }
+    return { height, format: SNAPSHOT_FORMAT, chunks: j.metadata.chunk_hashes.length, hash: Buffer.from(j.hash, 'hex'), metadata: utf8(JSON.stringify(j.metadata)) }
+  }
+
+  list(): SnapshotInfo[] {
+    return this.heights().map((h) => this.info(h)!).filter(Boolean)
+  }
+
+  chunk(height: bigint, index: number): Uint8Array | undefined {
+    const f = join(this.dir, height.toString(), 'info.json')
+    if (!existsSync(f)) return undefined
+    const size = (JSON.parse(readFileSync(f, 'utf8')) as { chunk_bytes: number }).chunk_bytes
+    const blob = readFileSync(join(this.dir, height.toString(), 'snapshot'))
+    if (index < 0 || index * size >= blob.length) return undefined
+    return blob.subarray(index * size, (index + 1) * size)
+  }
+}
+
+/** The chunk hashes a snapshot's metadata announces; refuses metadata that is not ours. */
+export function parseSnapshotMetadata(metadata: Uint8Array, chunks: number): string[] {
+  let m: SnapshotMetadata
+  try {
+    m = JSON.parse(Buffer.from(metadata).toString('utf8')) as SnapshotMetadata
+  } catch {
+    fail('invalid_request', 'snapshot metadata is not JSON')
+  }
+  if (!Array.isArray(m.chunk_hashes) || m.chunk_hashes.length !== chunks || !m.chunk_hashes.every((h) => typeof h === 'string' && /^[0-9a-f]{64}$/.test(h))) fail('invalid_request', 'snapshot metadata does not list one SHA-256 per chunk')
+  return m.chunk_hashes
+}

@@ -1,0 +1,255 @@
+/**
+ * A city across machines: `polis testnet --out DIR --hosts h1,h2,h3,h4` writes one self-contained
+ * directory per machine (docs/DEPLOY.md):
+ *
+ *   DIR/README.txt                 what goes where
+ *   DIR/genesis.json               the chain's one genesis (also inside every host directory)
+ *   DIR/keys/authority.json        the city authority's key: stays with the coordinator, on no host
+ *   DIR/keys/citizens.json         funded sample citizens (with --citizens N)
+ *   DIR/<host>/                    copy this directory to <host> (as /srv/polis by default)
+ *     node.env                     the settings of this machine (ports, paths), read by the scripts and units
+ *     cometbft/config/             config.toml (persistent peers by host), genesis.json, node_key.json, priv_validator_key.json (0600)
+ *     cometbft/data/               priv_validator_state.json
+ *     app/                         the App's database (empty)
+ *     logs/                        app.log, cometbft.log (start.sh)
+ *     start.sh, stop.sh            run both processes without systemd (pids in run/)
+ *     polis-app.service            systemd unit of the App
+ *     polis-cometbft.service       systemd unit of CometBFT (Requires= and After= the App)
+ *
+ * Every machine uses the same ports on its own address: p2p 26656, RPC 26657, ABCI 26658,
+ * CometBFT metrics 26660, Polis API (with /metrics) 26680 (`basePort` shifts them all).
+ * The generator makes every key here for a quick start; for production each operator makes its
+ * own validator and node keys on its machine and the coordinator assembles the genesis from public
+ * keys (docs/DEPLOY.md, "Key custody"). Refuses an output directory that exists.
+ */
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { generateKeyPair } from '../crypto/keys.js'
+import { PolisError } from '../base/errors.js'
+import { cometbftBinary } from '../engine/cometbft/binary.js'
+import { HALT_EXIT_CODE } from '../engine/cometbft/abci-app.js'
+import { cometConfigToml, cometGenesis, keyJson, nodeIdOf, testnetAppState, writeNodeKeys, type ConsensusTimeouts } from './cometbft-testnet.js'
+
+/** CometBFT's own defaults (`cometbft init`): for validators on separate machines over a WAN. */
+export const WAN_TIMEOUTS: ConsensusTimeouts = {
+  propose: '3s', proposeDelta: '500ms', prevote: '1s', prevoteDelta: '500ms', precommit: '1s', precommitDelta: '500ms', commit: '1s', skipCommit: false,
+}
+
+export const DEFAULT_BUNDLE_PORTS = { p2p: 26656, rpc: 26657, abci: 26658, metrics: 26660, api: 26680 } as const
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/
+
+export interface BundleOptions {
+  out: string
+  hosts: string[]
+  chainId?: string
+  citizens?: number
+  /** p2p port; the others keep their distance from it (default 26656) */
+  basePort?: number
+  /** where each host directory will live on its machine (written into the systemd units) */
+  installDir?: string
+  /** the Polis repository on each machine (default: this one) */
+  polisRoot?: string
+  /** the cometbft binary on each machine (default: the one this machine uses) */
+  cometbftBin?: string
+  timeouts?: Partial<ConsensusTimeouts>
+  genesisTime?: Date
+  /** further CometBFT settings, e.g. { 'p2p.allow_duplicate_ip': true } for a trial of several hosts on one machine */
+  cometConfig?: Record<string, string | number | boolean>
+}
+
+export interface BundleHost { host: string; dir: string; nodeId: string; validatorPubKey: string; ports: typeof DEFAULT_BUNDLE_PORTS }
+export interface Bundle { out: string; chainId: string; hosts: BundleHost[] }
+
+export function writeBundle(o: BundleOptions): Bundle {
+  const out = resolve(o.out)
+  if (existsSync(out)) throw new PolisError('already_exists', `${out} exists: the bundle goes into a new directory (nothing is overwritten)`)
+  const hosts = o.hosts
+  if (hosts.length < 1 || hosts.length > 64) throw new PolisError('invalid_request', '--hosts must name 1 to 64 machines')
+  for (const h of hosts) if (!HOST.test(h)) throw new PolisError('invalid_request', `--hosts: "${h}" is not a host name or IPv4 address`)
+  if (new Set(hosts).size !== hosts.length) throw new PolisError('invalid_request', '--hosts names a machine twice')
+  const shift = (o.basePort ?? DEFAULT_BUNDLE_PORTS.p2p) - DEFAULT_BUNDLE_PORTS.p2p
+  const ports = Object.fromEntries(Object.entries(DEFAULT_BUNDLE_PORTS).map(([k, v]) => [k, v + shift])) as unknown as typeof DEFAULT_BUNDLE_PORTS
+  if (ports.p2p < 1024 || ports.api > 65535) throw new PolisError('invalid_request', `--base-port must leave ports ${ports.p2p}..${ports.api} between 1024 and 65535`)
+  const chainId = o.chainId ?? 'polis-city'
+  const polisRoot = o.polisRoot ?? fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '')
+  const cometbftBin = o.cometbftBin ?? cometbftBinary() ?? '/usr/local/bin/cometbft'
+  const installDir = o.installDir ?? '/srv/polis'
+
+  const power = 10
+  const authority = generateKeyPair()
+  const citizens = Array.from({ length: o.citizens ?? 0 }, () => generateKeyPair())
+  const nodes = hosts.map((host) => ({ host, val: generateKeyPair(), p2p: generateKeyPair() }))
+  const appState = testnetAppState({ authority, validators: nodes.map((n) => n.val), power, citizens, balance: 1_000_000_000n })
+  const genesis = cometGenesis({ chainId, time: o.genesisTime ?? new Date(), validators: nodes.map((n) => ({ pubKey: n.val.publicKey, power, name: n.host })), appState })
+  const genesisText = JSON.stringify(genesis, null, 2) + '\n'
+  const ids = nodes.map((n) => nodeIdOf(n.p2p.publicKey))
+  const timeouts = { ...WAN_TIMEOUTS, ...o.timeouts }
+
+  mkdirSync(join(out, 'keys'), { recursive: true, mode: 0o700 })
+  writeFileSync(join(out, 'keys', 'authority.json'), JSON.stringify(keyJson(authority), null, 2) + '\n', { mode: 0o600 })
+  if (citizens.length) writeFileSync(join(out, 'keys', 'citizens.json'), JSON.stringify(citizens.map(keyJson), null, 2) + '\n', { mode: 0o600 })
+  writeFileSync(join(out, 'genesis.json'), genesisText)
+
+  const result: BundleHost[] = nodes.map((n, i) => {
+    const dir = join(out, n.host)
+    const home = join(dir, 'cometbft')
+    writeNodeKeys(home, n.val, n.p2p)
+    for (const d of ['app', 'logs']) mkdirSync(join(dir, d), { recursive: true })
+    writeFileSync(join(home, 'config', 'genesis.json'), genesisText)
+    const peers = nodes.map((p, j) => (j === i ? undefined : `${ids[j]}@${p.host}:${ports.p2p}`)).filter(Boolean).join(',')
+    writeFileSync(join(home, 'config', 'config.toml'), cometConfigToml({
+      moniker: n.host,
+      proxyApp: `tcp://${n.host}:${ports.abci}`,
+      rpc: `tcp://${n.host}:${ports.rpc}`,
+      p2p: `tcp://${n.host}:${ports.p2p}`,
+      peers,
+      timeouts,
+      mempoolSize: 10_000,
+      logLevel: 'main:info,state:info,*:error',
+      overrides: {
+        'p2p.external_address': `${n.host}:${ports.p2p}`,
+        // a city's machines are usually on a private network: strict address books refuse private addresses
+        'p2p.addr_book_strict': false,
+        'p2p.allow_duplicate_ip': false,
+        'p2p.pex': false,
+        'instrumentation.prometheus': true,
+        'instrumentation.prometheus_listen_addr': `${n.host}:${ports.metrics}`,
+        ...o.cometConfig,
+      },
+    }))
+    writeFileSync(join(dir, 'node.env'), nodeEnv({ host: n.host, ports, polisRoot, cometbftBin }))
+    script(join(dir, 'start.sh'), START_SH)
+    script(join(dir, 'stop.sh'), STOP_SH)
+    writeFileSync(join(dir, 'polis-app.service'), appUnit(n.host, installDir))
+    writeFileSync(join(dir, 'polis-cometbft.service'), cometUnit(n.host, installDir))
+    return { host: n.host, dir, nodeId: ids[i]!, validatorPubKey: keyJson(n.val).pub_key, ports }
+  })
+  writeFileSync(join(out, 'README.txt'), readme(chainId, result, installDir))
+  return { out, chainId, hosts: result }
+}
+
+function script(path: string, text: string): void {
+  writeFileSync(path, text)
+  chmodSync(path, 0o755)
+}
+
+function nodeEnv(o: { host: string; ports: typeof DEFAULT_BUNDLE_PORTS; polisRoot: string; cometbftBin: string }): string {
+  return `# This machine's settings (read by start.sh, stop.sh and the systemd units). Edit the paths if Polis
+# or cometbft live elsewhere on this machine.
+POLIS_ROOT=${o.polisRoot}
+COMETBFT_BIN=${o.cometbftBin}
+POLIS_HOST=${o.host}
+POLIS_ABCI=tcp://${o.host}:${o.ports.abci}
+POLIS_RPC=http://${o.host}:${o.ports.rpc}
+POLIS_API_PORT=${o.ports.api}
+POLIS_VERIFY_THREADS=1
+`
+}
+
+const START_SH = `#!/bin/sh
+# Starts this machine's validator without systemd: the Polis App first, CometBFT once the App
+# listens. Logs in logs/, pids in run/. Stop with ./stop.sh.
+set -eu
+cd "$(dirname "$0")"
+HERE="$(pwd)"
+. ./node.env
+mkdir -p logs run
+if [ -f run/app.pid ] && kill -0 "$(cat run/app.pid)" 2>/dev/null; then echo "already running (pid $(cat run/app.pid))"; exit 1; fi
+from=0
+[ -f logs/app.log ] && from=$(wc -c < logs/app.log)
+node --import "file://$POLIS_ROOT/node_modules/tsx/dist/loader.mjs" "$POLIS_ROOT/src/node/cometbft-process.ts" \\
+  --home "$HERE" --abci "$POLIS_ABCI" --verify-threads "$POLIS_VERIFY_THREADS" \\
+  --api-port "$POLIS_API_PORT" --api-host "$POLIS_HOST" --rpc "$POLIS_RPC" >> logs/app.log 2>&1 &
+echo $! > run/app.pid
+i=0
+until tail -c +$((from + 1)) logs/app.log | grep -q "abci listening on"; do
+  i=$((i + 1))
+  if ! kill -0 "$(cat run/app.pid)" 2>/dev/null; then echo "the App exited at start: see logs/app.log"; exit 1; fi
+  if [ "$i" -gt 600 ]; then echo "the App did not listen within 60 s: see logs/app.log"; exit 1; fi
+  sleep 0.1
+done
+"$COMETBFT_BIN" start --home "$HERE/cometbft" >> logs/cometbft.log 2>&1 &
+echo $! > run/cometbft.pid
+echo "started: App pid $(cat run/app.pid), CometBFT pid $(cat run/cometbft.pid); API http://$POLIS_HOST:$POLIS_API_PORT"
+`
+
+const STOP_SH = `#!/bin/sh
+# Stops this machine's validator: CometBFT first, then the App (each gets 15 s to stop cleanly).
+set -u
+cd "$(dirname "$0")"
+for p in cometbft app; do
+  [ -f run/$p.pid ] || continue
+  pid="$(cat run/$p.pid)"
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid"
+    i=0
+    while kill -0 "$pid" 2>/dev/null; do
+      i=$((i + 1))
+      if [ "$i" -gt 150 ]; then kill -KILL "$pid"; fi
+      sleep 0.1
+    done
+  fi
+  rm -f run/$p.pid
+done
+echo stopped
+`
+
+/** A systemd unit of this machine's validator, reading node.env, logging into logs/. */
+function unit(o: { head: string; description: string; deps: string; execStart: string; restart: string; log: string; dir: string }): string {
+  return `${o.head}
+[Unit]
+Description=${o.description}
+${o.deps}
+
+[Service]
+Type=simple
+User=polis
+WorkingDirectory=${o.dir}
+EnvironmentFile=${o.dir}/node.env
+${o.execStart}
+${o.restart}
+LimitNOFILE=65536
+StandardOutput=append:${o.dir}/logs/${o.log}
+StandardError=append:${o.dir}/logs/${o.log}
+
+[Install]
+WantedBy=multi-user.target
+`
+}
+
+function appUnit(host: string, dir: string): string {
+  return unit({
+    dir, log: 'app.log',
+    head: `# The Polis App of validator ${host}. Install: copy both units to /etc/systemd/system/, then\n#   systemctl daemon-reload && systemctl enable --now polis-app polis-cometbft`,
+    description: `Polis App (validator ${host})`,
+    deps: 'After=network-online.target\nWants=network-online.target',
+    execStart: `ExecStart=/usr/bin/env node --import file://\${POLIS_ROOT}/node_modules/tsx/dist/loader.mjs \${POLIS_ROOT}/src/node/cometbft-process.ts --home ${dir} --abci \${POLIS_ABCI} --verify-threads \${POLIS_VERIFY_THREADS} --api-port \${POLIS_API_PORT} --api-host \${POLIS_HOST} --rpc \${POLIS_RPC}`,
+    // exit status HALT_EXIT_CODE: stopped at the governance halt height; stays down until the operator upgrades
+    restart: `Restart=always\nRestartSec=2\nRestartPreventExitStatus=${HALT_EXIT_CODE}`,
+  })
+}
+
+function cometUnit(host: string, dir: string): string {
+  return unit({
+    dir, log: 'cometbft.log',
+    head: `# CometBFT of validator ${host}; starts after the App (CometBFT exits if its App is not there).`,
+    description: `CometBFT (validator ${host})`,
+    deps: 'Requires=polis-app.service\nAfter=polis-app.service',
+    // the executable of ExecStart must be literal: the binary's path comes from node.env through a shell
+    execStart: `ExecStartPre=/bin/sleep 2\nExecStart=/bin/sh -c 'exec "$COMETBFT_BIN" start --home ${dir}/cometbft'`,
+    restart: 'Restart=always\nRestartSec=3',
+  })
+}
+
+function readme(chainId: string, hosts: BundleHost[], dir: string): string {
+  return `Polis city "${chainId}" across ${hosts.length} machines (see docs/DEPLOY.md).
+
+Copy each host directory to its machine as ${dir}:
+${hosts.map((h) => `  ${h.host}/  ->  ${h.host}:${dir}   node id ${h.nodeId}`).join('\n')}
+Then on each machine: ./start.sh (or install the two systemd units). keys/ stays with the coordinator:
+keys/authority.json is the city's governance key and belongs on no validator machine.
+Open to the other validators only the p2p port ${hosts[0]!.ports.p2p}; the API ${hosts[0]!.ports.api} to clients; metrics
+${hosts[0]!.ports.metrics} (CometBFT) and ${hosts[0]!.ports.api}/metrics (Polis) to monitoring; RPC ${hosts[0]!.ports.rpc} and ABCI ${hosts[0]!.ports.abci} to no one.
+`
+}

@@ -1,0 +1,94 @@
+/**
+ * A node that lies, for the console's tests: an HTTP (and WebSocket) proxy in front of a real city
+ * that forwards everything, except that, depending on its mode, it tampers with what a light client
+ * checks: the ICS-23 proof, the stored value, the signed header, or the balance the plain API shows.
+ * `/v1/network` is rewritten so that the console served through the proxy talks to the proxy.
+ */
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http'
+import { connect } from 'node:net'
+import { createHash } from 'node:crypto'
+
+export type LieMode = 'none' | 'proof' | 'value' | 'header' | 'shown'
+
+const flipHexAt = (hex: string, i: number) => hex.slice(0, i) + ((parseInt(hex[i]!, 16) ^ 1).toString(16)) + hex.slice(i + 1)
+
+function tamper(path: string, body: string, mode: LieMode): string {
+  if (mode === 'none') return body
+  const j = JSON.parse(body) as Record<string, any>
+  if (path.startsWith('/v1/store/') && mode === 'proof' && typeof j.proof === 'string') j.proof = flipHexAt(j.proof, Math.floor(j.proof.length / 2))
+  if (path.startsWith('/v1/store/') && mode === 'value' && typeof j.value === 'string') {
+    const hex = (BigInt('0x' + (j.value || '0')) + 1_000_000n).toString(16)
+    j.value = hex.length % 2 ? '0' + hex : hex
+  }
+  if (path.startsWith('/v1/headers/') && mode === 'header' && typeof j.header_cbor === 'string') {
+    // a liar that claims another app hash and recomputes the header hash: only the signature gives it away
+    const appHash = String(j.header?.app_hash ?? '')
+    const forged = 'ff'.repeat(appHash.length / 2)
+    j.header_cbor = String(j.header_cbor).replace(appHash, forged)
+    if (j.header) j.header.app_hash = forged
+    j.hash = createHash('sha256').update(Buffer.from(j.header_cbor, 'hex')).digest('hex')
+  }
+  if (path.startsWith('/v1/accounts/') && mode === 'shown' && Array.isArray(j.balances)) {
+    for (const b of j.balances) b.amount = (BigInt(b.amount) + 1_000_000n).toString()
+  }
+  return JSON.stringify(j)
+}
+
+export interface LyingProxy { url: string; mode: LieMode; close(): Promise<void> }
+
+export async function lyingProxy(target: string, chainId: string): Promise<LyingProxy> {
+  const t = new URL(target)
+  const state: LyingProxy = { url: '', mode: 'none', close: async () => undefined }
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0]!
+    const up = request({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: { ...req.headers, host: t.host } }, (r) => {
+      const chunks: Buffer[] = []
+      r.on('data', (c: Buffer) => chunks.push(c))
+      r.on('end', () => {
+        let body: Buffer | string = Buffer.concat(chunks)
+        const json = String(r.headers['content-type'] ?? '').startsWith('application/json') && (r.statusCode ?? 500) < 300
+        if (json && path === '/v1/network') {
+          const j = JSON.parse(body.toString('utf8')) as { cities: Array<{ name: string; url: string }> }
+          for (const c of j.cities) if (c.name === chainId) c.url = state.url
+          body = JSON.stringify(j)
+        } else if (json) body = tamper(path, body.toString('utf8'), state.mode)
+        const headers = { ...r.headers }
+        delete headers['content-length']
+        delete headers['transfer-encoding']
+        res.writeHead(r.statusCode ?? 502, headers)
+        res.end(body)
+      })
+    })
+    up.on('error', () => {
+      res.writeHead(502)
+      res.end()
+    })
+    req.pipe(up)
+  })
+  const sockets = new Set<{ destroy(): void }>()
+  server.on('connection', (c) => {
+    sockets.add(c)
+    c.on('close', () => sockets.delete(c))
+  })
+  server.on('upgrade', (req: IncomingMessage, socket, head) => {
+    const up = connect(Number(t.port), t.hostname, () => {
+      const lines = [`${req.method} ${req.url} HTTP/1.1`]
+      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i]!.toLowerCase() === 'host' ? t.host : req.rawHeaders[i + 1]}`)
+      up.write(lines.join('\r\n') + '\r\n\r\n')
+      up.write(head)
+      socket.pipe(up).pipe(socket)
+    })
+    sockets.add(up)
+    up.on('close', () => sockets.delete(up))
+    up.on('error', () => socket.destroy())
+    socket.on('error', () => up.destroy())
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const port = (server.address() as { port: number }).port
+  state.url = `http://127.0.0.1:${port}`
+  state.close = () => new Promise<void>((r) => {
+    server.close(() => r())
+    for (const c of sockets) c.destroy() // upgraded WebSocket streams too, which closeAllConnections() leaves open
+  })
+  return state
+}
