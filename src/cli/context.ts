@@ -10,6 +10,7 @@ import { Keyring, loadKeyFile, type NamedKey } from '../sdk/keys.js'
 import { trustGenesis, type TrustedChain } from '../sdk/proof.js'
 import { nodeUrlOf, resolveHome, tryLoadConfig, type NodeConfig } from '../node/config.js'
 import { cityHome } from '../network/layout.js'
+import { chainCheckedFetch } from './chain-guard.js'
 import { join } from 'node:path'
 
 /** Where the CLI writes and what it reads from its environment (a test passes its own). */
@@ -67,8 +68,11 @@ export class CliContext {
     return c ? nodeUrlOf(c) : DEFAULT_NODE_URL
   }
 
+  /** A client of the node; when its address comes from the home, it refuses a node of another chain (chain-guard.ts). */
   client(): PolisClient {
-    return new PolisClient(this.nodeUrl())
+    const url = this.nodeUrl()
+    const cfg = this.globals.node || this.io.env.POLIS_NODE ? undefined : this.config()
+    return cfg ? new PolisClient(url, { fetch: chainCheckedFetch(url, this.home, cfg.genesisFile) }) : new PolisClient(url)
   }
 
   /** A signing key: the name of a key in the keyring, or the path of a key file. */

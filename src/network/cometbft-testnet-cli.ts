@@ -5,7 +5,7 @@
  *        [--chain-id polis-city] [--base-port 26600] [--citizens 0] [--app polis|kvstore]
  *   node --import tsx src/network/cometbft-testnet-cli.ts start DIR
  *   node --import tsx src/network/cometbft-testnet-cli.ts up [--validators 4] [--out DIR] [gen options]
- *        (generates DIR unless it already holds a testnet, then starts it: one command)
+ *        (generates DIR (default ./testnet) unless it already holds a testnet, then starts it: one command)
  *
  * `start` runs one App process and one cometbft process per validator, restarts a node whose
  * process dies, writes logs to DIR/nodeI/logs/, and stops everything on ^C / SIGTERM.
@@ -61,7 +61,7 @@ if (isMain) {
         'base-port': { type: 'string' }, citizens: { type: 'string' }, app: { type: 'string' },
       },
     })
-    if (cmd === 'up') values.out ??= 'city'
+    if (cmd === 'up') values.out ??= 'testnet'
     if (!values.out) throw new Error('--out DIR is required')
     if (cmd === 'up' && existsSync(join(values.out, 'testnet.json'))) {
       await runTestnet(values.out)

@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url'
 import { keyPairFromSeed, generateKeyPair, type KeyPair } from '../crypto/keys.js'
 import { sha256 } from '../crypto/hash.js'
 import { toHex, utf8 } from '../base/bytes.js'
+import { assertFreshDir } from '../base/fresh-dir.js'
 import { requireCometbft } from '../engine/cometbft/binary.js'
 import { CometRpc } from '../engine/cometbft/rpc.js'
 import { HALT_EXIT_CODE } from '../engine/cometbft/abci-app.js'
@@ -143,6 +144,7 @@ export function generateTestnet(opts: TestnetOptions): TestnetManifest {
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error('validators must be 1..64')
   const out = resolve(opts.out)
   if (existsSync(join(out, 'testnet.json'))) throw new Error(`${out} already holds a testnet`)
+  assertFreshDir(out, 'a testnet')
   const chainId = opts.chainId ?? 'polis-city'
   const host = opts.host ?? '127.0.0.1'
   const basePort = opts.basePort ?? 26600

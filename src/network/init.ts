@@ -16,6 +16,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { ConfigError, initHome, configPathOf, DEFAULT_API_PORT, type InitResult } from '../node/config.js'
 import { Keyring } from '../sdk/keys.js'
+import { assertFreshDir } from '../base/fresh-dir.js'
 import { cityHomeOf, cityNames, networkFileOf, relayerDirOf, writeNetwork } from './layout.js'
 import { cometCityPorts, initCometCity } from './cometbft-city.js'
 
@@ -58,6 +59,7 @@ export function initNetwork(o: InitNetworkOptions): InitNetworkResult {
   if (existsSync(networkFileOf(home))) throw new ConfigError(`${networkFileOf(home)} already exists: ${home} is already a network`)
   if (existsSync(configPathOf(home))) throw new ConfigError(`${home} holds a single city (polis.yaml): start it with \`polis start\`, or choose another --home for a network`)
   for (const n of names) if (existsSync(cityHomeOf(home, n))) throw new ConfigError(`${cityHomeOf(home, n)} already exists: remove it or choose another --home`)
+  assertFreshDir(home, 'a network')
   mkdirSync(relayerDirOf(home), { recursive: true })
   const cities: InitResult[] = []
   names.forEach((name, i) => {

@@ -25,6 +25,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import YAML from 'yaml'
 import { PolisError } from '../base/errors.js'
+import { assertFreshDir } from '../base/fresh-dir.js'
 import { CHAIN_ID_PATTERN, parseGenesis, type Genesis } from '../app/genesis.js'
 import { Keyring, loadKeyFile, type NamedKey } from '../sdk/keys.js'
 import { identityModule } from '../modules/identity/index.js'
@@ -343,6 +344,8 @@ export function initHome(o: InitOptions): InitResult {
   for (const f of [configPath, genesisFile]) {
     if (existsSync(f)) throw new ConfigError(`${f} already exists: ${home} is already initialised (choose another --home, or remove it to start over)`)
   }
+  // keys made beforehand (`polis keys add … --home`) are taken; anything else (a testnet, a network, a CometBFT home) is not mixed into
+  assertFreshDir(home, 'a node home', ['keys'])
   mkdirSync(home, { recursive: true })
   const keyring = new Keyring(join(home, 'keys'))
   const take = (name: string) => (keyring.has(name) ? keyring.get(name) : keyring.add(name))

@@ -107,7 +107,7 @@ export class PolisClient {
     this.url = u.href.replace(/\/+$/, '')
     this.timeoutMs = opts.timeoutMs ?? 15_000
     this.headers = opts.headers ?? {}
-    this.fetchFn = opts.fetch ?? fetch
+    this.fetchFn = opts.fetch ?? ((input, init) => fetch(input, init))
     this.chainIdValue = opts.chainId
   }
 
@@ -141,6 +141,7 @@ export class PolisClient {
       })
       text = await res.text()
     } catch (e) {
+      if (e instanceof PolisError) throw e // a refusal by a checking `fetch` (e.g. the CLI's wrong-chain guard), not a network failure
       // (for a submission this leaves open whether the node admitted it: ask with `tx(hash)`)
       const err = e as Error & { cause?: { code?: string; message?: string } }
       if (err.name === 'TimeoutError' || err.name === 'AbortError') throw new NodeUnreachableError(this.url, `no answer within ${timeoutMs} ms`)

@@ -96,6 +96,8 @@ test('complaints: a citizen files with a salted description, the department reso
   const done = await ok('query', 'complaints', 'request', id)
   assert.match(done.stdout, /state\s+resolved \(closed\)/)
   const hist = await ok('query', 'complaints', 'history', id)
+  assert.match(hist.stdout, /file: submitted at block/) // a request's first transition has no state before it
+  assert.doesNotMatch(hist.stdout, /undefined/)
   assert.match(hist.stdout, /acknowledge: submitted -> acknowledged/)
   assert.match(hist.stdout, /resolve: acknowledged -> resolved .*\(filled\)/)
   const reopened = await ok('--json', 'tx', 'complaints', 'reopen', id, 'still there', '--salt', salt, '--from', 'citizen-1')

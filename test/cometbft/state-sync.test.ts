@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { toHex, utf8 } from '../../src/base/bytes.js'
@@ -39,6 +39,16 @@ test(`a fresh node joins a chain of ${BLOCKS} blocks by state sync and follows i
       return made.length >= 2 ? made : undefined
     })
     assert.ok(snapshots.length >= 2)
+    // From here on the validator makes a block every 100 ms instead of as fast as the CPU allows, so
+    // a joining node that block-syncs on the same loaded cores can reach the tip: with both racing at
+    // full speed, whether the follower ever catches up depends on the machine's load.
+    await tn.stopNode(0)
+    const cfgPath = join(tn.nodeDir(0), 'cometbft', 'config', 'config.toml')
+    const cfg = readFileSync(cfgPath, 'utf8')
+    const paced = cfg.replace(/^timeout_commit = .*$/m, 'timeout_commit = "100ms"').replace(/^skip_timeout_commit = .*$/m, 'skip_timeout_commit = false')
+    assert.notEqual(paced, cfg)
+    writeFileSync(cfgPath, paced)
+    await tn.startNode(0)
 
     // the trust anchor, learned out of band: a recent block's hash
     const trustHeight = (await rpc.height()) - 5n

@@ -157,6 +157,6 @@ export function complaintsCommands(program: Command, ctx: (cmd: Command) => CliC
     .action(async (id: string, o: { height?: string }, cmd: Command) => {
       const c = ctx(cmd)
       const r = await ask(cmd, 'history', { id: positive(id, 'id') }, o.height)
-      c.print(((r.transitions as Json[]) ?? []).map((t) => `#${text(t.seq)} ${text(t.action)}: ${text(t.from)} -> ${text(t.to)} at block ${text(t.height)} by ${c.nameOf(String(t.by)) ?? text(t.by)}${t.note ? ` (${text(t.note)})` : ''}`), r)
+      c.print(((r.transitions as Json[]) ?? []).map((t) => `#${text(t.seq)} ${text(t.action)}: ${t.from === undefined || t.from === null ? '' : `${text(t.from)} -> `}${text(t.to)} at block ${text(t.height)} by ${c.nameOf(String(t.by)) ?? text(t.by)}${t.note ? ` (${text(t.note)})` : ''}`), r)
     })
 }
