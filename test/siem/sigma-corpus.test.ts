@@ -1,8 +1,8 @@
 // Conformance over SigmaHQ's whole rule corpus: every rule file is checked (YAML, v2 schema) and
 // compiled; the refusals must be exactly those listed, with their reasons, in
 // test/fixtures/sigma/refusals.txt, and at least 99.5 % of the files must compile. The corpus is
-// read from POLIS_SIGMA_CORPUS, by default ../shared/fixtures/sigma-corpus; without it the test is
-// skipped and says so.
+// read from test/fixtures/sigma-corpus (SigmaHQ's rules with their licence), or from POLIS_SIGMA_CORPUS to
+// check another copy of the corpus; without it the test is skipped and says so.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
@@ -14,7 +14,7 @@ import { evaluate } from '../../src/siem/sigma/detection.js'
 import { parseEvent } from '../../src/siem/parsers.js'
 import { T0 } from './sigma-helpers.js'
 
-const CORPUS = resolve(process.env.POLIS_SIGMA_CORPUS ?? '../shared/fixtures/sigma-corpus')
+const CORPUS = resolve(process.env.POLIS_SIGMA_CORPUS ?? 'test/fixtures/sigma-corpus')
 const present = existsSync(join(CORPUS, 'rules'))
 if (!present) console.log(`sigma-corpus: SigmaHQ corpus not found at ${CORPUS}; set POLIS_SIGMA_CORPUS to run the conformance test`)
 const placeholders = parseSigmaYaml(readFileSync('test/fixtures/sigma/placeholders.yml', 'utf8'))[0] as Record<string, string[]>
