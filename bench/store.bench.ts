@@ -11,6 +11,7 @@
  * Medians over --rounds rounds (reopen: 3 fresh processes). Writes bench/results/store.json.
  * Keys look like bank balances: 'b/' + 20-byte address; values 16 bytes.
  */
+import { Rng } from '../src/util/rng.js'
 import { ClassicLevel } from 'classic-level'
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -69,16 +70,10 @@ function value(i: number, round: number): Uint8Array {
   return out
 }
 
-/** Deterministic PRNG (mulberry32). */
+/** Deterministic uniform source in [0, 1). */
 function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const r = new Rng(seed)
+  return () => r.next()
 }
 
 async function openDb(dir: string): Promise<Db> {

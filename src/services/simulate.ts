@@ -13,6 +13,7 @@
  * signed transactions and block times, so the same seed gives the same app hash. The report is
  * read from chain state (bills totals against the bank, complaints, energy totals).
  */
+import { Rng } from '../util/rng.js'
 import type { KeyPair } from '../crypto/keys.js'
 import { sha256 } from '../crypto/hash.js'
 import { toHex, utf8 } from '../base/bytes.js'
@@ -64,16 +65,10 @@ export interface SimReport {
   conservation: { supply: string; sumOfBalances: string; conserved: boolean }
 }
 
-/** mulberry32: the workload's seeded randomness (never the chain's). */
+/** The workload's seeded randomness (never the chain's). */
 function rng(seed: number) {
-  let a = seed >>> 0
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const source = new Rng(seed)
+  const next = () => source.next()
   const normal = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next())
   return { next, int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)), chance: (p: number) => next() < p, normal }
 }

@@ -2,7 +2,7 @@
  * Isolation forest (Liu, Ting, Zhou 2008), seeded: the learned outlier detector of the RSU analyser,
  * trained on the residual features of benign traffic. Off-chain only.
  */
-import { Rng } from './rng.js'
+import { Rng } from '../util/rng.js'
 
 type Node = { leaf: true; size: number } | { leaf: false; feature: number; split: number; left: Node; right: Node }
 

@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { KeyPair } from '../crypto/keys.js'
 import { toHex } from '../base/bytes.js'
-import { Rng } from './rng.js'
+import { Rng } from '../util/rng.js'
 import { camOf, signReport, simVehicleKey } from './report.js'
 import { type Grid, gridExtent } from './roads.js'
 import {

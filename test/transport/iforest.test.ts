@@ -7,7 +7,7 @@ import { IsolationForest, cFactor, quantile } from '../../src/transport/iforest.
 import { FEATURES, ReceiverAnalyser } from '../../src/transport/analyser.js'
 import { simulate } from '../../src/transport/sim.js'
 import { listReceiverFiles, readLog } from '../../src/transport/veremi.js'
-import { Rng } from '../../src/transport/rng.js'
+import { Rng } from '../../src/util/rng.js'
 
 const root = mkdtempSync(join(tmpdir(), 'polis-iforest-'))
 after(() => rmSync(root, { recursive: true, force: true }))

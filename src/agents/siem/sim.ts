@@ -4,6 +4,7 @@
  * collector receives; and an evaluation that runs the shipped rules over it (detection per attack,
  * false positives, time from an attack's first event to its alert). Seeded; deterministic.
  */
+import { Rng } from '../../util/rng.js'
 import { Collector } from './collector.js'
 import { CorrelatorAgent } from './correlator.js'
 import { loadRules } from '../../siem/rule-set.js'
@@ -15,16 +16,10 @@ export type AttackKind = (typeof ATTACKS)[number]
 export interface SimLine { t: number; line: string; label: string | null }
 export interface SimAttack { kind: AttackKind; source: string; start: number; id: string }
 
-/** mulberry32: a small seeded PRNG (off chain). */
+/** A seeded uniform source in [0, 1) (off chain). */
 function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const r = new Rng(seed)
+  return () => r.next()
 }
 
 const MIRAI = [['root', 'xc3511'], ['root', 'vizxv'], ['admin', 'admin'], ['root', '888888'], ['root', 'default'], ['support', 'support'], ['root', '54321'], ['admin', 'password'], ['root', 'root'], ['root', '12345']]

@@ -1,5 +1,5 @@
 /**
- * Seeded pseudo-random numbers for the off-chain simulator (never used on chain).
+ * Seeded pseudo-random numbers for simulators, workloads and benchmarks (never used on chain).
  * mulberry32: 32-bit state, fast, and the same sequence on every platform for a given seed.
  */
 export class Rng {
