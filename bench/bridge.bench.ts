@@ -1,6 +1,6 @@
 /**
  * `npm run bench:bridge` — cross-city token transfers on the default two-city network: the real
- * `npm start` entry (scripts/start.ts: city-a and city-b as node processes, the relayer in the
+ * `npm start` entry (`polis network up`: city-a and city-b as node processes, the relayer in the
  * supervisor) in a temp home, this process as the load generator with many sender accounts.
  *
  * Each transfer is `bridge/transfer` of 1 ucity from citizen-i on city-a to citizen-i on city-b
@@ -14,7 +14,9 @@
  *   steady      --rate R transfers/s offered for --seconds S: send→receipt and send→ack p50/p99
  *
  * Profile: CPU time of each process (city-a, city-b, supervisor = relayer) during each phase, from
- * /proc. Writes bench/results/bridge.json.
+ * /proc. The one-core Ed25519 verification limit is measured in this run (bench/ed25519-limit.ts,
+ * before, between and after the phases, median) and the received rate reported against it.
+ * Writes bench/results/bridge.json.
  * Options: --senders N --transfers N --rate R --seconds S --block-interval-ms MS --batch-size N
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -24,14 +26,15 @@ import { WebSocket } from 'ws'
 import { PolisClient, type SignedTx } from '../src/sdk/polis-client.js'
 import { Keyring } from '../src/sdk/keys.js'
 import { bridge } from '../src/sdk/bridge.js'
-import { arg, machine, round, summarize } from './stats.js'
+import { arg, machine, median, round, summarize } from './stats.js'
+import { ed25519Limit } from './ed25519-limit.js'
 import { consecutive, freeBasePort } from '../src/kit/free-port.js'
-import { REPO, launchProcess } from '../src/kit/node-launcher.js'
+import { NPM_START, REPO, launchProcess } from '../src/kit/node-launcher.js'
 
 const SENDERS = arg('senders', 200)
 const TRANSFERS = arg('transfers', 4_000)
-const RATE = arg('rate', 100)
-const SECONDS = arg('seconds', 10)
+const RATE = arg('rate', 1_000)
+const SECONDS = arg('seconds', 5)
 const BLOCK_INTERVAL_MS = arg('block-interval-ms', 50)
 const BATCH_SIZE = arg('batch-size', 31)
 
@@ -49,8 +52,8 @@ function childrenOf(pid: number): number[] {
 const root = mkdtempSync(join(tmpdir(), 'polis-bench-bridge-'))
 const home = join(root, '.polis')
 const base = await freeBasePort(consecutive(2))
-const net = await launchProcess(['--json', '--base-port', String(base), '--sample-accounts', String(SENDERS), '--block-interval-ms', String(BLOCK_INTERVAL_MS), '--batch-size', String(BATCH_SIZE)], {
-  script: join(REPO, 'scripts', 'start.ts'), ready: /"event":"listening"/, env: { POLIS_HOME: home, POLIS_LOG_LEVEL: 'warn' }, timeoutMs: 120_000,
+const net = await launchProcess([...NPM_START, '--json', '--base-port', String(base), '--sample-accounts', String(SENDERS), '--block-interval-ms', String(BLOCK_INTERVAL_MS), '--batch-size', String(BATCH_SIZE)], {
+  ready: /"event":"listening"/, env: { POLIS_HOME: home, POLIS_LOG_LEVEL: 'warn' }, timeoutMs: 120_000,
 })
 const urlA = `http://127.0.0.1:${base}`
 const urlB = `http://127.0.0.1:${base + 1}`
@@ -140,6 +143,8 @@ function latencies(seqs: string[]) {
   }
 }
 
+const limits = [ed25519Limit()]
+
 // warm-up: one transfer per sender (creates the escrow and voucher accounts, warms the relayer)
 const warm = await sign(1)
 await post(warm)
@@ -166,6 +171,8 @@ const saturation = {
 }
 process.stderr.write(`saturation: ${JSON.stringify(saturation)}\n`)
 
+limits.push(ed25519Limit())
+
 // steady rate
 const steadyN = RATE * SECONDS
 const steady = await sign(Math.max(1, Math.ceil(steadyN / SENDERS)))
@@ -173,20 +180,32 @@ const tick = 50
 const perTick = Math.max(1, Math.round((RATE * tick) / 1000))
 const cpu1 = cpuOf()
 const r0 = performance.now()
+// posts go one after the other (a sender's next nonce must not overtake its previous one); when
+// admission falls behind the schedule the offered rate drops, and is reported as offered
+let posting = Promise.resolve()
 for (let i = 0; i < steady.length; i += perTick) {
   const due = r0 + (i / perTick) * tick
   const wait = due - performance.now()
   if (wait > 0) await new Promise((r) => setTimeout(r, wait))
-  void post(steady.slice(i, i + perTick))
+  const slice = steady.slice(i, i + perTick)
+  posting = posting.then(() => post(slice))
 }
+await posting
+const offered = round(steady.length / ((performance.now() - r0) / 1000))
 const steadySeqs = await settle(steady, 600_000)
-const steadyResult = { rate: RATE, transfers: steady.length, ...latencies(steadySeqs), cpu: cpuShare(cpu1, (performance.now() - r0) / 1000) }
+const steadyResult = { rate: RATE, offered_per_s: offered, transfers: steady.length, ...latencies(steadySeqs), cpu: cpuShare(cpu1, (performance.now() - r0) / 1000) }
 process.stderr.write(`steady: ${JSON.stringify(steadyResult)}\n`)
 
+limits.push(ed25519Limit())
+const ed25519 = { one_core_per_s: median(limits), runs: limits }
+const ratio = round(saturation.received_per_s / ed25519.one_core_per_s, 3)
+process.stderr.write(`received ${saturation.received_per_s}/s (goal 2,000); Ed25519 one core ${ed25519.one_core_per_s}/s; ratio ${ratio}; steady ${RATE}/s: send→receipt p99 ${steadyResult.send_to_receipt_ms.p99} ms (goal < 3,000 at 1,000/s)\n`)
 const result = {
   bench: 'bridge', date: new Date().toISOString(), machine: { ...machine(), cpus: availableParallelism(), loadavg: loadavg().map((x) => round(x, 2)) },
   options: { senders: SENDERS, transfers: TRANSFERS, rate: RATE, seconds: SECONDS, block_interval_ms: BLOCK_INTERVAL_MS, relayer_batch_size: BATCH_SIZE },
   saturation, steady: steadyResult,
+  ed25519, ratio_received_to_ed25519: ratio,
+  goals: { received_per_s: 2000, steady_rate: 1000, send_to_receipt_p99_ms: 3000 },
 }
 mkdirSync(join(REPO, 'bench', 'results'), { recursive: true })
 writeFileSync(join(REPO, 'bench', 'results', 'bridge.json'), JSON.stringify(result, null, 2) + '\n')

@@ -12,7 +12,9 @@
  *   latency      then, transfers offered one a request at a fixed RATE (below saturation), in process and over HTTP
  * tx/s = committed / (last commit - first submit). Latency = submit → commit as the client sees it: over
  * HTTP, the arrival of the block's message on the /v1/events WebSocket; in process, the 'block' event.
- * Signing happens before the clock starts. Writes bench/results/http.json.
+ * Signing happens before the clock starts. The one-core Ed25519 verification limit
+ * (bench/ed25519-limit.ts) is measured after each round; each mode's median rate is reported
+ * against the median limit. Writes bench/results/http.json.
  * Options: --accounts N --txs N --batch N --conc-batch N --conc-single N --rate TX_PER_S --latency-seconds N
  */
 import { writeFileSync, mkdirSync } from 'node:fs'
@@ -25,6 +27,7 @@ import { toHex } from '../src/base/bytes.js'
 import { tmpDir } from '../src/kit/temp-dir.js'
 import { launchNode } from '../src/kit/node-launcher.js'
 import { median, round, summarize, arg } from './stats.js'
+import { ed25519Limit } from './ed25519-limit.js'
 import { Tracker, fixedRate, inprocLatency, inprocThroughput, pool, trackBlocks, transferCity, transfers } from './transfers.js'
 
 const ACCOUNTS = arg('accounts', 4_000)
@@ -167,6 +170,7 @@ async function main() {
   const batch: Array<Awaited<ReturnType<typeof httpBatch>>> = []
   const single: Array<Awaited<ReturnType<typeof httpSingle>>> = []
   const clients: Array<Awaited<ReturnType<typeof inprocClients>>> = []
+  const limits: number[] = []
   let inprocLat: Awaited<ReturnType<typeof inprocLatency>> | undefined
   let httpLat: Awaited<ReturnType<typeof httpLatency>> | undefined
   const show = (what: string, r: { txPerSec: number; latencyMs: { p50: number; p99: number } }) => console.log(`  ${what.padEnd(15)}: ${r.txPerSec} tx/s, p50 ${r.latencyMs.p50} ms p99 ${r.latencyMs.p99} ms`)
@@ -190,6 +194,8 @@ async function main() {
       const c = await httpSingle(client, stream, httpNext(TXS))
       show('HTTP singles', c)
       single.push(c)
+      limits.push(ed25519Limit())
+      console.log(`  Ed25519 one core: ${limits.at(-1)}/s`)
     }
     if (latencyTxs) {
       inprocLat = await inprocLatency(engine, inNext(latencyTxs), RATE)
@@ -211,6 +217,8 @@ async function main() {
   const batchTps = median(batch.map((r) => r.txPerSec))
   const singleTps = median(single.map((r) => r.txPerSec))
   const clientsTps = median(clients.map((r) => r.txPerSec))
+  const limit = median(limits)
+  const toLimit = (tps: number) => round(tps / limit, 3)
   const result = {
     bench: 'http',
     date: new Date().toISOString(),
@@ -222,9 +230,11 @@ async function main() {
     inProcessOneTxPerRequest: { medianTxPerSec: clientsTps, clients: CONC_SINGLE, rounds: clients },
     httpSingle: { medianTxPerSec: singleTps, ratioToInProcess: round(singleTps / inprocTps, 3), ratioToInProcessOneTxPerRequest: round(singleTps / clientsTps, 3), rounds: single, latencyAtFixedRate: httpLat },
     goal: 'HTTP within 70% of the in-process figure (ratio >= 0.7)',
+    ed25519: { oneCorePerSec: limit, rounds: limits, ratioInProcess: toLimit(inprocTps), ratioHttpBatch: toLimit(batchTps), ratioHttpSingle: toLimit(singleTps) },
   }
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true })
   writeFileSync(new URL('./results/http.json', import.meta.url), JSON.stringify(result, null, 2))
+  console.log(`Ed25519 one core ${limit}/s; committed/limit: in process ${toLimit(inprocTps)}, HTTP batches ${toLimit(batchTps)}, HTTP singles ${toLimit(singleTps)}`)
   console.log(`median: in process ${inprocTps} tx/s; HTTP batches ${batchTps} tx/s (${round((100 * batchTps) / inprocTps)}%), HTTP singles ${singleTps} tx/s (${round((100 * singleTps) / inprocTps)}%; ${round((100 * singleTps) / clientsTps)}% of ${clientsTps} tx/s in process with the same ${CONC_SINGLE} one-at-a-time clients)`)
 }
 

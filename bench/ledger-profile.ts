@@ -3,8 +3,12 @@
  * `--rounds` blocks of `--block` signed transfers (signed first), each submitted at once to the solo
  * engine and then cut into one block, with the V8 profiler on only around that. Prints the time per
  * transaction of the two phases and writes the profile (summarise it with profile-summary.ts).
+ * With `--alloc`, a sampling heap profile instead (where the garbage comes from): the allocation
+ * sites by bytes, summarised directly.
  *
- *   node --import tsx bench/ledger-profile.ts [--accounts 10000] [--block 5000] [--rounds 5] [--out FILE]
+ *   node --import tsx bench/ledger-profile.ts [--accounts 10000] [--block 5000] [--rounds 5] [--out FILE] [--threads N] [--alloc]
+ * `--threads 0` verifies signatures inline: then the process CPU per transfer is all main thread,
+ * which, unlike wall time, stays meaningful on a loaded machine.
  *   node --import tsx bench/profile-summary.ts FILE
  */
 import { Session } from 'node:inspector/promises'
@@ -20,10 +24,31 @@ const ROUNDS = arg('rounds', 5)
 const outAt = process.argv.indexOf('--out')
 const OUT = outAt > 0 ? process.argv[outAt + 1]! : 'ledger.cpuprofile'
 
+const ALLOC = process.argv.includes('--alloc')
+
+interface HeapNode { callFrame: { functionName: string; url: string }; selfSize: number; children: HeapNode[] }
+
+/** Prints the functions that allocate the most bytes (self), as a share of all sampled bytes. */
+function summariseAllocations(p: { head: HeapNode }) {
+  const by = new Map<string, number>()
+  let total = 0
+  const walk = (n: HeapNode) => {
+    const name = `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^.*\/(src|bench|node_modules)\//, '$1/')}`.trim()
+    by.set(name, (by.get(name) ?? 0) + n.selfSize)
+    total += n.selfSize
+    n.children.forEach(walk)
+  }
+  walk(p.head)
+  console.log(`allocated (sampled): ${round(total / 2 ** 20)} MiB; top allocation sites by bytes:`)
+  for (const [k, b] of [...by].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${((100 * b) / total).toFixed(1).padStart(5)} %  ${k}`)
+}
+
 const city = transferCity(ACCOUNTS, BLOCK)
 const next = transfers(city)
 const dir = tmpDir('bench-ledger-profile')
-const engine = await SoloEngine.open({ dataDir: dir.path, genesis: city.genesis, validatorKey: city.validator, blockIntervalMs: 3_600_000 })
+const threadsAt = process.argv.indexOf('--threads')
+const THREADS = threadsAt > 0 ? Number(process.argv[threadsAt + 1]) : undefined
+const engine = await SoloEngine.open({ dataDir: dir.path, genesis: city.genesis, validatorKey: city.validator, blockIntervalMs: 3_600_000, verifyThreads: THREADS })
 try {
   const warm = next(BLOCK)
   const batches = Array.from({ length: ROUNDS }, () => next(BLOCK))
@@ -31,10 +56,14 @@ try {
   await engine.produceBlock()
   const session = new Session()
   session.connect()
-  await session.post('Profiler.enable')
-  await session.post('Profiler.start')
+  if (ALLOC) await session.post('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true })
+  else {
+    await session.post('Profiler.enable')
+    await session.post('Profiler.start')
+  }
   let submitMs = 0
   let blockMs = 0
+  const cpu0 = process.cpuUsage()
   for (const txs of batches) {
     const t0 = performance.now()
     const refused = (await Promise.all(txs.map((tx) => engine.submit(tx)))).filter((r) => r.code !== 0)
@@ -44,10 +73,15 @@ try {
     submitMs += t1 - t0
     blockMs += performance.now() - t1
   }
-  const { profile } = await session.post('Profiler.stop')
-  writeFileSync(OUT, JSON.stringify(profile))
+  const cpu = process.cpuUsage(cpu0)
+  if (ALLOC) {
+    const { profile } = await session.post('HeapProfiler.stopSampling')
+    writeFileSync(OUT, JSON.stringify(profile))
+    summariseAllocations(profile)
+  }
+  else writeFileSync(OUT, JSON.stringify((await session.post('Profiler.stop')).profile))
   const n = ROUNDS * BLOCK
-  console.log(`per transfer: admission ${round((submitMs * 1000) / n)} µs, block (execute + commit) ${round((blockMs * 1000) / n)} µs; profile in ${OUT}`)
+  console.log(`per transfer: admission ${round((submitMs * 1000) / n)} µs, block (execute + commit) ${round((blockMs * 1000) / n)} µs (wall); process CPU ${round((cpu.user + cpu.system) / n)} µs${THREADS === 0 ? ' (signatures verified inline)' : ''}; profile in ${OUT}`)
 } finally {
   await engine.stop()
   dir.remove()

@@ -12,10 +12,13 @@
  *    --orders orders (load the book from state, auction, write the orders that traded, refund
  *    escrows through the bank, hash the state tree), plus its commit; median over --rounds slots.
  *
+ * The one-core Ed25519 verification limit (bench/ed25519-limit.ts) is measured after each round of
+ * (1), and the bill payment rate reported against it (median ratio).
+ *
  * Options: --citizens N --rounds N --orders N
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { availableParallelism, cpus } from 'node:os'
+import { availableParallelism, cpus, loadavg } from 'node:os'
 import { SoloEngine } from '../src/engine/solo/engine.js'
 import { sha256 } from '../src/crypto/hash.js'
 import { toHex, utf8 } from '../src/base/bytes.js'
@@ -26,6 +29,7 @@ import { testCity, testKey } from '../src/kit/genesis-builder.js'
 import { tmpDir } from '../src/kit/temp-dir.js'
 import { Signer } from '../src/kit/signer.js'
 import { arg, machine, median, round } from './stats.js'
+import { ed25519Limit } from './ed25519-limit.js'
 
 const CITIZENS = arg('citizens', 3000)
 const ROUNDS = arg('rounds', 3)
@@ -77,7 +81,7 @@ async function citizenServices() {
   const engine = await SoloEngine.open({ dataDir: dir.path, genesis: city.genesis, validatorKey: city.validator, blockIntervalMs: 50 })
   engine.start()
   const s = new Signer(city.chainId)
-  const out = { payments: [] as number[], file: [] as number[], acknowledge: [] as number[], resolve: [] as number[] }
+  const out = { payments: [] as number[], file: [] as number[], acknowledge: [] as number[], resolve: [] as number[], ed25519: [] as number[], ratio: [] as number[] }
   try {
     let billId = 0n
     let requestId = 0n
@@ -118,7 +122,10 @@ async function citizenServices() {
         const res = await throughput(engine, lanesBy(ids.map((id, i) => s.tx(staff[i % STAFF]!, [{ type: 'complaints/resolve', value: { request: id, note: 'fixed' } }])), (i) => i % STAFF))
         if (res.failed) throw new Error(`${res.failed} resolutions failed`)
         out.resolve.push(res.perSec)
-        console.log(`  round ${r + 1}: ${p.perSec} payments/s; complaints: file ${f.perSec}/s, acknowledge ${ack.perSec}/s, resolve ${res.perSec}/s`)
+        const limit = ed25519Limit()
+        out.ed25519.push(limit)
+        out.ratio.push(round(p.perSec / limit, 3))
+        console.log(`  round ${r + 1}: ${p.perSec} payments/s (Ed25519 one core ${limit}/s, ratio ${out.ratio.at(-1)}); complaints: file ${f.perSec}/s, acknowledge ${ack.perSec}/s, resolve ${res.perSec}/s`)
     }
   } finally {
     await engine.stop()
@@ -234,13 +241,16 @@ async function main() {
   const chain = await slotOnChain()
   const summary = {
     billPaymentsPerSec: median(services.payments),
+    billPaymentsGoalPerSec: 5000,
+    ed25519OneCorePerSec: median(services.ed25519),
+    ratioBillPaymentsToEd25519: median(services.ratio),
     complaintTransitionsPerSec: { file: median(services.file), acknowledge: median(services.acknowledge), resolve: median(services.resolve) },
     energyAuctionMs: auction,
     energySlotOnChain: chain,
   }
   console.log(JSON.stringify(summary, null, 2))
   mkdirSync('bench/results', { recursive: true })
-  writeFileSync('bench/results/services.json', JSON.stringify({ date: new Date().toISOString(), machine: machine(), options: { citizens: CITIZENS, rounds: ROUNDS, orders: ORDERS }, rounds: services, ...summary }, null, 2) + '\n')
+  writeFileSync('bench/results/services.json', JSON.stringify({ date: new Date().toISOString(), machine: { ...machine(), loadavg: loadavg().map((x) => round(x, 2)) }, options: { citizens: CITIZENS, rounds: ROUNDS, orders: ORDERS }, rounds: services, ...summary }, null, 2) + '\n')
 }
 
 await main()

@@ -1,4 +1,5 @@
 /** Small statistics helpers for benchmarks. */
+import { availableParallelism } from 'node:os'
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
@@ -17,7 +18,7 @@ export function summarize(latenciesMs: number[]) {
 export const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d
 
 export function machine() {
-  return { node: process.version, cpus: (globalThis as any).navigator?.hardwareConcurrency ?? undefined, platform: process.platform, arch: process.arch }
+  return { node: process.version, cpus: availableParallelism(), platform: process.platform, arch: process.arch }
 }
 
 /** A numeric command-line option `--name N` of a benchmark, or its default. */

@@ -20,6 +20,10 @@ const BROWSER_VERSIONS: Record<string, string> = {
   [resolve(src, 'crypto/hash.ts')]: resolve(platform, 'hash.ts'),
   [resolve(src, 'crypto/keys.ts')]: resolve(platform, 'keys.ts'),
 }
+/** node built-ins still imported by bundled files of src/ → their browser versions. */
+const BROWSER_BUILTINS: Record<string, string> = {
+  'node:crypto': resolve(platform, 'node-crypto.ts'),
+}
 
 function browserPlatform(): Plugin {
   return {
@@ -27,6 +31,7 @@ function browserPlatform(): Plugin {
     enforce: 'pre',
     async resolveId(source, importer, options) {
       if (!importer || importer.startsWith(platform)) return null
+      if (BROWSER_BUILTINS[source]) return { id: BROWSER_BUILTINS[source] }
       const r = await this.resolve(source, importer, { ...options, skipSelf: true })
       if (!r) return null
       const swap = BROWSER_VERSIONS[r.id.split('?')[0]!]

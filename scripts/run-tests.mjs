@@ -20,6 +20,8 @@ const SLOW = [
   'test/bridge/cometbft-relayer.test.ts',
   'test/cometbft/validator-change.test.ts',
   'test/cometbft/state-sync.test.ts',
+  'test/cometbft/state-sync-corrupt.test.ts',
+  'test/cometbft/genesis-mismatch.test.ts',
   // kill -9 loops
   'test/ledger/crash.test.ts',
   // the multi-city network (`npm start`, `polis network up`)
@@ -29,10 +31,14 @@ const SLOW = [
   'test/cli/start.test.ts',
   // the README walk-throughs, as written
   'test/cli/readme-services.test.ts',
+  'test/voting/readme.test.ts',
+  'test/cli/readme-cometbft.test.ts',
   'test/cli/readme-transport.test.ts',
   'test/siem/readme.test.ts',
   // the city console in Debian's Chromium against a real network
   'test/console/console.test.ts',
+  'test/console/siem.test.ts',
+  'test/console/cometbft.test.ts',
 ]
 
 function find(dir) {

@@ -16,9 +16,12 @@ export async function clientOf(on: City, of: City): Promise<string | undefined> 
   return r.clients.find((c) => c.chain_id === of.chainId)?.client_id
 }
 
+type AppState = { bank?: { denom?: string } }
+
+/** The city's native denomination from its genesis (a CometBFT genesis holds Polis' genesis as its app_state). */
 export async function nativeDenomOf(city: City): Promise<string> {
-  const g = (await city.client.genesis()) as { app_state?: { bank?: { denom?: string } } }
-  return g.app_state?.bank?.denom ?? 'ucity'
+  const g = (await city.client.genesis()) as { app_state?: AppState & { app_state?: AppState } }
+  return g.app_state?.app_state?.bank?.denom ?? g.app_state?.bank?.denom ?? 'ucity'
 }
 
 /** One direction of a channel: `src`'s native tokens escrowed for `dst`, and the vouchers of them in circulation on `dst`. */

@@ -11,6 +11,12 @@ import type { NodeStatus } from '../../src/sdk/types.ts'
 export interface BlockSeen { height: bigint; time: number; numTxs: number; hash: string; txs: string[] }
 
 const KEEP_BLOCKS = 600
+
+/** A block time as unix ms: solo headers and the block stream say unix ms, CometBFT headers RFC 3339. */
+export function timeMs(v: unknown): number {
+  const s = String(v ?? '')
+  return /^[0-9]+$/.test(s) ? Number(s) : Date.parse(s)
+}
 const POLL_MS = 2000
 
 export class City {
@@ -56,10 +62,7 @@ export class City {
     try {
       this.status = await this.client.status()
       if (!this.everUp) void this.backfill(BigInt(this.status.height))
-      if (!this.up && this.everUp) this.reconnects++
-      this.up = true
-      this.everUp = true
-      this.error = undefined
+      this.answered()
       if (!this.ws) this.connect()
     } catch (e) {
       this.up = false
@@ -69,13 +72,21 @@ export class City {
     this.timer = setTimeout(() => void this.poll(), POLL_MS)
   }
 
+  /** The city answered (its status, or a block on its stream): up again, counted once as a reconnection if it was down. */
+  private answered(): void {
+    if (!this.up && this.everUp) this.reconnects++
+    this.up = true
+    this.everUp = true
+    this.error = undefined
+  }
+
   /** The last blocks before the stream connected, for block times and the tx/s chart from the first frame. */
   private async backfill(top: bigint): Promise<void> {
     const heights: bigint[] = []
     for (let x = top; x >= 1n && heights.length < 20; x--) heights.push(x)
     const got = await Promise.all(heights.map((x) => this.client.block(x).catch(() => undefined)))
     const known = new Set(this.blocks.map((b) => b.height))
-    const old = got.filter((b) => b && !known.has(BigInt(b.height))).map((b) => ({ height: BigInt(b!.height), time: Number(b!.header.time), numTxs: b!.txs.length, hash: b!.hash, txs: b!.results.map((r) => r.hash) }))
+    const old = got.filter((b) => b && !known.has(BigInt(b.height))).map((b) => ({ height: BigInt(b!.height), time: timeMs(b!.header.time), numTxs: b!.txs.length, hash: b!.hash, txs: b!.results.map((r) => r.hash) }))
     this.blocks = [...old, ...this.blocks].sort((a, b) => (a.height < b.height ? -1 : 1))
     this.changed()
   }
@@ -98,11 +109,11 @@ export class City {
         return
       }
       if (m.kind !== 'block' || !m.height) return
-      const b: BlockSeen = { height: BigInt(m.height), time: Number(m.time), numTxs: m.num_txs ?? 0, hash: m.hash ?? '', txs: m.txs ?? [] }
+      const b: BlockSeen = { height: BigInt(m.height), time: timeMs(m.time), numTxs: m.num_txs ?? 0, hash: m.hash ?? '', txs: m.txs ?? [] }
       this.blocks.push(b)
       if (this.blocks.length > KEEP_BLOCKS) this.blocks.splice(0, this.blocks.length - KEEP_BLOCKS)
       if (this.status && b.height > BigInt(this.status.height)) this.status = { ...this.status, height: m.height, time: m.time ?? this.status.time }
-      this.up = true
+      this.answered()
       this.changed()
     }
     ws.onclose = () => {

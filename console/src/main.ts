@@ -1,4 +1,5 @@
 /** The city console: one web app over every city of the network (see console/README.md). */
+import './platform/buffer-global.ts'
 import './style.css'
 import { Network } from './cities.ts'
 import type { Ctx, Page } from './app.ts'

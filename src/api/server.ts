@@ -15,8 +15,10 @@ import { chainRoutes } from './routes/chain.js'
 import { consoleRoutes, networkFromEnv, type NetworkCity } from './routes/console.js'
 import { open311Routes } from './routes/open311.js'
 import { opsRoutes } from './routes/ops.js'
+import { proofRoutes } from './routes/proofs.js'
 import { stateRoutes } from './routes/state.js'
 import { txRoutes } from './routes/txs.js'
+import { votingRoutes } from './routes/voting.js'
 
 export const API_VERSION = '1.0.0'
 
@@ -106,11 +108,13 @@ export async function buildServer(opts: ApiServerOptions): Promise<ApiServer> {
   let doc: object | undefined
   const openapi = () => (doc ??= openApiDocument(routes, { version: API_VERSION, chainId: backend.chainId }))
 
-  consoleRoutes(app, { chainId: backend.chainId, network: opts.network ?? networkFromEnv() })
+  consoleRoutes(app, { chainId: () => backend.chainId, network: opts.network ?? networkFromEnv() })
   txRoutes(app, ctx)
   chainRoutes(app, ctx)
   stateRoutes(app, ctx)
+  proofRoutes(app, ctx)
   open311Routes(app, ctx)
+  votingRoutes(app, ctx)
   registerEvents(app, hub, () => stopping)
   opsRoutes(app, ctx, openapi, () => open)
   await app.ready()

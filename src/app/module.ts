@@ -95,5 +95,16 @@ export function moduleReader(kv: KVReader, moduleName: string): KVReader {
 }
 
 export function eventOf(type: string, attributes: Record<string, string>): AppEvent {
-  return { type, attributes: Object.keys(attributes).sort().map((key) => ({ key, value: attributes[key]! })) }
+  // Sorted by key (code unit order, as Array.prototype.sort would): an insertion sort, because
+  // events have a handful of attributes and every transaction emits several.
+  const keys = Object.keys(attributes)
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]!
+    let j = i - 1
+    for (; j >= 0 && keys[j]! > k; j--) keys[j + 1] = keys[j]!
+    keys[j + 1] = k
+  }
+  const out = new Array<{ key: string; value: string }>(keys.length)
+  for (let i = 0; i < keys.length; i++) out[i] = { key: keys[i]!, value: attributes[keys[i]!]! }
+  return { type, attributes: out }
 }

@@ -70,10 +70,10 @@ export class MempoolView {
       }
     }
     if (need) {
-      for (const [denom, amount] of [...need].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+      for (const [denom, amount] of need.size === 1 ? need : [...need].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
         const spendable = balanceOf(this.state, sender, denom) - (p?.spent.get(denom) ?? 0n)
         if (spendable < amount) {
-          fail('insufficient_funds', `balance ${spendable}${denom} net of the mempool is less than ${amount}${denom}`)
+          fail('insufficient_funds', `balance ${spendable} ${denom} net of the mempool is less than ${amount} ${denom}`)
         }
       }
     }

@@ -47,7 +47,7 @@ export interface AppOptions {
    * Keep the state of the last `keepRecent` heights (and whatever the bridge still needs, see
    * pruneTarget); older tree versions are deleted in the background. 0 or absent: keep everything.
    */
-  pruning?: { keepRecent: number }
+  pruning?: { keepRecent: number; hold?: () => number | undefined }
 }
 
 /** Most versions one pruning batch removes; the loop yields to blocks between batches. */
@@ -356,6 +356,9 @@ export class PolisApp implements App {
     let target = Number(this.lastHeight) - this.keepRecent + 1
     const oldest = this.tree.minLeafVersion({ gte: BRIDGE_COMMITMENTS, lt: prefixEnd(BRIDGE_COMMITMENTS) })
     if (oldest !== undefined && oldest < target) target = oldest
+    // a height the engine still reads (under CometBFT: the snapshot being exported)
+    const held = this.opts.pruning?.hold?.()
+    if (held !== undefined && held < target) target = held
     return target
   }
 
@@ -506,14 +509,15 @@ export class PolisApp implements App {
     }
     const txKV = new CacheKV(parent)
     consumeNonce(txKV, account)
-    const events: AppEvent[] = [eventOf('tx', { hash: toHex(tx.hash), sender: toHex(sender), nonce: tx.body.nonce.toString() })]
+    const senderHex = toHex(sender)
+    const events: AppEvent[] = [eventOf('tx', { hash: toHex(tx.hash), sender: senderHex, nonce: tx.body.nonce.toString() })]
     const ctx: TxContext = {
       chainId: this.chainId, height, time, kv: txKV, sender, txHash: tx.hash, checkOnly: false,
       emit: (type, attrs) => events.push(eventOf(type, attrs)),
     }
     try {
       for (const m of msgs) {
-        events.push(eventOf('message', { module: m.module, action: m.action, sender: toHex(sender) }))
+        events.push(eventOf('message', { module: m.module, action: m.action, sender: senderHex }))
         m.def.handle(ctx, m.parsed)
       }
     } catch (e) {

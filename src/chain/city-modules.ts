@@ -14,6 +14,7 @@ import { complaintsModule } from '../modules/complaints/index.js'
 import { energyModule } from '../modules/energy/index.js'
 import { threatIntelModule } from '../modules/threatintel/index.js'
 import { validatorsModule } from '../modules/validators/index.js'
+import { votingModule } from '../modules/voting/index.js'
 import { bridgeChannels } from '../modules/bridge/channels.js'
 import { threatIntelView } from '../modules/threatintel/keeper.js'
 import { activeVehicles } from '../modules/vehicles/keeper.js'
@@ -31,5 +32,6 @@ export function cityModules(): Module[] {
     energyModule(),
     threatIntelModule(bridgeChannels),
     validatorsModule(),
+    votingModule(),
   ]
 }

@@ -9,7 +9,8 @@ import { DEFAULT_NODE_URL, PolisClient } from '../sdk/polis-client.js'
 import { Keyring, loadKeyFile, type NamedKey } from '../sdk/keys.js'
 import { trustGenesis, type TrustedChain } from '../sdk/proof.js'
 import { nodeUrlOf, resolveHome, tryLoadConfig, type NodeConfig } from '../node/config.js'
-import { cityHome } from '../network/layout.js'
+import { cityHome, readNetwork } from '../network/layout.js'
+import { moduleAccountLabels } from './module-accounts.js'
 import { chainCheckedFetch } from './chain-guard.js'
 import { join } from 'node:path'
 
@@ -21,6 +22,8 @@ export interface CliIO {
   cwd: string
   /** Resolves when the process is asked to stop (SIGINT/SIGTERM); `start` waits on it. */
   waitForStop?(): Promise<string>
+  /** whether `err` is a terminal: long operations then draw progress on it (progress.ts) */
+  errIsTTY?: boolean
 }
 
 export interface GlobalOptions {
@@ -89,13 +92,22 @@ export class CliContext {
     return this.keyring().resolveAddress(who)
   }
 
-  /** The name of the key with this address, if the keyring has one (for friendlier output). */
+  /** The name of the key with this address, or of the module account it is (for friendlier output). */
   nameOf(address: string): string | undefined {
     if (!this.names) {
+      let others: string[] = []
       try {
-        this.names = new Map(this.keyring().list().map((k) => [k.address, k.name]))
+        const network = readNetwork(this.networkHome)
+        const self = this.globals.city ?? (this.io.env.POLIS_CITY || network?.cities[0])
+        others = network?.cities.filter((c) => c !== self) ?? []
       } catch {
-        this.names = new Map()
+        // not a network home, or an unreadable one: no bridge escrow names
+      }
+      this.names = moduleAccountLabels(others)
+      try {
+        for (const k of this.keyring().list()) this.names.set(k.address, k.name)
+      } catch {
+        // no keyring: module accounts only
       }
     }
     return this.names.get(address)

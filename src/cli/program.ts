@@ -9,22 +9,22 @@ import { Command, CommanderError } from 'commander'
 import { PolisError } from '../base/errors.js'
 import { NodeUnreachableError } from '../sdk/errors.js'
 import { CliContext, type CliIO, type GlobalOptions } from './context.js'
-import { keysCommands } from './commands/keys.js'
-import { nodeCommands } from './commands/node.js'
-import { queryCommands } from './commands/query.js'
-import { SilentFailure, txCommands } from './commands/tx.js'
-import { testnetCommands } from './commands/testnet.js'
-import { qhfCommands } from './commands/qhf.js'
-import { relayerCommands } from './commands/relayer.js'
-import { transportCommands } from './commands/transport.js'
-import { siemCommands } from './commands/siem.js'
-import { servicesCommands } from './commands/services.js'
-import { bridgeCommands } from './commands/bridge.js'
-import { networkCommands } from './commands/network.js'
+import { SilentFailure } from './commands/tx.js'
+import { COMMAND_GROUPS, groupsFor, type CommandGroup } from './command-groups.js'
 
 export const VERSION = '0.1.0'
 
-export function buildProgram(io: CliIO): Command {
+/**
+ * The program with the command groups that `argv` needs (all of them without `argv`, or for help):
+ * a call loads only the code of its own commands, so `polis query balance` starts without the node,
+ * the agents or the SIEM.
+ */
+export async function buildProgram(io: CliIO, argv?: string[]): Promise<Command> {
+  const groups = await Promise.all(groupsFor(argv).map((name) => COMMAND_GROUPS[name]()))
+  return defineProgram(io, groups)
+}
+
+function defineProgram(io: CliIO, groups: CommandGroup[]): Command {
   const program = new Command('polis')
   program
     .description('Polis: a permissioned blockchain for a smart city. Run a node, manage keys, send transactions, read and verify state.')
@@ -45,18 +45,7 @@ A first transfer, with a node started by \`npm start\` (or \`polis start --init\
 Environment: POLIS_HOME, POLIS_NODE; for the node also POLIS_API_HOST, POLIS_API_PORT,
 POLIS_LOG_LEVEL, POLIS_BLOCK_INTERVAL_MS, POLIS_DATA_DIR, POLIS_GENESIS_FILE, POLIS_VALIDATOR_KEY_FILE.`)
   const ctx = (cmd: Command) => new CliContext(io, cmd.optsWithGlobals<GlobalOptions>())
-  keysCommands(program, ctx)
-  nodeCommands(program, ctx)
-  txCommands(program, ctx)
-  queryCommands(program, ctx)
-  testnetCommands(program, ctx)
-  qhfCommands(program, ctx)
-  relayerCommands(program, ctx)
-  transportCommands(program, ctx)
-  siemCommands(program, ctx)
-  servicesCommands(program, ctx)
-  bridgeCommands(program, ctx)
-  networkCommands(program, ctx)
+  for (const register of groups) register(program, ctx)
   return program
 }
 
@@ -77,7 +66,7 @@ export function allCommands(program: Command): Array<{ name: string; command: Co
 
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const json = argv.includes('--json')
-  const program = buildProgram(io)
+  const program = await buildProgram(io, argv)
   try {
     await program.parseAsync(argv, { from: 'user' })
     return 0

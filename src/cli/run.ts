@@ -8,6 +8,7 @@ export function processIO(): CliIO {
     err: (s) => void process.stderr.write(s),
     env: process.env,
     cwd: process.cwd(),
+    errIsTTY: process.stderr.isTTY === true,
     waitForStop: () =>
       new Promise<string>((resolve) => {
         let stopping = false

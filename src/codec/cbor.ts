@@ -7,6 +7,8 @@
 import { encode as cborEncode, decode as cborDecode } from 'cborg'
 import { PolisError } from '../base/errors.js'
 import { bytesEqual } from '../base/bytes.js'
+import { decodeFast, FALLBACK } from './cbor-fast.js'
+import { encodeFast } from './cbor-fast-encode.js'
 
 export type CborValue =
   | string
@@ -41,11 +43,24 @@ const decodeOptions = {
 }
 
 export function encodeCanonical(value: unknown): Uint8Array {
+  const fast = encodeFast(value)
+  return fast === FALLBACK ? cborEncode(value, encodeOptions) : fast
+}
+
+/** encodeCanonical without the fast path (cbor-fast-encode.ts). */
+export function encodeGeneral(value: unknown): Uint8Array {
   return cborEncode(value, encodeOptions)
 }
 
 /** Decodes canonical CBOR or throws PolisError(errorName) describing what is wrong. */
 export function decodeCanonical(bytes: Uint8Array, errorName: 'tx_decode' | 'invalid_message' | 'invalid_state' = 'tx_decode'): CborValue {
+  const fast = decodeFast(bytes)
+  if (fast !== FALLBACK) return fast as CborValue
+  return decodeGeneral(bytes, errorName)
+}
+
+/** decodeCanonical without the fast path (cbor-fast.ts): cborg, then re-encoding and comparing. */
+export function decodeGeneral(bytes: Uint8Array, errorName: 'tx_decode' | 'invalid_message' | 'invalid_state' = 'tx_decode'): CborValue {
   let value: unknown
   try {
     value = cborDecode(bytes, decodeOptions)
@@ -55,7 +70,7 @@ export function decodeCanonical(bytes: Uint8Array, errorName: 'tx_decode' | 'inv
   checkTypes(value, errorName, 0)
   let again: Uint8Array
   try {
-    again = encodeCanonical(value)
+    again = encodeGeneral(value)
   } catch (e) {
     throw new PolisError(errorName, `not canonical CBOR: ${(e as Error).message}`)
   }
@@ -68,6 +83,8 @@ export function decodeCanonical(bytes: Uint8Array, errorName: 'tx_decode' | 'inv
  * re-encode comparison that guards untrusted input against malleability.
  */
 export function decodeTrusted(bytes: Uint8Array): CborValue {
+  const fast = decodeFast(bytes)
+  if (fast !== FALLBACK) return fast as CborValue
   try {
     return cborDecode(bytes, decodeOptions) as CborValue
   } catch (e) {

@@ -7,8 +7,8 @@ import type { Worker } from 'node:worker_threads'
 import { startTsWorker } from '../util/ts-worker.js'
 import { availableParallelism } from 'node:os'
 import { verifySignature } from './keys.js'
+import { packBatch, type Item } from './verify-batch.js'
 
-type Item = [Uint8Array, Uint8Array, Uint8Array]
 interface Pending { items: Item[]; resolves: Array<(ok: boolean) => void> }
 
 export class VerifyPool {
@@ -79,7 +79,8 @@ export class VerifyPool {
       }
       const id = this.nextId++
       this.inflight.set(id, part)
-      w.postMessage({ id, items: part.items })
+      const packed = packBatch(part.items)
+      w.postMessage({ id, packed }, [packed.buffer as ArrayBuffer])
     }
   }
 

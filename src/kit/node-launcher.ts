@@ -1,6 +1,6 @@
 /**
  * The test kit's launcher (for tests, benchmarks and simulations): Polis processes run as the real
- * `bin/polis` (or a script) in a child process, waited on until they say they are ready, stopped
+ * `bin/polis` in a child process, waited on until they say they are ready, stopped
  * by signal, killed if this process exits first.
  *
  *   const node = await launchNode({ city: testCity(), blockIntervalMs: 10 })  // a home for the city in a temp dir
@@ -63,16 +63,16 @@ export interface LaunchOptions<T> {
   env?: Record<string, string>
   cwd?: string
   timeoutMs?: number
-  /** A TypeScript entry run with tsx instead of bin/polis (e.g. scripts/start.ts). */
-  script?: string
   /** Flags for node itself (e.g. --cpu-prof). */
   nodeArgs?: string[]
 }
 
-/** Runs `bin/polis <args>` (or `opts.script`) until it is ready; one that exits or hangs first is an error (and killed). */
+/** What `npm start` runs (package.json "start": "node bin/polis network up"), as bin/polis arguments. */
+export const NPM_START = ['network', 'up']
+
+/** Runs `bin/polis <args>` until it is ready; one that exits or hangs first is an error (and killed). */
 export async function launchProcess<T = true>(args: string[], opts: LaunchOptions<T>): Promise<PolisProcess & { ready: T }> {
-  const entry = opts.script ? ['--import', 'tsx', opts.script] : [POLIS_BIN]
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...entry, ...args], { cwd: opts.cwd ?? REPO, env: cleanEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), POLIS_BIN, ...args], { cwd: opts.cwd ?? REPO, env: cleanEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] })
   killOnExit(child)
   let out = ''
   let err = ''
@@ -83,7 +83,7 @@ export async function launchProcess<T = true>(args: string[], opts: LaunchOption
     child.once('exit', (code, signal) => resolve({ code, signal }))
   })
   const test = opts.ready instanceof RegExp ? ((re: RegExp) => (s: string) => (re.test(s) ? (true as T) : undefined))(opts.ready) : opts.ready
-  const what = opts.script ?? `polis ${args.join(' ')}`
+  const what = `polis ${args.join(' ')}`
   const timeoutMs = opts.timeoutMs ?? 30_000
   const ready = await new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -180,7 +180,8 @@ export async function launchNode(opts: NodeOptions): Promise<NodeProcess> {
     removeRoot()
     throw e
   }
-  const env: Record<string, string> = { POLIS_API_PORT: '0' }
+  // logs on stderr rather than in <home>/node.log: a test's diagnostics (output()) show them
+  const env: Record<string, string> = { POLIS_API_PORT: '0', POLIS_LOG_FILE: '-' }
   if (opts.blockIntervalMs !== undefined) env.POLIS_BLOCK_INTERVAL_MS = String(opts.blockIntervalMs)
   if (opts.bodyLimitBytes !== undefined) env.POLIS_BODY_LIMIT_BYTES = String(opts.bodyLimitBytes)
   if (opts.logLevel !== undefined) env.POLIS_LOG_LEVEL = opts.logLevel

@@ -20,7 +20,7 @@ try {
   const { genesis, validatorKey } = loadNodeFiles(cfg)
   const node = await startNode({
     dataDir: cfg.dataDir, genesis, validatorKey, host: cfg.api.host, port: cfg.api.port,
-    blockIntervalMs: cfg.blockIntervalMs, logLevel: cfg.logLevel, bodyLimitBytes: cfg.api.bodyLimitBytes, pruning: cfg.pruning,
+    blockIntervalMs: cfg.blockIntervalMs, emptyBlockIntervalMs: cfg.emptyBlockIntervalMs, logLevel: cfg.logLevel, bodyLimitBytes: cfg.api.bodyLimitBytes, pruning: cfg.pruning,
   })
   send({ event: 'listening', url: node.url.replace(/\/+$/, ''), chain_id: cfg.chainId, height: node.engine.height.toString() })
   let stopping = false

@@ -119,7 +119,7 @@ export async function startCometCity(home: string, o: { env?: NodeJS.ProcessEnv;
   if (!hasCometCity(home)) throw new PolisError('not_found', `${home} has no CometBFT network (${cometDirOf(home)}); \`polis start --engine cometbft\` makes one`)
   const m = loadManifest(cometDirOf(home))
   if (m.chainId !== cfg.chainId) throw new PolisError('invalid_genesis', `${cometDirOf(home)} is chain "${m.chainId}", polis.yaml says "${cfg.chainId}"`)
-  const tn = new Testnet(cometDirOf(home), { autoRestart: true, log: o.log, env: o.env })
+  const tn = new Testnet(cometDirOf(home), { autoRestart: true, log: o.log, env: o.env, pruningKeepRecent: cfg.pruning.keepRecent })
   const url = nodeUrlOf({ api: { ...cfg.api, port: m.nodes[0]!.apiPort ?? cfg.api.port } })
   try {
     await tn.start()

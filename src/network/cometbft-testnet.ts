@@ -21,11 +21,11 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, fstatSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { keyPairFromSeed, generateKeyPair, type KeyPair } from '../crypto/keys.js'
 import { sha256 } from '../crypto/hash.js'
 import { toHex, utf8 } from '../base/bytes.js'
 import { assertFreshDir } from '../base/fresh-dir.js'
+import { processEntry } from '../util/module-entry.js'
 import { requireCometbft } from '../engine/cometbft/binary.js'
 import { CometRpc } from '../engine/cometbft/rpc.js'
 import { HALT_EXIT_CODE } from '../engine/cometbft/abci-app.js'
@@ -41,6 +41,14 @@ export interface ConsensusTimeouts {
   /** Proceed as soon as all precommits are in, instead of waiting `commit`. */
   skipCommit: boolean
 }
+
+/**
+ * Blocks are made for transactions, and at the latest after this long without one (CometBFT's
+ * create_empty_blocks_interval), so that block time and the end-block work on it (energy slots,
+ * SLAs, light-client expiry) move on while a city is idle; the solo engine's empty_block_interval_ms
+ * (src/node/config.ts) is the same bound. Override with configOverrides['consensus.create_empty_blocks_interval'].
+ */
+export const EMPTY_BLOCKS_INTERVAL = '5s'
 
 /** Loopback defaults: a round completes in well under a second; a dead proposer costs ~1 s. */
 export const LOOPBACK_TIMEOUTS: ConsensusTimeouts = {
@@ -303,7 +311,7 @@ export function cometConfigToml(p: ConfigParams): string {
       wal_file: 'data/cs.wal/wal', timeout_propose: t.propose, timeout_propose_delta: t.proposeDelta,
       timeout_prevote: t.prevote, timeout_prevote_delta: t.prevoteDelta, timeout_precommit: t.precommit,
       timeout_precommit_delta: t.precommitDelta, timeout_commit: t.commit, double_sign_check_height: 0,
-      skip_timeout_commit: t.skipCommit, create_empty_blocks: false, create_empty_blocks_interval: '0s',
+      skip_timeout_commit: t.skipCommit, create_empty_blocks: false, create_empty_blocks_interval: EMPTY_BLOCKS_INTERVAL,
       peer_gossip_sleep_duration: '10ms', peer_query_maj23_sleep_duration: '2s', block_time_tolerance: '1m0s',
     },
     storage: { discard_abci_responses: false },
@@ -377,7 +385,7 @@ export function loadManifest(dir: string): TestnetManifest {
 
 // ---------------------------------------------------------------------------------- supervisor
 
-const APP_MAIN = fileURLToPath(new URL('../node/cometbft-process' + (import.meta.url.endsWith('.ts') ? '.ts' : '.js'), import.meta.url))
+const APP_MAIN = processEntry(new URL('../node/cometbft-process.ts', import.meta.url))
 
 interface Proc { child: ChildProcess; exited: Promise<number | null>; expectedExit: boolean }
 
@@ -396,6 +404,8 @@ export interface TestnetStartOptions {
   /** State-sync snapshots every this many blocks in every App (`--snapshot-interval`; 0: none). */
   snapshotInterval?: number
   snapshotChunkBytes?: number
+  /** State heights every App keeps (`--pruning-keep-recent`; 0 or absent: all). */
+  pruningKeepRecent?: number
 }
 
 const liveChildren = new Set<ChildProcess>()
@@ -544,6 +554,10 @@ export class Testnet {
     return ['--snapshot-interval', String(n), ...(this.opts.snapshotChunkBytes ? ['--snapshot-chunk-bytes', String(this.opts.snapshotChunkBytes)] : [])]
   }
 
+  private pruningArgs(): string[] {
+    return this.opts.pruningKeepRecent ? ['--pruning-keep-recent', String(this.opts.pruningKeepRecent)] : []
+  }
+
   private apiArgs(i: number): string[] {
     const port = this.opts.apiPort ? this.opts.apiPort(i) : this.manifest.nodes[i]!.apiPort
     if (port === undefined) return []
@@ -564,7 +578,7 @@ export class Testnet {
       const from = fileSize(appLog)
       const app = this.spawnProc(
         process.execPath,
-        [...(APP_MAIN.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : []), APP_MAIN, '--home', dir, '--abci', `tcp://${this.manifest.host}:${node.abciPort}`, '--verify-threads', String(this.opts.verifyThreads ?? 0), ...this.apiArgs(i), ...this.snapshotArgs()],
+        [...APP_MAIN.execArgv, APP_MAIN.file, '--home', dir, '--abci', `tcp://${this.manifest.host}:${node.abciPort}`, '--verify-threads', String(this.opts.verifyThreads ?? 0), ...this.apiArgs(i), ...this.snapshotArgs(), ...this.pruningArgs()],
         appLog,
         (code, sig) => this.onExit(i, 'app', app, code, sig),
       )

@@ -144,6 +144,10 @@ POLIS_ABCI=tcp://${o.host}:${o.ports.abci}
 POLIS_RPC=http://${o.host}:${o.ports.rpc}
 POLIS_API_PORT=${o.ports.api}
 POLIS_VERIFY_THREADS=1
+# State-sync snapshots every this many blocks (0: none; docs/DEPLOY.md), and the state heights kept
+# (0: all; a snapshot being made and pending bridge packets are always kept)
+POLIS_SNAPSHOT_INTERVAL=1000
+POLIS_PRUNING_KEEP_RECENT=10000
 `
 }
 
@@ -160,7 +164,8 @@ from=0
 [ -f logs/app.log ] && from=$(wc -c < logs/app.log)
 node --import "file://$POLIS_ROOT/node_modules/tsx/dist/loader.mjs" "$POLIS_ROOT/src/node/cometbft-process.ts" \\
   --home "$HERE" --abci "$POLIS_ABCI" --verify-threads "$POLIS_VERIFY_THREADS" \\
-  --api-port "$POLIS_API_PORT" --api-host "$POLIS_HOST" --rpc "$POLIS_RPC" >> logs/app.log 2>&1 &
+  --api-port "$POLIS_API_PORT" --api-host "$POLIS_HOST" --rpc "$POLIS_RPC" \\
+  --snapshot-interval "$POLIS_SNAPSHOT_INTERVAL" --pruning-keep-recent "$POLIS_PRUNING_KEEP_RECENT" >> logs/app.log 2>&1 &
 echo $! > run/app.pid
 i=0
 until tail -c +$((from + 1)) logs/app.log | grep -q "abci listening on"; do
@@ -224,7 +229,7 @@ function appUnit(host: string, dir: string): string {
     head: `# The Polis App of validator ${host}. Install: copy both units to /etc/systemd/system/, then\n#   systemctl daemon-reload && systemctl enable --now polis-app polis-cometbft`,
     description: `Polis App (validator ${host})`,
     deps: 'After=network-online.target\nWants=network-online.target',
-    execStart: `ExecStart=/usr/bin/env node --import file://\${POLIS_ROOT}/node_modules/tsx/dist/loader.mjs \${POLIS_ROOT}/src/node/cometbft-process.ts --home ${dir} --abci \${POLIS_ABCI} --verify-threads \${POLIS_VERIFY_THREADS} --api-port \${POLIS_API_PORT} --api-host \${POLIS_HOST} --rpc \${POLIS_RPC}`,
+    execStart: `ExecStart=/usr/bin/env node --import file://\${POLIS_ROOT}/node_modules/tsx/dist/loader.mjs \${POLIS_ROOT}/src/node/cometbft-process.ts --home ${dir} --abci \${POLIS_ABCI} --verify-threads \${POLIS_VERIFY_THREADS} --api-port \${POLIS_API_PORT} --api-host \${POLIS_HOST} --rpc \${POLIS_RPC} --snapshot-interval \${POLIS_SNAPSHOT_INTERVAL} --pruning-keep-recent \${POLIS_PRUNING_KEEP_RECENT}`,
     // exit status HALT_EXIT_CODE: stopped at the governance halt height; stays down until the operator upgrades
     restart: `Restart=always\nRestartSec=2\nRestartPreventExitStatus=${HALT_EXIT_CODE}`,
   })

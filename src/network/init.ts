@@ -14,10 +14,10 @@
  */
 import { existsSync, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { ConfigError, initHome, configPathOf, DEFAULT_API_PORT, type InitResult } from '../node/config.js'
+import { ConfigError, initHome, configPathOf, DEFAULT_API_PORT, DEMO_ENERGY_SLOT_MS, type InitResult } from '../node/config.js'
 import { Keyring } from '../sdk/keys.js'
 import { assertFreshDir } from '../base/fresh-dir.js'
-import { cityHomeOf, cityNames, networkFileOf, relayerDirOf, writeNetwork } from './layout.js'
+import { cityHomeOf, cityNames, networkFileOf, readNetwork, relayerDirOf, writeNetwork } from './layout.js'
 import { cometCityPorts, initCometCity } from './cometbft-city.js'
 
 export interface InitNetworkOptions {
@@ -45,6 +45,17 @@ export function networkPorts(basePort: number, cities: number, engine: 'solo' | 
 export interface InitNetworkResult { home: string; cities: InitResult[] }
 
 export const relayerKeyName = (other: string) => `relayer-${other}`
+
+/**
+ * `--cities N` given for a network that already exists (`npm start -- --cities 3` on a 2-city
+ * network): the number only applies when a network is created, so a different one is refused,
+ * saying what the home holds, instead of silently starting the old cities.
+ */
+export function checkCitiesOfExisting(home: string, cities: number | undefined): void {
+  const net = readNetwork(resolve(home))
+  if (!net || cities === undefined || cities === net.cities.length) return
+  throw new ConfigError(`the network in ${net.home} already has ${net.cities.length} cities (${net.cities.join(', ')}); --cities ${cities} only applies when a network is created. Start it as it is (without --cities), or create a ${cities}-city network in another home (--home DIR); nothing was started or changed`)
+}
 
 export function initNetwork(o: InitNetworkOptions): InitNetworkResult {
   const home = resolve(o.home)
@@ -78,6 +89,7 @@ export function initNetwork(o: InitNetworkOptions): InitNetworkResult {
       sampleAccounts: o.sampleAccounts,
       accounts: names.filter((n) => n !== name).map((n) => ({ name: relayerKeyName(n), roles: ['relayer'] })),
       departments: true, // each city's department clerks (water-clerk, works-clerk, …): the README's services walk-through uses them
+      energySlotMs: DEMO_ENERGY_SLOT_MS, // the README's energy walk-through trades, delivers and settles within minutes
     }))
   })
   if (engine === 'cometbft') names.forEach((name, i) => initCometCity({ home: cityHomeOf(home, name), validators: o.validators ?? 4, basePort: cometBasePort(basePort, i) }))

@@ -22,8 +22,8 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { PolisError } from '../base/errors.js'
+import { processEntry } from '../util/module-entry.js'
 import { configPathOf, loadConfig, nodeUrlOf } from '../node/config.js'
 import { Keyring } from '../sdk/keys.js'
 import { Relayer } from '../agents/relayer/index.js'
@@ -74,7 +74,7 @@ export interface RunningNetwork {
 
 /** Settings that name one city's files or port must not leak from the supervisor's environment into every city. */
 const PER_CITY_ENV = ['POLIS_HOME', 'POLIS_CITY', 'POLIS_NODE', 'POLIS_DATA_DIR', 'POLIS_GENESIS_FILE', 'POLIS_VALIDATOR_KEY_FILE', 'POLIS_KEYS_DIR', 'POLIS_API_PORT']
-const CITY_ENTRY = fileURLToPath(new URL('./city-process.ts', import.meta.url))
+const CITY_ENTRY = processEntry(new URL('./city-process.ts', import.meta.url))
 
 interface Child { name: string; proc: ChildProcess; exited: Promise<number | null>; logFd: number }
 
@@ -85,7 +85,7 @@ function startCity(children: Child[], name: string, home: string, port: number, 
   const childEnv: NodeJS.ProcessEnv = { ...env }
   for (const k of PER_CITY_ENV) delete childEnv[k]
   // detached: its own process group, so a Ctrl-C reaches the supervisor only, which stops the cities in order
-  const proc = fork(CITY_ENTRY, [home, String(port)], { execArgv: ['--import', import.meta.resolve('tsx')], env: childEnv, stdio: ['ignore', logFd, logFd, 'ipc'], detached: true })
+  const proc = fork(CITY_ENTRY.file, [home, String(port)], { execArgv: CITY_ENTRY.execArgv, env: childEnv, stdio: ['ignore', logFd, logFd, 'ipc'], detached: true })
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)))
   children.push({ name, proc, exited, logFd })
   return new Promise((resolve, reject) => {

@@ -5,6 +5,7 @@
  *        [--db DIR] [--verify-threads N] [--cache-size N] [--quiet]
  *        [--api-port N [--api-host 127.0.0.1] [--rpc http://127.0.0.1:26657]]
  *        [--snapshot-interval N [--snapshot-keep 2] [--snapshot-chunk-bytes B]]   (state sync: snapshot.ts)
+ *        [--pruning-keep-recent N]   (state heights kept, 0 = all; node.ts says what else is kept)
  *
  * Prints `abci listening on ADDR` once it accepts connections (start CometBFT after that: CometBFT
  * exits if its App is not there), then one line per committed block unless --quiet.
@@ -26,6 +27,8 @@ import { pino } from 'pino'
 import { CometBackend } from '../engine/cometbft/backend.js'
 import { CometRpc } from '../engine/cometbft/rpc.js'
 import { startApiNode, type ApiNode } from './api-node.js'
+import { checkGenesisAgainstPeers, statesyncRpcServers } from '../engine/cometbft/peer-genesis.js'
+import { PolisError } from '../base/errors.js'
 
 const { values } = parseArgs({
   options: {
@@ -40,6 +43,7 @@ const { values } = parseArgs({
     'snapshot-interval': { type: 'string', default: '0' },
     'snapshot-keep': { type: 'string', default: '2' },
     'snapshot-chunk-bytes': { type: 'string' },
+    'pruning-keep-recent': { type: 'string', default: '0' },
     'api-host': { type: 'string', default: '127.0.0.1' },
     rpc: { type: 'string', default: 'http://127.0.0.1:26657' },
     help: { type: 'boolean', short: 'h', default: false },
@@ -76,6 +80,7 @@ const node = await startAbciNode({
   snapshotInterval: Number(values['snapshot-interval']),
   snapshotKeep: Number(values['snapshot-keep']),
   snapshotChunkBytes: values['snapshot-chunk-bytes'] ? Number(values['snapshot-chunk-bytes']) : undefined,
+  pruning: { keepRecent: Number(values['pruning-keep-recent']) },
   log,
   onCommit: values.quiet ? undefined : (h, hash, n) => log(`committed height ${h} txs ${n} app_hash ${toHex(hash)}`),
   // stop after the Commit response has gone out; CometBFT then stops too (its App is gone)
@@ -95,6 +100,18 @@ if (cometGenesis && info.lastHeight > 0n) {
   if (why) {
     await node.close()
     refuse(why)
+  }
+}
+// A fresh node that joins by state sync: its genesis must be the one its RPC servers run (peer-genesis.ts)
+const cometConfigFile = join(values.home, 'cometbft', 'config', 'config.toml')
+if (cometGenesis && info.lastHeight === 0n && existsSync(cometConfigFile)) {
+  const servers = statesyncRpcServers(readFileSync(cometConfigFile, 'utf8'))
+  try {
+    const r = await checkGenesisAgainstPeers(cometGenesis, servers)
+    if (servers.length) log(`genesis checked against ${r.checked.length ? r.checked.join(', ') : 'no peer'}${r.unreachable.length ? ` (unreachable: ${r.unreachable.join(', ')})` : ''}`)
+  } catch (e) {
+    await node.close()
+    refuse(e instanceof PolisError ? `${e.errorName}: ${e.message}` : (e as Error).message)
   }
 }
 log(`abci listening on ${node.address}`)

@@ -8,15 +8,17 @@
  *   keys_dir: keys                    # the CLI's keyring
  *   api: { host: 127.0.0.1, port: 26680, body_limit_bytes: 1048576 }
  *   block_interval_ms: 200
+ *   empty_block_interval_ms: 5000     # an empty block when none was cut for this long (block time moves on an idle chain); 0 = never
+ *   log_file: node.log                # the node's JSON log lines; "-" = stderr
  *   log_level: info                   # fatal | error | warn | info | debug | trace | silent
  *   engine: solo                      # solo | cometbft (src/network/cometbft-city.ts: <home>/cometbft/)
  *   pruning: { keep_recent: 10000 }   # state heights kept (plus those pending bridge packets need); 0 = all
  *
  * Precedence: defaults < file < environment < explicit overrides (command-line flags).
  * Environment: POLIS_HOME (the home directory itself), POLIS_DATA_DIR, POLIS_GENESIS_FILE,
- * POLIS_VALIDATOR_KEY_FILE, POLIS_KEYS_DIR (relative paths there resolve against the working
- * directory), POLIS_API_HOST, POLIS_API_PORT, POLIS_BODY_LIMIT_BYTES, POLIS_BLOCK_INTERVAL_MS,
- * POLIS_LOG_LEVEL, POLIS_ENGINE. Anything unclear is refused with a ConfigError naming the file or variable.
+ * POLIS_VALIDATOR_KEY_FILE, POLIS_KEYS_DIR, POLIS_LOG_FILE (relative paths there resolve against the
+ * working directory), POLIS_API_HOST, POLIS_API_PORT, POLIS_BODY_LIMIT_BYTES, POLIS_BLOCK_INTERVAL_MS,
+ * POLIS_EMPTY_BLOCK_INTERVAL_MS, POLIS_LOG_LEVEL, POLIS_ENGINE. Anything unclear is refused with a ConfigError naming the file or variable.
  *
  * `initHome` creates a home: keys (0600, in a 0700 directory) for the validator, the city
  * authority and sample citizens, a genesis, and polis.yaml.
@@ -31,6 +33,7 @@ import { Keyring, loadKeyFile, type NamedKey } from '../sdk/keys.js'
 import { identityModule } from '../modules/identity/index.js'
 import { bankModule } from '../modules/bank/index.js'
 import { complaintsModule } from '../modules/complaints/index.js'
+import { energyModule } from '../modules/energy/index.js'
 import { DEPARTMENT_CLERKS, STARTER_SERVICES } from './departments.js'
 
 export const CONFIG_FILE = 'polis.yaml'
@@ -39,6 +42,10 @@ export const DEFAULT_API_HOST = '127.0.0.1'
 export const DEFAULT_API_PORT = 26680
 export const DEFAULT_BODY_LIMIT_BYTES = 8 * 1024 * 1024
 export const DEFAULT_BLOCK_INTERVAL_MS = 200
+/** Longest stretch without a block on an idle chain (solo engine; CometBFT: create_empty_blocks_interval). */
+export const DEFAULT_EMPTY_BLOCK_INTERVAL_MS = 5000
+export const MAX_EMPTY_BLOCK_INTERVAL_MS = 3_600_000
+export const DEFAULT_LOG_FILE = 'node.log'
 /** State heights a node keeps by default (docs/ARCHITECTURE.md, Pruning); 0 keeps every height. */
 export const DEFAULT_KEEP_RECENT = 10_000
 export const DEFAULT_CHAIN_ID = 'polis-city'
@@ -61,7 +68,11 @@ export interface NodeConfig {
   keysDir: string
   api: { host: string; port: number; bodyLimitBytes: number }
   blockIntervalMs: number
+  /** 0: no empty blocks. */
+  emptyBlockIntervalMs: number
   logLevel: LogLevel
+  /** Absolute path of the log file, or '-' for stderr. */
+  logFile: string
   engine: EngineName
   /** `keepRecent`: state heights kept (0 = all); see PolisApp's pruning. */
   pruning: { keepRecent: number }
@@ -77,7 +88,9 @@ export interface ConfigOverrides {
   apiPort?: number | string
   bodyLimitBytes?: number | string
   blockIntervalMs?: number | string
+  emptyBlockIntervalMs?: number | string
   logLevel?: string
+  logFile?: string
   engine?: string
 }
 
@@ -98,7 +111,7 @@ export function configPathOf(home: string): string {
   return join(home, CONFIG_FILE)
 }
 
-const FILE_KEYS = ['chain_id', 'data_dir', 'genesis_file', 'validator_key_file', 'keys_dir', 'api', 'block_interval_ms', 'log_level', 'engine', 'pruning'] as const
+const FILE_KEYS = ['chain_id', 'data_dir', 'genesis_file', 'validator_key_file', 'keys_dir', 'api', 'block_interval_ms', 'empty_block_interval_ms', 'log_level', 'log_file', 'engine', 'pruning'] as const
 const PRUNING_KEYS = ['keep_recent'] as const
 const API_KEYS = ['host', 'port', 'body_limit_bytes'] as const
 
@@ -119,6 +132,11 @@ function host(where: string, v: unknown): string {
   const h = str(where, v)
   if (!/^[A-Za-z0-9.:_-]+$/.test(h) && !/^\[[0-9a-fA-F:]+\]$/.test(h)) throw new ConfigError(`${where} must be a host name or IP address (got ${JSON.stringify(v)})`)
   return h
+}
+
+/** A log file setting: '-' (stderr) or a path resolved against `base`. */
+function logFileAt(base: string, v: string): string {
+  return v === '-' ? '-' : resolve(base, v)
 }
 
 function logLevel(where: string, v: unknown): LogLevel {
@@ -179,7 +197,9 @@ export function parseConfigFile(text: string, home: string, fileName = CONFIG_FI
       bodyLimitBytes: a.body_limit_bytes === undefined ? DEFAULT_BODY_LIMIT_BYTES : intIn(`${fileName}: api.body_limit_bytes`, a.body_limit_bytes, 1024, 64 * 1024 * 1024),
     },
     blockIntervalMs: m.block_interval_ms === undefined ? DEFAULT_BLOCK_INTERVAL_MS : intIn(`${fileName}: block_interval_ms`, m.block_interval_ms, 1, 60_000),
+    emptyBlockIntervalMs: m.empty_block_interval_ms === undefined ? DEFAULT_EMPTY_BLOCK_INTERVAL_MS : intIn(`${fileName}: empty_block_interval_ms`, m.empty_block_interval_ms, 0, MAX_EMPTY_BLOCK_INTERVAL_MS),
     logLevel: m.log_level === undefined ? 'info' : logLevel(`${fileName}: log_level`, m.log_level),
+    logFile: logFileAt(home, m.log_file === undefined ? DEFAULT_LOG_FILE : str(`${fileName}: log_file`, m.log_file)),
     engine: m.engine === undefined ? 'solo' : engine(`${fileName}: engine`, m.engine),
     pruning: { keepRecent },
   }
@@ -194,6 +214,8 @@ export function applyOverrides(cfg: NodeConfig, env: NodeJS.ProcessEnv = process
   c.genesisFile = path('--genesis-file', o.genesisFile) ?? path('POLIS_GENESIS_FILE', e('POLIS_GENESIS_FILE')) ?? c.genesisFile
   c.validatorKeyFile = path('--validator-key-file', o.validatorKeyFile) ?? path('POLIS_VALIDATOR_KEY_FILE', e('POLIS_VALIDATOR_KEY_FILE')) ?? c.validatorKeyFile
   c.keysDir = path('--keys-dir', o.keysDir) ?? path('POLIS_KEYS_DIR', e('POLIS_KEYS_DIR')) ?? c.keysDir
+  const logFileOverride = o.logFile ?? e('POLIS_LOG_FILE')
+  if (logFileOverride !== undefined) c.logFile = logFileAt(cwd, str(o.logFile !== undefined ? '--log-file' : 'POLIS_LOG_FILE', logFileOverride))
   const pick = <T>(flag: string, fv: unknown, envName: string, parse: (where: string, v: unknown) => T, current: T): T => {
     if (fv !== undefined) return parse(flag, fv)
     const ev = e(envName)
@@ -204,6 +226,7 @@ export function applyOverrides(cfg: NodeConfig, env: NodeJS.ProcessEnv = process
   c.api.port = pick('--port', o.apiPort, 'POLIS_API_PORT', (w, v) => intIn(w, v, 0, 65535), c.api.port)
   c.api.bodyLimitBytes = pick('--body-limit-bytes', o.bodyLimitBytes, 'POLIS_BODY_LIMIT_BYTES', (w, v) => intIn(w, v, 1024, 64 * 1024 * 1024), c.api.bodyLimitBytes)
   c.blockIntervalMs = pick('--block-interval-ms', o.blockIntervalMs, 'POLIS_BLOCK_INTERVAL_MS', (w, v) => intIn(w, v, 1, 60_000), c.blockIntervalMs)
+  c.emptyBlockIntervalMs = pick('--empty-block-interval-ms', o.emptyBlockIntervalMs, 'POLIS_EMPTY_BLOCK_INTERVAL_MS', (w, v) => intIn(w, v, 0, MAX_EMPTY_BLOCK_INTERVAL_MS), c.emptyBlockIntervalMs)
   c.logLevel = pick('--log-level', o.logLevel, 'POLIS_LOG_LEVEL', logLevel, c.logLevel)
   c.engine = pick('--engine', o.engine, 'POLIS_ENGINE', engine, c.engine)
   return c
@@ -287,7 +310,12 @@ export interface InitOptions {
   accounts?: Array<{ name: string; roles: string[] }>
   /** Department clerks (water-clerk, works-clerk, …) with their roles, and a starter complaint service list (departments.ts). */
   departments?: boolean
+  /** Energy trading slot length, and the reading window after a slot (genesis `energy`); default: the module's 15 min. */
+  energySlotMs?: number
 }
+
+/** The slot length of the demo cities (`npm start`): trading, delivery and settlement within minutes. */
+export const DEMO_ENERGY_SLOT_MS = 60_000
 
 export interface InitResult {
   home: string
@@ -296,13 +324,15 @@ export interface InitResult {
   keysDir: string
   chainId: string
   denom: string
+  apiPort: number
   keys: Array<{ name: string; address: string; roles: string[]; balance: string }>
 }
 
 export function renderConfig(c: { chainId: string; apiHost: string; apiPort: number; blockIntervalMs: number; logLevel: string }): string {
   return `# Polis node configuration (see src/node/config.ts). Paths are relative to this directory.
-# Environment overrides: POLIS_API_HOST, POLIS_API_PORT, POLIS_LOG_LEVEL, POLIS_BLOCK_INTERVAL_MS,
-# POLIS_DATA_DIR, POLIS_GENESIS_FILE, POLIS_VALIDATOR_KEY_FILE, POLIS_KEYS_DIR, POLIS_BODY_LIMIT_BYTES.
+# Environment overrides: POLIS_API_HOST, POLIS_API_PORT, POLIS_LOG_LEVEL, POLIS_LOG_FILE, POLIS_BLOCK_INTERVAL_MS,
+# POLIS_EMPTY_BLOCK_INTERVAL_MS, POLIS_DATA_DIR, POLIS_GENESIS_FILE, POLIS_VALIDATOR_KEY_FILE, POLIS_KEYS_DIR,
+# POLIS_BODY_LIMIT_BYTES.
 chain_id: ${c.chainId}
 data_dir: data
 genesis_file: genesis.json
@@ -313,7 +343,12 @@ api:
   port: ${c.apiPort}
   body_limit_bytes: ${DEFAULT_BODY_LIMIT_BYTES}
 block_interval_ms: ${c.blockIntervalMs}
+# an empty block when none was cut for this long, so that block time (energy slots, SLAs, due
+# dates) moves on while the chain is idle; 0 = blocks only for transactions
+empty_block_interval_ms: ${DEFAULT_EMPTY_BLOCK_INTERVAL_MS}
 log_level: ${c.logLevel}
+# the node's log lines (JSON); "-" = stderr
+log_file: ${DEFAULT_LOG_FILE}
 # state heights kept (older ones are pruned in the background, except those pending bridge
 # packets still need); 0 keeps every height
 pruning:
@@ -368,12 +403,14 @@ export function initHome(o: InitOptions): InitResult {
       },
       bank: { denom, balances: citizens.map((c) => ({ address: c.address, amount: balance.toString() })) },
       ...(o.departments ? { complaints: STARTER_SERVICES } : {}),
+      ...(o.energySlotMs !== undefined ? { energy: { slot_ms: String(o.energySlotMs), settle_ms: String(o.energySlotMs) } } : {}),
     },
   }
   // the node would refuse a bad genesis at start; refuse it here instead
   parseGenesis(genesis)
   identityModule(o.departments ? DEPARTMENT_CLERKS.flatMap((d) => d.roles) : []).validateGenesis!(genesis.app_state.identity)
   if (o.departments) complaintsModule().validateGenesis!(genesis.app_state.complaints)
+  if (o.energySlotMs !== undefined) energyModule().validateGenesis!(genesis.app_state.energy)
   bankModule().validateGenesis!(genesis.app_state.bank)
   writeFileSync(genesisFile, JSON.stringify(genesis, null, 2) + '\n', { mode: 0o644 })
   writeFileSync(configPath, renderConfig({ chainId: chain, apiHost, apiPort, blockIntervalMs, logLevel: level }), { mode: 0o644 })
@@ -384,6 +421,7 @@ export function initHome(o: InitOptions): InitResult {
     keysDir: keyring.dir,
     chainId: chain,
     denom,
+    apiPort,
     keys: [
       { name: 'authority', address: authority.address, roles: ['authority'], balance: '0' },
       { name: 'validator', address: validator.address, roles: ['validator'], balance: '0' },

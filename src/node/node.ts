@@ -28,6 +28,8 @@ export interface StartNodeOptions {
   /** 0 = any free port. */
   port?: number
   blockIntervalMs?: number
+  /** An empty block when none was cut for this long (block time moves on an idle chain); absent or 0: never. */
+  emptyBlockIntervalMs?: number
   /** State retention (polis.yaml `pruning`); absent: keep every height. */
   pruning?: { keepRecent: number }
   /** pino level: fatal, error, warn, info (default), debug, trace, silent. */
@@ -49,7 +51,7 @@ export interface RunningNode {
 
 export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
   const logger = opts.logger ?? pino({ level: opts.logLevel ?? 'info', base: { svc: 'polis-node' } })
-  const engine = await SoloEngine.open({ dataDir: opts.dataDir, genesis: opts.genesis, validatorKey: opts.validatorKey, blockIntervalMs: opts.blockIntervalMs, pruning: opts.pruning })
+  const engine = await SoloEngine.open({ dataDir: opts.dataDir, genesis: opts.genesis, validatorKey: opts.validatorKey, blockIntervalMs: opts.blockIntervalMs, emptyBlockIntervalMs: opts.emptyBlockIntervalMs, pruning: opts.pruning })
   let api: Awaited<ReturnType<typeof startApiNode>>
   try {
     api = await startApiNode(new SoloBackend(engine), {

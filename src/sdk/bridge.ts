@@ -7,10 +7,11 @@
 import type { Msg } from '../app/tx.js'
 import type { AppEvent } from '../app/types.js'
 import { PolisError } from '../base/errors.js'
-import { fromHex, utf8 } from '../base/bytes.js'
+import { fromHex, toHex, utf8 } from '../base/bytes.js'
 import type { CborValue } from '../codec/cbor.js'
 import { toAddress, toAmount, type AddressLike, type AmountLike } from './msgs.js'
 import type { HeaderResponse, StoreResponse } from './types.js'
+import type { PolisClient } from './polis-client.js'
 import { BRIDGE_EVENT, ackPath, bridgeMsgs, bridgeStoreKey, commitmentPath, receiptPath, type CometHeaderMsg, type Packet, type StateProof } from '../modules/bridge/types.js'
 import { threatIntelMsgs } from '../modules/threatintel/types.js'
 import type { IndicatorKind } from '../modules/siem/indicators.js'
@@ -37,6 +38,23 @@ export const bridgeKeys = {
   commitment: (sourceClient: string, seq: bigint) => bridgeStoreKey(commitmentPath(sourceClient, seq)),
   receipt: (destClient: string, seq: bigint) => bridgeStoreKey(receiptPath(destClient, seq)),
   ack: (destClient: string, seq: bigint) => bridgeStoreKey(ackPath(destClient, seq)),
+}
+
+/** Keys per `POST /v1/store/proofs` request (the route takes up to 2000). */
+const PROOF_KEYS_PER_REQUEST = 1000
+
+/**
+ * The values and ICS-23 proofs of many keys at one height (`POST /v1/store/proofs`, in requests of
+ * 1000 keys), in the order of `keys`: each entry as `store(key, { height, prove: true })` answers.
+ * Each proof still has to be checked (on chain by the bridge, or with verifiedState).
+ */
+export async function storeProofs(api: PolisClient, keys: Uint8Array[], height: bigint): Promise<StoreResponse[]> {
+  const chunks: Uint8Array[][] = []
+  for (let i = 0; i < keys.length; i += PROOF_KEYS_PER_REQUEST) chunks.push(keys.slice(i, i + PROOF_KEYS_PER_REQUEST))
+  const answers = await Promise.all(chunks.map((c) => api.post<{ height: string; entries: StoreResponse[] }>('/v1/store/proofs', { keys: c.map(toHex), height: height.toString() })))
+  const out = answers.flatMap((a) => a.entries)
+  if (out.length !== keys.length || out.some((e, i) => e.key !== toHex(keys[i]!) || e.height !== height.toString())) bad('the node answered proofs of other keys or another height')
+  return out
 }
 
 /** The packets sent by a transaction, from its `send_packet` events. */

@@ -36,7 +36,11 @@ export const DAY = 24n * HOUR
 /** 2026-01-01T00:00:00Z: hour-aligned, so energy slots of an hour start on block times. */
 export const SIM_T0 = 1767225600000n
 
-export interface SimOptions { seed: number; citizens: number; days: number }
+export interface SimOptions {
+  seed: number; citizens: number; days: number
+  /** called after each simulated hour with (hours done, hours); for a progress display, no effect on the simulation */
+  onProgress?: (done: number, total: number) => void
+}
 
 /** How each starter service's department performs: resolution hours ~ median · e^(σ·N(0,1)); weight = share of filings. */
 const PERFORMANCE: Record<string, { medianHours: number; sigma: number; weight: number }> = {
@@ -268,6 +272,7 @@ export async function simulateServices(o: SimOptions): Promise<SimReport> {
       })
       pendingFilings.clear()
       if (h === 1) schedulePayments()
+      o.onProgress?.(h + 1, hours)
     }
     return report(chain, o, blocks, transactions, refused, { billOf, filed, vehicles: vehicles.length, sold, slotsCleared, slotsSettled, prosumers: prosumers.length, citizens, staff: Object.values(staff), authority })
   } finally {

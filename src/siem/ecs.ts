@@ -64,11 +64,20 @@ export interface SiemEvent {
   winlog?: WinlogFields
   /** Linux audit records: the record type, its serial, and every key=value by its own name (Auditbeat's names) */
   auditd?: { message_type: string; sequence: number; data: Record<string, string> }
+  /** ECS objects of JSON inputs kept as sent (bounded: parsers.ts `ecsObject`): web server and proxy logs */
+  url?: EcsObject & { original?: string; full?: string; path?: string; query?: string; domain?: string }
+  http?: EcsObject
+  user_agent?: EcsObject & { original?: string }
+  dns?: EcsObject
   error?: { message: string }
   labels?: Record<string, string>
   // source_device: the registered device key (hex) behind source.ip, resolved by the collector
   blocksiem: { category: BlockSiemCategory; surface: BlockSiemSurface; source_device?: string }
 }
+
+/** A nested ECS object as a JSON input sent it: scalars, lists of scalars, objects. */
+export type EcsValue = string | number | boolean | Array<string | number | boolean> | EcsObject
+export interface EcsObject { [k: string]: EcsValue | undefined }
 
 export interface WinlogFields {
   channel?: string

@@ -6,7 +6,7 @@
  */
 import {
   classify, eventHash, protocolOfPort, transportOf, validIp, validPort,
-  type Endpoint, type EventOutcome, type SiemEvent,
+  type EcsObject, type EcsValue, type Endpoint, type EventOutcome, type SiemEvent,
 } from './ecs.js'
 import { isWinlogJson, parseWinlog } from './winlog.js'
 import { auditFields, isAuditRecord, parseAuditd } from './auditd.js'
@@ -425,7 +425,62 @@ function parseJson(o: Record<string, unknown>, ctx: ParseContext): Draft {
     if ((typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') && !k.startsWith('@') && k.length <= 64) labels[k] = String(v).slice(0, 1024)
   }
   if (Object.keys(labels).length) d.labels = labels
+  for (const name of ECS_OBJECTS) {
+    const v = ecsObject(o[name], 1)
+    if (v) (d as Record<string, unknown>)[name] = v
+  }
+  // the flattened form ("url.query": "…") too, nested where the object has no such member
+  for (const k of Object.keys(o)) {
+    const dot = k.indexOf('.')
+    if (dot < 0 || !ECS_OBJECT_SET.has(k.slice(0, dot))) continue
+    const v = ecsValue(o[k], 2)
+    if (v !== undefined) setPath(d as Record<string, unknown>, k.split('.'), v)
+  }
   return d
+}
+
+/** ECS objects a JSON input may carry whole (web server, proxy and DNS logs); others are read field by field above. */
+const ECS_OBJECTS = ['url', 'http', 'user_agent', 'dns'] as const
+const ECS_OBJECT_SET = new Set<string>(ECS_OBJECTS)
+const ECS_MAX_DEPTH = 3
+const ECS_MAX_KEYS = 64
+
+/** A bounded copy of an input's object: at most 3 levels, 64 members each, strings cut at 4 KiB, lists of scalars. */
+function ecsObject(v: unknown, depth: number): EcsObject | undefined {
+  if (!v || typeof v !== 'object' || Array.isArray(v) || depth > ECS_MAX_DEPTH) return undefined
+  const out: EcsObject = {}
+  let n = 0
+  for (const k of Object.keys(v)) {
+    if (k === '__proto__' || k.length > 64) continue
+    const x = ecsValue((v as Record<string, unknown>)[k], depth + 1)
+    if (x === undefined) continue
+    out[k] = x
+    if (++n >= ECS_MAX_KEYS) break
+  }
+  return n ? out : undefined
+}
+
+function ecsValue(v: unknown, depth: number): EcsValue | undefined {
+  if (typeof v === 'string') return v.length > 4096 ? v.slice(0, 4096) : v
+  if (typeof v === 'number' || typeof v === 'boolean') return v
+  if (Array.isArray(v)) {
+    const xs = v.filter((x): x is string | number | boolean => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean').slice(0, ECS_MAX_KEYS)
+    return xs.map((x) => (typeof x === 'string' && x.length > 4096 ? x.slice(0, 4096) : x))
+  }
+  return ecsObject(v, depth)
+}
+
+/** Sets a dotted member unless something is already there (a nested object wins over its flattened form). */
+function setPath(o: Record<string, unknown>, parts: string[], v: EcsValue): void {
+  if (parts.length > ECS_MAX_DEPTH + 1 || parts.some((p) => p === '' || p === '__proto__' || p.length > 64)) return
+  let cur = o
+  for (let i = 0; i < parts.length - 1; i++) {
+    const next = cur[parts[i]!]
+    if (next === undefined) cur = (cur[parts[i]!] = {}) as Record<string, unknown>
+    else if (next && typeof next === 'object' && !Array.isArray(next)) cur = next as Record<string, unknown>
+    else return
+  }
+  if (cur[parts[parts.length - 1]!] === undefined) cur[parts[parts.length - 1]!] = v
 }
 
 /** OpenCanary log types (opencanary/logger.py) that this normaliser names. */

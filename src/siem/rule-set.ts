@@ -20,6 +20,9 @@ export interface RuleSet {
   texts: Map<string, string>
 }
 
+/** The name a rule is registered on chain under: its `name`, else its `id`, else its file. */
+export const ruleKey = (doc: Record<string, unknown>, file: string): string => String(doc.name ?? doc.id ?? file)
+
 /** Every rule file of the folder, each checked (YAML, schema) and compiled; Sigma filters in it apply to the rules they name. */
 export function loadRules(dir = BUILTIN_RULES_DIR, opts: CompileOptions = {}): RuleSet {
   const set: RuleSet = { detection: [], correlation: [], docs: [], hashes: new Map(), texts: new Map() }
@@ -30,8 +33,8 @@ export function loadRules(dir = BUILTIN_RULES_DIR, opts: CompileOptions = {}): R
     const c = compileSigmaText(text, { ...opts, file: f })
     for (const doc of c.docs) {
       set.docs.push({ file: f, doc })
-      set.hashes.set(String(doc.name ?? doc.id ?? f), sha256(bytes))
-      set.texts.set(String(doc.name ?? doc.id ?? f), text)
+      set.hashes.set(ruleKey(doc, f), sha256(bytes))
+      set.texts.set(ruleKey(doc, f), text)
     }
     set.detection.push(...c.detection)
     set.correlation.push(...c.correlation)

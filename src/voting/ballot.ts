@@ -32,6 +32,7 @@ import {
 import { randomScalar, type RandomSource } from './random.js'
 import { batchHolds, failedRelations, type Relation } from './relations.js'
 import { digest, u32 } from './transcript.js'
+import { knownValid, verdictKey } from './verdicts.js'
 
 export interface EncryptedSelection {
   readonly ciphertext: Ciphertext
@@ -136,8 +137,32 @@ export function encodeBallot(ballot: EncryptedBallot): Uint8Array {
   return concatBytes(...parts)
 }
 
-/** Decodes a ballot for this election: shape must match the manifest, every encoding canonical. */
-export function decodeBallot(ctx: ElectionContext, bytes: Uint8Array): EncryptedBallot {
+/**
+ * A proof whose bytes a verified ballot carries (verdicts.ts): decoded on first read (they are
+ * known to decode), which the chain's tally never does.
+ */
+function deferredProof(bytes: Uint8Array, branches: number, what: string): DisjunctiveProof {
+  let p: DisjunctiveProof | undefined
+  const get = () => (p ??= decodeDisjunctiveProof(bytes, branches, what))
+  return {
+    get commitments() {
+      return get().commitments
+    },
+    get challenges() {
+      return get().challenges
+    },
+    get responses() {
+      return get().responses
+    },
+  }
+}
+
+/**
+ * Decodes a ballot for this election: shape must match the manifest, every encoding canonical.
+ * `verified` (only for bytes whose verdict is known valid): the proofs are decoded when first read.
+ */
+export function decodeBallot(ctx: ElectionContext, bytes: Uint8Array, verified = false): EncryptedBallot {
+  const proof = verified ? (b: Uint8Array, n: number, what: string) => deferredProof(b.slice(), n, what) : decodeDisjunctiveProof
   const qs = ctx.manifest.questions
   const r = new ByteReader(bytes, 'ballot')
   const need = (n: number, what: string) => r.take(n, what)
@@ -151,12 +176,11 @@ export function decodeBallot(ctx: ElectionContext, bytes: Uint8Array): Encrypted
     for (let oi = 0; oi < no; oi++) {
       const what = `ballot question ${qi} option ${oi}`
       const ciphertext = decodeCiphertext(need(CIPHERTEXT_BYTES, what), `${what} ciphertext`)
-      const proof = decodeDisjunctiveProof(need(SELECTION_PROOF_BYTES, what), 2, `${what} 0/1 proof`)
-      selections.push({ ciphertext, proof })
+      selections.push({ ciphertext, proof: proof(need(SELECTION_PROOF_BYTES, what), 2, `${what} 0/1 proof`) })
     }
     const values = limitValues(q)
     const limitProof = values
-      ? decodeDisjunctiveProof(need(disjunctiveProofBytes(values.length), `question ${qi} limit proof`), values.length, `ballot question ${qi} selection-limit proof`)
+      ? proof(need(disjunctiveProofBytes(values.length), `question ${qi} limit proof`), values.length, `ballot question ${qi} selection-limit proof`)
       : null
     return { selections, limitProof }
   })
@@ -168,7 +192,8 @@ export function trackingCode(ctx: ElectionContext, account: Uint8Array, ballot: 
   return digest('tracking-code', [ctx.electionHash, account, encodeBallot(ballot)])
 }
 
-function ballotRelations(ctx: ElectionContext, account: Uint8Array, ballot: EncryptedBallot): Relation[] {
+/** Every check of a decoded ballot as a linear relation (what verifyBallot batches). */
+export function ballotRelations(ctx: ElectionContext, account: Uint8Array, ballot: EncryptedBallot): Relation[] {
   const qs = ctx.manifest.questions
   if (ballot.questions.length !== qs.length) throw new PolisError('invalid_message', `ballot: the election has ${qs.length} questions`)
   const K = ctx.publicKey
@@ -213,8 +238,10 @@ export function verifyBallot(ctx: ElectionContext, account: Uint8Array, ballot: 
  */
 export function checkBallot(ctx: ElectionContext, account: Uint8Array, bytes: Uint8Array): { ballot: EncryptedBallot; trackingCode: Uint8Array; failures: string[] } {
   checkAccount(account)
-  const ballot = decodeBallot(ctx, bytes)
   const code = digest('tracking-code', [ctx.electionHash, account, bytes])
+  // Verified ahead (verdicts.ts): decode the ciphertexts, leave the proofs' points encoded until read.
+  if (knownValid(verdictKey(ctx, account, bytes))) return { ballot: decodeBallot(ctx, bytes, true), trackingCode: code, failures: [] }
+  const ballot = decodeBallot(ctx, bytes)
   return { ballot, trackingCode: code, failures: verifyBallot(ctx, account, ballot, code) }
 }
 

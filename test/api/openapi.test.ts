@@ -99,13 +99,14 @@ test('docs/API.md lists exactly the documented routes', () => {
 })
 
 test('every documented route exists on the node, and its real responses validate against the declared schemas', async () => {
-  const sample: Record<string, string> = { height: '1', hash: txHash, address: toHex(alice.publicKey), key: toHex(utf8('bank/p')), module: 'bank', name: 'supply', service_code: 'pothole', id: '1' }
+  const sample: Record<string, string> = { height: '1', hash: txHash, address: toHex(alice.publicKey), key: toHex(utf8('bank/p')), module: 'bank', name: 'supply', service_code: 'pothole', id: '1', election: 'none-yet', tracking_code: '00'.repeat(32) }
   for (const { path, method, op } of ops()) {
     const url = path.replace(/\{(\w+)\}/g, (_, k: string) => sample[k]!)
     let r: Res
     if (method === 'get') r = await http(node.url, 'GET', url)
     else if (path === '/v1/txs') r = await http(node.url, 'POST', url, { tx: toHex(new Signer(city.chainId).send(bob, alice, 1n)) })
     else if (path === '/v1/txs/batch') r = await http(node.url, 'POST', url, { txs: ['00'] })
+    else if (path === '/v1/store/proofs') r = await http(node.url, 'POST', url, { keys: [toHex(utf8('bank/p')), toHex(utf8('zzz'))] })
     else if (path === '/requests.json') r = await http(node.url, 'POST', url, { api_key: 'x', service_code: 'pothole' })
     else throw new Error(`no sample call for ${method} ${path}`)
     assert.notEqual(r.body?.type, 'urn:polis:problem:no-such-route', `${method} ${path} exists`)

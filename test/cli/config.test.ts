@@ -182,3 +182,29 @@ test('pruning: keep_recent defaults to 10000, 0 keeps every height, anything unc
   assert.throws(() => parse('chain_id: a-city\npruning: { keep: 5 }\n'), configError(/unknown setting "pruning.keep"/))
   assert.throws(() => parse('chain_id: a-city\npruning: 5\n'), configError(/pruning must be a mapping/))
 })
+
+test('empty_block_interval_ms and log_file: defaults, the file, the environment, flags; unclear values refused', () => {
+  const home = '/srv/city'
+  const base = { ...parseConfigFile('chain_id: idle-city\n', home), configPath: join(home, 'polis.yaml') }
+  assert.equal(base.emptyBlockIntervalMs, 5000)
+  assert.equal(base.logFile, '/srv/city/node.log')
+  const file = parseConfigFile('chain_id: idle-city\nempty_block_interval_ms: 0\nlog_file: "-"\n', home)
+  assert.deepEqual([file.emptyBlockIntervalMs, file.logFile], [0, '-'])
+  const env = applyOverrides(base, { POLIS_EMPTY_BLOCK_INTERVAL_MS: '250', POLIS_LOG_FILE: 'logs/n.log' }, {}, '/work')
+  assert.deepEqual([env.emptyBlockIntervalMs, env.logFile], [250, '/work/logs/n.log'])
+  const flags = applyOverrides(base, { POLIS_EMPTY_BLOCK_INTERVAL_MS: '250' }, { emptyBlockIntervalMs: '1000', logFile: '-' }, '/work')
+  assert.deepEqual([flags.emptyBlockIntervalMs, flags.logFile], [1000, '-'])
+  assert.throws(() => parseConfigFile('chain_id: idle-city\nempty_block_interval_ms: -1\n', home), configError(/empty_block_interval_ms must be an integer from 0 to 3600000/))
+  assert.throws(() => applyOverrides(base, { POLIS_EMPTY_BLOCK_INTERVAL_MS: 'soon' }), configError(/POLIS_EMPTY_BLOCK_INTERVAL_MS must be an integer/))
+  assert.throws(() => parseConfigFile('chain_id: idle-city\nlog_file: 3\n', home), configError(/log_file must be a non-empty string/))
+  // a new home writes both, and the demo slot length when asked
+  const dir = tmp('config-idle')
+  try {
+    initHome({ home: dir, energySlotMs: 60_000 })
+    const cfg = loadConfig({ home: dir, env: {} })
+    assert.deepEqual([cfg.emptyBlockIntervalMs, cfg.logFile], [5000, join(dir, 'node.log')])
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'genesis.json'), 'utf8')).app_state.energy, { slot_ms: '60000', settle_ms: '60000' })
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})

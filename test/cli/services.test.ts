@@ -49,6 +49,7 @@ test('bills: a department issues, a citizen pays, totals and receipts show it', 
   const paid = await ok('tx', 'bills', 'pay', bill!, 'water', '--from', 'citizen-1')
   assert.match(paid.stdout, /^Committed in block \d+/)
   assert.match(paid.stdout, /bills\.paid/)
+  assert.match(paid.stdout, /=[0-9a-f]{64} \(treasury of water\)/, 'the treasury is named, not bare hex')
   assert.equal((await ok('--json', 'query', 'bills', 'bill', bill!)).json().outstanding, '0')
 
   const receipts = await ok('--json', 'query', 'bills', 'receipts', bill!)

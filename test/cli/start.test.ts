@@ -1,5 +1,5 @@
 /**
- * `npm start` (scripts/start.ts, `polis network up`): the real entry as a child process on free
+ * `npm start` (`polis network up`): the real entry as a child process on free
  * ports with a temp home. It creates the two-city network, creates the bridge clients, prints the
  * lines to try; the README's "From a clone to a first verified transfer" and "A first cross-city
  * transfer" commands then run as written (CLI in process, POLIS_HOME = the network home, as
@@ -13,13 +13,18 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { cli } from '../helpers/cli.js'
-import { REPO, launchProcess, type PolisProcess } from '../../src/kit/node-launcher.js'
+import { NPM_START, REPO, launchProcess, type PolisProcess } from '../../src/kit/node-launcher.js'
 import { consecutive, freeBasePort } from '../../src/kit/free-port.js'
 
-/** `npm start` (scripts/start.ts) until `ready` says it is up. */
+/** `npm start` until `ready` says it is up. */
 function startNetwork<T>(args: string[], env: Record<string, string>, ready: (out: string) => T | undefined) {
-  return launchProcess(args, { script: join(REPO, 'scripts', 'start.ts'), env, ready, timeoutMs: 60_000 })
+  return launchProcess([...NPM_START, ...args], { env, ready, timeoutMs: 60_000 })
 }
+
+test('npm start runs `polis network up`', () => {
+  const { scripts } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  assert.equal(scripts.start, `node bin/polis ${NPM_START.join(' ')}`)
+})
 
 async function until<T>(what: string, f: () => T | undefined | Promise<T | undefined>, ms = 60_000): Promise<T> {
   const end = Date.now() + ms

@@ -19,7 +19,7 @@ import { billsMsgs } from '../../src/modules/bills/types.js'
 import { bank } from '../../src/sdk/msgs.js'
 import { voucherDenom } from '../../src/modules/bridge/index.js'
 import { CONSOLE_DIST } from '../../src/api/routes/console.js'
-import { openPage, startBrowser, startNetwork, type ConsoleNet } from './harness.js'
+import { assertText, axe, openPage, settled, startBrowser, startNetwork, type ConsoleNet } from './harness.js'
 import { lyingProxy } from './lying-proxy.js'
 import { launchNode } from '../../src/kit/node-launcher.js'
 import { testCity } from '../../src/kit/genesis-builder.js'
@@ -50,22 +50,6 @@ after(async () => {
 })
 
 const keyFile = (city: string, name: string) => ({ name: `${name}.json`, mimeType: 'application/json', buffer: readFileSync(join(n.home, city, 'keys', `${name}.json`)) })
-
-/** Waits until nothing on the page says "Loading…" (every section has drawn what the node answered). */
-async function settled(page: Page): Promise<void> {
-  await page.locator('h1').first().waitFor()
-  await page.waitForFunction(() => !document.body.innerText.includes('Loading…'))
-}
-
-async function axe(page: Page): Promise<string[]> {
-  const src = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8')
-  await page.evaluate(src)
-  const r = await page.evaluate(async () => {
-    const res = await (window as unknown as { axe: { run(o: object): Promise<{ violations: Array<{ id: string; impact: string; help: string; nodes: unknown[] }> }> } }).axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
-    return res.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, n: v.nodes.length }))
-  })
-  return r.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}, ${v.n}×): ${v.help}`)
-}
 
 async function importKey(page: Page, city: string, name: string): Promise<void> {
   await page.goto(`${A}/console/#/keys`)
@@ -164,11 +148,6 @@ test('keys: a malformed key file and a wrong passphrase give clear messages and 
   await page.close()
 })
 
-async function assertText(loc: ReturnType<Page['locator']>, re: RegExp): Promise<void> {
-  await loc.first().waitFor()
-  assert.match(await loc.first().innerText(), re)
-}
-
 async function unlockedPage(): Promise<{ page: Page; errors: string[] }> {
   // keys are unlocked per tab (memory only): unlock citizen-1 in this one
   const o = await openPage(ctx)
@@ -218,6 +197,14 @@ test('a cross-city transfer made in the UI appears on the other city; the bridge
   const voucher = voucherDenom('transfer/city-a/ucity')
   assert.equal(await new PolisClient(B).balance(receiver, { denom: voucher }), 100n)
   assert.match(await form.locator('[data-transfer=acknowledged]').innerText(), /receiver holds 100 ibc\//)
+  // the relayer's progress on the Network page, from both chains' state: sent, received, acknowledged
+  await page.goto(`${A}/console/#/network`)
+  const relayCells = () => page.evaluate(() => [...(document.querySelector('[data-channel="city-a>city-b"]')?.closest('tr')?.cells ?? [])].slice(1).map((c) => c.innerText).join(' '))
+  await page.waitForFunction(() => [...(document.querySelector('[data-channel="city-a>city-b"]')?.closest('tr')?.cells ?? [])].slice(1).map((c) => c.innerText).join(' ') === '1 1 1 1 0 0 0').catch(async (e: Error) => {
+    throw new Error(`${e.message}\nsent, looked at, received, acknowledged, awaiting ack, timed out, in flight: ${await relayCells()}`)
+  })
+  const behind = await page.locator('[data-client-behind="city-a/city-b"]').innerText()
+  assert.match(behind, /^\d+ blocks$/)
   await page.goto(`${A}/console/#/bridge`)
   const row = page.getByRole('row', { name: /city-a city-b ucity/ })
   await row.getByText('escrow = vouchers').waitFor()

@@ -1,16 +1,41 @@
 /**
  * A node that lies, for the console's tests: an HTTP (and WebSocket) proxy in front of a real city
  * that forwards everything, except that, depending on its mode, it tampers with what a light client
- * checks: the ICS-23 proof, the stored value, the signed header, or the balance the plain API shows.
+ * checks: the ICS-23 proof, the stored value, the signed header, the balance the plain API shows,
+ * or the inclusion proofs of SIEM evidence in the correlators' attestations of a block. A solo or a
+ * CometBFT city.
  * `/v1/network` is rewritten so that the console served through the proxy talks to the proxy.
  */
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http'
 import { connect } from 'node:net'
 import { createHash } from 'node:crypto'
+import { decodeTx, encodeBody } from '../../src/app/tx.js'
+import { encodeCanonical } from '../../src/codec/cbor.js'
+import { SIEM_MSG } from '../../src/modules/siem/types.js'
+import { parseHeader } from '../../src/lightclient/json.js'
+import { headerHash as cometHeaderHash } from '../../src/lightclient/hash.js'
+import { toHex } from '../../src/base/bytes.js'
 
-export type LieMode = 'none' | 'proof' | 'value' | 'header' | 'shown'
+export type LieMode = 'none' | 'proof' | 'value' | 'header' | 'shown' | 'inclusion'
 
 const flipHexAt = (hex: string, i: number) => hex.slice(0, i) + ((parseInt(hex[i]!, 16) ^ 1).toString(16)) + hex.slice(i + 1)
+
+/** The transaction with the first hash of every inclusion proof of its siem/attest evidence flipped (its signature no longer matches: a light client does not need it to). */
+function tamperAttestation(hex: string): string {
+  const tx = decodeTx(Buffer.from(hex, 'hex'))
+  let changed = false
+  for (const m of tx.body.msgs) {
+    if (m.type !== SIEM_MSG.attest) continue
+    for (const e of m.value.evidence as Array<{ proof: Uint8Array[] }>) {
+      if (!e.proof.length) continue
+      const p = new Uint8Array(e.proof[0]!)
+      p[0] = p[0]! ^ 1
+      e.proof[0] = p
+      changed = true
+    }
+  }
+  return changed ? Buffer.from(encodeCanonical([encodeBody(tx.body), tx.signature])).toString('hex') : hex
+}
 
 function tamper(path: string, body: string, mode: LieMode): string {
   if (mode === 'none') return body
@@ -20,6 +45,14 @@ function tamper(path: string, body: string, mode: LieMode): string {
     const hex = (BigInt('0x' + (j.value || '0')) + 1_000_000n).toString(16)
     j.value = hex.length % 2 ? '0' + hex : hex
   }
+  if (path.startsWith('/v1/headers/') && mode === 'header' && j.engine === 'cometbft' && j.header && j.commit) {
+    // a CometBFT liar claims another app hash and makes the header hash and the commit's block id
+    // agree with it: only the validators' signatures (over the real block id) give it away
+    j.header.app_hash = 'FF'.repeat(String(j.header.app_hash).length / 2)
+    const forged = toHex(cometHeaderHash(parseHeader(j.header))).toUpperCase()
+    j.commit.block_id.hash = forged
+    j.hash = forged.toLowerCase()
+  }
   if (path.startsWith('/v1/headers/') && mode === 'header' && typeof j.header_cbor === 'string') {
     // a liar that claims another app hash and recomputes the header hash: only the signature gives it away
     const appHash = String(j.header?.app_hash ?? '')
@@ -28,6 +61,7 @@ function tamper(path: string, body: string, mode: LieMode): string {
     if (j.header) j.header.app_hash = forged
     j.hash = createHash('sha256').update(Buffer.from(j.header_cbor, 'hex')).digest('hex')
   }
+  if (path.startsWith('/v1/blocks/') && mode === 'inclusion' && Array.isArray(j.txs)) j.txs = j.txs.map((t: string) => tamperAttestation(t))
   if (path.startsWith('/v1/accounts/') && mode === 'shown' && Array.isArray(j.balances)) {
     for (const b of j.balances) b.amount = (BigInt(b.amount) + 1_000_000n).toString()
   }

@@ -145,7 +145,7 @@ test('identity transactions and queries', async () => {
   const status = await client.status()
   assert.equal(status.chain_id, 'sdk-city')
   const block = await client.block('latest')
-  assert.equal(block.height, status.height)
+  assert.ok(BigInt(block.height) >= BigInt(status.height)) // an empty block may come in between (empty_block_interval_ms)
   const g = await client.genesis()
   assert.equal(g.chain_id, 'sdk-city')
   const t = await client.tx(r.hash)

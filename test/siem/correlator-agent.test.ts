@@ -98,7 +98,8 @@ test('a brute force split over two collectors is attested with evidence from bot
   const again = new SiemCorrelatorAgent({ client: node.client, key: soc, collectors: urls.map((url) => ({ url })), intervalMs: 50, dataDir: data.path, log: second.log })
   await again.start()
   try {
-    await until('collector A followed to 10', async () => (again.status()[0]!.verified === 10) || undefined, 20_000)
+    // A is followed to 10 and B resumed from its store, in the same round but one after the other: wait for both
+    await until('collector A followed to 10 and B resumed', async () => (again.status()[0]!.verified === 10 && again.status()[1]!.verified === 2) || undefined, 20_000)
     const resumed = second.logs.filter((l) => l.msg === 'resumed from the stored replica').map((l) => l.data.size)
     assert.deepEqual(resumed, [7, 2], 'both replicas loaded from the store')
     const verified = second.logs.filter((l) => l.msg === 'verified').map((l) => [l.data.collector, l.data.from, l.data.size])

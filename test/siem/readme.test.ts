@@ -1,8 +1,9 @@
 /**
  * The README's "A Mirai attack on the city's IoT fleet" walk-through, command by command as
- * written: `npx polis …` lines run in process from a directory holding the `city` home, lines
- * ending in `&` as background processes; the node is `polis start --init --home city` (port 0).
- * The fixed ports of the text (5514, 8089) are swapped for free ones.
+ * written: `npx polis …` lines run in process from a fresh directory standing for the clone, lines
+ * ending in `&` as background processes; the node is started as the text says, `npx polis start
+ * --init --home city` (the default port if free, else any free port: the CLI finds it from the
+ * home, no --node). The fixed ports of the text (5514, 8089) are swapped for free ones.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -12,27 +13,31 @@ import { join } from 'node:path'
 import { freePort } from '../../src/kit/free-port.js'
 import { cli } from '../helpers/cli.js'
 import { launchProcess, type PolisProcess } from '../../src/kit/node-launcher.js'
-import { useNode } from '../helpers/use-node.js'
 import { until } from '../helpers/until.js'
 
+const TITLE = "A Mirai attack on the city's IoT fleet (Block SIEM)"
 const root = mkdtempSync(join(tmpdir(), 'polis-siem-readme-'))
 const agents: PolisProcess[] = []
-const node = useNode({ home: join(root, 'city'), init: true, blockIntervalMs: 10 }, {
-  async teardown() {
-    for (const a of agents) await a.stop()
-  },
-  stopped: () => rmSync(root, { recursive: true, force: true }),
+let node: PolisProcess | undefined
+test.after(async () => {
+  for (const a of agents) await a.stop()
+  const exit = await node?.stop('SIGINT')
+  rmSync(root, { recursive: true, force: true })
+  if (exit) assert.equal(exit.code, 0, node!.output())
 })
 
 const words = (line: string) => [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!)
 
 test('README: the Mirai walk-through works as written', async () => {
   const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8')
-  const section = readme.split("## A Mirai attack on the city's IoT fleet (Block SIEM)")[1]!.split('\n## ')[0]!
+  const section = readme.split(`## ${TITLE}`)[1]!.split('\n## ')[0]!
+  const start = /`(npx polis start --init --home city)`/.exec(section)
+  assert.ok(start, 'the README says how to start the city')
+  node = await launchProcess(words(start[1]!).slice(2), { cwd: root, ready: /Stop with Ctrl-C\./, timeoutMs: 60_000, env: { POLIS_BLOCK_INTERVAL_MS: '10' } })
   const lines = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1]!.split('\n').filter((l) => l.trim()))
   assert.ok(lines.length >= 20, lines.join('\n'))
   const [udp, api] = [await freePort(), await freePort()]
-  const env = { POLIS_NODE: node.url }
+  const env = {}
   const out: string[] = []
   for (const raw of lines) {
     assert.match(raw, /^npx polis /)

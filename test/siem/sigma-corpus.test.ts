@@ -5,10 +5,11 @@
 // check another copy of the corpus; without it the test is skipped and says so.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { compileSigmaText, type CompiledSigmaText } from '../../src/siem/sigma/rule-text.js'
 import { SigmaError } from '../../src/siem/sigma/errors.js'
+import { ruleFiles } from '../../src/siem/team-rules.js'
 import { parseSigmaYaml } from '../../src/siem/sigma/yaml.js'
 import { evaluate } from '../../src/siem/sigma/detection.js'
 import { parseEvent } from '../../src/siem/parsers.js'
@@ -19,15 +20,6 @@ const present = existsSync(join(CORPUS, 'rules'))
 if (!present) console.log(`sigma-corpus: SigmaHQ corpus not found at ${CORPUS}; set POLIS_SIGMA_CORPUS to run the conformance test`)
 const placeholders = parseSigmaYaml(readFileSync('test/fixtures/sigma/placeholders.yml', 'utf8'))[0] as Record<string, string[]>
 
-function ruleFiles(dir: string): string[] {
-  const out: string[] = []
-  for (const n of readdirSync(dir).sort()) {
-    const p = join(dir, n)
-    if (statSync(p).isDirectory()) out.push(...ruleFiles(p))
-    else if (n.endsWith('.yml') || n.endsWith('.yaml')) out.push(p)
-  }
-  return out
-}
 
 const refusalLine = (file: string, e: SigmaError) => `${file}\t${e.field ?? ''}\t${e.reason}`
 
@@ -47,6 +39,9 @@ test('SigmaHQ corpus: ≥ 99.5 % of the rule files compile and every refusal is 
     }
   }
   const ms = performance.now() - t0
+  // rules are registered on chain by name, else id: the corpus as a team's folder (`--rules`) has no clash
+  const keys = compiled.flatMap((c) => c.docs.map((d) => String(d.name ?? d.id)))
+  assert.equal(new Set(keys).size, keys.length, 'every rule name/id is unique')
   const ok = files.length - refusals.length
   t.diagnostic(`compiled ${ok} / ${files.length} rule files (${((100 * ok) / files.length).toFixed(2)} %) in ${ms.toFixed(0)} ms; ${refusals.length} refused`)
   const listed = readFileSync('test/fixtures/sigma/refusals.txt', 'utf8').split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'))

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { compileDetection } from '../../src/siem/sigma/detection.js'
 import { translateRegex } from '../../src/siem/sigma/regex.js'
-import { around, parseSigmaString, valueRegex, valueTest } from '../../src/siem/sigma/values.js'
+import { around, anyValueTest, parseSigmaString, valueRegex, valueTest } from '../../src/siem/sigma/values.js'
 import { resolveLogsource } from '../../src/siem/sigma/pipeline.js'
 import { DEFAULT_PIPELINE } from '../../src/siem/sigma/pipelines/index.js'
 import { SigmaError } from '../../src/siem/sigma/errors.js'
@@ -102,5 +102,17 @@ test('the string fast path of value matching agrees with the value\'s regular ex
       assert.equal(valueTest(p, cased)(t), valueRegex(p, cased).test(t), `${pos} ${JSON.stringify(v)} on ${JSON.stringify(t)}`)
     }),
     { numRuns: 4000, seed: 21 },
+  )
+})
+
+test('a value list tested together (one fold for all its string operations) agrees with the OR of each value\'s regular expression', () => {
+  const chars = fc.constantFrom('a', 'A', 'k', 'K', 's', 'S', '\u212a', '\u017f', 'é', 'É', '*', '?', ' ', '-')
+  const value = fc.tuple(fc.string({ unit: chars, maxLength: 4 }), fc.constantFrom('', 'contains', 'startswith', 'endswith'))
+  fc.assert(
+    fc.property(fc.array(value, { minLength: 1, maxLength: 5 }), fc.boolean(), fc.string({ unit: chars, maxLength: 8 }), (vs, cased, t) => {
+      const ps = vs.map(([v, pos]) => around({ pieces: parseSigmaString(v), bytes: false }, pos === 'contains' || pos === 'endswith', pos === 'contains' || pos === 'startswith')[0]!.pieces)
+      assert.equal(anyValueTest(ps, cased)(t), ps.some((p) => valueRegex(p, cased).test(t)), `${JSON.stringify(vs)} on ${JSON.stringify(t)}`)
+    }),
+    { numRuns: 3000, seed: 22 },
   )
 })

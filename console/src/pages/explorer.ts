@@ -3,12 +3,13 @@
  * Verify: the account's balance checked in this browser against the pinned genesis.
  */
 import { citySelect, describe, type Ctx } from '../app.ts'
-import type { City } from '../cities.ts'
+import { timeMs, type City } from '../cities.ts'
 import { balanceStoreKey } from '../../../src/modules/bank/types.ts'
 import { fromHex } from '../../../src/base/bytes.ts'
 import { amountFromBytes } from '../../../src/codec/amount.ts'
 import { age, badge, field, h, message, replace, short, table } from '../ui/dom.ts'
-import { verifyState, type Verification } from '../verify.ts'
+import { verifyState } from '../verify.ts'
+import { verdictView } from '../ui/verdict.ts'
 import { pin, pinned, unpin } from '../trust.ts'
 
 const HEX64 = /^[0-9a-fA-F]{64}$/
@@ -61,7 +62,7 @@ function latestBlocks(ctx: Ctx, view: HTMLElement, city: City): () => void {
       shown = top
       replace(box, h('h2', { id: 'h-latest' }, 'Latest blocks'), table(['height', 'time', 'txs', 'hash'], blocks.map((b) => [
         h('a', { href: `#/explorer/${city.name}/block/${b.height}` }, b.height),
-        age(Number(b.header.time)), b.txs.length, h('code', {}, short(b.hash, 12)),
+        age(timeMs(b.header.time)), b.txs.length, h('code', {}, short(b.hash, 12)),
       ]), `The last ${blocks.length} blocks of ${city.name} (live)`))
     } catch (e) {
       replace(box, h('h2', { id: 'h-latest' }, 'Latest blocks'), message('error', describe(e)))
@@ -81,7 +82,7 @@ async function blockView(view: HTMLElement, city: City, height: bigint): Promise
     replace(view, h('section', {}, h('h2', {}, `Block ${b.height}`),
       h('dl', { class: 'kv' },
         h('dt', {}, 'hash'), h('dd', {}, h('code', {}, b.hash)),
-        h('dt', {}, 'time'), h('dd', {}, new Date(Number(b.header.time)).toISOString()),
+        h('dt', {}, 'time'), h('dd', {}, new Date(timeMs(b.header.time)).toISOString()),
         h('dt', {}, 'app hash'), h('dd', {}, h('code', {}, String(b.header.app_hash ?? ''))),
         h('dt', {}, 'previous'), h('dd', {}, height > 1n ? h('a', { href: `#/explorer/${city.name}/block/${height - 1n}` }, `block ${height - 1n}`) : 'genesis')),
       table(['#', 'transaction', 'result'], b.results.map((r, i) => [i, h('a', { href: `#/explorer/${city.name}/tx/${r.hash}` }, h('code', {}, short(r.hash, 12))), r.code === 0 ? badge('ok', 'ok') : badge('error', r.log)]), 'Transactions')))
@@ -134,14 +135,8 @@ async function accountView(view: HTMLElement, city: City, address: string): Prom
       h('dt', {}, 'at height'), h('dd', {}, a.height)),
     table(['denomination', 'amount'], a.balances.map((b) => [h('code', {}, b.denom), h('span', { 'data-balance': b.denom }, b.amount)]), 'Balances (as the node says)'),
     h('h3', {}, `Verify the ${denom} balance`),
-    h('p', { class: 'muted' }, 'Checks, in this browser, the header signature against the pinned genesis, the header hash, and the ICS-23 proof of the balance against the header\'s app hash.'),
+    h('p', { class: 'muted' }, 'Checks, in this browser, a header against the pinned genesis (its hash, and its signature by the pinned validator, or for a CometBFT city its commit by more than 2/3 of the pinned validator set), and the ICS-23 proof of the balance against the header\'s app hash.'),
     btn, result), genesisBox(city))
-}
-
-export function verdictView(v: Verification): HTMLElement {
-  return h('div', { class: 'verification', 'data-verdict': v.ok ? 'verified' : 'failed' },
-    h('p', { class: `verdict msg ${v.ok ? 'ok' : 'error'}`, role: v.ok ? 'status' : 'alert' }, v.ok ? `Verified at height ${v.height}: every check passed in this browser.` : `NOT verified at height ${v.height}: the node's answer failed a check. Do not trust it.`),
-    h('ol', { class: 'steps' }, ...v.steps.map((s) => h('li', { class: s.verdict }, h('strong', {}, `${s.verdict === 'pass' ? '✔ pass' : s.verdict === 'fail' ? '✘ FAIL' : '– skipped'} · ${s.name}`), h('br', {}), h('span', {}, s.detail)))))
 }
 
 function genesisBox(city: City): HTMLElement {

@@ -1,8 +1,12 @@
-/** Network: every city, its height, block times, live tx/s, validator; the bridge's light clients. */
+/**
+ * Network: every city, its height, block times, live tx/s, validator; the bridge's light clients
+ * (trusting period left, verified height against the counterparty's) and the relayer's progress.
+ */
 import type { Ctx } from '../app.ts'
-import type { City } from '../cities.ts'
+import { timeMs, type City } from '../cities.ts'
 import { lineChart } from '../ui/chart.ts'
 import { age, badge, duration, h, replace, short, table } from '../ui/dom.ts'
+import { directionProgress, type DirectionProgress } from '../relayer-progress.ts'
 
 interface ClientRow { city: string; id: string; chain: string; type: string; latest: string; status: 'active' | 'frozen' | 'expired' | '?'; left?: number }
 
@@ -26,7 +30,8 @@ export function networkPage(ctx: Ctx): () => void {
   const cityBox = h('section', { 'aria-labelledby': 'h-cities' })
   const chartBox = h('section', { 'aria-labelledby': 'h-tps' })
   const clientBox = h('section', { 'aria-labelledby': 'h-clients' }, h('h2', { id: 'h-clients' }, 'Bridge light clients'), h('p', { class: 'muted' }, 'Loading…'))
-  replace(ctx.root, h('h1', {}, 'Network'), cityBox, chartBox, clientBox)
+  const relayBox = h('section', { 'aria-labelledby': 'h-relay' }, h('h2', { id: 'h-relay' }, 'Relayer progress'), h('p', { class: 'muted' }, 'Loading…'))
+  replace(ctx.root, h('h1', {}, 'Network'), cityBox, chartBox, clientBox, relayBox)
 
   const draw = () => {
     const now = Date.now()
@@ -39,7 +44,7 @@ export function networkPage(ctx: Ctx): () => void {
           h('a', { href: `#/explorer/${c.name}` }, c.name),
           c.up ? badge('ok', c.reconnects ? `up (reconnected ${c.reconnects}×)` : 'up') : badge('error', c.everUp ? 'down: reconnecting' : 'unreachable'),
           c.status?.height ?? '–',
-          !c.up && c.error ? c.error : c.status ? age(Number(c.status.time), now) : '–',
+          !c.up && c.error ? c.error : c.status ? age(timeMs(c.status.time), now) : '–',
           iv === undefined ? '–' : `${(iv / 1000).toFixed(2)} s`,
           tps.toFixed(1),
           h('span', { 'data-txs-60s': c.name }, c.txPerSecond(60, now).reduce((a, b) => a + b, 0)),
@@ -58,18 +63,44 @@ export function networkPage(ctx: Ctx): () => void {
 
   let alive = true
   const loadClients = async () => {
-    const rows = (await Promise.all(ctx.net.cities.map((c) => clientsOf(c).catch(() => [] as ClientRow[])))).flat()
+    const rows = (await Promise.all(ctx.net.cities.filter((c) => c.up || !c.everUp).map((c) => clientsOf(c).catch(() => [] as ClientRow[])))).flat()
     if (!alive) return
+    const heightOf = (chain: string) => ctx.net.cities.find((c) => c.chainId === chain)?.status?.height
     replace(clientBox, h('h2', { id: 'h-clients' }, 'Bridge light clients'),
-      h('p', { class: 'muted' }, 'Each city follows the others with a light client; a client is usable while its last verified header is younger than its trusting period.'),
-      table(['on city', 'client', 'of chain', 'type', 'latest height', 'state', 'trusting period left'], rows.map((r) => [
-        r.city, r.id, r.chain, r.type, r.latest,
-        r.status === 'active' ? badge('ok', 'active') : r.status === 'frozen' ? badge('error', 'frozen') : r.status === 'expired' ? badge('error', 'expired') : badge('warn', 'unknown'),
-        r.left === undefined ? '–' : r.left > 0 ? duration(r.left) : 'none',
-      ]), 'Light clients of other cities'))
+      h('p', { class: 'muted' }, 'Each city follows the others with a light client, which the relayer updates; a client is usable while its last verified header is younger than its trusting period.'),
+      table(['on city', 'client', 'of chain', 'type', 'verified height', 'chain\'s height', 'behind', 'state', 'trusting period left'], rows.map((r) => {
+        const top = heightOf(r.chain)
+        return [
+          r.city, r.id, r.chain, r.type, r.latest, top ?? '–', h('span', { 'data-client-behind': `${r.city}/${r.id}` }, top === undefined ? '–' : `${BigInt(top) - BigInt(r.latest)} blocks`),
+          r.status === 'active' ? badge('ok', 'active') : r.status === 'frozen' ? badge('error', 'frozen') : r.status === 'expired' ? badge('error', 'expired') : badge('warn', 'unknown'),
+          r.left === undefined ? '–' : r.left > 0 ? duration(r.left) : 'none',
+        ]
+      }), 'Light clients of other cities'))
   }
+  let relayBusy = false
+  const loadRelay = async () => {
+    if (relayBusy) return
+    relayBusy = true
+    // cities that are down are skipped: their requests would only queue behind the browser's per-host limit
+    const up = ctx.net.cities.filter((c) => c.up || !c.everUp)
+    const pairs = up.flatMap((a) => up.filter((b) => b !== a).map((b) => [a, b] as const))
+    const rows = (await Promise.all(pairs.map(([a, b]) => directionProgress(a, b).catch(() => undefined)))).filter((x): x is DirectionProgress => !!x)
+    relayBusy = false
+    if (!alive) return
+    replace(relayBox, h('h2', { id: 'h-relay' }, 'Relayer progress'),
+      h('p', { class: 'muted' }, 'Per channel and direction, from both chains\' state: packets sent, and of the latest ones how many the other city received, which acknowledgements came back, which timed out and which are still in flight.'),
+      table(['channel', 'sent', 'latest looked at', 'received', 'acknowledged', 'awaiting ack', 'timed out', 'in flight'], rows.map((r) => [
+        h('span', { 'data-channel': `${r.from.name}>${r.to.name}` }, `${r.from.name} (${r.srcClient}) → ${r.to.name} (${r.dstClient})`),
+        r.sent.toString(), r.looked, r.received, r.acknowledged, r.awaitingAck, r.timedOut,
+        r.inFlight ? badge('warn', `${r.inFlight} (oldest #${r.oldestInFlight})`) : badge('ok', '0'),
+      ]), 'Packets relayed between the cities'))
+  }
+  void loadRelay()
   void loadClients()
-  const clientsTimer = setInterval(() => void loadClients(), 5000)
+  const clientsTimer = setInterval(() => {
+    void loadClients()
+    void loadRelay()
+  }, 5000)
   return () => {
     alive = false
     off()

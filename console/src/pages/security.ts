@@ -1,7 +1,8 @@
 /**
- * Security (Block SIEM): live alerts with their k-of-n attestations, quarantined devices, collectors
- * and their anchored checkpoints over time, threat indicators with provenance, and triage
- * (acknowledge, close with a reason) signed in this browser by a `soc` key.
+ * Security (Block SIEM): live alerts with their k-of-n attestations (redrawn as the city's blocks
+ * arrive on its WebSocket stream), each alert's evidence verified in this browser (siem-evidence.ts),
+ * quarantined devices, collectors and their anchored checkpoints over time, threat indicators with
+ * provenance, and triage (acknowledge, close with a reason) signed in this browser by a `soc` key.
  */
 import { act, citySelect, describe, keySelect, type Ctx } from '../app.ts'
 import { siemMsgs } from '../../../src/modules/siem/types.ts'
@@ -9,9 +10,11 @@ import { fromHex } from '../../../src/base/bytes.ts'
 import { lineChart } from '../ui/chart.ts'
 import { badge, field, h, message, replace, short, table } from '../ui/dom.ts'
 import { liveLoad } from '../live.ts'
+import { verifyAlertEvidence } from '../siem-evidence.ts'
+import { verdictView } from '../ui/verdict.ts'
 
 interface Alert { id: string; rule: string; version: string; subject: string | null; attestations: string; first_at: string; confirmed_at: string | null; quarantined: boolean; status: string; status_reason: string | null }
-interface Collector { collector: string; name?: string; size: string }
+interface Collector { address: string; name?: string; size: string; anchors: string }
 interface Checkpoint { size: string; height: string; time: string }
 interface Indicator { kind: string; value: string; [k: string]: unknown }
 
@@ -23,6 +26,18 @@ export function securityPage(ctx: Ctx): () => void {
   const quarantineBox = h('section', { 'aria-labelledby': 'h-q' })
   const collectorsBox = h('section', { 'aria-labelledby': 'h-coll' })
   const intelBox = h('section', { 'aria-labelledby': 'h-intel' })
+  const evidenceOut = h('div', { 'aria-live': 'polite' }, h('p', { class: 'muted' }, 'Choose "Verify" on an alert: its record, its collectors\' anchored checkpoints and the inclusion of each evidence event are checked here, against the genesis pinned in this browser.'))
+  const evidenceBox = h('section', { 'aria-labelledby': 'h-evidence' }, h('h2', { id: 'h-evidence' }, 'Evidence verified in this browser'), evidenceOut)
+  let verifying = false
+  const verifyAlert = (a: Alert) => {
+    if (verifying) return
+    verifying = true
+    replace(evidenceOut, message('info', `Verifying the evidence of alert ${short(a.id)}…`))
+    evidenceBox.scrollIntoView({ block: 'nearest' })
+    void verifyAlertEvidence(city, a)
+      .then((v) => replace(evidenceOut, h('p', {}, `Alert ${short(a.id)} (${a.rule})`), verdictView(v)), (e) => replace(evidenceOut, message('error', describe(e))))
+      .finally(() => (verifying = false))
+  }
 
   // triage, signed here by a soc key
   const key = keySelect()
@@ -42,7 +57,7 @@ export function securityPage(ctx: Ctx): () => void {
     })
   } }, h('h2', { id: 'h-triage' }, 'Triage'), field('Signed by (a soc key)', key.el), field('Alert', alertId), field('Action', action), field('Reason', reason), btn, out)
 
-  replace(ctx.root, h('h1', {}, `Security · ${city.name}`), field('City', cs.el), alertsBox, h('div', { class: 'grid2' }, quarantineBox, h('section', {}, triage)), collectorsBox, intelBox)
+  replace(ctx.root, h('h1', {}, `Security · ${city.name}`), field('City', cs.el), alertsBox, evidenceBox, h('div', { class: 'grid2' }, quarantineBox, h('section', {}, triage)), collectorsBox, intelBox)
 
   const load = async () => {
     try {
@@ -52,22 +67,23 @@ export function securityPage(ctx: Ctx): () => void {
         city.client.query<{ collectors: Collector[] }>('siem', 'collectors'),
         city.client.query<{ entries: Indicator[] }>('threatintel', 'blocklist').catch(() => ({ entries: [] as Indicator[] })),
       ])
-      replace(alertsBox, h('h2', { id: 'h-alerts' }, `Alerts (${alerts.alerts.length}, live)`), table(['alert', 'rule', 'attestations', 'state', 'subject', 'triage'], alerts.alerts.map((a) => [
-        h('button', { type: 'button', class: 'secondary', 'aria-label': `Triage alert ${a.id}`, onclick: () => { alertId.value = a.id; reason.focus() } }, short(a.id)),
+      replace(alertsBox, h('h2', { id: 'h-alerts' }, `Alerts (${alerts.alerts.length}, live)`), table(['alert', 'rule', 'attestations', 'state', 'subject', 'triage', 'evidence'], alerts.alerts.map((a) => [
+        h('span', {}, h('code', { title: a.id }, short(a.id)), ' ', h('button', { type: 'button', class: 'secondary', 'aria-label': `Triage alert ${a.id}`, onclick: () => { alertId.value = a.id; reason.focus() } }, 'Triage')),
         `${a.rule} v${a.version}`,
         `${a.attestations} of ${k.k} needed`,
         a.confirmed_at ? badge('error', `CONFIRMED at ${a.confirmed_at}${a.quarantined ? ', device quarantined' : ''}`) : badge('warn', 'pending'),
         a.subject ? h('a', { href: `#/explorer/${city.name}/account/${a.subject}` }, h('code', {}, short(a.subject))) : '–',
         a.status === 'open' ? badge('info', 'open') : badge('ok', `${a.status}${a.status_reason ? `: ${a.status_reason}` : ''}`),
+        h('button', { type: 'button', class: 'secondary', 'aria-label': `Verify the evidence of alert ${a.id}`, 'data-verify-alert': a.id, onclick: () => verifyAlert(a) }, 'Verify'),
       ]), `Alerts on ${city.name}: k-of-n correlator attestations (k = ${k.k})`))
       const q = alerts.alerts.filter((a) => a.quarantined && a.subject)
       replace(quarantineBox, h('h2', { id: 'h-q' }, 'Quarantined devices'), table(['device', 'by alert'], q.map((a) => [h('a', { href: `#/explorer/${city.name}/account/${a.subject}` }, h('code', {}, short(a.subject!))), short(a.id)]), 'Devices whose keys a confirmed alert revoked'))
       const series = await Promise.all(collectors.collectors.slice(0, 6).map(async (c, i) => {
-        const cps = await city.client.query<{ checkpoints: Checkpoint[] }>('siem', 'checkpoints', { collector: c.collector, limit: '100' }).catch(() => ({ checkpoints: [] as Checkpoint[] }))
-        return { name: c.name ?? short(c.collector), values: cps.checkpoints.map((x) => Number(x.size)).sort((a, b) => a - b), cls: `s${i}` }
+        const cps = await city.client.query<{ checkpoints: Checkpoint[] }>('siem', 'checkpoints', { collector: c.address, limit: '100' }).catch(() => ({ checkpoints: [] as Checkpoint[] }))
+        return { name: c.name ?? short(c.address), values: cps.checkpoints.map((x) => Number(x.size)).sort((a, b) => a - b), cls: `s${i}` }
       }))
       replace(collectorsBox, h('h2', { id: 'h-coll' }, 'Collectors and anchored checkpoints'),
-        table(['collector', 'log size anchored'], collectors.collectors.map((c) => [c.name ? `${c.name} (${short(c.collector)})` : short(c.collector), c.size]), 'Registered log collectors'),
+        table(['collector', 'log size anchored', 'checkpoints'], collectors.collectors.map((c) => [c.name ? `${c.name} (${short(c.address)})` : short(c.address), c.size, c.anchors]), 'Registered log collectors'),
         series.some((x) => x.values.length) ? lineChart(series, { label: 'anchored log size per checkpoint, per collector', unit: 'events' }) : h('p', { class: 'muted' }, 'No checkpoint anchored yet.'))
       replace(intelBox, h('h2', { id: 'h-intel' }, 'Threat indicators (blocklist)'), table(['kind', 'value', 'provenance'], intel.entries.map((e) => [e.kind, h('code', {}, e.value), Object.entries(e).filter(([x]) => !['kind', 'value'].includes(x)).map(([x, v]) => `${x}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' ')]), 'Indicators in force: local and received from other cities'))
     } catch (e) {

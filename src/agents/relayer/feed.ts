@@ -1,5 +1,5 @@
 /**
- * A node's committed blocks with the events of their successful transactions, pushed over the
+ * A node's committed blocks with their transactions (hash, code, events), pushed over the
  * WebSocket event stream (`GET /v1/events`, src/api/event-stream.ts): for each block the node sends the
  * block message (with `num_txs`), then one message per transaction, in commit order, so a block is
  * complete once `num_txs` transaction messages of its height have arrived.
@@ -13,7 +13,9 @@ import WebSocket from 'ws'
 import type { AppEvent } from '../../app/types.js'
 
 interface BlockMsg { kind: 'block'; height: string; num_txs: number }
-interface TxMsg { kind: 'tx'; height: string; code: number; events: AppEvent[] }
+interface TxMsg { kind: 'tx'; height: string; hash: string; code: number; events: AppEvent[] }
+/** A transaction of a block as the relayer reads it: its hash and code, and its events (empty when it failed). */
+export interface BlockTx { hash: string; code: number; events: AppEvent[] }
 
 /** Complete blocks kept for the relayer at most (a relayer that falls further behind reads over HTTP). */
 const MAX_READY = 20_000
@@ -21,8 +23,8 @@ const MAX_READY = 20_000
 export class EventFeed {
   private ws?: WebSocket
   private stopped = false
-  private current?: { height: bigint; need: number; got: number; txs: AppEvent[][] }
-  private readonly ready = new Map<bigint, AppEvent[][]>()
+  private current?: { height: bigint; need: number; got: number; txs: BlockTx[] }
+  private readonly ready = new Map<bigint, BlockTx[]>()
   private waiters: Array<() => void> = []
   private retry?: NodeJS.Timeout
   /** connected to the node's stream */
@@ -62,8 +64,8 @@ export class EventFeed {
     return this.from > 0n && this.from <= height + 1n && this.to >= height
   }
 
-  /** The events of each successful transaction of a complete block (removed from the feed). */
-  take(height: bigint): AppEvent[][] | undefined {
+  /** The transactions of a complete block (removed from the feed). */
+  take(height: bigint): BlockTx[] | undefined {
     const b = this.ready.get(height)
     this.ready.delete(height)
     return b
@@ -114,7 +116,7 @@ export class EventFeed {
       if (this.from === 0n) this.from = height
     } else if (m.kind === 'tx' && this.current?.height === height) {
       this.current.got++
-      if (m.code === 0) this.current.txs.push(m.events)
+      this.current.txs.push({ hash: m.hash, code: m.code, events: m.code === 0 ? m.events : [] })
     } else return
     const c = this.current
     if (c && c.got === c.need) {

@@ -8,7 +8,9 @@
  *     "devices": { "10.0.0.17": "camera-17", "cam-17": "<64 hex>" }, "anchor_interval_ms": 1000,
  *     "workers": 2 }
  *
- * Correlator: { "node": …, "key": "soc-a", "collectors": ["http://127.0.0.1:8089"], "interval_ms": 200, "data_dir": "soc-a-replicas" }
+ * Correlator: { "node": …, "key": "soc-a", "collectors": ["http://127.0.0.1:8089"], "interval_ms": 200, "data_dir": "soc-a-replicas",
+ *   "rules": "sigma/rules", "placeholders": "sigma/placeholders.yml" } (rules: a folder of the team's own Sigma rules,
+ *   run with the shipped ones; placeholders: values of the `expand` modifier's %placeholders%)
  *
  * `key` is a keyring name or a key file path (relative to the config file); device keys are
  * keyring names or addresses.
@@ -45,6 +47,8 @@ export interface CorrelatorFileConfig {
   collectors?: string[]
   interval_ms?: number
   data_dir?: string
+  rules?: string
+  placeholders?: string
 }
 
 const PORT_FIELDS = ['api_port', 'syslog_udp_port', 'syslog_tcp_port', 'mqtt_port']
@@ -62,7 +66,7 @@ function readJson(path: string): Record<string, unknown> {
 
 function check(c: Record<string, unknown>, path: string, allowed: string[]): void {
   for (const k of Object.keys(c)) if (!allowed.includes(k)) bad(`config ${path}: unknown field "${k}" (known: ${allowed.join(', ')})`)
-  for (const k of ['node', 'key', 'name', 'data_dir', 'host', 'mqtt_url']) if (c[k] !== undefined && typeof c[k] !== 'string') bad(`config ${path}: ${k} must be a string`)
+  for (const k of ['node', 'key', 'name', 'data_dir', 'host', 'mqtt_url', 'rules', 'placeholders']) if (c[k] !== undefined && typeof c[k] !== 'string') bad(`config ${path}: ${k} must be a string`)
   for (const k of PORT_FIELDS) if (c[k] !== undefined) port(c[k], `${path}: ${k}`)
   for (const k of ['anchor_interval_ms', 'interval_ms']) if (c[k] !== undefined && !(Number.isInteger(c[k]) && (c[k] as number) >= 10 && (c[k] as number) <= 600_000)) bad(`config ${path}: ${k} must be an integer from 10 to 600000`)
 }
@@ -90,10 +94,11 @@ export function loadCollectorConfig(path: string): CollectorFileConfig {
 
 export function loadCorrelatorConfig(path: string): CorrelatorFileConfig {
   const c = readJson(path)
-  check(c, path, ['node', 'key', 'collectors', 'interval_ms', 'data_dir'])
+  check(c, path, ['node', 'key', 'collectors', 'interval_ms', 'data_dir', 'rules', 'placeholders'])
   if (c.collectors !== undefined && !(Array.isArray(c.collectors) && c.collectors.every((u) => typeof u === 'string' && /^https?:\/\//.test(u)))) bad(`config ${path}: collectors must be a list of collector API URLs`)
   const out = c as CorrelatorFileConfig
-  return { ...out, key: out.key && keyRef(out.key, dirname(path)), data_dir: out.data_dir && resolve(dirname(path), out.data_dir) }
+  const base = dirname(path)
+  return { ...out, key: out.key && keyRef(out.key, base), data_dir: out.data_dir && resolve(base, out.data_dir), rules: out.rules && resolve(base, out.rules), placeholders: out.placeholders && resolve(base, out.placeholders) }
 }
 
 /** `--device ID=KEY` options (repeatable) as a map. */

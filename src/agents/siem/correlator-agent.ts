@@ -27,7 +27,8 @@ import { LogReplica, ReplicaMismatchError } from '../../siem/replica.js'
 import { ReplicaStore } from '../../siem/replica-store.js'
 import { verifyCheckpointSig } from '../../siem/checkpoint.js'
 import { evaluate } from '../../siem/sigma/detection.js'
-import { loadRules, type RuleSet } from '../../siem/rule-set.js'
+import { loadRules, ruleKey, type RuleSet } from '../../siem/rule-set.js'
+import type { SigmaRule } from '../../siem/sigma/detection.js'
 import type { SiemEvent } from '../../siem/ecs.js'
 import { alertId } from '../../modules/siem/keeper.js'
 import { SIEM_EVENT, siemMsgs } from '../../modules/siem/types.js'
@@ -69,7 +70,12 @@ export class SiemCorrelatorAgent {
   private readonly correlator: Correlator
   private followed: Followed[] = []
   private registered = new Map<string, RegisteredRule>()
+  /** the on-chain name of each detection rule (its name, else id) */
+  private readonly detectionKeys = new Map<SigmaRule, string>()
+  /** detection rules that alert on their own: registered on chain and listed by no correlation */
+  private standalone = new Set<SigmaRule>()
   private rulesAt = 0
+  private readonly mismatched = new Set<string>()
   private timer: NodeJS.Timeout | undefined
   private running: Promise<void> | undefined
   private stopped = false
@@ -86,6 +92,8 @@ export class SiemCorrelatorAgent {
     this.runner = new RuleRunner(this.rules)
     this.correlator = new Correlator(this.rules.correlation)
     this.log = o.log ?? (() => {})
+    const keyOf = new Map(this.rules.docs.map((d) => [d.doc, ruleKey(d.doc, d.file)]))
+    for (const r of this.rules.detection) this.detectionKeys.set(r, keyOf.get(r.doc) ?? (r.name ?? r.id))
   }
 
   async start(): Promise<void> {
@@ -162,23 +170,35 @@ export class SiemCorrelatorAgent {
     return { f, events, first }
   }
 
-  /** The correlation rules registered on chain whose hash is that of our rule file. */
+  /**
+   * The rules registered on chain whose hash is that of our rule file: correlation rules, and
+   * detection rules (a detection rule that no correlation lists alerts on its own, as in Sigma).
+   */
   private async refreshRules(): Promise<void> {
+    const onChain = new Map<string, { version: string; hash: string }>()
+    for (let after: string | undefined; ;) {
+      const page = await this.o.client.query<{ rules: Array<{ id: string; version: string; hash: string }> }>('siem', 'rules', { after, limit: '1000' })
+      for (const r of page.rules) onChain.set(r.id, r)
+      if (page.rules.length < 1000) break
+      after = page.rules[page.rules.length - 1]!.id
+    }
     const next = new Map<string, RegisteredRule>()
-    for (const r of this.rules.correlation) {
-      const name = r.name || r.id
+    const consider = (name: string) => {
       const local = this.rules.hashes.get(name)
-      const on = await this.o.client.query<{ version: string; hash: string }>('siem', 'rule', { id: name }).catch((e) => {
-        if (e instanceof PolisError && e.errorName === 'not_found') return undefined
-        throw e
-      })
-      if (!on || !local) continue
+      const on = onChain.get(name)
+      if (!on || !local) return
       if (!bytesEqual(fromHex(on.hash), local)) {
-        this.log('rule registered on chain with another hash; not run', { rule: name, version: on.version }, 'warn')
-        continue
+        if (!this.registered.has(name) && !this.mismatched.has(name)) this.log('rule registered on chain with another hash; not run', { rule: name, version: on.version }, 'warn')
+        this.mismatched.add(name)
+        return
       }
+      this.mismatched.delete(name)
       next.set(name, { version: BigInt(on.version), hash: local })
     }
+    for (const r of this.rules.correlation) consider(r.name || r.id)
+    for (const k of this.detectionKeys.values()) consider(k)
+    const listed = new Set(this.rules.correlation.flatMap((r) => r.rules))
+    this.standalone = new Set([...this.detectionKeys].filter(([r, k]) => next.has(k) && !listed.has(k) && !listed.has(r.id)).map(([r]) => r))
     this.registered = next
     this.rulesAt = Date.now()
   }
@@ -246,7 +266,14 @@ export class SiemCorrelatorAgent {
     batches.forEach((b, k) => b.events.forEach((e, i) => all.push({ e, t: Date.parse(e['@timestamp']), k, i })))
     all.sort((x, y) => x.t - y.t || x.k - y.k || x.i - y.i)
     const alerts: Alert[] = []
-    for (const { e } of all) if (e.event.kind === 'event') alerts.push(...this.correlator.push(e, evaluate(this.rules.detection, e)))
+    for (const { e } of all) {
+      if (e.event.kind !== 'event') continue
+      const matched = evaluate(this.rules.detection, e)
+      for (const r of matched) {
+        if (this.standalone.has(r)) alerts.push({ rule: this.detectionKeys.get(r)!, title: r.title, group: {}, count: 1, first: e['@timestamp'], last: e['@timestamp'], evidence: [e.event.hash] })
+      }
+      alerts.push(...this.correlator.push(e, matched))
+    }
     await this.attest(alerts)
   }
 

@@ -87,13 +87,14 @@ export interface SiemEvaluation {
 }
 
 /** Runs a collector and a correlator over the workload, in time order. */
-export function evaluateSiem(sim: { lines: SimLine[]; attacks: SimAttack[] }, key: KeyPair): SiemEvaluation {
+export function evaluateSiem(sim: { lines: SimLine[]; attacks: SimAttack[] }, key: KeyPair, onProgress?: (done: number, total: number) => void): SiemEvaluation {
   const col = new Collector('sim-city', key, 'sim-gw')
   const agent = new CorrelatorAgent(loadRules())
   const found = new Map<string, { rules: Set<string>; first: number | null }>()
   let fp = 0
   let alerts = 0
-  for (const l of sim.lines) {
+  for (const [i, l] of sim.lines.entries()) {
+    if (onProgress && (i & 255) === 0) onProgress(i, sim.lines.length)
     const e = col.ingest(l.line, 'auto', l.t).event
     for (const a of agent.process([e])) {
       alerts++
@@ -109,6 +110,7 @@ export function evaluateSiem(sim: { lines: SimLine[]; attacks: SimAttack[] }, ke
       found.set(attack.id, f)
     }
   }
+  onProgress?.(sim.lines.length, sim.lines.length)
   return {
     events: col.log.size,
     alerts,

@@ -72,12 +72,15 @@ const originOf = (url: string) => {
   }
 }
 
-export function consoleRoutes(app: FastifyInstance, opts: { chainId: string; network: NetworkCity[]; dir?: string }): void {
+/** `chainId` may be a function: a CometBFT node learns its chain id at InitChain, after the routes are set up. */
+export function consoleRoutes(app: FastifyInstance, opts: { chainId: string | (() => string); network: NetworkCity[]; dir?: string }): void {
   const dir = resolve(opts.dir ?? CONSOLE_DIST)
+  const chainId = () => (typeof opts.chainId === 'function' ? opts.chainId() : opts.chainId)
   const selfUrl = (req: FastifyRequest) => `${req.protocol}://${req.host}`
   const cities = (req: FastifyRequest): NetworkCity[] => {
     const list = opts.network.length ? [...opts.network] : []
-    if (!list.some((c) => c.name === opts.chainId)) list.unshift({ name: opts.chainId, url: selfUrl(req) })
+    const self = chainId()
+    if (self && !list.some((c) => c.name === self)) list.unshift({ name: self, url: selfUrl(req) })
     return list
   }
 
@@ -98,7 +101,7 @@ export function consoleRoutes(app: FastifyInstance, opts: { chainId: string; net
 
   app.get('/v1/network', {
     schema: { summary: 'The cities of the network this node belongs to (what the console shows)', tags: ['chain'], response: { 200: NetworkSchema, ...errorResponses } },
-  }, async (req) => ({ chain_id: opts.chainId, cities: cities(req) }))
+  }, async (req) => ({ chain_id: chainId(), cities: cities(req) }))
 
   const csp = (req: FastifyRequest) => {
     const origins = new Set<string>()

@@ -1,4 +1,5 @@
 /** `polis tx bills …` and `polis query bills …`: a department issues bills, a citizen pays them into its treasury. */
+import { isoMs } from '../../base/human-time.js'
 import type { Command } from 'commander'
 import { PolisError } from '../../base/errors.js'
 import { toHex } from '../../base/bytes.js'
@@ -84,7 +85,9 @@ export function billsCommands(program: Command, ctx: (cmd: Command) => CliContex
   const q = commandGroup(program, 'query').command('bills').description('bills, receipts, corrections and department totals')
   const ask = async (cmd: Command, name: string, params: Record<string, string | undefined>, height?: string): Promise<Json> =>
     ctx(cmd).client().query<Json>(MODULE, name, params, { height: heightOf(height) })
-  const billLines = (b: Json) => table(Object.entries(b).map(([k, v]) => [k, text(v)] as [string, string | undefined]))
+  // instants (…_at) for people: ISO 8601 (the --json form keeps ms since the epoch)
+  const when = (k: string, v: unknown) => (/_at$/.test(k) && typeof v === 'string' && /^[0-9]+$/.test(v) ? isoMs(v) : text(v))
+  const billLines = (b: Json) => table(Object.entries(b).map(([k, v]) => [k, when(k, v)] as [string, string | undefined]))
 
   heightOpt(q.command('bill').description('one bill: amount, paid, outstanding, due date, status').argument('<bill>', 'the bill id'))
     .action(async (bill: string, o: { height?: string }, cmd: Command) => {
@@ -103,13 +106,13 @@ export function billsCommands(program: Command, ctx: (cmd: Command) => CliContex
     .action(async (bill: string, o: { height?: string }, cmd: Command) => {
       const r = await ask(cmd, 'receipts', { bill: positive(bill, 'bill') }, o.height)
       const list = (r.receipts as Json[]) ?? []
-      ctx(cmd).print(list.length ? list.map((x) => table(Object.entries(x).map(([k, v]) => [k, text(v)] as [string, string | undefined]), '  ').join('\n')) : 'no receipts', r)
+      ctx(cmd).print(list.length ? list.map((x) => table(Object.entries(x).map(([k, v]) => [k, when(k, v)] as [string, string | undefined]), '  ').join('\n')) : 'no receipts', r)
     })
   heightOpt(q.command('changes').description('the corrections and cancellation of a bill').argument('<bill>', 'the bill id'))
     .action(async (bill: string, o: { height?: string }, cmd: Command) => {
       const r = await ask(cmd, 'changes', { bill: positive(bill, 'bill') }, o.height)
       const list = (r.changes as Json[]) ?? []
-      ctx(cmd).print(list.length ? list.map((x) => `#${text(x.seq)} ${text(x.kind)}: amount ${text(x.old_amount)} -> ${text(x.new_amount)}, due ${text(x.old_due_at)} -> ${text(x.new_due_at)} (${text(x.reason)})`) : 'no changes', r)
+      ctx(cmd).print(list.length ? list.map((x) => `#${text(x.seq)} ${text(x.kind)}: amount ${text(x.old_amount)} -> ${text(x.new_amount)}, due ${when('old_due_at', x.old_due_at)} -> ${when('new_due_at', x.new_due_at)} (${text(x.reason)})`) : 'no changes', r)
     })
   heightOpt(q.command('totals').description("a department's totals and its treasury balance").argument('<department>', 'electricity, parking, tax or water'))
     .action(async (department: string, o: { height?: string }, cmd: Command) => {

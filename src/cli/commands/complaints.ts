@@ -4,6 +4,7 @@
  * sha256(salt ‖ utf8(text)), taking the clear text plus --salt (or making a salt and printing it:
  * keep it with the text, it opens the commitment).
  */
+import { humanDuration } from '../../base/human-time.js'
 import type { Command } from 'commander'
 import { ErrorCodes, PolisError, type ErrorName } from '../../base/errors.js'
 import type { Msg } from '../../app/tx.js'
@@ -57,7 +58,7 @@ export function complaintsCommands(program: Command, ctx: (cmd: Command) => CliC
     .argument('<name>', 'service name, e.g. "Pothole"')
     .requiredOption('--department <role>', 'the role that handles it, e.g. public-works')
     .option('--group <group>', 'the service group', 'streets')
-    .option('--sla-ms <ms>', 'how long the department has to resolve a request', String(7 * 86_400_000))
+    .option('--sla-ms <ms>', 'how long the department has to resolve a request, in ms (default 7 days)', String(7 * 86_400_000))
     .option('--keywords <list>', 'comma-separated keywords')
     .option('--inactive', 'define it as not accepting requests'), 'authority')
     .action(async (code: string, name: string, o: TxFlags & { department: string; group: string; slaMs: string; keywords?: string; inactive?: boolean }, cmd: Command) => {
@@ -135,7 +136,7 @@ export function complaintsCommands(program: Command, ctx: (cmd: Command) => CliC
     .action(async (_o: unknown, cmd: Command) => {
       const r = await ask(cmd, 'services', {})
       const list = (r.services as Json[]) ?? []
-      ctx(cmd).print(list.length ? list.map((s) => `${text(s.service_code)}  ${text(s.service_name)}  (${text(s.department)}, SLA ${text(s.sla_ms)} ms)`) : 'no services defined', r)
+      ctx(cmd).print(list.length ? list.map((s) => `${text(s.service_code)}  ${text(s.service_name)}  (${text(s.department)}, SLA ${humanDuration(String(s.sla_ms))})`) : 'no services defined', r)
     })
   heightOpt(q.command('request').description('one service request').argument('<id>', 'the request id'))
     .action(async (id: string, o: { height?: string }, cmd: Command) => {

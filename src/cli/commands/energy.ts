@@ -1,7 +1,8 @@
 /**
  * `polis tx energy …` and `polis query energy …`: the microgrid market (docs/SERVICES.md).
- * A slot is a number (the delivery interval [slot·slot_ms, (slot+1)·slot_ms) of block time), or
- * `next` / `+N`: the slot after the current one by this machine's clock (orders close when the slot starts).
+ * A slot is a number (the delivery interval [slot·slot_ms, (slot+1)·slot_ms) of block time), or by
+ * this machine's clock `next` (the first slot starting at least half a slot from now) or `+N` (the
+ * N-th slot after the current one); orders close when the slot starts.
  */
 import { commandGroup } from '../args.js'
 import type { Command } from 'commander'
@@ -10,6 +11,7 @@ import { toHex } from '../../base/bytes.js'
 import { MODULE, energyMsgs } from '../../modules/energy/types.js'
 import type { CliContext } from '../context.js'
 import { table, text, type Json } from '../format.js'
+import { humanDuration, isoMs, relativeTo } from '../../base/human-time.js'
 import { submit, txOptions, type TxFlags } from './tx.js'
 
 function whole(v: string, what: string, allowZero = false): bigint {
@@ -17,12 +19,28 @@ function whole(v: string, what: string, allowZero = false): bigint {
   return BigInt(v)
 }
 
-/** A slot number, or next / +N from the slot length the node reports and this machine's clock. */
-async function slotOf(c: CliContext, v: string): Promise<bigint> {
-  const rel = v === 'next' ? 1n : /^\+[1-9][0-9]{0,3}$/.test(v) ? BigInt(v.slice(1)) : undefined
+/**
+ * A slot number, or from the slot length the node reports and this machine's clock (with a note
+ * saying which slot and when): +N, the N-th slot after the current one; next, the first slot that
+ * starts at least half a slot from now, so that there is time to place the other orders for it.
+ */
+async function slotOf(c: CliContext, v: string, noteIt = true): Promise<bigint> {
+  const rel = v === 'next' ? 0n : /^\+[1-9][0-9]{0,3}$/.test(v) ? BigInt(v.slice(1)) : undefined
   if (rel === undefined) return whole(v, 'slot', true)
   const p = await c.client().query<{ slot_ms: string }>(MODULE, 'params', {})
-  return BigInt(Date.now()) / BigInt(p.slot_ms) + rel
+  const now = BigInt(Date.now())
+  const ms = BigInt(p.slot_ms)
+  const slot = rel === 0n ? (now + ms / 2n + ms - 1n) / ms : now / ms + rel
+  if (noteIt) c.note(`slot ${slot}: ${isoMs(slot * ms)} to ${isoMs((slot + 1n) * ms)} (${humanDuration(ms)}; starts ${relativeTo(slot * ms, now)})`)
+  return slot
+}
+
+/** A query answer for people: instants (…_at, …_until, time) in ISO 8601 with how far from now, durations (…_ms) in units. */
+function humanField(k: string, v: unknown): string | undefined {
+  if (typeof v !== 'string' || !/^[0-9]+$/.test(v)) return text(v)
+  if (/_ms$/.test(k)) return humanDuration(v)
+  if (/(_at|_until|^time)$/.test(k)) return `${isoMs(v)} (${relativeTo(BigInt(v), BigInt(Date.now()))})`
+  return v
 }
 
 export function energyCommands(program: Command, ctx: (cmd: Command) => CliContext): void {
@@ -69,7 +87,7 @@ export function energyCommands(program: Command, ctx: (cmd: Command) => CliConte
   const q = commandGroup(program, 'query')
   const eq = q.command('energy').description('the energy market: params, meters, orders, slots, readings, totals')
   const ask = (cmd: Command, name: string, params: Record<string, string | undefined>) => ctx(cmd).client().query<Json>(MODULE, name, params)
-  const lines = (r: Json) => table(Object.entries(r).map(([k, v]) => [k, text(v)] as [string, string | undefined]))
+  const lines = (r: Json) => table(Object.entries(r).map(([k, v]) => [k, humanField(k, v)] as [string, string | undefined]))
   eq.command('params').description('slot length, reading window, escrow address').action(async (_o: unknown, cmd: Command) => {
     const r = await ask(cmd, 'params', {})
     ctx(cmd).print(lines(r), r)
@@ -89,14 +107,14 @@ export function energyCommands(program: Command, ctx: (cmd: Command) => CliConte
   eq.command('orders').description("a slot's orders (at most 1000)").argument('<slot>', 'slot number, next or +N').option('--side <side>', 'bid or offer')
     .action(async (slot: string, o: { side?: string }, cmd: Command) => {
       const c = ctx(cmd)
-      const r = await ask(cmd, 'orders', { slot: (await slotOf(c, slot)).toString(), side: o.side })
+      const r = await ask(cmd, 'orders', { slot: (await slotOf(c, slot, false)).toString(), side: o.side })
       const list = (r.orders as Json[]) ?? []
       c.print(list.length ? list.map((x) => `#${text(x.id)} ${text(x.side)} ${text(x.energy_wh)} Wh at ${text(x.price)}  ${text(x.status)}${x.status === 'cleared' ? ` (matched ${text(x.matched_wh)} Wh)` : ''}`) : 'no orders', r)
     })
   eq.command('slot').description('a slot: status, clearing price, volume, delivery and settlement').argument('<slot>', 'slot number, next or +N')
     .action(async (slot: string, _o: unknown, cmd: Command) => {
       const c = ctx(cmd)
-      const r = await ask(cmd, 'slot', { slot: (await slotOf(c, slot)).toString() })
+      const r = await ask(cmd, 'slot', { slot: (await slotOf(c, slot, false)).toString() })
       c.print(lines(r), r)
     })
   eq.command('reading').description("a meter's reading of a slot").argument('<slot>', 'the slot number').argument('<meter>', 'a key name or an address')

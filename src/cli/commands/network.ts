@@ -40,6 +40,8 @@ export function networkCommands(program: Command, ctx: (cmd: Command) => CliCont
     .action(async (o: { engine: 'solo' | 'cometbft'; validators: number; cities: number; basePort: number; blockIntervalMs: number; sampleAccounts: number; relayIntervalMs: number; batchSize: number }, cmd: Command) => {
       const c = ctx(cmd)
       const home = c.networkHome
+      const { checkCitiesOfExisting } = await import('../../network/init.js')
+      checkCitiesOfExisting(home, cmd.getOptionValueSource('cities') === 'cli' ? o.cities : undefined)
       const short = (p: string) => {
         const rel = relative(c.io.cwd, p)
         return rel && !rel.startsWith('..') ? rel : p

@@ -1,37 +1,53 @@
 /** `polis init`, `polis start`, `polis status`. */
-import { existsSync, readdirSync } from 'node:fs'
-import { relative, resolve } from 'node:path'
+import { existsSync, readdirSync, rmSync } from 'node:fs'
+import { join, relative, resolve } from 'node:path'
 import { Option, type Command } from 'commander'
 import { PolisError } from '../../base/errors.js'
 import {
   DEFAULT_API_PORT, DEFAULT_BLOCK_INTERVAL_MS, DEFAULT_CHAIN_ID, DEFAULT_DENOM, DEFAULT_HOME, DEFAULT_SAMPLE_BALANCE, ENGINES, LOG_LEVELS,
-  configPathOf, initHome, loadConfig, loadNodeFiles, nodeUrlOf, type EngineName, type InitResult, type LogLevel, type NodeConfig,
+  DEFAULT_API_HOST, MAX_EMPTY_BLOCK_INTERVAL_MS, configPathOf, initHome, loadConfig, loadNodeFiles, nodeUrlOf, type EngineName, type InitResult, type LogLevel, type NodeConfig,
 } from '../../node/config.js'
+import { assertPortFree, portForNewHome } from '../../node/api-port.js'
 import { toAmount } from '../../sdk/msgs.js'
 import type { CliContext } from '../context.js'
 import { intArg } from '../args.js'
 import { columns, isoTime, table } from '../format.js'
 
 
-interface InitOpts { chainId?: string; sampleAccounts?: number; denom?: string; balance?: string; host?: string; port?: number; blockIntervalMs?: number; departments?: boolean }
+interface InitOpts { chainId?: string; sampleAccounts?: number; denom?: string; balance?: string; host?: string; port?: number; blockIntervalMs?: number; departments?: boolean; energySlotMs?: number }
 
-function doInit(c: CliContext, o: InitOpts): InitResult {
-  return initHome({
+/** Creates the home (`polis init`, `polis start --init`); without --port, the default port if free, else a free one. */
+async function doInit(c: CliContext, o: InitOpts): Promise<InitResult & { portTaken?: number }> {
+  const { port, taken } = await portForNewHome(o.host ?? DEFAULT_API_HOST, o.port)
+  const r = initHome({
     home: c.home,
     chainId: o.chainId,
     sampleAccounts: o.sampleAccounts,
     denom: o.denom,
     sampleBalance: o.balance !== undefined ? toAmount(o.balance, '--balance') : undefined,
     apiHost: o.host,
-    apiPort: o.port,
+    apiPort: port,
     blockIntervalMs: o.blockIntervalMs,
     departments: o.departments,
+    energySlotMs: o.energySlotMs,
   })
+  return { ...r, portTaken: taken }
 }
 
-function initLines(r: InitResult): string[] {
+/**
+ * Undoes what `polis start --init` wrote when the start then failed: the whole home if it did not
+ * exist before, else the files init made (keys made beforehand with `polis keys add` stay).
+ */
+function undoInit(r: InitResult, existed: boolean, keysBefore: Set<string>): void {
+  if (!existed) return rmSync(r.home, { recursive: true, force: true })
+  for (const f of [r.configPath, r.genesisFile, join(r.home, 'data'), join(r.home, 'node.log')]) rmSync(f, { recursive: true, force: true })
+  for (const k of r.keys) if (!keysBefore.has(`${k.name}.json`)) rmSync(join(r.keysDir, `${k.name}.json`), { force: true })
+}
+
+function initLines(r: InitResult & { portTaken?: number }): string[] {
   return [
     `Initialised city chain "${r.chainId}" in ${r.home}`,
+    ...(r.portTaken !== undefined ? [`  (port ${r.portTaken} is in use on this machine: this home's API port is ${r.apiPort}; the CLI finds it from the home)`] : []),
     ...table([['config', r.configPath], ['genesis', r.genesisFile], ['keys', `${r.keysDir} (files 0600)`]], '  '),
     'Accounts:',
     ...columns(r.keys.map((k) => [k.name, k.address, k.roles.join(','), k.balance === '0' ? '' : `${k.balance} ${r.denom}`]), '  '),
@@ -46,6 +62,11 @@ export function homeFlag(c: CliContext, home: string): string {
   return ` --home ${rel && !rel.startsWith('..') && rel.length < home.length ? rel : home}`
 }
 
+interface StartOpts {
+  init?: boolean; host?: string; port?: string; blockIntervalMs?: string; emptyBlockIntervalMs?: string; logLevel?: LogLevel; logFile?: string
+  engine?: EngineName; validators: number; cometBasePort?: number
+}
+
 export function nodeCommands(program: Command, ctx: (cmd: Command) => CliContext): void {
   program.command('init')
     .description('create a node home: keys for the validator, the city authority and sample citizens, a genesis and polis.yaml')
@@ -54,13 +75,14 @@ export function nodeCommands(program: Command, ctx: (cmd: Command) => CliContext
     .option('--denom <denom>', 'the native token denomination', DEFAULT_DENOM)
     .option('--balance <amount>', 'the balance of each sample citizen', DEFAULT_SAMPLE_BALANCE.toString())
     .option('--host <host>', 'API host written to polis.yaml', '127.0.0.1')
-    .option('--port <port>', 'API port written to polis.yaml', intArg('--port', 0, 65535), DEFAULT_API_PORT)
+    .option('--port <port>', `API port written to polis.yaml (default ${DEFAULT_API_PORT}, or a free port if that one is in use)`, intArg('--port', 0, 65535))
     .option('--block-interval-ms <ms>', 'block interval written to polis.yaml', intArg('--block-interval-ms', 1, 60_000), DEFAULT_BLOCK_INTERVAL_MS)
+    .option('--energy-slot-ms <ms>', 'length of an energy trading slot, and of the reading window after it, in the genesis (default 15 min; `npm start` uses 1 min)', intArg('--energy-slot-ms', 1000, 86_400_000))
     .option('--departments', 'also a clerk key per department (water-clerk, electricity-clerk, parking-clerk, tax-clerk, transport-clerk, energy-clerk, works-clerk, sanitation-clerk) with its role, and starter complaint services (pothole, streetlight, missed-pickup, graffiti)')
     .addHelpText('after', '\nThe home is --home, else $POLIS_HOME, else ./.polis. Example:\n  polis init --home ./city-a --chain-id city-a --sample-accounts 5')
-    .action((o: InitOpts, cmd: Command) => {
+    .action(async (o: InitOpts, cmd: Command) => {
       const c = ctx(cmd)
-      const r = doInit(c, o)
+      const r = await doInit(c, o)
       c.print([...initLines(r), `Start the node with: polis start${homeFlag(c, r.home)}`], r)
     })
 
@@ -73,67 +95,93 @@ export function nodeCommands(program: Command, ctx: (cmd: Command) => CliContext
     .option('--host <host>', 'API host (overrides polis.yaml and POLIS_API_HOST)')
     .option('--port <port>', 'API port, 0 for any free port (overrides polis.yaml and POLIS_API_PORT)')
     .option('--block-interval-ms <ms>', 'longest wait before a pending transaction goes into a block')
+    .option('--empty-block-interval-ms <ms>', `an empty block when none was cut for this long, so that block time moves on an idle chain (0: never; overrides polis.yaml and POLIS_EMPTY_BLOCK_INTERVAL_MS; at most ${MAX_EMPTY_BLOCK_INTERVAL_MS})`)
     .addOption(new Option('--log-level <level>', 'log level (overrides polis.yaml and POLIS_LOG_LEVEL)').choices([...LOG_LEVELS]))
-    .action(async (o: { init?: boolean; host?: string; port?: string; blockIntervalMs?: string; logLevel?: LogLevel; engine?: EngineName; validators: number; cometBasePort?: number }, cmd: Command) => {
+    .option('--log-file <file>', 'where the node\'s JSON log lines go, "-" for stderr (overrides polis.yaml\'s log_file, default <home>/node.log, and POLIS_LOG_FILE)')
+    .action(async (o: StartOpts, cmd: Command) => {
       const c = ctx(cmd)
       const home = c.home
-      if (!existsSync(configPathOf(home))) {
-        if (!o.init) throw new PolisError('invalid_request', `no polis.yaml in ${home}: create a node with \`polis init${homeFlag(c, home)}\` (or \`polis start --init\`)`)
-        const r = doInit(c, {})
-        if (!c.json) c.print(initLines(r), r)
-        else c.io.out(JSON.stringify({ event: 'initialised', home: r.home, chain_id: r.chainId }) + '\n')
-      }
-      const overrides = { apiHost: o.host, apiPort: o.port, blockIntervalMs: o.blockIntervalMs, logLevel: o.logLevel, engine: o.engine }
-      const cfg = loadConfig({ home, env: c.io.env, cwd: c.io.cwd, overrides })
-      if (cfg.engine === 'cometbft') return startComet(c, cfg, o)
-      const { hasCometCity } = await import('../../network/cometbft-city.js')
-      if (hasCometCity(home)) throw new PolisError('invalid_request', `${home} runs its chain under CometBFT (${home}/cometbft): a chain cannot change engine; start it with --engine cometbft (or \`engine: cometbft\` in polis.yaml)`)
-      const { genesis, validatorKey } = loadNodeFiles(cfg)
-      const { startNode } = await import('../../node/node.js')
-      const node = await startNode({
-        dataDir: cfg.dataDir,
-        genesis,
-        validatorKey,
-        host: cfg.api.host,
-        port: cfg.api.port,
-        blockIntervalMs: cfg.blockIntervalMs,
-        logLevel: cfg.logLevel,
-        bodyLimitBytes: cfg.api.bodyLimitBytes,
-        pruning: cfg.pruning,
-      })
-      const url = node.url.replace(/\/+$/, '')
-      // the CLI line to try: a transfer between two sample citizens, if the keyring has them
-      const ring = c.keyring()
-      const names = ring.names()
-      const from = names.find((n) => n.startsWith('citizen-'))
-      const to = names.find((n) => n.startsWith('citizen-') && n !== from)
-      let cliDefaultUrl: string | undefined
+      if (existsSync(configPathOf(home))) return startHome(c, o)
+      if (!o.init) throw new PolisError('invalid_request', `no polis.yaml in ${home}: create a node with \`polis init${homeFlag(c, home)}\` (or \`polis start --init\`)`)
+      const existed = existsSync(home)
+      const keysBefore = new Set(existsSync(join(home, 'keys')) ? readdirSync(join(home, 'keys')) : [])
+      const r = await doInit(c, { host: o.host, port: o.port === undefined ? undefined : Number(o.port) })
+      if (!c.json) c.print(initLines(r), r)
+      else c.io.out(JSON.stringify({ event: 'initialised', home: r.home, chain_id: r.chainId, port: r.apiPort }) + '\n')
       try {
-        cliDefaultUrl = nodeUrlOf(loadConfig({ home, env: c.io.env, cwd: c.io.cwd }))
-      } catch {
-        cliDefaultUrl = undefined
+        await startHome(c, o)
+      } catch (e) {
+        // never a half-made home: a start that fails takes back what --init wrote
+        undoInit(r, existed, keysBefore)
+        throw e
       }
-      const flags = homeFlag(c, home) + (c.io.env.POLIS_NODE || cliDefaultUrl !== url ? ` --node ${url}` : '')
-      const tryLine = from && to ? `npx polis tx bank send ${to} 100 --from ${from}${flags}` : `npx polis status${flags}`
-      if (c.json) {
-        c.io.out(JSON.stringify({ event: 'listening', url, chain_id: cfg.chainId, home, data_dir: cfg.dataDir, height: node.engine.height.toString(), try: tryLine }) + '\n')
-      } else {
-        c.io.out([
-          `Polis city node "${cfg.chainId}" is running (solo engine, height ${node.engine.height}).`,
-          `  API      ${url}   (status: ${url}/v1/status, OpenAPI: ${url}/openapi.json)`,
-          `  console  ${url}/console/`,
-          `  home     ${home}`,
-          `Try, in another terminal:`,
-          `  ${tryLine}`,
-          `Stop with Ctrl-C.`,
-        ].join('\n') + '\n')
-      }
-      const signal = await (c.io.waitForStop ? c.io.waitForStop() : new Promise<string>(() => undefined))
-      if (!c.json) c.io.out(`\n${signal}: stopping (the block in progress is finished first)…\n`)
-      await node.stop()
-      if (c.json) c.io.out(JSON.stringify({ event: 'stopped', signal, height: node.engine.height.toString() }) + '\n')
-      else c.io.out('Stopped.\n')
     })
+
+  async function startHome(c: CliContext, o: StartOpts): Promise<void> {
+    const home = c.home
+    const overrides = { apiHost: o.host, apiPort: o.port, blockIntervalMs: o.blockIntervalMs, emptyBlockIntervalMs: o.emptyBlockIntervalMs, logLevel: o.logLevel, logFile: o.logFile, engine: o.engine }
+    const cfg = loadConfig({ home, env: c.io.env, cwd: c.io.cwd, overrides })
+    if (cfg.engine === 'cometbft') return startComet(c, cfg, o)
+    const { hasCometCity } = await import('../../network/cometbft-city.js')
+    if (hasCometCity(home)) throw new PolisError('invalid_request', `${home} runs its chain under CometBFT (${home}/cometbft): a chain cannot change engine; start it with --engine cometbft (or \`engine: cometbft\` in polis.yaml)`)
+    const { genesis, validatorKey } = loadNodeFiles(cfg)
+    await assertPortFree(cfg.api.host, cfg.api.port, home)
+    const { startNode } = await import('../../node/node.js')
+    const { pino } = await import('pino')
+    // log lines go to the log file (or stderr); stdout is for people, or JSON events only with --json
+    const logDest = pino.destination(cfg.logFile === '-' ? { dest: 2, sync: true } : { dest: cfg.logFile, sync: true, mkdir: true, append: true })
+    const logger = pino({ level: cfg.logLevel, base: { svc: 'polis-node' } }, logDest)
+    const node = await startNode({
+      dataDir: cfg.dataDir,
+      genesis,
+      validatorKey,
+      host: cfg.api.host,
+      port: cfg.api.port,
+      blockIntervalMs: cfg.blockIntervalMs,
+      emptyBlockIntervalMs: cfg.emptyBlockIntervalMs,
+      logger,
+      bodyLimitBytes: cfg.api.bodyLimitBytes,
+      pruning: cfg.pruning,
+    }).catch((e: unknown) => {
+      if (cfg.logFile !== '-') logDest.end()
+      throw e
+    })
+    const logs = cfg.logFile === '-' ? 'stderr' : cfg.logFile
+    const url = node.url.replace(/\/+$/, '')
+    // the CLI line to try: a transfer between two sample citizens, if the keyring has them
+    const ring = c.keyring()
+    const names = ring.names()
+    const from = names.find((n) => n.startsWith('citizen-'))
+    const to = names.find((n) => n.startsWith('citizen-') && n !== from)
+    let cliDefaultUrl: string | undefined
+    try {
+      cliDefaultUrl = nodeUrlOf(loadConfig({ home, env: c.io.env, cwd: c.io.cwd }))
+    } catch {
+      cliDefaultUrl = undefined
+    }
+    const flags = homeFlag(c, home) + (c.io.env.POLIS_NODE || cliDefaultUrl !== url ? ` --node ${url}` : '')
+    const tryLine = from && to ? `npx polis tx bank send ${to} 100 --from ${from}${flags}` : `npx polis status${flags}`
+    if (c.json) {
+      c.io.out(JSON.stringify({ event: 'listening', url, chain_id: cfg.chainId, home, data_dir: cfg.dataDir, height: node.engine.height.toString(), log_file: logs, try: tryLine }) + '\n')
+    } else {
+      c.io.out([
+        `Polis city node "${cfg.chainId}" is running (solo engine, height ${node.engine.height}).`,
+        `  API      ${url}   (status: ${url}/v1/status, OpenAPI: ${url}/openapi.json)`,
+        `  console  ${url}/console/`,
+        `  home     ${home}`,
+        `  logs     ${logs}`,
+        `Try, in another terminal:`,
+        `  ${tryLine}`,
+        `Stop with Ctrl-C.`,
+      ].join('\n') + '\n')
+    }
+    const signal = await (c.io.waitForStop ? c.io.waitForStop() : new Promise<string>(() => undefined))
+    if (!c.json) c.io.out(`\n${signal}: stopping (the block in progress is finished first)…\n`)
+    await node.stop()
+    if (cfg.logFile !== '-') logDest.end()
+    if (c.json) c.io.out(JSON.stringify({ event: 'stopped', signal, height: node.engine.height.toString() }) + '\n')
+    else c.io.out('Stopped.\n')
+  }
 
   /** `polis start --engine cometbft`: the home's CometBFT validators (made the first time), node 0 serving the API. */
   async function startComet(c: CliContext, cfg: NodeConfig, o: { validators: number; cometBasePort?: number }): Promise<void> {

@@ -14,6 +14,8 @@ import { leafHash } from '../../siem/merkle-log.js'
 import { Ingestor, type InputFormat } from '../../siem/parsers.js'
 import type { CliContext } from '../context.js'
 import { commandGroup, intArg } from '../args.js'
+import { progress } from '../progress.js'
+import { resolveAlertId } from '../alert-id.js'
 import { ATTACKS, attackLines, evaluateSiem, simulateSiem, type AttackKind } from '../../agents/siem/sim.js'
 import { openSender } from '../../siem/send.js'
 import { isIP } from 'node:net'
@@ -22,6 +24,8 @@ import { fromHex, utf8 } from '../../base/bytes.js'
 import { join } from 'node:path'
 import { PolisClient } from '../../sdk/polis-client.js'
 import { loadRules } from '../../siem/rule-set.js'
+import { loadPlaceholders, loadTeamRules, type TeamRules } from '../../siem/team-rules.js'
+import { MAX_MSGS_PER_TX } from '../../app/tx.js'
 import type { SiemEvent } from '../../siem/ecs.js'
 import { CollectorAgent } from '../../agents/siem/collector-agent.js'
 import { SiemCorrelatorAgent } from '../../agents/siem/correlator-agent.js'
@@ -52,7 +56,13 @@ export function siemCommands(program: Command, ctx: (cmd: Command) => CliContext
         writeFileSync(resolve(dir, 'events.log'), w.lines.map((l) => l.line).join('\n') + '\n')
         writeFileSync(resolve(dir, 'labels.json'), JSON.stringify({ attacks: w.attacks, labels: w.lines.map((l) => l.label) }) + '\n')
       }
-      const ev = evaluateSiem(w, generateKeyPair())
+      const bar = progress(c.io, { label: 'simulate', total: w.lines.length, unit: 'events', json: c.json })
+      let ev
+      try {
+        ev = evaluateSiem(w, generateKeyPair(), (done) => bar.update(done))
+      } finally {
+        bar.end()
+      }
       c.print(() => [
         `${ev.events} events, ${ev.alerts} alerts, ${ev.falsePositives} false positives`,
         ...ev.attacks.map((a) => `${a.kind.padEnd(17)} ${a.detected ? 'detected' : 'MISSED  '} ${a.timeToAlertMs === null ? '' : `after ${a.timeToAlertMs} ms`} ${a.rules.join('; ')}`),
@@ -224,7 +234,9 @@ function agentCommands(s: Command, ctx: (cmd: Command) => CliContext): void {
     .option('--collector <url>', "a collector's API URL (repeatable)", many)
     .option('--interval-ms <ms>', 'polling interval (default 200)')
     .option('--data-dir <dir>', 'keep the verified replicas here, to resume after a restart (default: in memory)')
-    .action(async (o: { config?: string; from?: string; collector?: string[]; intervalMs?: string; dataDir?: string }, cmd: Command) => {
+    .option('--rules <dir>', "also run the team's own Sigma rules in this folder (walked recursively; e.g. SigmaHQ's rules/): a rule that does not compile is named and left out")
+    .option('--placeholders <file>', "values of the expand modifier's %placeholders% (YAML: name: [values])")
+    .action(async (o: { config?: string; from?: string; collector?: string[]; intervalMs?: string; dataDir?: string; rules?: string; placeholders?: string }, cmd: Command) => {
       const c = ctx(cmd)
       const f = o.config ? loadCorrelatorConfig(resolve(c.io.cwd, o.config)) : {}
       const key = c.signer(o.from ?? f.key)
@@ -232,13 +244,25 @@ function agentCommands(s: Command, ctx: (cmd: Command) => CliContext): void {
       if (!urls.length) throw new PolisError('invalid_request', 'give at least one --collector URL')
       const interval = o.intervalMs === undefined ? f.interval_ms : Number(o.intervalMs)
       const dataDir = o.dataDir ? resolve(c.io.cwd, o.dataDir) : f.data_dir
-      const agent = new SiemCorrelatorAgent({ client: new PolisClient(f.node ?? c.nodeUrl()), key, collectors: urls.map((url) => ({ url })), intervalMs: interval, dataDir, log: log(c) })
+      const team = teamRules(c, o.rules ?? f.rules, o.placeholders ?? f.placeholders)
+      if (team) {
+        for (const r of team.refusals) log(c)('rule refused; not run', { file: r.file, reason: r.reason }, 'warn')
+        log(c)('team rules loaded', { dir: o.rules ?? f.rules, loaded: team.loaded, refused: team.refusals.length, detection: team.rules.detection.length, correlation: team.rules.correlation.length })
+      }
+      const agent = new SiemCorrelatorAgent({ client: new PolisClient(f.node ?? c.nodeUrl()), key, collectors: urls.map((url) => ({ url })), intervalMs: interval, dataDir, rules: team?.rules, log: log(c) })
       await agent.start()
       c.print(`correlator ${key.name} (${key.address}) following ${urls.join(', ')}`, { event: 'started', correlator: key.address, collectors: urls })
       const signal = await (c.io.waitForStop ? c.io.waitForStop() : new Promise<string>(() => undefined))
       await agent.stop()
       log(c)('correlator stopped', { signal })
     })
+}
+
+/** The shipped rules plus a team's folder (`--rules`), with `--placeholders`; undefined without a folder. */
+function teamRules(c: CliContext, dir: string | undefined, placeholders: string | undefined): TeamRules | undefined {
+  if (placeholders !== undefined && dir === undefined) throw new PolisError('invalid_request', '--placeholders needs --rules')
+  if (dir === undefined) return undefined
+  return loadTeamRules(resolve(c.io.cwd, dir), { placeholders: placeholders === undefined ? undefined : loadPlaceholders(resolve(c.io.cwd, placeholders)) })
 }
 
 function triageCommands(s: Command, ctx: (cmd: Command) => CliContext): void {
@@ -258,22 +282,31 @@ function triageCommands(s: Command, ctx: (cmd: Command) => CliContext): void {
       await submit(c, o, [siemMsgs.registerCorrelator({ correlator: c.address(key) })])
     })
   txOptions(s.command('register-rules')
-    .description('register the shipped correlation rules (src/siem/rules) on chain, each at its file hash; a changed rule gets the next version, an unchanged one is skipped')
+    .description("register the shipped correlation rules (src/siem/rules) on chain, each at its file hash, or with --rules every rule of a team's folder (detection rules then alert on their own); a changed rule gets the next version, an unchanged one is skipped")
+    .option('--rules <dir>', "a team's Sigma rules folder (walked recursively): register each rule that compiles; refused ones are named")
+    .option('--placeholders <file>', "values of the expand modifier's %placeholders% (YAML), to check the rules as the correlators will run them")
     .option('--quarantine', 'a confirmed alert quarantines the device behind it'), 'authority')
-    .action(async (o: TxFlags & { quarantine?: boolean }, cmd: Command) => {
+    .action(async (o: TxFlags & { quarantine?: boolean; rules?: string; placeholders?: string }, cmd: Command) => {
       const c = ctx(cmd)
-      const rules = loadRules()
+      const team = teamRules(c, o.rules, o.placeholders)
+      const rules = team?.rules ?? loadRules()
+      const ids = team ? team.names : rules.correlation.map((r) => r.name || r.id)
       const client = c.client()
       const msgs = []
-      for (const r of rules.correlation) {
-        const id = r.name || r.id
+      for (const id of ids) {
         const hash = rules.hashes.get(id)!
         const on = await client.query<{ version: string; hash: string }>('siem', 'rule', { id }).catch(() => undefined)
         if (on?.hash === toHex(hash)) continue
         msgs.push(siemMsgs.registerRule({ id, version: on ? BigInt(on.version) + 1n : 1n, hash, action: o.quarantine ? 'quarantine' : 'none', text: rules.texts.get(id) }))
       }
-      if (!msgs.length) return c.print('every shipped correlation rule is registered at its current hash', { registered: 0 })
-      await submit(c, o, msgs, { registered: msgs.length })
+      const refused = team?.refusals.map((r) => `refused ${r.file}: ${r.reason}`) ?? []
+      const extra = { refused: team?.refusals ?? [] }
+      if (!msgs.length) return c.print([...refused, team ? 'every rule of the folder is registered at its current hash' : 'every shipped correlation rule is registered at its current hash'], { registered: 0, ...extra })
+      // a transaction holds at most MAX_MSGS_PER_TX messages
+      for (let i = 0; i < msgs.length; i += MAX_MSGS_PER_TX) {
+        const last = i + MAX_MSGS_PER_TX >= msgs.length
+        await submit(c, o, msgs.slice(i, i + MAX_MSGS_PER_TX), { registered: Math.min(msgs.length - i, MAX_MSGS_PER_TX), ...(last ? extra : {}) }, last ? refused : [])
+      }
     })
   txOptions(s.command('set-threshold')
     .description('k of the k-of-n alert confirmation')
@@ -286,14 +319,13 @@ function triageCommands(s: Command, ctx: (cmd: Command) => CliContext): void {
   for (const [name, state] of [['ack', 'acknowledge'], ['close', 'close']] as const) {
     const command = s.command(name)
       .description(`${state} an alert, with the reason recorded on chain (SOC analysts: role soc, or the authority)`)
-      .argument('<alert>', 'alert id (64 hex)')
+      .argument('<alert>', 'alert id: 64 hex, a unique prefix, or PREFIX…SUFFIX as listed')
       .requiredOption('--reason <text>', 'why (1..256 characters)')
     if (name === 'close') command.option('--false-positive', 'closed as a false positive: its indicators can no longer be shared with other cities')
     txOptions(command)
       .action(async (id: string, o: TxFlags & { reason: string; falsePositive?: boolean }, cmd: Command) => {
         const c = ctx(cmd)
-        if (!/^[0-9a-fA-F]{64}$/.test(id)) throw new PolisError('invalid_request', 'alert id must be 64 hex')
-        const p = { id: fromHex(id.toLowerCase()), reason: o.reason }
+        const p = { id: fromHex(await resolveAlertId(c.client(), id)), reason: o.reason }
         await submit(c, o, [name === 'ack' ? siemMsgs.ackAlert(p) : siemMsgs.closeAlert({ ...p, resolution: o.falsePositive ? ALERT_RESOLUTION.falsePositive : undefined })])
       })
   }
@@ -310,10 +342,11 @@ function triageCommands(s: Command, ctx: (cmd: Command) => CliContext): void {
     })
   s.command('alert')
     .description('one alert: rule, subject, attestations, confirmation, quarantine, triage, evidence')
-    .argument('<id>', 'alert id (64 hex)')
+    .argument('<id>', 'alert id: 64 hex, a unique prefix, or PREFIX…SUFFIX as listed')
     .action(async (id: string, _o: unknown, cmd: Command) => {
       const c = ctx(cmd)
-      const a = await c.client().query<AlertJson>('siem', 'alert', { id })
+      const client = c.client()
+      const a = await client.query<AlertJson>('siem', 'alert', { id: await resolveAlertId(client, id) })
       c.print(() => [
         alertLine(a),
         ...(a.status_reason ? [`  ${a.status} at height ${a.status_at} by ${a.status_by}: ${a.status_reason}`] : []),

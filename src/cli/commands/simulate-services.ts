@@ -3,6 +3,7 @@ import type { Command } from 'commander'
 import type { CliContext } from '../context.js'
 import { commandGroup, intArg } from '../args.js'
 import { simulateServices, type SimReport } from '../../services/simulate.js'
+import { progress } from '../progress.js'
 
 function lines(r: SimReport): string[] {
   const b = r.bills
@@ -34,7 +35,8 @@ export function simulateServicesCommand(program: Command, ctx: (cmd: Command) =>
     .addHelpText('after', '\nExample:\n  polis simulate services --citizens 200 --days 30 --seed 7')
     .action(async (o: { seed: number; citizens: number; days: number }, cmd: Command) => {
       const c = ctx(cmd)
-      const r = await simulateServices({ seed: o.seed, citizens: o.citizens, days: o.days })
+      const bar = progress(c.io, { label: 'simulate', total: o.days * 24, unit: 'hours', json: c.json })
+      const r = await simulateServices({ seed: o.seed, citizens: o.citizens, days: o.days, onProgress: (h) => bar.update(h) }).finally(() => bar.end())
       c.print(() => lines(r), r)
     })
 }

@@ -19,6 +19,7 @@ import { fromHex, toHex } from '../../base/bytes.js'
 import { leafHash, auditPath, verifyInclusion } from '../../transport/merkle.js'
 import { openReport, simVehicleKey } from '../../transport/report.js'
 import { readCityConfig, registerCity, replayCity, type ChainPort } from '../../transport/replay.js'
+import { progress } from '../progress.js'
 import { SilentFailure } from './tx.js'
 
 /** The chain as the replay sees it, through the node's HTTP API. */
@@ -66,7 +67,7 @@ export function transportCommands(program: Command, ctx: (cmd: Command) => CliCo
     .option('--grid <BxL>', 'grid: blocks per side x block length (m)', gridArg, { blocks: 4, blockLength: 200 })
     .action((o: { out: string; seed: number; vehicles: number; duration: number; attack: AttackClass; share: number; rsus: number; grid: { blocks: number; blockLength: number } }, cmd: Command) => {
       const c = ctx(cmd)
-      const r = simulate({ seed: o.seed, vehicles: o.vehicles, duration: o.duration, attack: o.attack, attackerShare: o.share, rsus: o.rsus, grid: o.grid }, o.out)
+      const r = simulate({ seed: o.seed, vehicles: o.vehicles, duration: o.duration, attack: o.attack, attackerShare: o.share, rsus: o.rsus, grid: o.grid }, resolve(c.io.cwd, o.out))
       const summary = { dir: o.out, receivers: r.files.length, rsus: r.rsuFiles.length, messages: r.messages, received: r.received, attackers: r.attackers }
       c.io.out(c.json ? JSON.stringify(summary) + '\n' : `${o.out}: ${r.files.length} vehicles (${r.attackers.length} attackers: ${o.attack}), ${r.rsuFiles.length} RSUs, ${r.messages} beacons sent, ${r.received} received\n`)
     })
@@ -81,7 +82,7 @@ export function transportCommands(program: Command, ctx: (cmd: Command) => CliCo
       const c = ctx(cmd)
       let r
       try {
-        r = evaluateDir(dir, { grid: o.grid, sticky: o.sticky, codeMap: o.extensionCodes ? extensionCodes : undefined })
+        r = evaluateDir(resolve(c.io.cwd, dir), { grid: o.grid, sticky: o.sticky, codeMap: o.extensionCodes ? extensionCodes : undefined })
       } catch (e) {
         throw new PolisError('invalid_request', (e as Error).message)
       }
@@ -113,6 +114,7 @@ export function transportCommands(program: Command, ctx: (cmd: Command) => CliCo
       } catch (e) {
         throw new PolisError('invalid_request', (e as Error).message)
       }
+      const city = readCityConfig(at) // read without error above
       let reg
       try {
         reg = await registerCity(at, port, c.signer(o.from))
@@ -120,7 +122,8 @@ export function transportCommands(program: Command, ctx: (cmd: Command) => CliCo
         if (e instanceof PolisError) throw e
         throw new PolisError('invalid_request', (e as Error).message)
       }
-      const s = await replayCity(at, port, { windowSeconds: o.window, analyser: { grid: o.grid, sticky: true }, writeWindows: true })
+      const bar = progress(c.io, { label: 'replay', total: Math.ceil(city.duration / o.window), unit: 'windows', json: c.json })
+      const s = await replayCity(at, port, { windowSeconds: o.window, analyser: { grid: o.grid, sticky: true }, writeWindows: true, onWindow: (k) => bar.update(k + 1) }).finally(() => bar.end())
       c.print([
         `registered ${reg.vehicles} vehicles and ${reg.rsus} RSUs`,
         `${s.windows} windows from chain window ${s.firstWindow}: ${s.submissions} RSU submissions, ${s.reports} signed reports`,

@@ -52,7 +52,8 @@ import { toHex } from '../../base/bytes.js'
 import type { AbciConnection, AbciHandler, RequestKind } from './server.js'
 import { encodeUvarint } from './frame.js'
 import type { ClassicLevel } from 'classic-level'
-import { SNAPSHOT_FORMAT, parseSnapshotMetadata, restoreSnapshot, type SnapshotStore } from './snapshot.js'
+import { SNAPSHOT_FORMAT, parseSnapshotMetadata, type SnapshotStore } from './snapshot.js'
+import { SnapshotRestorer } from './snapshot-restore.js'
 import type { RequestApplySnapshotChunk, RequestOfferSnapshot } from 'cosmjs-types/tendermint/abci/types'
 
 export const APP_VERSION = 1n
@@ -80,8 +81,8 @@ export interface PolisAbciOptions {
   snapshots?: SnapshotStore
 }
 
-/** A snapshot being restored (OfferSnapshot accepted it; ApplySnapshotChunk fills it in order). */
-interface Restore { height: bigint; hash: Uint8Array; appHash: Uint8Array; hashes: string[]; chunks: Uint8Array[] }
+/** A snapshot being restored (OfferSnapshot accepted it; ApplySnapshotChunk feeds it in order). */
+interface Restore { height: bigint; hash: Uint8Array; hashes: string[]; next: number; restorer: SnapshotRestorer }
 
 type Phase = 'idle' | 'finalizing' | 'finalized' | 'committing'
 
@@ -225,7 +226,7 @@ export class PolisAbciApp implements AbciHandler {
       case 'listSnapshots':
         return Response.fromPartial({ listSnapshots: { snapshots: (this.opts.snapshots?.list() ?? []).map((x) => ({ height: x.height, format: x.format, chunks: x.chunks, hash: x.hash, metadata: x.metadata })) } })
       case 'offerSnapshot':
-        return Response.fromPartial({ offerSnapshot: { result: this.offerSnapshot(req.offerSnapshot!) } })
+        return this.offerSnapshot(req.offerSnapshot!).then((result) => Response.fromPartial({ offerSnapshot: { result } }))
       case 'loadSnapshotChunk': {
         const r = req.loadSnapshotChunk!
         const chunk = r.format === SNAPSHOT_FORMAT ? this.opts.snapshots?.chunk(r.height, r.chunk) : undefined
@@ -364,7 +365,7 @@ export class PolisAbciApp implements AbciHandler {
 
   private restoring?: Restore
 
-  private offerSnapshot(r: RequestOfferSnapshot): ResponseOfferSnapshot_Result {
+  private async offerSnapshot(r: RequestOfferSnapshot): Promise<ResponseOfferSnapshot_Result> {
     const s = r.snapshot
     const refuse = (result: ResponseOfferSnapshot_Result, why: string) => {
       this.log(`snapshot offer refused: ${why}`)
@@ -381,7 +382,15 @@ export class PolisAbciApp implements AbciHandler {
     } catch (e) {
       return refuse(ResponseOfferSnapshot_Result.REJECT, (e as Error).message)
     }
-    this.restoring = { height: s.height, hash: new Uint8Array(s.hash), appHash: new Uint8Array(r.appHash), hashes, chunks: [] }
+    if (this.restoring) await this.restoring.restorer.abort()
+    this.restoring = undefined
+    const restorer = new SnapshotRestorer(this.opts.db, s.height, new Uint8Array(r.appHash))
+    try {
+      await restorer.begin()
+    } catch (e) {
+      return refuse(ResponseOfferSnapshot_Result.REJECT, (e as Error).message)
+    }
+    this.restoring = { height: s.height, hash: new Uint8Array(s.hash), hashes, next: 0, restorer }
     this.log(`restoring the snapshot of height ${s.height} (${s.chunks} chunks, app hash ${toHex(r.appHash)})`)
     return ResponseOfferSnapshot_Result.ACCEPT
   }
@@ -391,7 +400,7 @@ export class PolisAbciApp implements AbciHandler {
     const answer = (result: ResponseApplySnapshotChunk_Result, refetch: number[] = [], reject: string[] = []) => Response.fromPartial({ applySnapshotChunk: { result, refetchChunks: refetch, rejectSenders: reject } })
     const x = this.restoring
     if (!x) return answer(R.ABORT)
-    const expected = x.chunks.length
+    const expected = x.next
     if (r.index !== expected) {
       this.log(`snapshot chunk ${r.index} out of order (expected ${expected}): fetched again`)
       return answer(R.RETRY, [r.index])
@@ -400,17 +409,16 @@ export class PolisAbciApp implements AbciHandler {
       this.log(`snapshot chunk ${r.index} from ${r.sender || 'a peer'} does not hash to what the snapshot announced: refused, fetched again from another peer`)
       return answer(R.RETRY, [r.index], r.sender ? [r.sender] : [])
     }
-    x.chunks.push(new Uint8Array(r.chunk))
-    if (x.chunks.length < x.hashes.length) return answer(R.ACCEPT)
-    this.restoring = undefined
-    const blob = Buffer.concat(x.chunks)
-    if (!Buffer.from(sha256(blob)).equals(Buffer.from(x.hash))) {
-      this.log('snapshot does not hash to its announced hash: rejected')
-      return answer(R.REJECT_SNAPSHOT)
-    }
+    // the chunk is what the snapshot announced: what it holds is the snapshot's, and a fault in it
+    // (a bad tree, another app hash) refuses the snapshot rather than this sender
     try {
-      await restoreSnapshot(this.opts.db!, blob, x.height, x.appHash)
+      await x.restorer.push(r.chunk)
+      if (++x.next < x.hashes.length) return answer(R.ACCEPT)
+      this.restoring = undefined
+      await x.restorer.finish(x.hash)
     } catch (e) {
+      this.restoring = undefined
+      await x.restorer.abort()
       this.log(`snapshot of height ${x.height} rejected: ${(e as Error).message}`)
       return answer(R.REJECT_SNAPSHOT)
     }

@@ -31,6 +31,11 @@ export interface AbciNodeOptions {
   snapshotInterval?: number
   snapshotKeep?: number
   snapshotChunkBytes?: number
+  /**
+   * Keep the state of the last `keepRecent` heights (PolisApp's pruning: also every height a
+   * pending bridge packet needs), never past a snapshot being exported; 0 or absent: keep all.
+   */
+  pruning?: { keepRecent: number }
 }
 
 export interface AbciNode {
@@ -49,15 +54,17 @@ export async function startAbciNode(opts: AbciNodeOptions): Promise<AbciNode> {
   const pool = new VerifyPool(opts.verifyThreads ?? 1)
   const log = opts.log ?? ((m: string) => process.stderr.write(m + '\n'))
   let abci: PolisAbciApp
+  const snapshots = opts.snapshotInterval ? new SnapshotStore(join(opts.home, 'snapshots'), { interval: opts.snapshotInterval, keep: opts.snapshotKeep, chunkBytes: opts.snapshotChunkBytes }) : undefined
+  const pruning = opts.pruning?.keepRecent ? { keepRecent: opts.pruning.keepRecent, hold: () => snapshots?.exporting } : undefined
   try {
     abci = new PolisAbciApp({
-      openApp: () => new PolisApp({ db, modules: opts.modules, verifyPool: pool, cacheSize: opts.cacheSize }),
+      openApp: () => new PolisApp({ db, modules: opts.modules, verifyPool: pool, cacheSize: opts.cacheSize, pruning }),
       indexEvents: opts.indexEvents,
       log,
       onCommit: opts.onCommit,
       onHalt: opts.onHalt,
       db,
-      snapshots: opts.snapshotInterval ? new SnapshotStore(join(opts.home, 'snapshots'), { interval: opts.snapshotInterval, keep: opts.snapshotKeep, chunkBytes: opts.snapshotChunkBytes }) : undefined,
+      snapshots,
     })
   } catch (e) {
     await pool.close()

@@ -13,29 +13,27 @@
  * SHA-256 of the whole string; its `metadata` lists the SHA-256 of every chunk, so that a chunk is
  * checked on arrival and a bad one fetched again from another peer.
  *
- * Restoring rebuilds the tree, recomputes its root hash, and accepts the snapshot only if it equals
- * the app hash CometBFT verified with its light client (header H+1) and the App record says
- * height H with that app hash; then writes everything in one batch.
+ * Restoring (snapshot-restore.ts) rebuilds the tree as the chunks arrive, recomputes its root hash,
+ * and accepts the snapshot only if it equals the app hash CometBFT verified with its light client
+ * (header H+1) and the App record says height H with that app hash.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ClassicLevel } from 'classic-level'
 import { sha256 } from '../../crypto/hash.js'
-import { bytesEqual, toHex, utf8 } from '../../base/bytes.js'
+import { toHex, utf8 } from '../../base/bytes.js'
 import { fail } from '../../base/errors.js'
 import { decodeTrusted } from '../../codec/cbor.js'
 import { Node } from '../../store/node.js'
 import { NodeDb } from '../../store/node-db.js'
 import { leftOf, rightOf } from '../../store/avl.js'
-import { Layout, encodeUvarints } from '../../store/layout.js'
 
 export const SNAPSHOT_FORMAT = 1
-const MAGIC = utf8('polis-snapshot/1')
-const STORE_PREFIX = utf8('s')
-const META_KEY = utf8('a/meta')
-const GENESIS_KEY = utf8('a/genesis')
-/** Deepest tree accepted when restoring (an AVL tree of 2^40 leaves is ~58 high). */
-const MAX_HEIGHT = 128
+export const MAGIC = utf8('polis-snapshot/1')
+/** The App's state tree lives under this key prefix (src/chain/app.ts), the App record and genesis under these keys. */
+export const STORE_PREFIX = utf8('s')
+export const META_KEY = utf8('a/meta')
+export const GENESIS_KEY = utf8('a/genesis')
 
 export interface SnapshotInfo { height: bigint; format: number; chunks: number; hash: Uint8Array; metadata: Uint8Array }
 export interface SnapshotMetadata { chunk_hashes: string[]; bytes: number }
@@ -62,33 +60,6 @@ class Writer {
   }
   finish(): Buffer {
     return Buffer.concat(this.parts)
-  }
-}
-
-class Reader {
-  pos = 0
-  constructor(private readonly b: Uint8Array) {}
-  uvarint(): number {
-    let n = 0
-    let mul = 1
-    for (let i = 0; i < 8; i++) {
-      if (this.pos >= this.b.length) fail('invalid_request', 'snapshot truncated')
-      const x = this.b[this.pos++]!
-      n += (x & 0x7f) * mul
-      if (x < 0x80) return n
-      mul *= 128
-    }
-    fail('invalid_request', 'snapshot: varint too long')
-  }
-  bytes(): Uint8Array {
-    const n = this.uvarint()
-    if (this.pos + n > this.b.length) fail('invalid_request', 'snapshot truncated')
-    const out = this.b.slice(this.pos, this.pos + n)
-    this.pos += n
-    return out
-  }
-  get done(): boolean {
-    return this.pos === this.b.length
   }
 }
 
@@ -132,48 +103,6 @@ export async function exportSnapshot(db: ClassicLevel<Uint8Array, Uint8Array>, s
   return w.finish()
 }
 
-/** Writes a/meta, a/genesis and the tree of a snapshot into an empty App database, if its hashes check out. */
-export async function restoreSnapshot(db: ClassicLevel<Uint8Array, Uint8Array>, blob: Uint8Array, height: bigint, appHash: Uint8Array): Promise<void> {
-  if (db.getSync(META_KEY)) fail('invalid_state', 'the App already holds state: a snapshot is restored into an empty database only')
-  const r = new Reader(blob)
-  const magic = blob.subarray(0, MAGIC.length)
-  if (!bytesEqual(magic, MAGIC)) fail('invalid_request', 'not a Polis snapshot of format 1')
-  r.pos = MAGIC.length
-  const meta = r.bytes()
-  const genesis = r.bytes()
-  let m: { height: bigint; app_hash: Uint8Array }
-  try {
-    m = decodeTrusted(meta) as typeof m
-  } catch {
-    fail('invalid_request', 'snapshot: the App record does not decode')
-  }
-  if (BigInt(m.height) !== height) fail('proof_invalid', `snapshot: the App record is of height ${m.height}, not ${height}`)
-  if (!(m.app_hash instanceof Uint8Array) || !bytesEqual(m.app_hash, appHash)) fail('proof_invalid', 'snapshot: the App record names another app hash than the verified header')
-  const parse = (depth: number): Node => {
-    if (depth > MAX_HEIGHT) fail('invalid_request', 'snapshot: tree too deep')
-    const h = r.uvarint()
-    const version = r.uvarint()
-    const key = r.bytes()
-    if (version < 1 || version > Number(height)) fail('invalid_request', `snapshot: node version ${version} outside 1..${height}`)
-    if (h === 0) return new Node(key, r.bytes(), version, 0, 1)
-    const left = parse(depth + 1)
-    const right = parse(depth + 1)
-    if (h !== 1 + Math.max(left.height, right.height)) fail('invalid_request', 'snapshot: node heights do not form a tree')
-    const n = new Node(key, undefined, version, h, left.size + right.size)
-    n.left = left
-    n.right = right
-    return n
-  }
-  const root = r.done ? undefined : parse(0)
-  if (!r.done) fail('invalid_request', 'snapshot: bytes after the tree')
-  const nodes = new NodeDb(db, STORE_PREFIX, 1000)
-  const { rootHash, ops } = nodes.persist(root, Number(height))
-  if (!bytesEqual(rootHash, appHash)) fail('proof_invalid', `snapshot: the restored state's hash ${toHex(rootHash)} is not the verified app hash ${toHex(appHash)}`)
-  // the first retained version is H: the store's pruning then has nothing older to look for
-  const floor = { type: 'put' as const, key: new Layout(STORE_PREFIX).floorKey(), value: encodeUvarints(Number(height)) }
-  await db.batch([...ops, floor, { type: 'put', key: GENESIS_KEY, value: genesis }, { type: 'put', key: META_KEY, value: meta }])
-}
-
 /**
  * Snapshots on disk, `<dir>/<height>/{snapshot, info.json}`: made every `interval` blocks, the
  * newest `keep` kept.
@@ -184,6 +113,8 @@ export class SnapshotStore {
   }
 
   private running?: Promise<void>
+  /** The height of the snapshot being made: its state must not be pruned meanwhile (node.ts). */
+  exporting?: number
 
   /**
    * After the commit of `height`: starts a snapshot if one is due (and none is being made), and
@@ -194,10 +125,14 @@ export class SnapshotStore {
     if (this.opts.interval <= 0 || height % BigInt(this.opts.interval) !== 0n) return
     if (this.running) return log(`snapshot of height ${height} skipped: the previous one is still being made`)
     const start = startSnapshot(db, height)
+    this.exporting = Number(height)
     this.running = this.take(db, start).then(
       (info) => log(`snapshot of height ${info.height}: ${info.chunks} chunks`),
       (e: Error) => log(`snapshot of height ${height} failed: ${e.message}`),
-    ).finally(() => (this.running = undefined))
+    ).finally(() => {
+      this.running = undefined
+      this.exporting = undefined
+    })
   }
 
   /** Resolves once no snapshot is being made. */

@@ -36,6 +36,12 @@ export interface SoloOptions {
   pruning?: { keepRecent: number }
   /** Wall clock for block times (the engine's, never the App's). */
   now?: () => bigint
+  /**
+   * Cut an empty block when none was cut for this long, so that block time (and the end-block work
+   * that runs on it: energy slots, SLAs, overdue bills, light-client expiry) advances on an idle
+   * chain; absent or 0: blocks only for transactions.
+   */
+  emptyBlockIntervalMs?: number
 }
 
 export interface CommittedBlock { block: Block; results: StoredTxResult[]; events: AppEvent[] }
@@ -49,10 +55,12 @@ export class SoloEngine extends EventEmitter {
   readonly blocks: BlockStore
   readonly hasher: HeaderHasher
   private timer?: NodeJS.Timeout
+  private idleTimer?: NodeJS.Timeout
   private producing?: Promise<CommittedBlock | undefined>
   private stopped = false
   private readonly waiters = new Map<string, Array<(r: StoredTxResult | PolisError) => void>>()
   private readonly blockIntervalMs: number
+  private readonly emptyBlockIntervalMs: number
 
   private constructor(
     readonly app: PolisApp,
@@ -67,6 +75,7 @@ export class SoloEngine extends EventEmitter {
     this.blocks = new BlockStore(db)
     this.hasher = headerHasher(genesis.hash)
     this.blockIntervalMs = opts.blockIntervalMs ?? 100
+    this.emptyBlockIntervalMs = opts.emptyBlockIntervalMs ?? 0
   }
 
   static async open(opts: SoloOptions): Promise<SoloEngine> {
@@ -99,6 +108,19 @@ export class SoloEngine extends EventEmitter {
   start(): void {
     this.stopped = false
     if (this.mempool.size > 0) this.schedule()
+    this.armIdle()
+  }
+
+  /** (Re)starts the wait for an empty block; called at start and after every block. */
+  private armIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer)
+    this.idleTimer = undefined
+    if (this.stopped || this.emptyBlockIntervalMs <= 0) return
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined
+      if (!this.stopped && !this.producing) void this.produceBlock({ allowEmpty: true })
+    }, this.emptyBlockIntervalMs)
+    this.idleTimer.unref()
   }
 
   /** Stops cutting blocks, lets the block in progress commit, and closes the database. */
@@ -106,6 +128,8 @@ export class SoloEngine extends EventEmitter {
     this.stopped = true
     if (this.timer) clearTimeout(this.timer)
     this.timer = undefined
+    if (this.idleTimer) clearTimeout(this.idleTimer)
+    this.idleTimer = undefined
     await this.producing
     for (const [, ws] of this.waiters) for (const w of ws) w(new PolisError('invalid_state', 'node stopped'))
     this.waiters.clear()
@@ -250,6 +274,7 @@ export class SoloEngine extends EventEmitter {
     for (const r of stored) this.resolveWaiters(toHex(r.hash), r)
     const committed: CommittedBlock = { block, results: stored, events: fin.events }
     this.emit('block', committed)
+    this.armIdle()
     return committed
   }
 

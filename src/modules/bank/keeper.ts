@@ -26,10 +26,18 @@ const balanceKey = (pk: Uint8Array, denom: string) => concatBytes(B, pk, denomKe
 const supplyKey = (denom: string) => utf8(BANK_KEY.supply + denom)
 const PARAMS_KEY = utf8(BANK_KEY.params)
 
+/**
+ * Decoded params by the record's bytes: every transfer reads them, and the state views hand out
+ * the same (never modified) byte array for a value they have already read.
+ */
+const paramsOf = new WeakMap<Uint8Array, string>()
+
 export function nativeDenom(kv: KVReader): string {
   const b = moduleReader(kv, MODULE).get(PARAMS_KEY)
   if (!b) fail('invalid_state', 'bank params missing')
-  return (decodeTrusted(b) as { denom: string }).denom
+  let denom = paramsOf.get(b)
+  if (denom === undefined) paramsOf.set(b, (denom = (decodeTrusted(b) as { denom: string }).denom))
+  return denom
 }
 
 export function setParams(kv: KV, denom: string): void {
@@ -74,7 +82,7 @@ export function transfer(ctx: ExecContext, from: Uint8Array, to: Uint8Array, den
   if (amount <= 0n) fail('invalid_message', 'amount must be positive')
   requireRecipient(ctx.kv, to)
   const fromBal = balanceOf(ctx.kv, from, denom)
-  if (fromBal < amount) fail('insufficient_funds', `balance ${fromBal}${denom} is less than ${amount}${denom}`)
+  if (fromBal < amount) fail('insufficient_funds', `balance ${fromBal} ${denom} is less than ${amount} ${denom}`)
   setBalance(ctx.kv, from, denom, fromBal - amount)
   setBalance(ctx.kv, to, denom, balanceOf(ctx.kv, to, denom) + amount)
   ctx.emit(BANK_EVENT.transfer, { sender: toHex(from), recipient: toHex(to), denom, amount: amount.toString() })
@@ -92,7 +100,7 @@ export function mint(ctx: ExecContext, to: Uint8Array, denom: string, amount: bi
 export function burn(ctx: ExecContext, from: Uint8Array, denom: string, amount: bigint): void {
   if (amount <= 0n) fail('invalid_message', 'amount must be positive')
   const bal = balanceOf(ctx.kv, from, denom)
-  if (bal < amount) fail('insufficient_funds', `balance ${bal}${denom} is less than ${amount}${denom}`)
+  if (bal < amount) fail('insufficient_funds', `balance ${bal} ${denom} is less than ${amount} ${denom}`)
   setBalance(ctx.kv, from, denom, bal - amount)
   setSupply(ctx.kv, denom, supplyOf(ctx.kv, denom) - amount)
   ctx.emit(BANK_EVENT.burn, { sender: toHex(from), denom, amount: amount.toString() })

@@ -9,6 +9,7 @@
  * Personal data never enters state: a bill names an account (a key), a service code, a reference
  * code and optionally a 32-byte salted commitment to the off-chain details.
  */
+import { isoMs } from '../../base/human-time.js'
 import { decodeCanonical, encodeCanonical } from '../../codec/cbor.js'
 import { fail } from '../../base/errors.js'
 import type { KV, KVReader } from '../../app/kv.js'
@@ -246,7 +247,7 @@ export function issueBill(ctx: TxContext, m: IssueBill): Bill {
   const citizen = requireActiveAccount(ctx, m.citizen)
   const treasury = ensureTreasury(ctx, m.department)
   if (bytesEqual(citizen.pubKey, treasury)) fail('invalid_request', 'a treasury cannot be billed')
-  if (m.dueAt <= ctx.time) fail('invalid_request', `due_at ${m.dueAt} is not after the block time ${ctx.time}`)
+  if (m.dueAt <= ctx.time) fail('invalid_request', `due_at ${isoMs(m.dueAt)} is not after the block time ${isoMs(ctx.time)}`)
   const store = moduleStore(ctx.kv, MODULE)
   const nextBytes = store.get(NEXT_KEY)
   const id = nextBytes ? readU64be(nextBytes) : 1n
@@ -331,7 +332,7 @@ export function correctBill(ctx: TxContext, id: bigint, reason: string, amount?:
   const newAmount = amount ?? b.amount
   const newDue = dueAt ?? b.dueAt
   if (newAmount < b.paid) fail('invalid_request', `amount ${newAmount} is below the ${b.paid} already paid; cancel the bill instead`)
-  if (dueAt !== undefined && dueAt <= ctx.time) fail('invalid_request', `due_at ${dueAt} is not after the block time ${ctx.time}`)
+  if (dueAt !== undefined && dueAt <= ctx.time) fail('invalid_request', `due_at ${isoMs(dueAt)} is not after the block time ${isoMs(ctx.time)}`)
   if (newAmount === b.amount && newDue === b.dueAt) fail('invalid_request', 'the correction changes nothing')
   const store = moduleStore(ctx.kv, MODULE)
   const wasOpen = b.status === 'open'

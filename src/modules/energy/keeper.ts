@@ -17,6 +17,7 @@
  */
 import { decodeTrusted, encodeCanonical } from '../../codec/cbor.js'
 import { fail } from '../../base/errors.js'
+import { isoMs, relativeTo } from '../../base/human-time.js'
 import type { KV, KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext, type TxContext } from '../../app/module.js'
 import { sha256 } from '../../crypto/hash.js'
@@ -291,7 +292,7 @@ function ensureEscrow(ctx: ExecContext): void {
 
 export function postOrder(ctx: TxContext, m: PostOrder): Order {
   const p = getParams(ctx.kv)
-  if (slotStart(p, m.slot) <= ctx.time) fail('expired', `slot ${m.slot} closed at ${slotStart(p, m.slot)} (block time ${ctx.time})`)
+  if (slotStart(p, m.slot) <= ctx.time) fail('expired', `slot ${m.slot} closed at ${isoMs(slotStart(p, m.slot))}, ${relativeTo(slotStart(p, m.slot), ctx.time)} (block time ${isoMs(ctx.time)})`)
   if (m.slot > slotAt(p, ctx.time) + MAX_SLOTS_AHEAD) fail('invalid_request', `slot ${m.slot} is more than ${MAX_SLOTS_AHEAD} slots ahead`)
   const owner = requireActiveAccount(ctx, ctx.sender)
   if (hasRole(owner, METER_ROLE)) fail('unauthorized', 'a meter does not trade; its owner does')
@@ -330,7 +331,7 @@ export function cancelOrder(ctx: TxContext, id: bigint): void {
   if (!bytesEqual(o.owner, ctx.sender)) fail('unauthorized', `order ${id} is not yours`)
   if (o.status !== 'open') fail('invalid_state', `order ${id} is ${o.status}`)
   const p = getParams(ctx.kv)
-  if (slotStart(p, o.slot) <= ctx.time) fail('expired', `slot ${o.slot} is closed`)
+  if (slotStart(p, o.slot) <= ctx.time) fail('expired', `slot ${o.slot} closed at ${isoMs(slotStart(p, o.slot))} (block time ${isoMs(ctx.time)})`)
   if (o.escrow > 0n) transfer(ctx, ESCROW_ADDRESS, o.owner, nativeDenom(ctx.kv), o.escrow)
   o.status = 'cancelled'
   putOrder(ctx.kv, o)
@@ -343,8 +344,8 @@ export function cancelOrder(ctx: TxContext, id: bigint): void {
 export function recordReading(ctx: TxContext, slot: bigint, exportedWh: bigint, importedWh: bigint): Reading {
   requireActiveMeter(ctx.kv, ctx.sender)
   const p = getParams(ctx.kv)
-  if (ctx.time < slotEnd(p, slot)) fail('invalid_request', `slot ${slot} is not over until ${slotEnd(p, slot)} (block time ${ctx.time})`)
-  if (ctx.time >= slotEnd(p, slot) + p.settleMs) fail('expired', `readings of slot ${slot} closed at ${slotEnd(p, slot) + p.settleMs}`)
+  if (ctx.time < slotEnd(p, slot)) fail('invalid_request', `slot ${slot} is not over until ${isoMs(slotEnd(p, slot))}, ${relativeTo(slotEnd(p, slot), ctx.time)} of block time (block time ${isoMs(ctx.time)})`)
+  if (ctx.time >= slotEnd(p, slot) + p.settleMs) fail('expired', `readings of slot ${slot} closed at ${isoMs(slotEnd(p, slot) + p.settleMs)}, ${relativeTo(slotEnd(p, slot) + p.settleMs, ctx.time)} (block time ${isoMs(ctx.time)})`)
   const store = moduleStore(ctx.kv, MODULE)
   if (store.get(readingKey(slot, ctx.sender))) fail('already_exists', `meter ${toHex(ctx.sender)} already reported slot ${slot}`)
   const r: Reading = { slot, meter: ctx.sender, exportedWh, importedWh, height: ctx.height, time: ctx.time }

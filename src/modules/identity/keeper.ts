@@ -4,12 +4,12 @@
  * A revoked account stays on record (its history must remain verifiable) and is refused
  * from the block after the one that revoked it.
  */
-import { decodeTrusted, encodeCanonical } from '../../codec/cbor.js'
 import { fail } from '../../base/errors.js'
 import type { KV, KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext } from '../../app/module.js'
 import { concatBytes, toHex, utf8 } from '../../base/bytes.js'
 import { IDENTITY_EVENT, IDENTITY_KEY, MODULE } from './types.js'
+import { decodeAccountRecord, encodeAccountRecord } from './record.js'
 
 export const CORE_ROLES = ['authority', 'validator', 'rsu', 'vehicle', 'device', 'citizen', 'operator', 'relayer'] as const
 
@@ -29,31 +29,9 @@ const rolePrefix = (role: string) => utf8(IDENTITY_KEY.role + role)
 const roleKey = (role: string, pk: Uint8Array) => concatBytes(rolePrefix(role), new Uint8Array([0]), pk)
 const ONE = new Uint8Array([1])
 
-function encodeAccount(a: Account): Uint8Array {
-  const m: Record<string, unknown> = { roles: a.roles, nonce: a.nonce, created_at: a.createdAt }
-  if (a.revokedAt !== undefined) m.revoked_at = a.revokedAt
-  if (a.revokeReason !== undefined) m.revoke_reason = a.revokeReason
-  if (a.meta !== undefined) m.meta = a.meta
-  return encodeCanonical(m)
-}
-
-function decodeAccount(pk: Uint8Array, bytes: Uint8Array): Account {
-  const m = decodeTrusted(bytes) as Record<string, unknown>
-  const a: Account = {
-    pubKey: pk,
-    roles: m.roles as string[],
-    nonce: BigInt(m.nonce as number | bigint),
-    createdAt: BigInt(m.created_at as number | bigint),
-  }
-  if (m.revoked_at !== undefined) a.revokedAt = BigInt(m.revoked_at as number | bigint)
-  if (typeof m.revoke_reason === 'string') a.revokeReason = m.revoke_reason
-  if (m.meta instanceof Uint8Array) a.meta = m.meta
-  return a
-}
-
 export function getAccount(kv: KVReader, pk: Uint8Array): Account | undefined {
   const b = moduleReader(kv, MODULE).get(accountKey(pk))
-  return b ? decodeAccount(pk, b) : undefined
+  return b ? decodeAccountRecord(pk, b) : undefined
 }
 
 /** Whether `pk` is registered (revoked or not), without decoding the record. */
@@ -62,7 +40,7 @@ export function accountExists(kv: KVReader, pk: Uint8Array): boolean {
 }
 
 function putAccount(kv: KV, a: Account): void {
-  moduleStore(kv, MODULE).set(accountKey(a.pubKey), encodeAccount(a))
+  moduleStore(kv, MODULE).set(accountKey(a.pubKey), encodeAccountRecord(a))
 }
 
 /** Active at `height`: not revoked, or revoked by a block at or after this height. */

@@ -1,7 +1,7 @@
 /**
  * The identity module's names: its state keys, message types and event names, and typed builders
  * of its messages for clients.
- * Keys (under "identity/"):  a|pubkey -> Account (CBOR)      r|role|0x00|pubkey -> 0x01 (active members)
+ * Keys (under "identity/"):  a|pubkey -> Account (binary, record.ts)      r|role|0x00|pubkey -> 0x01 (active members)
  */
 import type { Msg } from '../../app/tx.js'
 import { bytesEqual, concatBytes, toHex, utf8 } from '../../base/bytes.js'

@@ -224,6 +224,18 @@ export function getRule(kv: KVReader, id: string): Rule | undefined {
   return { id, version: BigInt(m.version), hash: m.hash, action: m.action }
 }
 
+/** Registered rules in id order, from the first id after `after` (a page of at most `limit`). */
+export function listRules(kv: KVReader, after: string | undefined, limit = 1000): Rule[] {
+  const p = utf8(K.rule)
+  const out: Rule[] = []
+  const from = after === undefined ? p : concatBytes(ruleKey(after), new Uint8Array([0])) // the first key after `after`
+  for (const [k, v] of moduleReader(kv, MODULE).iterate({ gte: from, lt: prefixEnd(p), limit })) {
+    const m = decodeTrusted(v) as Record<string, any>
+    out.push({ id: new TextDecoder().decode(k.subarray(p.length)), version: BigInt(m.version), hash: m.hash, action: m.action })
+  }
+  return out
+}
+
 export function registerRule(ctx: ExecContext, r: Rule): void {
   const old = getRule(ctx.kv, r.id)
   if (old && r.version <= old.version) fail('invalid_state', `rule ${r.id} is at version ${old.version}; a new registration needs a higher version`)
@@ -264,6 +276,17 @@ function encodeAlert(a: Alert): Uint8Array {
   }
   return encodeCanonical(m)
 }
+/** Ids of the alerts whose hex id starts with `hexPrefix` (lower-case hex, 1..64 digits), at most `limit`, in id order. */
+export function alertIdsByPrefix(kv: KVReader, hexPrefix: string, limit: number): Uint8Array[] {
+  const odd = hexPrefix.length % 2 === 1
+  const lo = concatBytes(utf8(K.alert), Buffer.from(odd ? hexPrefix + '0' : hexPrefix, 'hex'))
+  const hi = prefixEnd(concatBytes(utf8(K.alert), Buffer.from(odd ? hexPrefix + 'f' : hexPrefix, 'hex')))
+  const n = utf8(K.alert).length
+  const out: Uint8Array[] = []
+  for (const [k] of moduleReader(kv, MODULE).iterate({ gte: lo, lt: hi, limit })) out.push(k.slice(n))
+  return out
+}
+
 export function getAlert(kv: KVReader, id: Uint8Array): Alert | undefined {
   const b = moduleReader(kv, MODULE).get(alertKey(id))
   if (!b) return undefined

@@ -21,7 +21,7 @@ import type { QueryParams } from '../../app/module.js'
 import { leafHash } from '../../siem/merkle-log.js'
 import { checkRegisteredRuleText } from '../../siem/sigma/rule-text.js'
 import {
-  COLLECTOR_ROLES, RULE_ACTIONS, anchorCheckpoint, attestAlert, getAlert, getRule, registerCorrelator,
+  COLLECTOR_ROLES, RULE_ACTIONS, anchorCheckpoint, attestAlert, getAlert, getRule, listRules, alertIdsByPrefix, registerCorrelator,
   registerRule, setThreshold, attestersOf, ALERT_STATES, SOC_ROLES, alertState, listAlerts, setAlertStatus, type AlertState, threshold, type Alert, type Evidence, getCheckpoint, getCollector, listCheckpoints, listCollectors,
   registerCollector, reportFork, verifyEventInclusion, type Collector, type StoredCheckpoint,
 } from './keeper.js'
@@ -228,6 +228,17 @@ export function siemModule(blocklist: CollectorBlocklist = NO_COLLECTOR_BLOCKLIS
         const r = getRule(ctx.kv, id)
         if (!r) throw new PolisError('not_found', `rule ${id} is not registered`)
         return { id: r.id, version: r.version.toString(), hash: toHex(r.hash), action: r.action }
+      },
+      rules: (ctx, p) => {
+        const after = p.after
+        if (after !== undefined && typeof after !== 'string') throw new PolisError('invalid_request', 'after must be a rule id')
+        const rules = listRules(ctx.kv, after, limitParam(p, 1000, 1000))
+        return { rules: rules.map((r) => ({ id: r.id, version: r.version.toString(), hash: toHex(r.hash), action: r.action })) }
+      },
+      'alert-ids': (ctx, p) => {
+        const prefix = typeof p.prefix === 'string' ? p.prefix.toLowerCase() : ''
+        if (!/^[0-9a-f]{1,64}$/.test(prefix)) throw new PolisError('invalid_request', 'prefix must be 1 to 64 hex digits')
+        return { ids: alertIdsByPrefix(ctx.kv, prefix, limitParam(p, 10, 100)).map(toHex) }
       },
       alert: (ctx, p) => {
         const a = getAlert(ctx.kv, hexParam(p, 'id', 32))

@@ -12,7 +12,7 @@ import { refuse } from './errors.js'
 import { scalarText, type FieldReader, type FieldValue } from './fields.js'
 import { translateRegex } from './regex.js'
 import { cidrTest } from './cidr.js'
-import { around, base64, base64offset, expand, parseSigmaString, utf16, valueTest, windash, type SValue } from './values.js'
+import { around, anyValueTest, base64, base64offset, expand, parseSigmaString, utf16, windash, type SValue } from './values.js'
 
 export type Matcher = (e: SiemEvent) => boolean
 
@@ -133,12 +133,13 @@ export function itemMatcher(key: string, raw: unknown, ctx: ItemContext): Matche
     // neq with a field reference: both fields present and different
     return has('neq') ? (e) => self(e) !== undefined && refs.every((r) => r(e) !== undefined) && !pos(e) : pos
   } else {
-    tests = values.map((v) => {
-      const alts = withField(key, () => transformValue(v as string | number | boolean, transforms, ctx.placeholders, keyword))
-      const ts = alts.map((a) => valueTest(a.pieces, has('cased')))
+    const alts = values.map((v) => withField(key, () => transformValue(v as string | number | boolean, transforms, ctx.placeholders, keyword)).map((a) => a.pieces))
+    // with `all` each value must match on its own; otherwise the values are one OR, tested together
+    tests = (has('all') ? alts : [alts.flat()]).map((ps) => {
+      const test = anyValueTest(ps, has('cased'))
       return (x: FieldValue) => {
         const t = scalarText(x)
-        return t !== undefined && ts.some((f) => f(t))
+        return t !== undefined && test(t)
       }
     })
   }

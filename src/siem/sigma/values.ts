@@ -182,18 +182,58 @@ function asciiFold(t: string): string | null {
  * folding); everything else goes through the value's regular expression.
  */
 export function valueTest(pieces: Piece[], cased: boolean): (t: string) => boolean {
-  const re = valueRegex(pieces, cased)
-  const lits = pieces.filter((p): p is string => typeof p === 'string')
-  const shape = pieces.map((p) => (typeof p === 'string' ? 'L' : p === ANY ? '*' : 'x')).join('')
-  const lit = lits[0] ?? ''
-  if (!['L', '*L', 'L*', '*L*', '', '*'].includes(shape) || !ASCII.test(lit)) return (t) => re.test(t)
-  if (shape === '*') return () => true
-  const want = cased ? lit : lit.toLowerCase()
-  const op: (t: string) => boolean =
-    shape === 'L' || shape === '' ? (t) => t === want : shape === '*L' ? (t) => t.endsWith(want) : shape === 'L*' ? (t) => t.startsWith(want) : (t) => t.includes(want)
+  const { re, op } = compileValue(pieces, cased)
+  if (!op) return (t) => re.test(t)
   if (cased) return op
   return (t) => {
     const f = asciiFold(t)
     return f === null ? re.test(t) : op(f)
+  }
+}
+
+/**
+ * The value's regular expression, and for an ASCII literal in one of the simple shapes (equal,
+ * prefix, suffix, substring, anything) the string operation that decides it on the text as it is
+ * (`cased`) or ASCII-folded.
+ */
+function compileValue(pieces: Piece[], cased: boolean): { re: RegExp; op?: (t: string) => boolean } {
+  const re = valueRegex(pieces, cased)
+  const lits = pieces.filter((p): p is string => typeof p === 'string')
+  const shape = pieces.map((p) => (typeof p === 'string' ? 'L' : p === ANY ? '*' : 'x')).join('')
+  const lit = lits[0] ?? ''
+  if (!['L', '*L', 'L*', '*L*', '', '*'].includes(shape) || !ASCII.test(lit)) return { re }
+  if (shape === '*') return { re, op: () => true }
+  const want = cased ? lit : lit.toLowerCase()
+  const op: (t: string) => boolean =
+    shape === 'L' || shape === '' ? (t) => t === want : shape === '*L' ? (t) => t.endsWith(want) : shape === 'L*' ? (t) => t.startsWith(want) : (t) => t.includes(want)
+  return { re, op }
+}
+
+/**
+ * Several values ORed (a rule's value list, a value's alternatives): the same as any of their
+ * `valueTest`s, with the text folded once for all the string operations instead of once per value
+ * (SigmaHQ's rules list dozens of `endswith` values per field).
+ */
+export function anyValueTest(values: Piece[][], cased: boolean): (t: string) => boolean {
+  if (values.length === 1) return valueTest(values[0]!, cased)
+  const ops: Array<(t: string) => boolean> = []
+  const opRes: RegExp[] = [] // the same values as regular expressions, for a text that is not ASCII
+  const res: RegExp[] = []
+  for (const pieces of values) {
+    const c = compileValue(pieces, cased)
+    if (c.op) {
+      ops.push(c.op)
+      opRes.push(c.re)
+    } else res.push(c.re)
+  }
+  return (t) => {
+    if (ops.length) {
+      const f = cased ? t : asciiFold(t)
+      if (f === null) {
+        for (const re of opRes) if (re.test(t)) return true
+      } else for (const op of ops) if (op(f)) return true
+    }
+    for (const re of res) if (re.test(t)) return true
+    return false
   }
 }

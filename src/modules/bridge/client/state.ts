@@ -77,9 +77,27 @@ function encodeClient(c: ClientState): Uint8Array {
   return encodeCanonical(m as never)
 }
 
+/**
+ * Decoded records by the stored bytes they came from. Every packet message reads its client and two
+ * of its consensus states; a batch of 31 reads the same records 31 times, and the state hands back
+ * the same bytes object while the record is unchanged (a write stores new bytes). The decoding is a
+ * pure function of the bytes, so this changes no result; callers get their own copy.
+ */
+const decodedClients = new WeakMap<Uint8Array, ClientState>()
+const decodedConsensus = new WeakMap<Uint8Array, ConsensusState>()
+
 export function getClient(kv: KVReader, id: string): ClientState | undefined {
   const b = moduleReader(kv, MODULE).get(clientKey(id))
   if (!b) return undefined
+  let c = decodedClients.get(b)
+  if (!c || c.clientId !== id) {
+    c = decodeClient(b, id)
+    decodedClients.set(b, c)
+  }
+  return { ...c }
+}
+
+function decodeClient(b: Uint8Array, id: string): ClientState {
   const m = decodeCanonical(b, 'invalid_state') as Record<string, any>
   const base: ClientBase = {
     clientId: id, chainId: m.chain_id, counterpartyClient: m.counterparty_client, latestHeight: BigInt(m.latest_height), trustingPeriod: BigInt(m.trusting_period),
@@ -97,6 +115,15 @@ export function putClient(kv: KV, c: ClientState): void {
 export function getConsensusState(kv: KVReader, id: string, h: bigint): ConsensusState | undefined {
   const b = moduleReader(kv, MODULE).get(consKey(id, h))
   if (!b) return undefined
+  let cs = decodedConsensus.get(b)
+  if (!cs) {
+    cs = decodeConsensusState(b)
+    decodedConsensus.set(b, cs)
+  }
+  return { ...cs }
+}
+
+function decodeConsensusState(b: Uint8Array): ConsensusState {
   const m = decodeCanonical(b, 'invalid_state') as Record<string, any>
   const cs: ConsensusState = { appHash: m.app_hash, time: BigInt(m.time), headerHash: m.header_hash }
   if (m.next_validators_hash !== undefined) cs.nextValidatorsHash = m.next_validators_hash

@@ -13,13 +13,12 @@ import { fail, PolisError } from '../../../base/errors.js'
 import { CacheKV, type KVReader } from '../../../app/kv.js'
 import type { ExecContext } from '../../../app/module.js'
 import { bytesEqual, toHex } from '../../../base/bytes.js'
-import { requireActiveClient } from '../client/state.js'
-import { stateRootAt } from '../client/state-root.js'
+import { requireActiveClient, type ClientState } from '../client/state.js'
 import { deleteCommitment, getCommitment, hasReceipt, nextSequence, putCommitment, putReceiptAndAck, setNextSequence } from '../keeper.js'
 import { BRIDGE_EVENT, ackPath, bridgeStoreKey, commitmentPath, receiptPath, type Ack, type Packet } from '../types.js'
 import { appOf, type BridgeApps } from './apps.js'
 import { ackCommitment, decodeAck, encodeAck, packetCommitment } from './codec.js'
-import { verifyCounterpartyState } from './proof.js'
+import { requireStateRoot, verifyCounterpartyState } from './proof.js'
 
 /** Commits a packet for the counterparty of `client`; returns it (for the relayer, via events). */
 export function sendPacket(ctx: ExecContext, client: string, payload: Uint8Array, timeoutHeight: bigint, timeoutTime: bigint): Packet {
@@ -45,7 +44,7 @@ export function recvPacket(ctx: ExecContext, apps: BridgeApps, packet: Packet, p
   }
   if (packet.timeoutHeight !== 0n && ctx.height >= packet.timeoutHeight) fail('expired', `packet timed out at height ${packet.timeoutHeight}`)
   if (packet.timeoutTime !== 0n && ctx.time >= packet.timeoutTime) fail('expired', `packet timed out at time ${packet.timeoutTime}`)
-  verifyCounterpartyState(ctx, packet.destClient, proofHeight, proof, bridgeStoreKey(commitmentPath(packet.sourceClient, packet.sequence)), packetCommitment(packet))
+  verifyCounterpartyState(c, requireStateRoot(ctx.kv, c, proofHeight), proofHeight, proof, bridgeStoreKey(commitmentPath(packet.sourceClient, packet.sequence)), packetCommitment(packet))
   let ack: Ack
   const scratch = new CacheKV(ctx.kv)
   const events: Array<[string, Record<string, string>]> = []
@@ -66,19 +65,21 @@ export function recvPacket(ctx: ExecContext, apps: BridgeApps, packet: Packet, p
   return 'received'
 }
 
-function requireCommitment(ctx: { kv: KVReader; time: bigint }, packet: Packet): void {
+/** The packet's commitment is here and equal; returns the active client it was sent through. */
+function requireCommitment(ctx: { kv: KVReader; time: bigint }, packet: Packet): ClientState {
   const kv = ctx.kv
   const stored = getCommitment(kv, packet.sourceClient, packet.sequence)
   if (!stored) fail('not_found', `no commitment for packet ${packet.sourceClient}/${packet.sequence} (already acknowledged, timed out, or never sent)`)
   if (!bytesEqual(stored, packetCommitment(packet))) fail('invalid_message', 'the packet differs from the one committed')
   const c = requireActiveClient(ctx, packet.sourceClient)
   if (c.counterpartyClient !== packet.destClient) fail('invalid_message', `packet dest_client ${packet.destClient} is not the counterparty ${c.counterpartyClient}`)
+  return c
 }
 
 export function acknowledgePacket(ctx: ExecContext, apps: BridgeApps, packet: Packet, ackBytes: Uint8Array, proof: Uint8Array, proofHeight: bigint): void {
-  requireCommitment(ctx, packet)
+  const c = requireCommitment(ctx, packet)
   const ack = decodeAck(ackBytes)
-  verifyCounterpartyState(ctx, packet.sourceClient, proofHeight, proof, bridgeStoreKey(ackPath(packet.destClient, packet.sequence)), ackCommitment(ackBytes))
+  verifyCounterpartyState(c, requireStateRoot(ctx.kv, c, proofHeight), proofHeight, proof, bridgeStoreKey(ackPath(packet.destClient, packet.sequence)), ackCommitment(ackBytes))
   deleteCommitment(ctx.kv, packet.sourceClient, packet.sequence)
   const { app, data } = appOf(apps, packet.payload)
   app.onAck(ctx, packet, data, ack)
@@ -86,13 +87,12 @@ export function acknowledgePacket(ctx: ExecContext, apps: BridgeApps, packet: Pa
 }
 
 export function timeoutPacket(ctx: ExecContext, apps: BridgeApps, packet: Packet, proof: Uint8Array, proofHeight: bigint): void {
-  requireCommitment(ctx, packet)
-  const cs = stateRootAt(ctx.kv, requireActiveClient(ctx, packet.sourceClient), proofHeight)
-  if (!cs) fail('proof_invalid', `client ${packet.sourceClient} has no verified header at height ${proofHeight}`)
+  const c = requireCommitment(ctx, packet)
+  const cs = requireStateRoot(ctx.kv, c, proofHeight)
   const byHeight = packet.timeoutHeight !== 0n && proofHeight >= packet.timeoutHeight
   const byTime = packet.timeoutTime !== 0n && cs.time >= packet.timeoutTime
   if (!byHeight && !byTime) fail('invalid_message', `the packet has not timed out at counterparty height ${proofHeight} (time ${cs.time})`)
-  verifyCounterpartyState(ctx, packet.sourceClient, proofHeight, proof, bridgeStoreKey(receiptPath(packet.destClient, packet.sequence)), undefined)
+  verifyCounterpartyState(c, cs, proofHeight, proof, bridgeStoreKey(receiptPath(packet.destClient, packet.sequence)), undefined)
   deleteCommitment(ctx.kv, packet.sourceClient, packet.sequence)
   const { app, data } = appOf(apps, packet.payload)
   app.onTimeout(ctx, packet, data)

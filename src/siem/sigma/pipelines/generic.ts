@@ -30,6 +30,28 @@ export const GENERIC_FIELDS: Record<string, string[]> = {
   message: ['message'],
   'logdata.USERNAME': ['user.name', 'labels.logdata.USERNAME'],
   'logdata.PASSWORD': ['labels.logdata.PASSWORD'],
+  // W3C extended log fields of the webserver and proxy taxonomy → the ECS objects of JSON access logs.
+  // SigmaHQ's webserver rules search the request target (path and query) as cs-uri-query
+  // (`cs-uri-query|contains: '../../../etc/'`), so it reads url.original first, then url.query.
+  'cs-uri-query': ['url.original', 'url.query'],
+  'cs-uri-stem': ['url.path'],
+  'cs-uri': ['url.original', 'url.full'],
+  'c-uri': ['url.full', 'url.original'],
+  'c-uri-query': ['url.query'],
+  'c-uri-stem': ['url.path'],
+  'c-uri-extension': ['url.extension'],
+  'cs-host': ['url.domain', 'destination.domain'],
+  'r-dns': ['url.domain', 'destination.domain'],
+  'cs-method': ['http.request.method'],
+  'sc-status': ['http.response.status_code'],
+  'cs-referer': ['http.request.referrer'],
+  'cs-referrer': ['http.request.referrer'],
+  'cs-version': ['http.version'],
+  'cs-bytes': ['http.request.bytes'],
+  'sc-bytes': ['http.response.bytes'],
+  'c-useragent': ['user_agent.original'],
+  'cs-user-agent': ['user_agent.original'],
+  'cs-username': ['user.name'],
   // Sysmon-named fields that other sources carry in ECS
   Image: ['process.executable'],
   CommandLine: ['process.command_line'],
