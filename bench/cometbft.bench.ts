@@ -25,6 +25,7 @@ import { sha256 } from '../src/crypto/hash.js'
 import { toHex, utf8 } from '../src/base/bytes.js'
 import { Signer } from '../src/kit/signer.js'
 import { round, summarize } from './stats.js'
+import { ed25519Limit } from './ed25519-limit.js'
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf('--' + name)
@@ -222,6 +223,8 @@ for (let r = 0; r < ROUNDS; r++) {
 const best = (app: string) => results.filter((x) => x.app === app).sort((a, b) => b.txPerSec - a.txPerSec)[0]
 const p = best('polis')
 const k = best('kvstore')
+// the one-core Ed25519 limit of this run (every validator verifies each transfer once, at admission)
+const ed25519 = Math.round(ed25519Limit())
 const summary = {
   date: new Date().toISOString(),
   cometbft: cometbftVersion(),
@@ -234,10 +237,13 @@ const summary = {
   verifyThreads: VERIFY_THREADS,
   runs: results,
   ratio: p && k ? round(p.txPerSec / k.txPerSec, 2) : undefined,
+  ed25519PerSecOneCore: ed25519,
+  polisToEd25519: p ? round(p.txPerSec / ed25519, 3) : undefined,
 }
 console.log('\n| app | tx/s | p50 commit latency (ms) | p99 (ms) | committed | blocks | max txs/block |')
 console.log('|---|---|---|---|---|---|---|')
 for (const x of results) console.log(`| ${x.app} | ${x.txPerSec} | ${x.latencyMs.p50} | ${x.latencyMs.p99} | ${x.committed}/${x.txs} | ${x.blocks} | ${x.maxTxsPerBlock} |`)
 if (summary.ratio !== undefined) console.log(`\nratio polis/kvstore (tx/s, best round each): ${summary.ratio}`)
+console.log(`Ed25519 one core, same run: ${ed25519}/s${p ? `; Polis committed / limit ${summary.polisToEd25519}` : ''}`)
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true })
 writeFileSync(new URL('./results/cometbft.json', import.meta.url), JSON.stringify(summary, null, 2) + '\n')

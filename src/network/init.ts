@@ -14,7 +14,8 @@
  */
 import { existsSync, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { ConfigError, initHome, configPathOf, DEFAULT_API_PORT, DEMO_ENERGY_SLOT_MS, type InitResult } from '../node/config.js'
+import { ConfigError, configPathOf, DEFAULT_API_PORT } from '../node/config.js'
+import { initHome, DEMO_ENERGY_SLOT_MS, type InitResult } from '../node/init-home.js'
 import { Keyring } from '../sdk/keys.js'
 import { assertFreshDir } from '../base/fresh-dir.js'
 import { cityHomeOf, cityNames, networkFileOf, readNetwork, relayerDirOf, writeNetwork } from './layout.js'

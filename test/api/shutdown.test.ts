@@ -11,6 +11,7 @@ import { fromHex, toHex } from '../../src/base/bytes.js'
 import { decodeHeader, verifySignedHeader } from '../../src/lightclient/solo-header.js'
 import { headerHasher } from '../../src/crypto/header-hash.js'
 import { http, type Res } from './client.js'
+import { until } from '../helpers/until.js'
 
 const city = testCity({ chainId: 'sigterm-city', citizens: 8, balance: 1_000_000n })
 
@@ -42,7 +43,8 @@ test('SIGTERM under load: exit 0, every accepted transaction committed, nothing 
         }
       }
     })
-    await new Promise((r) => setTimeout(r, 600))
+    // load, measured in transactions accepted rather than in time (a loaded machine accepts fewer per second)
+    await until('more than 20 accepted transactions', async () => (accepted.length > 20 ? true : undefined), 30_000, 20)
     // and one waiting for its commit when the signal comes
     const waiting = http(node.url, 'POST', '/v1/txs?wait=true', { tx: toHex(signer.tx(city.authority, [{ type: 'bank/mint', value: { to: city.citizens[0]!.publicKey, amount: 5n } }])) }).catch((e) => e)
     await new Promise((r) => setTimeout(r, 30))

@@ -4,9 +4,8 @@ import assert from 'node:assert/strict'
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import {
-  ConfigError, DEFAULT_API_PORT, applyOverrides, initHome, loadConfig, loadNodeFiles, nodeUrlOf, parseConfigFile, resolveHome,
-} from '../../src/node/config.js'
+import { ConfigError, DEFAULT_API_PORT, applyOverrides, loadConfig, loadNodeFiles, nodeUrlOf, parseConfigFile, resolveHome } from '../../src/node/config.js'
+import { initHome } from '../../src/node/init-home.js'
 import { DEFAULT_API_PORT as NODE_DEFAULT_PORT } from '../../src/node/node.js'
 import { DEFAULT_NODE_URL, Keyring, PolisError, loadKeyFile, saveKeyFile } from '../../src/sdk/index.js'
 import { parseGenesis } from '../../src/app/genesis.js'

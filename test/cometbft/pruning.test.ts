@@ -40,12 +40,15 @@ test('an App under CometBFT prunes old heights but not a snapshot in the making'
     await block(5n)
     const store = (node.abci as unknown as { opts: { snapshots: { exporting?: number } } }).opts.snapshots
     store.exporting = 5 // as if the export were still running (a large state takes many turns)
-    for (let h = 6n; h <= 12n; h++) await block(h)
+    for (let h = 6n; h <= 9n; h++) await block(h)
     await node.abci.app.pruningDone()
-    assert.equal(node.abci.app.pruneTarget(), 5)
+    assert.equal(node.abci.app.pruneTarget(), 5, 'without the hold: 7')
     assert.equal((await balanceAt(node, 5n)).code, 0)
     store.exporting = undefined
-    await block(13n)
+    for (let h = 10n; h <= 13n; h++) {
+      await block(h)
+      await node.abci.snapshotsIdle()
+    }
     await node.abci.app.pruningDone()
     assert.equal(node.abci.app.pruneTarget(), 11)
 

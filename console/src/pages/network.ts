@@ -8,6 +8,8 @@ import { lineChart } from '../ui/chart.ts'
 import { age, badge, duration, h, replace, short, table } from '../ui/dom.ts'
 import { directionProgress, type DirectionProgress } from '../relayer-progress.ts'
 
+const blocks = (n: bigint) => `${n} block${n === 1n ? '' : 's'}`
+
 interface ClientRow { city: string; id: string; chain: string; type: string; latest: string; status: 'active' | 'frozen' | 'expired' | '?'; left?: number }
 
 async function clientsOf(c: City): Promise<ClientRow[]> {
@@ -71,7 +73,7 @@ export function networkPage(ctx: Ctx): () => void {
       table(['on city', 'client', 'of chain', 'type', 'verified height', 'chain\'s height', 'behind', 'state', 'trusting period left'], rows.map((r) => {
         const top = heightOf(r.chain)
         return [
-          r.city, r.id, r.chain, r.type, r.latest, top ?? '–', h('span', { 'data-client-behind': `${r.city}/${r.id}` }, top === undefined ? '–' : `${BigInt(top) - BigInt(r.latest)} blocks`),
+          r.city, r.id, r.chain, r.type, r.latest, top ?? '–', h('span', { 'data-client-behind': `${r.city}/${r.id}` }, top === undefined ? '–' : blocks(BigInt(top) - BigInt(r.latest))),
           r.status === 'active' ? badge('ok', 'active') : r.status === 'frozen' ? badge('error', 'frozen') : r.status === 'expired' ? badge('error', 'expired') : badge('warn', 'unknown'),
           r.left === undefined ? '–' : r.left > 0 ? duration(r.left) : 'none',
         ]

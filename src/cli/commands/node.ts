@@ -3,10 +3,8 @@ import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { Option, type Command } from 'commander'
 import { PolisError } from '../../base/errors.js'
-import {
-  DEFAULT_API_PORT, DEFAULT_BLOCK_INTERVAL_MS, DEFAULT_CHAIN_ID, DEFAULT_DENOM, DEFAULT_HOME, DEFAULT_SAMPLE_BALANCE, ENGINES, LOG_LEVELS,
-  DEFAULT_API_HOST, MAX_EMPTY_BLOCK_INTERVAL_MS, configPathOf, initHome, loadConfig, loadNodeFiles, nodeUrlOf, type EngineName, type InitResult, type LogLevel, type NodeConfig,
-} from '../../node/config.js'
+import { DEFAULT_API_PORT, DEFAULT_BLOCK_INTERVAL_MS, DEFAULT_CHAIN_ID, DEFAULT_DENOM, DEFAULT_HOME, DEFAULT_SAMPLE_BALANCE, ENGINES, LOG_LEVELS, DEFAULT_API_HOST, MAX_EMPTY_BLOCK_INTERVAL_MS, configPathOf, loadConfig, loadNodeFiles, nodeUrlOf, type EngineName, type LogLevel, type NodeConfig } from '../../node/config.js'
+import { initHome, type InitResult } from '../../node/init-home.js'
 import { assertPortFree, portForNewHome } from '../../node/api-port.js'
 import { toAmount } from '../../sdk/msgs.js'
 import type { CliContext } from '../context.js'

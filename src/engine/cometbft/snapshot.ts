@@ -17,7 +17,7 @@
  * and accepts the snapshot only if it equals the app hash CometBFT verified with its light client
  * (header H+1) and the App record says height H with that app hash.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ClassicLevel } from 'classic-level'
 import { sha256 } from '../../crypto/hash.js'
@@ -178,9 +178,17 @@ export class SnapshotStore {
     const f = join(this.dir, height.toString(), 'info.json')
     if (!existsSync(f)) return undefined
     const size = (JSON.parse(readFileSync(f, 'utf8')) as { chunk_bytes: number }).chunk_bytes
-    const blob = readFileSync(join(this.dir, height.toString(), 'snapshot'))
-    if (index < 0 || index * size >= blob.length) return undefined
-    return blob.subarray(index * size, (index + 1) * size)
+    // only the chunk's range of the file: a snapshot is hundreds of MiB at a million accounts
+    const fd = openSync(join(this.dir, height.toString(), 'snapshot'), 'r')
+    try {
+      const total = fstatSync(fd).size
+      if (!Number.isSafeInteger(index) || index < 0 || index * size >= total) return undefined
+      const out = Buffer.alloc(Math.min(size, total - index * size))
+      readSync(fd, out, 0, out.length, index * size)
+      return out
+    } finally {
+      closeSync(fd)
+    }
   }
 }
 

@@ -57,6 +57,8 @@ export class SoloEngine extends EventEmitter {
   private timer?: NodeJS.Timeout
   private idleTimer?: NodeJS.Timeout
   private producing?: Promise<CommittedBlock | undefined>
+  /** the hashes of the block being committed (between leaving the mempool and their results) */
+  private committing?: Set<string>
   private stopped = false
   private readonly waiters = new Map<string, Array<(r: StoredTxResult | PolisError) => void>>()
   private readonly blockIntervalMs: number
@@ -204,7 +206,8 @@ export class SoloEngine extends EventEmitter {
   txStatus(hash: Uint8Array): TxStatus {
     const r = this.app.txResult(hash)
     if (r) return { status: 'committed', result: r }
-    if (this.mempool.has(toHex(hash))) return { status: 'pending' }
+    const hex = toHex(hash)
+    if (this.mempool.has(hex) || this.committing?.has(hex)) return { status: 'pending' }
     return { status: 'unknown' }
   }
 
@@ -261,9 +264,11 @@ export class SoloEngine extends EventEmitter {
       hashAlg: this.genesis.hash.name,
     }
     const block: Block = { signed: signHeader(header, this.hasher, this.key), txs }
+    // Out of the mempool but not yet committed: a status query in this window still says pending.
+    this.committing = new Set(picked.map((t) => t.hashHex))
     for (const t of picked) this.mempool.remove(t.hashHex)
     const remaining = this.mempool.all()
-    const rechecked = await this.app.commit(blockRecords(block), remaining.map((t) => t.bytes))
+    const rechecked = await this.app.commit(blockRecords(block), remaining.map((t) => t.bytes)).finally(() => (this.committing = undefined))
     rechecked.forEach((r, i) => {
       if (r.code !== 0) {
         const t = remaining[i]!
