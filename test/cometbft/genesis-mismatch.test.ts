@@ -21,7 +21,7 @@ test('a node with another chain id or genesis than its peers is refused; the cha
   const dir = mkdtempSync(join(tmpdir(), 'polis-genesis-mismatch-'))
   generateTestnet({
     out: dir, validators: 2, chainId: 'true-city', keySeed: 'mismatch', citizens: 1, basePort: await freeBasePort((b) => testnetPorts(b, 4)),
-    configOverrides: { 'consensus.create_empty_blocks': true },
+    configOverrides: { 'consensus.create_empty_blocks': true, 'consensus.create_empty_blocks_interval': '0s' },
   })
   const tn = new Testnet(dir, { log: process.env.POLIS_TEST_VERBOSE ? (m) => console.log(m) : undefined })
   try {

@@ -31,7 +31,7 @@ test('a corrupted snapshot chunk from one peer is refused and fetched again from
   const base = await freeBasePort((b) => testnetPorts(b, 3))
   generateTestnet({
     out: dir, validators: 2, chainId: 'corrupt-city', keySeed: SEED, citizens: 2, basePort: base,
-    timeouts: { commit: '1ms', skipCommit: true }, configOverrides: { 'consensus.create_empty_blocks': true },
+    timeouts: { commit: '1ms', skipCommit: true }, configOverrides: { 'consensus.create_empty_blocks': true, 'consensus.create_empty_blocks_interval': '0s' },
   })
   const log = process.env.POLIS_TEST_VERBOSE ? (m: string) => console.log(m) : undefined
   const making = new Testnet(dir, { snapshotInterval: INTERVAL, snapshotChunkBytes: CHUNK, log })

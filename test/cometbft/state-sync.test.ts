@@ -27,7 +27,7 @@ test(`a fresh node joins a chain of ${BLOCKS} blocks by state sync and follows i
   // one validator making blocks as fast as it can: empty blocks, no commit pause
   generateTestnet({
     out: dir, validators: 1, chainId: 'sync-city', keySeed: SEED, citizens: 2, basePort: base,
-    timeouts: { commit: '1ms', skipCommit: true }, configOverrides: { 'consensus.create_empty_blocks': true },
+    timeouts: { commit: '1ms', skipCommit: true }, configOverrides: { 'consensus.create_empty_blocks': true, 'consensus.create_empty_blocks_interval': '0s' },
   })
   const tn = new Testnet(dir, { snapshotInterval: INTERVAL, snapshotChunkBytes: 4096, log: process.env.POLIS_TEST_VERBOSE ? (m) => console.log(m) : undefined })
   try {
