@@ -8,20 +8,12 @@ import { fail } from '../../base/errors.js'
 import type { KV, KVReader } from '../../app/kv.js'
 import { moduleReader, moduleStore, type ExecContext } from '../../app/module.js'
 import { concatBytes, toHex, utf8 } from '../../base/bytes.js'
-import { IDENTITY_EVENT, IDENTITY_KEY, MODULE } from './types.js'
+import { IDENTITY_EVENT, IDENTITY_KEY, MODULE, type Account } from './types.js'
 import { decodeAccountRecord, encodeAccountRecord } from './record.js'
 
-export const CORE_ROLES = ['authority', 'validator', 'rsu', 'vehicle', 'device', 'citizen', 'operator', 'relayer'] as const
+export type { Account }
 
-export interface Account {
-  pubKey: Uint8Array
-  roles: string[]           // sorted
-  nonce: bigint
-  createdAt: bigint         // height
-  revokedAt?: bigint        // height of the block that revoked it
-  revokeReason?: string
-  meta?: Uint8Array         // a salted commitment to off-chain personal data, never the data
-}
+export const CORE_ROLES = ['authority', 'validator', 'rsu', 'vehicle', 'device', 'citizen', 'operator', 'relayer'] as const
 
 const A = utf8(IDENTITY_KEY.account)
 const accountKey = (pk: Uint8Array) => concatBytes(A, pk)

@@ -13,7 +13,7 @@
  * Integers are unsigned LEB128 varints in their shortest form.
  */
 import { fail } from '../../base/errors.js'
-import type { Account } from './keeper.js'
+import type { Account } from './types.js'
 
 const FORMAT = 1
 const REVOKED = 1

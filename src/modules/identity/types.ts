@@ -64,3 +64,13 @@ export const identityMsgs = {
     return { type: IDENTITY_MSG.revoke, value }
   },
 }
+
+export interface Account {
+  pubKey: Uint8Array
+  roles: string[]           // sorted
+  nonce: bigint
+  createdAt: bigint         // height
+  revokedAt?: bigint        // height of the block that revoked it
+  revokeReason?: string
+  meta?: Uint8Array         // a salted commitment to off-chain personal data, never the data
+}
