@@ -13,10 +13,9 @@ import { readU32be, readU64be, u32be, u64be } from '../../codec/be.js'
 import { fixedBase, decodePoint } from '../../voting/group.js'
 import type { ElectionContext } from '../../voting/context.js'
 import type { Manifest } from '../../voting/manifest.js'
-import { MODULE, VOTING_EVENT, VOTING_KEY as K, type Phase, type QuestionSpec } from './types.js'
+import { MODULE, VOTING_EVENT, VOTING_KEY as K, type ElectionSchedule, type Phase, type QuestionSpec } from './types.js'
 
-
-export interface Election {
+export interface Election extends ElectionSchedule {
   id: string
   chainId: string
   title: string
@@ -26,12 +25,6 @@ export interface Election {
   voterRole: string | null
   snapshotHeight: bigint | null
   eligibleCount: number
-  opensAt: bigint
-  closesAt: bigint
-  registerBy: bigint
-  dealBy: bigint
-  checkBy: bigint
-  tallyBy: bigint
   electionHash: Uint8Array
   creator: Uint8Array
   createdAt: bigint

@@ -57,7 +57,19 @@ export type Phase = 'registration' | 'dealing' | 'checking' | 'ready' | 'failed'
 
 export interface QuestionSpec { title: string; options: string[]; minSelections: number; maxSelections: number }
 
-export interface CreateElection {
+/** When an election's phases end, in block time: register_by ≤ deal_by ≤ check_by ≤ closes_at < tally_by. */
+export interface ElectionSchedule {
+  opensAt: bigint
+  closesAt: bigint
+  /** DKG deadlines in block time: register_by ≤ deal_by ≤ check_by ≤ closes_at. */
+  registerBy: bigint
+  dealBy: bigint
+  checkBy: bigint
+  /** Partial decryptions are taken until this block time (after closes_at); then fewer than k seals the election. */
+  tallyBy: bigint
+}
+
+export interface CreateElection extends ElectionSchedule {
   election: string
   title: string
   questions: QuestionSpec[]
@@ -67,14 +79,6 @@ export interface CreateElection {
   voters?: Uint8Array[]
   /** … or everyone holding this role when the election is created (the snapshot height). */
   voterRole?: string
-  opensAt: bigint
-  closesAt: bigint
-  /** DKG deadlines in block time: register_by ≤ deal_by ≤ check_by ≤ closes_at. */
-  registerBy: bigint
-  dealBy: bigint
-  checkBy: bigint
-  /** Partial decryptions are taken until this block time (after closes_at); then fewer than k seals the election. */
-  tallyBy: bigint
 }
 
 export const votingMsgs = {
