@@ -4,12 +4,14 @@
  * of docs/BENCHMARKS.md.
  *
  *   node --cpu-prof --cpu-prof-dir=prof --import tsx bench/ledger.bench.ts ...
- *   node --import tsx bench/profile-summary.ts prof/<file>.cpuprofile [--top 25]
+ *   node --import tsx bench/profile-summary.ts prof/<file>.cpuprofile [--top 25] [--inclusive]
+ * `--inclusive` also lists the functions by inclusive time (the samples with the function anywhere
+ * on their stack, each sample counted once per function): the stages of a pipeline.
  */
 import { readFileSync } from 'node:fs'
 import { arg } from './stats.js'
 
-interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }
+interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] }
 interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
 
 process.stdout.on('error', () => undefined) // e.g. piped into head
@@ -42,3 +44,19 @@ const show = (title: string, m: Map<string, number>) => {
 console.log(`${file}: ${(total / 1e6).toFixed(1)} s sampled`)
 show('self time by function', fnTime)
 show('self time by file', fileTime)
+if (process.argv.includes('--inclusive')) {
+  const nameOf = (n: ProfileNode) => {
+    const f = n.callFrame
+    const where = f.url ? shortUrl(f.url) : ''
+    return `${f.functionName || '(anonymous)'} ${where ? `${where}:${f.lineNumber + 1}` : ''}`.trim()
+  }
+  const parent = new Map<number, number>()
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
+  const incl = new Map<string, number>()
+  for (const [id, t] of self) {
+    const seen = new Set<string>()
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) seen.add(nameOf(byId.get(at)!))
+    for (const name of seen) incl.set(name, (incl.get(name) ?? 0) + t)
+  }
+  show('inclusive time by function', incl)
+}

@@ -65,8 +65,11 @@ function bad(msg: string): never {
   throw new PolisError('tx_decode', msg)
 }
 
-/** Decodes and structurally validates a transaction. Does not check the signature or state. */
-export function decodeTx(bytes: Uint8Array): DecodedTx {
+/**
+ * Decodes and structurally validates a transaction. Does not check the signature or state.
+ * `hash`: the caller's txHash(bytes), if it has computed it already.
+ */
+export function decodeTx(bytes: Uint8Array, hash?: Uint8Array): DecodedTx {
   if (bytes.length > MAX_TX_BYTES) throw new PolisError('tx_too_large', `transaction is ${bytes.length} bytes; the limit is ${MAX_TX_BYTES}`)
   const outer = decodeCanonical(bytes)
   if (!Array.isArray(outer) || outer.length !== 2) bad('a transaction is a CBOR array [body, signature]')
@@ -92,5 +95,5 @@ export function decodeTx(bytes: Uint8Array): DecodedTx {
   })
   const body: TxBody = { chainId: chain_id, sender, nonce: BigInt(nonce), msgs: parsed }
   if (typeof memo === 'string') body.memo = memo
-  return { body, bodyBytes, signature, bytes, hash: txHash(bytes) }
+  return { body, bodyBytes, signature, bytes, hash: hash ?? txHash(bytes) }
 }

@@ -61,7 +61,8 @@ export interface BatchPut { key: Uint8Array; value: Uint8Array }
 export interface App {
   info(): AppInfo
   initChain(genesis: unknown): Promise<{ appHash: Uint8Array; validators: ValidatorUpdate[] }>
-  checkTx(tx: Uint8Array): Promise<CheckTxResult>
+  /** `hash`: txHash(tx) if the caller has computed it (saves hashing twice). */
+  checkTx(tx: Uint8Array, hash?: Uint8Array): Promise<CheckTxResult>
   finalizeBlock(block: BlockRequest): Promise<FinalizeResult>
   /** Persist atomically (with the engine's `extra` records); re-admit `recheck` (the mempool's remainder). */
   commit(extra?: BatchPut[], recheck?: Uint8Array[]): Promise<CheckTxResult[]>

@@ -21,7 +21,7 @@ import { VerifyPool } from '../../crypto/verify-pool.js'
 import { encodeTxResult, type StoredTxResult, type TxStatus } from '../../app/tx-results.js'
 import { BlockStore, blockRecords, type Block } from './block-store.js'
 import { signHeader, type Header } from '../../lightclient/solo-header.js'
-import { Mempool } from './mempool.js'
+import { Mempool, txKey } from './mempool.js'
 
 export interface SoloOptions {
   dataDir: string
@@ -57,7 +57,7 @@ export class SoloEngine extends EventEmitter {
   private timer?: NodeJS.Timeout
   private idleTimer?: NodeJS.Timeout
   private producing?: Promise<CommittedBlock | undefined>
-  /** the hashes of the block being committed (between leaving the mempool and their results) */
+  /** the txKeys of the block being committed (between leaving the mempool and their results) */
   private committing?: Set<string>
   private stopped = false
   private readonly waiters = new Map<string, Array<(r: StoredTxResult | PolisError) => void>>()
@@ -143,18 +143,18 @@ export class SoloEngine extends EventEmitter {
   /** Admits a transaction to the mempool (typed refusal in `code`/`log`). */
   async submit(bytes: Uint8Array): Promise<CheckTxResult & { hash: Uint8Array }> {
     const hash = sha256(bytes)
+    const key = txKey(hash)
     try {
       if (this.stopped) fail('invalid_state', 'node is stopping')
-      this.mempool.ensureRoom(hash, bytes.length)
+      this.mempool.ensureRoom(key, bytes.length)
     } catch (e) {
       const err = e as PolisError
       return { code: err.code, log: `${err.errorName}: ${err.message}`, hash }
     }
-    const r = await this.app.checkTx(bytes)
+    const r = await this.app.checkTx(bytes, hash)
     if (r.code === 0) {
-      const hashHex = toHex(hash)
-      if (this.mempool.has(hashHex)) return { code: 14, log: 'duplicate_tx: transaction is already in the mempool', hash }
-      this.mempool.add({ bytes, hash, hashHex })
+      if (this.mempool.has(key)) return { code: 14, log: 'duplicate_tx: transaction is already in the mempool', hash }
+      this.mempool.add({ bytes, hash, key })
       this.schedule()
     }
     return { ...r, hash }
@@ -168,7 +168,7 @@ export class SoloEngine extends EventEmitter {
     // Already in the mempool (submitted before): its commit is what we wait for.
     if (r.code !== 0 && r.code !== ErrorCodes.duplicate_tx) {
       const err = new PolisError(errorName(r.code), r.log)
-      this.resolveWaiters(toHex(hash), err)
+      this.resolveWaiters(txKey(hash), err)
       await wait.catch(() => undefined)
       throw err
     }
@@ -178,11 +178,11 @@ export class SoloEngine extends EventEmitter {
   waitForTx(hash: Uint8Array, timeoutMs = 30_000): Promise<StoredTxResult> {
     const committed = this.app.txResult(hash)
     if (committed) return Promise.resolve(committed)
-    const key = toHex(hash)
+    const key = txKey(hash)
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => {
         this.cancelWait(key, done)
-        reject(new PolisError('expired', `transaction ${key} not committed within ${timeoutMs} ms`))
+        reject(new PolisError('expired', `transaction ${toHex(hash)} not committed within ${timeoutMs} ms`))
       }, timeoutMs)
       const done = (r: StoredTxResult | PolisError) => {
         clearTimeout(t)
@@ -206,8 +206,8 @@ export class SoloEngine extends EventEmitter {
   txStatus(hash: Uint8Array): TxStatus {
     const r = this.app.txResult(hash)
     if (r) return { status: 'committed', result: r }
-    const hex = toHex(hash)
-    if (this.mempool.has(hex) || this.committing?.has(hex)) return { status: 'pending' }
+    const key = txKey(hash)
+    if (this.mempool.has(key) || this.committing?.has(key)) return { status: 'pending' }
     return { status: 'unknown' }
   }
 
@@ -265,18 +265,18 @@ export class SoloEngine extends EventEmitter {
     }
     const block: Block = { signed: signHeader(header, this.hasher, this.key), txs }
     // Out of the mempool but not yet committed: a status query in this window still says pending.
-    this.committing = new Set(picked.map((t) => t.hashHex))
-    for (const t of picked) this.mempool.remove(t.hashHex)
+    this.committing = new Set(picked.map((t) => t.key))
+    for (const t of picked) this.mempool.remove(t.key)
     const remaining = this.mempool.all()
     const rechecked = await this.app.commit(blockRecords(block), remaining.map((t) => t.bytes)).finally(() => (this.committing = undefined))
     rechecked.forEach((r, i) => {
       if (r.code !== 0) {
         const t = remaining[i]!
-        this.mempool.remove(t.hashHex)
-        this.resolveWaiters(t.hashHex, new PolisError(errorName(r.code), `dropped from the mempool on recheck: ${r.log}`))
+        this.mempool.remove(t.key)
+        this.resolveWaiters(t.key, new PolisError(errorName(r.code), `dropped from the mempool on recheck: ${r.log}`))
       }
     })
-    for (const r of stored) this.resolveWaiters(toHex(r.hash), r)
+    if (this.waiters.size > 0) for (const r of stored) this.resolveWaiters(txKey(r.hash), r)
     const committed: CommittedBlock = { block, results: stored, events: fin.events }
     this.emit('block', committed)
     this.armIdle()

@@ -22,9 +22,22 @@ function denomKey(denom: string): Uint8Array {
   }
   return b
 }
-const balanceKey = (pk: Uint8Array, denom: string) => concatBytes(B, pk, denomKey(denom))
+/** Prefix of the full store key of a balance ("bank/" included): the hot path skips the PrefixKV. */
+const B_STORE = utf8(MODULE + '/' + BANK_KEY.balance)
+
+/** The full store key of a balance, built in one allocation (read and written by every transfer). */
+function balanceKey(pk: Uint8Array, denom: string): Uint8Array {
+  const d = denomKey(denom)
+  const out = new Uint8Array(B_STORE.length + pk.length + d.length)
+  out.set(B_STORE, 0)
+  out.set(pk, B_STORE.length)
+  out.set(d, B_STORE.length + pk.length)
+  return out
+}
 const supplyKey = (denom: string) => utf8(BANK_KEY.supply + denom)
 const PARAMS_KEY = utf8(BANK_KEY.params)
+/** The params' full store key: read by every transfer. */
+const PARAMS_STORE = utf8(MODULE + '/' + BANK_KEY.params)
 
 /**
  * Decoded params by the record's bytes: every transfer reads them, and the state views hand out
@@ -33,7 +46,7 @@ const PARAMS_KEY = utf8(BANK_KEY.params)
 const paramsOf = new WeakMap<Uint8Array, string>()
 
 export function nativeDenom(kv: KVReader): string {
-  const b = moduleReader(kv, MODULE).get(PARAMS_KEY)
+  const b = kv.get(PARAMS_STORE)
   if (!b) fail('invalid_state', 'bank params missing')
   let denom = paramsOf.get(b)
   if (denom === undefined) paramsOf.set(b, (denom = (decodeTrusted(b) as { denom: string }).denom))
@@ -45,7 +58,7 @@ export function setParams(kv: KV, denom: string): void {
 }
 
 export function balanceOf(kv: KVReader, pk: Uint8Array, denom: string): bigint {
-  return amountFromBytes(moduleReader(kv, MODULE).get(balanceKey(pk, denom)))
+  return amountFromBytes(kv.get(balanceKey(pk, denom)))
 }
 
 export function supplyOf(kv: KVReader, denom: string): bigint {
@@ -63,9 +76,8 @@ export function balancesOf(kv: KVReader, pk: Uint8Array): Array<{ denom: string;
 }
 
 function setBalance(kv: KV, pk: Uint8Array, denom: string, amount: bigint): void {
-  const s = moduleStore(kv, MODULE)
-  if (amount === 0n) s.delete(balanceKey(pk, denom))
-  else s.set(balanceKey(pk, denom), amountToBytes(amount))
+  if (amount === 0n) kv.delete(balanceKey(pk, denom))
+  else kv.set(balanceKey(pk, denom), amountToBytes(amount))
 }
 
 function setSupply(kv: KV, denom: string, amount: bigint): void {

@@ -15,24 +15,32 @@ export type { Account }
 
 export const CORE_ROLES = ['authority', 'validator', 'rsu', 'vehicle', 'device', 'citizen', 'operator', 'relayer'] as const
 
-const A = utf8(IDENTITY_KEY.account)
-const accountKey = (pk: Uint8Array) => concatBytes(A, pk)
+/** Prefix of the full store key of an account record ("identity/" included): the hot path skips the PrefixKV. */
+const A_STORE = utf8(MODULE + '/' + IDENTITY_KEY.account)
+
+/** The full store key of `pk`'s record, in one allocation (every transaction reads its sender's). */
+function accountKey(pk: Uint8Array): Uint8Array {
+  const out = new Uint8Array(A_STORE.length + pk.length)
+  out.set(A_STORE, 0)
+  out.set(pk, A_STORE.length)
+  return out
+}
 const rolePrefix = (role: string) => utf8(IDENTITY_KEY.role + role)
 const roleKey = (role: string, pk: Uint8Array) => concatBytes(rolePrefix(role), new Uint8Array([0]), pk)
 const ONE = new Uint8Array([1])
 
 export function getAccount(kv: KVReader, pk: Uint8Array): Account | undefined {
-  const b = moduleReader(kv, MODULE).get(accountKey(pk))
+  const b = kv.get(accountKey(pk))
   return b ? decodeAccountRecord(pk, b) : undefined
 }
 
 /** Whether `pk` is registered (revoked or not), without decoding the record. */
 export function accountExists(kv: KVReader, pk: Uint8Array): boolean {
-  return moduleReader(kv, MODULE).get(accountKey(pk)) !== undefined
+  return kv.get(accountKey(pk)) !== undefined
 }
 
 function putAccount(kv: KV, a: Account): void {
-  moduleStore(kv, MODULE).set(accountKey(a.pubKey), encodeAccountRecord(a))
+  kv.set(accountKey(a.pubKey), encodeAccountRecord(a))
 }
 
 /** Active at `height`: not revoked, or revoked by a block at or after this height. */
