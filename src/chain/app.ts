@@ -110,6 +110,11 @@ class TreeKV implements KV {
   }
 }
 
+/** The keys a layer sets, in key order, with their values (its deletes are of keys an empty tree does not hold). */
+function* setsOf(kv: CacheKV): Generator<[Uint8Array, Uint8Array]> {
+  for (const e of kv.sortedWrites()) if (e.value) yield [e.key, e.value]
+}
+
 class VersionKV implements KVReader {
   constructor(private readonly tree: IavlStore, private readonly version: number) {}
   get(key: Uint8Array) {
@@ -215,7 +220,10 @@ export class PolisApp implements App {
     const events: AppEvent[] = []
     const ctx: ExecContext = { chainId: g.chainId, height: 0n, time: g.genesisTime, kv, emit: (t, a) => events.push(eventOf(t, a)) }
     for (const m of this.modules) if (g.doc.app_state[m.name] !== undefined) m.initGenesis?.(ctx, g.doc.app_state[m.name])
-    kv.writeTo(this.treeKV)
+    // The tree is empty: built from the sorted writes in one pass, the tree (and app hash) inserting them gives (store/bulk-build.ts)
+    await this.tree.buildSorted(setsOf(kv), (ops) => this.opts.db.batch(ops))
+    kv.discard()
+    this.treeKV.forget()
     this.genesis = g
     this.chainId = g.chainId
     this.lastTime = g.genesisTime
@@ -231,10 +239,10 @@ export class PolisApp implements App {
    * signature (verified once, cached), then the precheck of admission.ts against the last committed
    * state and the mempool's pending transactions. Used by the solo engine and by CometBFT's CheckTx.
    */
-  async checkTx(bytes: Uint8Array): Promise<CheckTxResult> {
+  async checkTx(bytes: Uint8Array, hash?: Uint8Array): Promise<CheckTxResult> {
     let tx: DecodedTx | undefined
     try {
-      tx = this.decodeCached(bytes)
+      tx = this.decodeCached(bytes, hash)
       const msgs = this.messagesOf(bytes, tx)
       await this.ensureSignature(bytes, tx)
       while (this.blockLock) await this.blockLock
@@ -445,10 +453,10 @@ export class PolisApp implements App {
 
   // ---------------------------------------------------------------- pipeline
 
-  private decodeCached(bytes: Uint8Array): DecodedTx {
+  private decodeCached(bytes: Uint8Array, hash?: Uint8Array): DecodedTx {
     const v = this.verified.get(bytes)
     if (v) return v.tx
-    const tx = decodeTx(bytes)
+    const tx = decodeTx(bytes, hash)
     if (tx.body.chainId !== this.chainId) fail('wrong_chain_id', `transaction is for chain "${tx.body.chainId}", this is "${this.chainId}"`)
     this.verified.set(bytes, { tx, sigOk: false })
     return tx

@@ -17,6 +17,7 @@
  *   get(key)                    working state (committed + uncommitted writes); undefined if absent
  *   set(key, value)             key and value must be non-empty (`invalid_request` otherwise)
  *   delete(key)                 true if the key was present
+ *   buildSorted(entries, write)  the empty store's first tree from ascending entries, in one pass
  *   iterate({gte, lt, reverse, version})  [key, value] in key order; working state unless `version`.
  *                               Modifying the store while iterating its working state throws.
  *   workingHash()               root hash if committed now (new nodes get version = version + 1)
@@ -50,6 +51,7 @@
 import { fail } from '../base/errors.js'
 import { ics23 } from '@confio/ics23'
 import { lookup, Mutator } from './avl.js'
+import { buildSorted } from './bulk-build.js'
 import { leaves, type Range } from './iterate.js'
 import { NodeDb, type BatchOp, type SyncReader } from './node-db.js'
 import type { PruneStep } from './prune.js'
@@ -170,6 +172,18 @@ export class IavlStore {
     this.working = r.root
     this.changes++
     return true
+  }
+
+  /**
+   * Fills the empty working tree (before the first commit) with `entries`, keys strictly ascending,
+   * in one pass: the same tree, and hash, as `set` of each in that order (bulk-build.ts). Finished
+   * subtrees are handed to `write` as batch ops on the way (the caller writes them; nothing names
+   * them until the commit); the arrays given are kept, not copied.
+   */
+  async buildSorted(entries: Iterable<readonly [Uint8Array, Uint8Array]>, write: (ops: BatchOp[]) => Promise<void>): Promise<void> {
+    if (this.latest !== 0 || this.working) fail('invalid_state', 'a tree is built from sorted entries only into an empty store')
+    this.changes++
+    this.working = await buildSorted(this.nodes, this.latest + 1, entries, { write })
   }
 
   *iterate(opts: StoreIterateOptions = {}): Generator<[Uint8Array, Uint8Array]> {

@@ -17,16 +17,15 @@
  * and accepts the snapshot only if it equals the app hash CometBFT verified with its light client
  * (header H+1) and the App record says height H with that app hash.
  */
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ClassicLevel } from 'classic-level'
 import { sha256 } from '../../crypto/hash.js'
 import { toHex, utf8 } from '../../base/bytes.js'
 import { fail } from '../../base/errors.js'
 import { decodeTrusted } from '../../codec/cbor.js'
-import { Node } from '../../store/node.js'
-import { NodeDb } from '../../store/node-db.js'
-import { leftOf, rightOf } from '../../store/avl.js'
+import { PreorderWalk, type RawNode } from '../../store/preorder.js'
 
 export const SNAPSHOT_FORMAT = 1
 export const MAGIC = utf8('polis-snapshot/1')
@@ -37,31 +36,6 @@ export const GENESIS_KEY = utf8('a/genesis')
 
 export interface SnapshotInfo { height: bigint; format: number; chunks: number; hash: Uint8Array; metadata: Uint8Array }
 export interface SnapshotMetadata { chunk_hashes: string[]; bytes: number }
-
-class Writer {
-  private parts: Buffer[] = []
-  size = 0
-  uvarint(n: number): void {
-    const b: number[] = []
-    while (n >= 0x80) {
-      b.push((n & 0x7f) | 0x80)
-      n = Math.floor(n / 128)
-    }
-    b.push(n)
-    this.push(Buffer.from(b))
-  }
-  bytes(x: Uint8Array): void {
-    this.uvarint(x.length)
-    this.push(Buffer.from(x.buffer, x.byteOffset, x.byteLength))
-  }
-  push(b: Buffer): void {
-    this.parts.push(b)
-    this.size += b.length
-  }
-  finish(): Buffer {
-    return Buffer.concat(this.parts)
-  }
-}
 
 /** What a snapshot of `height` needs from the moment of its commit: the App record and genesis (they change with the next block). */
 export interface SnapshotStart { height: bigint; meta: Uint8Array; genesis: Uint8Array }
@@ -77,30 +51,95 @@ export function startSnapshot(db: ClassicLevel<Uint8Array, Uint8Array>, height: 
 }
 
 /**
- * The snapshot string of a started snapshot. The tree of that version is read from the database
- * (its pages never change once written), `batch` nodes at a time, yielding to the event loop in
- * between so that the App goes on answering CometBFT while a large state is exported.
+ * Writes the snapshot string of a started snapshot to `file`, cut into chunks of `chunkBytes` as it
+ * goes: returns the hash of each chunk and of the whole. The tree of that version is read straight
+ * from its pages in pre-order (store/preorder.ts; its pages never change once written), `batch`
+ * nodes at a time, yielding to the event loop in between so that the App goes on answering
+ * CometBFT while a large state is exported. Memory: one chunk and the walk's page cache.
  */
-export async function exportSnapshot(db: ClassicLevel<Uint8Array, Uint8Array>, start: SnapshotStart, batch = 5000): Promise<Buffer> {
-  const nodes = new NodeDb(db, STORE_PREFIX, 10_000)
-  const rec = nodes.readRoot(Number(start.height)) ?? fail('invalid_state', `no state tree of version ${start.height}`)
-  const w = new Writer()
-  w.push(Buffer.from(MAGIC))
-  w.bytes(start.meta)
-  w.bytes(start.genesis)
-  const root = nodes.loadRoot(rec)
-  const stack: Node[] = root ? [root] : []
-  let n = 0
-  while (stack.length) {
-    const x = stack.pop()!
-    w.uvarint(x.height)
-    w.uvarint(x.version)
-    w.bytes(x.key)
-    if (x.height === 0) w.bytes(x.value!)
-    else stack.push(rightOf(x, nodes), leftOf(x, nodes))
-    if (++n % batch === 0) await new Promise((r) => setImmediate(r))
+export async function exportSnapshot(db: ClassicLevel<Uint8Array, Uint8Array>, start: SnapshotStart, file: string, chunkBytes: number, batch = 20_000): Promise<{ chunkHashes: string[]; bytes: number; hash: Uint8Array }> {
+  const walk = new PreorderWalk(db, STORE_PREFIX, Number(start.height))
+  const out = new ChunkFile(file, chunkBytes)
+  try {
+    out.bytes(MAGIC, false)
+    out.bytes(start.meta)
+    out.bytes(start.genesis)
+    const visit = (n: RawNode): void => {
+      out.uvarint(n.height)
+      out.uvarint(n.version)
+      out.uvarint(n.keyEnd - n.keyStart)
+      out.bytes(n.buf.subarray(n.keyStart, n.keyEnd), false)
+      if (n.height === 0) {
+        out.uvarint(n.valueEnd - n.keyEnd)
+        out.bytes(n.buf.subarray(n.keyEnd, n.valueEnd), false)
+      }
+    }
+    while (walk.step(batch, visit)) await new Promise((r) => setImmediate(r))
+    return out.finish()
+  } finally {
+    out.close()
   }
-  return w.finish()
+}
+
+/** A snapshot file being written: bytes go through a chunk-sized buffer; each full chunk is hashed and appended. */
+class ChunkFile {
+  private readonly fd: number
+  private readonly buf: Buffer
+  private used = 0
+  private total = 0
+  private readonly hashes: string[] = []
+  private readonly whole = createHash('sha256')
+
+  constructor(file: string, private readonly size: number) {
+    if (!Number.isSafeInteger(size) || size < 1) fail('invalid_request', `snapshot chunk size must be a positive integer, got ${size}`)
+    this.fd = openSync(file, 'w')
+    this.buf = Buffer.allocUnsafe(size)
+  }
+
+  uvarint(n: number): void {
+    while (n >= 0x80) {
+      this.byte((n & 0x7f) | 0x80)
+      n = Math.floor(n / 128)
+    }
+    this.byte(n)
+  }
+
+  /** `x`, preceded by its length unless `sized` is false. */
+  bytes(x: Uint8Array, sized = true): void {
+    if (sized) this.uvarint(x.length)
+    let at = 0
+    while (at < x.length) {
+      const n = Math.min(x.length - at, this.size - this.used)
+      this.buf.set(x.subarray(at, at + n), this.used)
+      this.used += n
+      at += n
+      if (this.used === this.size) this.emit()
+    }
+  }
+
+  private byte(b: number): void {
+    this.buf[this.used++] = b
+    if (this.used === this.size) this.emit()
+  }
+
+  private emit(): void {
+    if (this.used === 0) return
+    const chunk = this.buf.subarray(0, this.used)
+    this.hashes.push(toHex(sha256(chunk)))
+    this.whole.update(chunk)
+    writeSync(this.fd, chunk)
+    this.total += this.used
+    this.used = 0
+  }
+
+  finish(): { chunkHashes: string[]; bytes: number; hash: Uint8Array } {
+    this.emit()
+    return { chunkHashes: this.hashes, bytes: this.total, hash: new Uint8Array(this.whole.digest()) }
+  }
+
+  close(): void {
+    closeSync(this.fd)
+  }
 }
 
 /**
@@ -142,16 +181,13 @@ export class SnapshotStore {
 
   private async take(db: ClassicLevel<Uint8Array, Uint8Array>, start: SnapshotStart): Promise<SnapshotInfo> {
     const height = start.height
-    const blob = await exportSnapshot(db, start)
     const size = this.opts.chunkBytes ?? 1 << 20
-    const hashes: string[] = []
-    for (let at = 0; at < blob.length; at += size) hashes.push(toHex(sha256(blob.subarray(at, at + size))))
-    const metadata: SnapshotMetadata = { chunk_hashes: hashes, bytes: blob.length }
     const tmp = join(this.dir, `.${height}`)
     rmSync(tmp, { recursive: true, force: true })
     mkdirSync(tmp)
-    writeFileSync(join(tmp, 'snapshot'), blob)
-    writeFileSync(join(tmp, 'info.json'), JSON.stringify({ height: height.toString(), chunk_bytes: size, hash: toHex(sha256(blob)), metadata }))
+    const made = await exportSnapshot(db, start, join(tmp, 'snapshot'), size)
+    const metadata: SnapshotMetadata = { chunk_hashes: made.chunkHashes, bytes: made.bytes }
+    writeFileSync(join(tmp, 'info.json'), JSON.stringify({ height: height.toString(), chunk_bytes: size, hash: toHex(made.hash), metadata }))
     renameSync(tmp, join(this.dir, height.toString()))
     const all = this.heights()
     for (const h of all.slice(0, Math.max(0, all.length - (this.opts.keep ?? 2)))) rmSync(join(this.dir, h.toString()), { recursive: true, force: true })
