@@ -14,8 +14,13 @@
  * Writes bench/results/cometbft.json.
  * Options: --senders S (64) --txs-per-sender K (40) --rounds R (1) --timeout-commit 200ms
  *          --verify-threads N (0: inline; four Apps share the cores) --skip-kvstore --skip-polis
+ *          --config 'mempool.recheck=false,…': CometBFT config overrides, the same for both nets
+ *          --pprof-seconds N: CPU-profile node0's CometBFT for N s from the first submission
+ *            (rpc.pprof_laddr on node0 only) into bench/results/cometbft-<app>.pprof;
+ *            read it with `go tool pprof -top .cache/bin/cometbft bench/results/cometbft-polis.pprof`
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { freePort } from '../src/kit/free-port.js'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Testnet, generateTestnet, testnetKey, testnetPorts } from '../src/network/cometbft-testnet.js'
@@ -37,6 +42,12 @@ const PER_SENDER = Number(arg('txs-per-sender', '40'))
 const ROUNDS = Number(arg('rounds', '1'))
 const TIMEOUT_COMMIT = arg('timeout-commit', '200ms')
 const VERIFY_THREADS = Number(arg('verify-threads', '0'))
+const PPROF_SECONDS = Number(arg('pprof-seconds', '0'))
+/** Extra CometBFT settings for both nets (experiments): "a.b=v,c.d=w"; numbers and booleans as such. */
+const CONFIG: Record<string, string | number | boolean> = Object.fromEntries(arg('config', '').split(',').filter(Boolean).map((kv) => {
+  const [k, v = ''] = kv.split('=')
+  return [k!, v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v]
+}))
 const VALIDATORS = 4
 
 interface RunResult {
@@ -51,7 +62,14 @@ interface RunResult {
   maxTxsPerBlock: number
   /** CPU time (user + system) of all App and all CometBFT processes during the run, per committed tx. */
   cpuMsPerTx: { app: number; cometbft: number }
+  /** CPU ms per second of the same processes over IDLE_MS before the run, with no transaction. */
+  idleCpuMsPerSec: { app: number; cometbft: number }
+  /** cpuMsPerTx less what the idle rate accounts for over the run's duration. */
+  cpuMsPerTxNetOfIdle: { app: number; cometbft: number }
 }
+
+/** The quiet window before each run in which the nets' idle CPU is measured. */
+const IDLE_MS = 3000
 
 /** Summed CPU ms (utime + stime from /proc) of the nodes' App and CometBFT processes. */
 function cpuOf(tn: Testnet): { app: number; cometbft: number } {
@@ -84,8 +102,14 @@ async function runOne(app: 'polis' | 'kvstore'): Promise<RunResult> {
   generateTestnet({
     out: dir, validators: VALIDATORS, chainId, app, keySeed, basePort: await freeBasePort((b) => testnetPorts(b, VALIDATORS)),
     citizens: app === 'polis' ? SENDERS + 1 : 0, citizenBalance: 1_000_000_000n,
-    timeouts: { commit: TIMEOUT_COMMIT }, mempoolSize: 20_000,
+    timeouts: { commit: TIMEOUT_COMMIT }, mempoolSize: 20_000, configOverrides: CONFIG,
   })
+  let pprofPort = 0
+  if (PPROF_SECONDS > 0) {
+    pprofPort = await freePort()
+    const cfg = join(dir, 'node0', 'cometbft', 'config', 'config.toml')
+    writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('pprof_laddr = ""', `pprof_laddr = "127.0.0.1:${pprofPort}"`))
+  }
   const tn = new Testnet(dir, { verifyThreads: VERIFY_THREADS })
   try {
     await tn.start()
@@ -110,7 +134,10 @@ async function runOne(app: 'polis' | 'kvstore'): Promise<RunResult> {
       }
     }
     const total = SENDERS * PER_SENDER
+    const idle0 = cpuOf(tn)
+    await sleep(IDLE_MS)
     const cpu0 = cpuOf(tn)
+    const idle = { app: ((cpu0.app - idle0.app) * 1000) / IDLE_MS, cometbft: ((cpu0.cometbft - idle0.cometbft) * 1000) / IDLE_MS }
     const submitted = new Map<string, number>()
     const committedAt = new Map<string, number>()
     const txBlocks: bigint[] = []
@@ -149,6 +176,11 @@ async function runOne(app: 'polis' | 'kvstore'): Promise<RunResult> {
     })()
     // -------- submit
     const t0 = performance.now()
+    const profile = pprofPort ? fetch(`http://127.0.0.1:${pprofPort}/debug/pprof/profile?seconds=${PPROF_SECONDS}`).then(async (r) => {
+      const out = new URL(`./results/cometbft-${app}.pprof`, import.meta.url)
+      mkdirSync(new URL('./results/', import.meta.url), { recursive: true })
+      writeFileSync(out, Buffer.from(await r.arrayBuffer()))
+    }) : undefined
     await Promise.all(perSender.map(async (txs, s) => {
       const rpc = tn.rpc(s % VALIDATORS)
       for (const tx of txs) {
@@ -166,6 +198,7 @@ async function runOne(app: 'polis' | 'kvstore'): Promise<RunResult> {
     while (committedAt.size < total - refused && Date.now() < deadline) await sleep(50)
     polling = false
     await poller
+    await profile
     const lat: number[] = []
     let last = t0
     for (const [k, t] of committedAt) {
@@ -177,6 +210,10 @@ async function runOne(app: 'polis' | 'kvstore'): Promise<RunResult> {
     const seconds = (last - t0) / 1000
     const cpu1 = cpuOf(tn)
     const cpuMsPerTx = { app: round((cpu1.app - cpu0.app) / committedAt.size, 3), cometbft: round((cpu1.cometbft - cpu0.cometbft) / committedAt.size, 3) }
+    const wall = (performance.now() - t0) / 1000 // the CPU window: submission to the end of polling
+    const netOfIdle = (busy: number, rate: number) => round(Math.max(0, busy - rate * wall) / committedAt.size, 3)
+    const cpuMsPerTxNetOfIdle = { app: netOfIdle(cpu1.app - cpu0.app, idle.app), cometbft: netOfIdle(cpu1.cometbft - cpu0.cometbft, idle.cometbft) }
+    const idleCpuMsPerSec = { app: round(idle.app, 1), cometbft: round(idle.cometbft, 1) }
     if (app === 'polis') {
       // after the clock: every transfer must have succeeded
       let bad = 0
@@ -198,7 +235,7 @@ async function runOne(app: 'polis' | 'kvstore'): Promise<RunResult> {
       const bal = BigInt(JSON.parse(Buffer.from(q.response.value, 'base64').toString()).amount)
       if (bal !== 1_000_000_000n + BigInt(committedAt.size)) throw new Error(`sink balance ${bal} != ${1_000_000_000n + BigInt(committedAt.size)}`)
     }
-    return { app, txs: total, committed: committedAt.size, refused, seconds: round(seconds, 2), txPerSec: round(committedAt.size / seconds), latencyMs: summarize(lat), blocks, maxTxsPerBlock: maxTxs, cpuMsPerTx }
+    return { app, txs: total, committed: committedAt.size, refused, seconds: round(seconds, 2), txPerSec: round(committedAt.size / seconds), latencyMs: summarize(lat), blocks, maxTxsPerBlock: maxTxs, cpuMsPerTx, idleCpuMsPerSec, cpuMsPerTxNetOfIdle }
   } finally {
     await tn.stop()
     if (process.env.POLIS_KEEP_TESTNET) console.log(`testnet kept in ${dir}`)
@@ -235,14 +272,15 @@ const summary = {
   txsPerSender: PER_SENDER,
   timeoutCommit: TIMEOUT_COMMIT,
   verifyThreads: VERIFY_THREADS,
+  config: CONFIG,
   runs: results,
   ratio: p && k ? round(p.txPerSec / k.txPerSec, 2) : undefined,
   ed25519PerSecOneCore: ed25519,
   polisToEd25519: p ? round(p.txPerSec / ed25519, 3) : undefined,
 }
-console.log('\n| app | tx/s | p50 commit latency (ms) | p99 (ms) | committed | blocks | max txs/block |')
-console.log('|---|---|---|---|---|---|---|')
-for (const x of results) console.log(`| ${x.app} | ${x.txPerSec} | ${x.latencyMs.p50} | ${x.latencyMs.p99} | ${x.committed}/${x.txs} | ${x.blocks} | ${x.maxTxsPerBlock} |`)
+console.log('\n| app | tx/s | p50 commit latency (ms) | p99 (ms) | committed | blocks | max txs/block | CPU ms/tx Apps / CometBFT | net of idle | idle CPU ms/s Apps / CometBFT |')
+console.log('|---|---|---|---|---|---|---|---|---|---|')
+for (const x of results) console.log(`| ${x.app} | ${x.txPerSec} | ${x.latencyMs.p50} | ${x.latencyMs.p99} | ${x.committed}/${x.txs} | ${x.blocks} | ${x.maxTxsPerBlock} | ${x.cpuMsPerTx.app} / ${x.cpuMsPerTx.cometbft} | ${x.cpuMsPerTxNetOfIdle.app} / ${x.cpuMsPerTxNetOfIdle.cometbft} | ${x.idleCpuMsPerSec.app} / ${x.idleCpuMsPerSec.cometbft} |`)
 if (summary.ratio !== undefined) console.log(`\nratio polis/kvstore (tx/s, best round each): ${summary.ratio}`)
 console.log(`Ed25519 one core, same run: ${ed25519}/s${p ? `; Polis committed / limit ${summary.polisToEd25519}` : ''}`)
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true })

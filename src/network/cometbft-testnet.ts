@@ -297,7 +297,8 @@ export function cometConfigToml(p: ConfigParams): string {
       allow_duplicate_ip: true, handshake_timeout: '20s', dial_timeout: '3s',
     },
     mempool: {
-      type: 'flood', recheck: true, recheck_timeout: '1s', broadcast: true, wal_dir: '', size: p.mempoolSize,
+      // recheck off: the Polis App re-admits its pending transactions in process at Commit (abci-app.ts)
+      type: 'flood', recheck: false, recheck_timeout: '1s', broadcast: true, wal_dir: '', size: p.mempoolSize,
       max_txs_bytes: 1073741824, cache_size: 100000, 'keep-invalid-txs-in-cache': false, max_tx_bytes: 1048576,
       max_batch_bytes: 0, experimental_max_gossip_connections_to_persistent_peers: 0,
       experimental_max_gossip_connections_to_non_persistent_peers: 0,
@@ -469,6 +470,16 @@ function fileSize(f: string): number {
   }
 }
 
+/** The last lines `file` got from byte `from` (what a process said before it exited), as ":\n<lines>", or ''. */
+function lastLines(file: string, from: number, n = 5): string {
+  try {
+    const text = readFileSync(file).subarray(from).toString('utf8').trim()
+    return text ? `:\n${text.split('\n').slice(-n).join('\n')}` : ''
+  } catch {
+    return ''
+  }
+}
+
 export class Testnet {
   readonly manifest: TestnetManifest
   private readonly state: NodeState[]
@@ -521,10 +532,19 @@ export class Testnet {
     return this.manifest.nodes.length - 1
   }
 
-  /** Starts every node (Apps first, each CometBFT once its App listens), then waits for RPC. */
+  /**
+   * Starts every node (Apps first, each CometBFT once its App listens), then waits for RPC. If a
+   * node fails to start, the others are let finish starting, then every node is stopped (nothing
+   * is left running) and the first node's error is thrown.
+   */
   async start(): Promise<void> {
     this.stopping = false
-    await Promise.all(this.manifest.nodes.map((_, i) => this.startNode(i)))
+    const results = await Promise.allSettled(this.manifest.nodes.map((_, i) => this.startNode(i)))
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    if (failed) {
+      await this.stop()
+      throw failed.reason
+    }
   }
 
   private spawnProc(cmd: string, args: string[], logFile: string, onExit: (code: number | null, sig: string | null) => void): Proc {
@@ -583,8 +603,13 @@ export class Testnet {
         (code, sig) => this.onExit(i, 'app', app, code, sig),
       )
       s.app = app
-      await waitForLine(appLog, from, 'abci listening on', timeoutMs, () => app.child.exitCode === null && app.child.signalCode === null)
+      try {
+        await waitForLine(appLog, from, 'abci listening on', timeoutMs, () => app.child.exitCode === null && app.child.signalCode === null)
+      } catch (e) {
+        throw new Error(`${node.name}: ${(e as Error).message}${lastLines(appLog, from)}`)
+      }
     }
+    const cometFrom = fileSize(join(logs, 'cometbft.log'))
     const comet = this.spawnProc(requireCometbft(), ['start', '--home', join(dir, 'cometbft')], join(logs, 'cometbft.log'), (code, sig) => this.onExit(i, 'cometbft', comet, code, sig))
     s.comet = comet
     this.log(`${node.name}: started (rpc ${node.rpcPort})`)
@@ -596,8 +621,7 @@ export class Testnet {
         return
       } catch (e) {
         if (comet.child.exitCode !== null || comet.child.signalCode !== null) {
-          const tail = readFileSync(join(logs, 'cometbft.log'), 'utf8').trim().split('\n').slice(-5).join('\n')
-          throw new Error(`${node.name}: cometbft exited at start (see ${join(logs, 'cometbft.log')}):\n${tail}`)
+          throw new Error(`${node.name}: cometbft exited at start (see ${join(logs, 'cometbft.log')})${lastLines(join(logs, 'cometbft.log'), cometFrom)}`)
         }
         if (Date.now() > deadline) throw new Error(`${node.name}: RPC not up within ${timeoutMs} ms: ${(e as Error).message}`)
         await sleep(100)

@@ -26,7 +26,7 @@ test('generator: distinct ports, persistent peers, loopback settings, keys that 
       assert.match(cfg, /addr_book_strict = false/)
       assert.match(cfg, /allow_duplicate_ip = true/)
       assert.match(cfg, /create_empty_blocks = false/)
-      assert.match(cfg, /recheck = true/)
+      assert.match(cfg, /recheck = false/)
       const peers = /persistent_peers = "([^"]*)"/.exec(cfg)![1]!.split(',')
       assert.equal(peers.length, 3)
       assert.ok(!peers.some((p) => p.startsWith(n.nodeId)))

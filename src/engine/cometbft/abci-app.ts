@@ -5,15 +5,23 @@
  * * **Genesis.** CometBFT's InitChain carries chain id, genesis time, validators and `app_state`.
  *   The Polis genesis document is built from them: `app_state` of CometBFT's genesis.json is the
  *   Polis `app_state` (module → state), validators are CometBFT's (Ed25519), time in ms.
+ * * **Admission and re-admission.** Outside a block, CheckTx is the App's admission: stateless
+ *   checks plus the cheap precheck against committed state and the mempool's pending transactions;
+ *   no handler runs (docs/ARCHITECTURE.md, Admission). This layer keeps, in admission order, the
+ *   transactions it admitted that no committed block has carried yet (`pending`: what CometBFT's
+ *   mempool holds). At Commit the App re-admits them in process against the new state, before
+ *   CometBFT may send the next CheckTx (it holds its mempool lock through Commit). So CometBFT's own
+ *   recheck, one socket round trip per mempool transaction per block, is not needed: the testnet
+ *   generator sets `mempool.recheck = false`. With recheck on, a RECHECK is answered from the
+ *   re-admission's result. A transaction that fails re-admission stays in CometBFT's mempool when
+ *   recheck is off: its block refuses it with its code and records it, like any transaction that
+ *   passed admission and fails in its block; later transactions of its sender are refused (nonce).
  * * **CheckTx while a block is in progress.** CometBFT may send CheckTx on the mempool connection
  *   between FinalizeBlock and Commit, and before Commit it Flushes the mempool connection and waits
  *   for those answers. The App holds mempool admission until the block commits, so waiting for it
- *   would deadlock. In that window a transaction is admitted on the checks that need no state
- *   (size, decoding, chain id, signature); CometBFT re-checks every mempool transaction against the
- *   new state right after Commit (`mempool.recheck = true`, which the testnet generator sets), and
- *   only then can a proposer pick it. Outside that window CheckTx (and its recheck) is the App's
- *   admission: stateless checks plus the cheap precheck against committed state and the mempool's
- *   pending transactions; no handler runs (docs/ARCHITECTURE.md, Admission).
+ *   would deadlock. In that window a transaction is answered on the checks that need no state
+ *   (size, decoding, chain id, signature) and is admitted for real at Commit, after the pending
+ *   transactions (it arrived after them); a refusal then is handled as above.
  * * **Signature cache across the socket.** Transactions arrive as fresh byte arrays in every
  *   request; the App caches verified signatures per byte array. Transactions admitted by CheckTx
  *   are kept (bounded) and the same array is handed to the App in FinalizeBlock and in rechecks,
@@ -154,6 +162,12 @@ export class PolisAbciApp implements AbciHandler {
   private dirty = false
   private readonly inflightChecks = new Set<Promise<unknown>>()
   private readonly intern = new Map<string, Uint8Array>()
+  /** Admitted, in admission order, and in no committed block yet (what CometBFT's mempool holds). */
+  private readonly pending = new Map<string, Uint8Array>()
+  /** Answered on stateless checks between FinalizeBlock and Commit; admitted at Commit. */
+  private windowTxs: Array<[string, Uint8Array]> = []
+  /** Pending transactions the last re-admission refused (answers CometBFT's RECHECK, if it sends one). */
+  private refusedAtReadmit = new Map<string, CheckTxResult>()
   private blockTxKeys: string[] = []
   private readonly internMax: number
   private readonly indexEvents: boolean
@@ -163,7 +177,7 @@ export class PolisAbciApp implements AbciHandler {
   /** Called after each Commit with the committed block (the API's block events). */
   readonly blockListeners = new Set<(b: CommittedAbciBlock) => void>()
   /** Counters, for tests and metrics. */
-  readonly stats = { checkTx: 0, statelessCheckTx: 0, recheckTx: 0, blocks: 0, resets: 0 }
+  readonly stats = { checkTx: 0, statelessCheckTx: 0, recheckTx: 0, readmitted: 0, readmitRefused: 0, blocks: 0, resets: 0 }
 
   constructor(private readonly opts: PolisAbciOptions) {
     this.appRef = opts.openApp()
@@ -256,6 +270,9 @@ export class PolisAbciApp implements AbciHandler {
     this.dirty = false
     this.blockTxKeys = []
     this.intern.clear()
+    this.pending.clear()
+    this.windowTxs = []
+    this.refusedAtReadmit.clear()
     this.stats.resets++
   }
 
@@ -329,13 +346,34 @@ export class PolisAbciApp implements AbciHandler {
   private async commit(): Promise<Response> {
     if (this.phase !== 'finalized') fail('invalid_state', 'Commit without FinalizeBlock')
     this.phase = 'committing'
+    for (const k of this.blockTxKeys) this.pending.delete(k)
+    const keys = [...this.pending.keys()]
+    let readmit: CheckTxResult[]
     try {
-      await this.appRef.commit()
+      readmit = await this.appRef.commit([], [...this.pending.values()])
     } catch (e) {
       this.phase = 'finalized'
       throw e
     }
     this.dirty = false
+    this.refusedAtReadmit = new Map()
+    readmit.forEach((r, i) => {
+      if (r.code === 0) return
+      this.pending.delete(keys[i]!)
+      this.refusedAtReadmit.set(keys[i]!, r)
+    })
+    // then what arrived while the block was in progress, in arrival order; CometBFT sends no CheckTx
+    // until it has this Commit's answer, so nothing else is admitted in between
+    const late = this.windowTxs
+    this.windowTxs = []
+    for (const [k, tx] of late) {
+      if (this.pending.has(k)) continue
+      const r = await this.appRef.checkTx(tx)
+      if (r.code === 0) this.pending.set(k, tx)
+      else this.refusedAtReadmit.set(k, r)
+    }
+    this.stats.readmitted += keys.length + late.length
+    this.stats.readmitRefused += this.refusedAtReadmit.size
     this.phase = 'idle'
     for (const k of this.blockTxKeys) this.intern.delete(k)
     const n = this.blockTxKeys.length
@@ -440,12 +478,22 @@ export class PolisAbciApp implements AbciHandler {
   private async checkTx(raw: Uint8Array, type: CheckTxType): Promise<Response> {
     let r: CheckTxResult
     try {
-      if (this.phase !== 'idle') r = await this.statelessCheck(raw)
-      else {
+      const k = latin1(raw)
+      const readmitted = type === CheckTxType.RECHECK && this.phase === 'idle' ? this.readmission(k) : undefined
+      if (readmitted) {
+        this.stats.recheckTx++
+        r = readmitted
+      } else if (this.phase !== 'idle') {
+        // Own copy: `raw` is a view into the whole request frame.
+        const tx = this.intern.get(k) ?? new Uint8Array(raw)
+        r = await this.statelessCheck(tx)
+        if (r.code === 0) {
+          this.remember(k, tx)
+          this.windowTxs.push([k, tx])
+        }
+      } else {
         if (type === CheckTxType.RECHECK) this.stats.recheckTx++
         else this.stats.checkTx++
-        const k = latin1(raw)
-        // Own copy: `raw` is a view into the whole request frame.
         const tx = this.intern.get(k) ?? new Uint8Array(raw)
         const p = this.appRef.checkTx(tx)
         this.inflightChecks.add(p)
@@ -454,8 +502,10 @@ export class PolisAbciApp implements AbciHandler {
         } finally {
           this.inflightChecks.delete(p)
         }
-        if (r.code === 0) this.remember(k, tx)
-        else this.intern.delete(k)
+        if (r.code === 0) {
+          this.remember(k, tx)
+          this.admitted(k, tx)
+        } else this.intern.delete(k)
       }
     } catch (e) {
       r = e instanceof PolisError ? { code: e.code, log: `${e.errorName}: ${e.message}` } : { code: 1, log: `internal: ${(e as Error)?.message ?? String(e)}` }
@@ -463,6 +513,20 @@ export class PolisAbciApp implements AbciHandler {
     return Response.fromPartial({
       checkTx: { code: r.code, log: r.log, codespace: r.code ? CODESPACE : '', gasWanted: 1n, data: r.hash ?? EMPTY },
     })
+  }
+
+  /** What the re-admission at the last Commit said of a transaction CometBFT re-checks, if it saw it. */
+  private readmission(k: string): CheckTxResult | undefined {
+    if (this.pending.has(k)) return { code: 0, log: '' }
+    return this.refusedAtReadmit.get(k)
+  }
+
+  private admitted(k: string, tx: Uint8Array): void {
+    if (this.pending.size >= this.internMax) {
+      const oldest = this.pending.keys().next()
+      if (!oldest.done) this.pending.delete(oldest.value)
+    }
+    this.pending.set(k, tx)
   }
 
   /** The checks that need no state; see the header comment for why this is safe. */
