@@ -20,6 +20,7 @@ import { eventsJson } from './convert.js'
 import type { NodeMetrics } from './metrics.js'
 import { Event, Hash, Uint, errorResponses } from './schemas.js'
 import { ApiError } from './problem.js'
+import { withCorkedSockets } from './corked-sends.js'
 
 const MAX_BUFFERED = 8 * 1024 * 1024
 
@@ -105,6 +106,10 @@ export class EventHub {
 
   publish(b: BlockEvent): void {
     if (this.clients.size === 0) return
+    withCorkedSockets([...this.clients].map((c) => c.ws), () => this.publishCorked(b))
+  }
+
+  private publishCorked(b: BlockEvent): void {
     const height = b.height.toString()
     const blockMsg = JSON.stringify({
       kind: 'block', height, hash: toHex(b.hash), time: b.time.toString(), app_hash: toHex(b.appHash),

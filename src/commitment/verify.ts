@@ -4,7 +4,10 @@
  * makes them; `iavlSpec`), of a key's value or of its absence, against a state root (app hash).
  */
 import { ics23, iavlSpec, verifyMembership, verifyNonMembership } from '@confio/ics23'
+import { ensureSpec } from '@confio/ics23/build/proofs.js'
 import { PolisError } from '../base/errors.js'
+import { bytesEqual } from '../base/bytes.js'
+import { existenceComputesRoot } from './existence-root.js'
 
 /**
  * True when `proof` shows that `key` holds `value` (value undefined: that `key` is absent) in the
@@ -19,8 +22,22 @@ export function verifyStateProof(proof: Uint8Array, root: Uint8Array, key: Uint8
     throw new PolisError('proof_invalid', `proof is not a protobuf CommitmentProof: ${(e as Error).message}`)
   }
   try {
-    return value === undefined ? verifyNonMembership(p, iavlSpec, root, key) : verifyMembership(p, iavlSpec, root, key, value)
+    if (value === undefined) return verifyNonMembership(p, iavlSpec, root, key)
+    if (p.exist && !p.batch && !p.compressed) return existenceHolds(p.exist, root, key, value)
+    return verifyMembership(p, iavlSpec, root, key, value)
   } catch {
     return false
   }
 }
+
+/**
+ * @confio/ics23's verifyExistence for a single existence proof, as a boolean: the proof meets
+ * iavlSpec, is of `key` = `value`, and computes `root` (existence-root.ts computes it faster).
+ */
+function existenceHolds(e: ics23.IExistenceProof, root: Uint8Array, key: Uint8Array, value: Uint8Array): boolean {
+  if (!e.key || !e.value || !e.leaf) return false
+  if (!bytesEqual(e.key, key) || !bytesEqual(e.value, value)) return false
+  ensureSpec(e, iavlSpec)
+  return existenceComputesRoot(e.leaf.prefix ?? new Uint8Array(0), e.path ?? [], key, value, root)
+}
+

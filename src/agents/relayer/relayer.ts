@@ -255,7 +255,9 @@ export class Relayer {
    */
   private async header(s: Side, height?: bigint): Promise<HeaderResponse> {
     if (s.comet) return s.comet.header(height)
-    return s.api.header(height ?? (await s.api.height()))
+    // latest: the last block the event stream delivered whole (committed), else ask the node
+    const streamed = s.feed?.open && s.feed.to > 0n ? s.feed.to : undefined
+    return s.api.header(height ?? streamed ?? (await s.api.height()))
   }
 
   // ------------------------------------------------------------------ history

@@ -22,7 +22,8 @@ export function stateRoutes(app: FastifyInstance, ctx: ApiContext): void {
     schema: {
       summary: 'A module query',
       description: 'Runs the query `module/name` of a module with the query-string parameters (all strings) as its input, at `height` (default: the latest). ' +
-        'E.g. /v1/query/bank/balance?address=HEX, /v1/query/bank/supply, /v1/query/identity/account?address=HEX, /v1/query/identity/role-members?role=rsu. ' +
+        'E.g. /v1/query/bank/balance?address=HEX, /v1/query/bank/supply, /v1/query/identity/account?address=HEX, /v1/query/identity/role-members?role=rsu, ' +
+        '/v1/query/bridge/channel?client_id=ID (a channel end\'s exact packet counts: next_sequence, sent, in_flight, in_flight_sequences, oldest_in_flight, received). ' +
         'The height answered is in the x-polis-height header.',
       tags: ['state'],
       params: {

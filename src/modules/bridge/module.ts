@@ -19,6 +19,7 @@ import type { BridgeApps } from './packet/apps.js'
 import { acknowledgePacket, recvPacket, timeoutPacket } from './packet/lifecycle.js'
 import { BASE_DENOM_PATTERN, denomTrace, escrowed, sendTransfer } from './apps/transfer.js'
 import { sendVehicle } from './apps/vehicle-transfer.js'
+import { channelProgressQuery } from './channel-progress.js'
 
 function packetField(v: MsgValue): Packet {
   const p = v.packet
@@ -127,6 +128,7 @@ export function bridgeModule(apps: BridgeApps): Module {
         const a = getAckCommitment(ctx.kv, client, seq)
         return { commitment: c ? toHex(c) : null, receipt: hasReceipt(ctx.kv, client, seq), ack_commitment: a ? toHex(a) : null, next_sequence: nextSequence(ctx.kv, client).toString() }
       },
+      channel: channelProgressQuery,
       'denom-trace': (ctx, p) => {
         const hash = toHex(hexParam(p, 'hash', 32))
         const t = denomTrace(ctx.kv, 'ibc/' + hash)
