@@ -19,6 +19,7 @@ import { join } from 'node:path'
 import { PolisError } from '../base/errors.js'
 import { loadConfig, loadNodeFiles, nodeUrlOf, type NodeConfig } from '../node/config.js'
 import { Testnet, generateTestnet, loadManifest, type TestnetManifest } from './cometbft-testnet.js'
+import type { NamedPort } from './port-check.js'
 
 export const COMET_DIR = 'cometbft'
 export const MAX_CITY_VALIDATORS = 16
@@ -96,6 +97,17 @@ function rewriteCometGenesis(dir: string, m: TestnetManifest, appState: unknown)
     g.app_state = appState
     writeFileSync(f, JSON.stringify(g, null, 2) + '\n')
   }
+}
+
+/** Every port a CometBFT city home's validators listen on (p2p, RPC, ABCI, API), named for error messages. */
+export function cometCityListenPorts(home: string): NamedPort[] {
+  const m = loadManifest(cometDirOf(home))
+  return m.nodes.flatMap((n) => [
+    { port: n.p2pPort, host: m.host, what: `${n.name} p2p` },
+    { port: n.rpcPort, host: m.host, what: `${n.name} RPC` },
+    { port: n.abciPort, host: m.host, what: `${n.name} ABCI` },
+    ...(n.apiPort ? [{ port: n.apiPort, host: m.host, what: `${n.name} API` }] : []),
+  ])
 }
 
 export interface CometCity {

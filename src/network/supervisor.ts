@@ -28,9 +28,10 @@ import { configPathOf, loadConfig, nodeUrlOf } from '../node/config.js'
 import { Keyring } from '../sdk/keys.js'
 import { Relayer } from '../agents/relayer/index.js'
 import { cityHomeOf, readNetwork, relayerDirOf } from './layout.js'
-import { initNetwork, relayerKeyName, type InitNetworkResult } from './init.js'
+import { initNetwork, networkPorts, relayerKeyName, type InitNetworkResult } from './init.js'
 import { ensureClients, type ClientSetup } from './bridge-clients.js'
-import { startCometCity, type CometCity } from './cometbft-city.js'
+import { cometCityListenPorts, hasCometCity, startCometCity, type CometCity } from './cometbft-city.js'
+import { busyPorts, freeLayoutBase } from './port-check.js'
 import type { Testnet } from './cometbft-testnet.js'
 
 export type Log = (msg: string, data?: Record<string, unknown>, level?: 'debug' | 'info' | 'warn') => void
@@ -109,6 +110,20 @@ function startCity(children: Child[], name: string, home: string, port: number, 
   })
 }
 
+/** Refuses to start a network one of whose ports another process holds (port-check.ts), naming the city and the port. */
+async function refuseBusyPorts(home: string, cities: string[]): Promise<void> {
+  const ports = cities.flatMap((name) => {
+    const cityHome = cityHomeOf(home, name)
+    const cfg = loadConfig({ home: cityHome, env: {} })
+    const named = cfg.engine === 'cometbft' && hasCometCity(cityHome)
+      ? cometCityListenPorts(cityHome)
+      : cfg.api.port ? [{ port: cfg.api.port, host: cfg.api.host, what: 'API' }] : []
+    return named.map((p) => ({ ...p, what: `city ${name} ${p.what}` }))
+  })
+  const busy = await busyPorts(ports)
+  if (busy.length) throw new PolisError('invalid_request', `${busy.map((p) => `port ${p.port} on ${p.host} (${p.what})`).join(', ')} ${busy.length > 1 ? 'are' : 'is'} in use by another process; nothing was started. Stop that process, or make the network in another home with another --base-port`)
+}
+
 export async function upNetwork(o: NetworkOptions): Promise<RunningNetwork> {
   const home = o.home
   const env = o.env ?? process.env
@@ -116,9 +131,13 @@ export async function upNetwork(o: NetworkOptions): Promise<RunningNetwork> {
   let net = readNetwork(home)
   if (!net) {
     if (existsSync(configPathOf(home))) throw new PolisError('invalid_request', `${home} holds a single city (polis.yaml), not a network: start it with \`polis start\`, or give the network another --home`)
-    initialised = initNetwork({ home, ...o.init })
+    const init = { ...o.init }
+    // --base-port 0 under CometBFT: a free block of ports, found now (they are written into the validators' configuration)
+    if (init.engine === 'cometbft' && init.basePort === 0) init.basePort = await freeLayoutBase((b) => networkPorts(b, init.cities ?? 2, 'cometbft', init.validators ?? 4))
+    initialised = initNetwork({ home, ...init })
     net = readNetwork(home)!
   }
+  await refuseBusyPorts(home, net.cities)
   const logFd = openSync(join(relayerDirOf(home), 'relayer.log'), 'a', 0o644)
   const log: Log = (msg, data = {}, level = 'info') => {
     writeSync(logFd, JSON.stringify({ time: new Date().toISOString(), level, msg, ...data }) + '\n')
@@ -140,7 +159,7 @@ export async function upNetwork(o: NetworkOptions): Promise<RunningNetwork> {
     const cities: RunningCity[] = []
     // each city's API tells the console it serves about every city (src/api/routes/console.ts)
     const networkEnv = { ...env, POLIS_NETWORK_CITIES: net.cities.map((c) => `${c}=${nodeUrlOf(loadConfig({ home: cityHomeOf(home, c), env: {} }))}`).join(',') }
-    const started = await Promise.all(net.cities.map(async (name) => {
+    const startOne = async (name: string) => {
       const cityHome = cityHomeOf(home, name)
       const cfg = loadConfig({ home: cityHome, env: {} })
       if (cfg.engine === 'cometbft') {
@@ -151,7 +170,15 @@ export async function upNetwork(o: NetworkOptions): Promise<RunningNetwork> {
       }
       const listening = await startCity(children, name, cityHome, cfg.api.port, networkEnv, o.startTimeoutMs ?? 60_000)
       return { name, url: listening.url!, home: cityHome, chainId: listening.chain_id!, height: listening.height!, logFile: join(cityHome, 'node.log'), pid: children.find((c) => c.name === name)!.proc.pid!, cfg, comet: undefined }
-    }))
+    }
+    // every city is let finish starting (or failing), so that a failure stops all of them (below)
+    const attempts = await Promise.allSettled(net.cities.map((name) => startOne(name).catch((e: unknown) => {
+      const err = e as Error
+      throw new PolisError(e instanceof PolisError ? e.errorName : 'internal', `city ${name} did not start: ${err.message}`)
+    })))
+    const failedStart = attempts.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    if (failedStart) throw failedStart.reason
+    const started = attempts.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof startOne>>>).value)
     for (const s of started) cities.push({ name: s.name, url: s.url, home: s.home, chainId: s.chainId, height: s.height, logFile: s.logFile, pid: s.pid, engine: s.cfg.engine, comet: s.comet })
     const genesisOf = (s: (typeof started)[number]) => JSON.parse(readFileSync(s.cfg.genesisFile, 'utf8')) as { validators: Array<{ pub_key: string }> }
     const keysOf = (name: string) => new Keyring(started.find((s) => s.name === name)!.cfg.keysDir)

@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { cli } from '../helpers/cli.js'
 import { launchProcess, type PolisProcess } from '../../src/kit/node-launcher.js'
 import { freeBasePort } from '../../src/kit/free-port.js'
-import { networkPorts } from '../../src/network/init.js'
+import { ephemeralLow } from '../../src/network/port-check.js'
 import { voucherDenom } from '../../src/modules/bridge/index.js'
 import { missingCometbft, until } from '../cometbft/net.js'
 
@@ -23,16 +23,18 @@ const VALIDATORS = 2
 test(`polis network up --engine cometbft: two cities of ${VALIDATORS} CometBFT validators, a cross-city transfer, Ctrl-C stops all`, { skip: missingCometbft(), timeout: 240_000 }, async () => {
   const root = mkdtempSync(join(tmpdir(), 'polis-comet-net-'))
   const home = join(root, 'net')
-  const base = await freeBasePort((b) => networkPorts(b, 2, 'cometbft', VALIDATORS))
   let up: PolisProcess | undefined
   try {
-    const args = ['network', 'up', '--engine', 'cometbft', '--validators', String(VALIDATORS), '--base-port', String(base), '--relay-interval-ms', '100', '--home', home, '--json']
+    // --base-port 0: network up finds a free block of ports itself (bind-tested, below the ephemeral range)
+    const args = ['network', 'up', '--engine', 'cometbft', '--validators', String(VALIDATORS), '--base-port', '0', '--relay-interval-ms', '100', '--home', home, '--json']
     const p = await launchProcess(args, {
       env: { POLIS_LOG_LEVEL: 'warn' }, timeoutMs: 120_000,
       ready: (out) => out.split('\n').filter((l) => l.startsWith('{')).map((l) => { try { return JSON.parse(l) as Record<string, any> } catch { return {} } }).find((e) => e.event === 'listening'),
     })
     up = p
     const listening = p.ready
+    const base = Number(/:(\d+)$/.exec(listening.cities[0].url)![1])
+    assert.ok(base >= 10_000 && base + 200 * 2 + 10 * VALIDATORS < ephemeralLow(), `ports from ${base}, below the ephemeral range`)
     assert.deepEqual(listening.cities.map((c: Record<string, unknown>) => [c.name, c.url, c.engine, c.validators]), [
       ['city-a', `http://127.0.0.1:${base}`, 'cometbft', VALIDATORS], ['city-b', `http://127.0.0.1:${base + 1}`, 'cometbft', VALIDATORS],
     ])

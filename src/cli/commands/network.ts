@@ -29,7 +29,7 @@ export function networkCommands(program: Command, ctx: (cmd: Command) => CliCont
   network.command('up')
     .description('start the network in the home (creating it the first time): every city node, the bridge clients between them, and the relayers; stops cleanly on Ctrl-C / SIGTERM')
     .option('--cities <n>', 'number of cities for a new network (city-a, city-b, …)', intArg('--cities', 2, 8), 2)
-    .option('--base-port <port>', 'API port of the first city of a new network; the others follow (0: any free ports; the CLI then needs --node)', intArg('--base-port', 0, 65535), DEFAULT_API_PORT)
+    .option('--base-port <port>', 'API port of the first city of a new network; the others follow (0: any free ports: solo, the OS\'s, and the CLI then needs --node; cometbft, a free block found now and written into polis.yaml). Every port is checked free before anything starts', intArg('--base-port', 0, 65535), DEFAULT_API_PORT)
     .option('--block-interval-ms <ms>', 'block interval written to the cities of a new network', intArg('--block-interval-ms', 1, 60_000), DEFAULT_BLOCK_INTERVAL_MS)
     .addOption(new Option('--engine <engine>', 'consensus engine of the cities of a new network: solo (one validator each, in-process) or cometbft (N CometBFT validators each; needs `npm run setup:cometbft`)').choices(['solo', 'cometbft']).default('solo'))
     .option('--validators <n>', 'validators per city of a new network under --engine cometbft', intArg('--validators', 1, 16), 4)
