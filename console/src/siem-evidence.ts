@@ -8,14 +8,19 @@
  *
  * The keys and the decoding of the records are the siem keeper's own (getAlert, getCheckpoint run
  * over a one-key view of the proven value), so nothing here re-implements the chain's layout.
+ *
+ * An event's own content comes from its collector's API (`/v1/proof`, readable cross-origin; the
+ * collectors the console may reach are listed in /v1/network, POLIS_SIEM_COLLECTORS): it is shown
+ * only once its RFC 9162 leaf hash, SHA-256(0x00‖entry), equals the proven leaf — a collector that
+ * serves other content fails that step.
  */
 import { getAlert, getCheckpoint, type Alert, type StoredCheckpoint } from '../../src/modules/siem/keeper.ts'
 import { SIEM_MSG } from '../../src/modules/siem/types.ts'
 import { verifyCheckpointSig } from '../../src/siem/checkpoint.ts'
-import { verifyInclusion } from '../../src/siem/merkle-log.ts'
+import { leafHash, verifyInclusion } from '../../src/siem/merkle-log.ts'
 import { decodeTx } from '../../src/app/tx.ts'
 import type { KVReader } from '../../src/app/kv.ts'
-import { bytesEqual, fromHex, toHex } from '../../src/base/bytes.ts'
+import { bytesEqual, fromHex, toHex, utf8 } from '../../src/base/bytes.ts'
 import type { City } from './cities.ts'
 import { anchorSteps, provenValue, type Anchor, type Verification } from './verify.ts'
 import { Steps } from './steps.ts'
@@ -31,6 +36,9 @@ function keyRead(read: (kv: KVReader) => unknown): Uint8Array {
 const provenView = (value: Uint8Array | undefined): KVReader => ({ get: () => value, iterate: () => [] })
 
 const short = (hex: string) => `${hex.slice(0, 8)}…${hex.slice(-4)}`
+
+/** An event's content, shown once it hashed to its proven leaf. */
+export interface EventContent { index: bigint; collector: string; entry: string }
 
 interface EvidenceProof { collector: Uint8Array; leafHash: Uint8Array; index: bigint; size: bigint; proof: Uint8Array[] }
 
@@ -51,10 +59,39 @@ async function attestedEvidence(city: City, height: bigint): Promise<EvidencePro
   return out
 }
 
+/** The collector APIs this console may read (from the city that served it), by collector key (hex). */
+async function collectorApis(): Promise<Map<string, string>> {
+  const out = new Map<string, string>()
+  let urls: string[] = []
+  try {
+    const r = await fetch(`${location.origin}/v1/network`, { headers: { accept: 'application/json' } })
+    urls = r.ok ? ((await r.json()) as { collectors?: string[] }).collectors ?? [] : []
+  } catch {
+    urls = []
+  }
+  await Promise.all(urls.map(async (url) => {
+    try {
+      const st = (await (await fetch(`${url}/v1/status`, { headers: { accept: 'application/json' } })).json()) as { collector?: string }
+      if (typeof st.collector === 'string') out.set(st.collector.toLowerCase(), url)
+    } catch {
+      // unreachable: its events' content is not shown
+    }
+  }))
+  return out
+}
+
+/** The event content a collector serves for entry `index` (the canonical JSON its log hashed). */
+async function collectorEntry(url: string, index: bigint, size: bigint): Promise<string> {
+  const r = await fetch(`${url}/v1/proof?index=${index}&size=${size}`, { headers: { accept: 'application/json' } })
+  const j = (await r.json()) as { entry?: unknown; message?: string }
+  if (!r.ok || typeof j.entry !== 'string') throw new Error(`the collector at ${url} answered ${r.status}${j.message ? `: ${j.message}` : ''}`)
+  return j.entry
+}
+
 export interface ShownAlert { id: string; attestations: string; confirmed_at: string | null; quarantined: boolean }
 
 /** Verifies alert `shown.id` of `city`: what the Security page showed of it, and every evidence event's inclusion. */
-export async function verifyAlertEvidence(city: City, shown: ShownAlert): Promise<Verification> {
+export async function verifyAlertEvidence(city: City, shown: ShownAlert): Promise<Verification & { contents: EventContent[]; note?: string }> {
   const s = new Steps()
   const id = fromHex(shown.id)
   const { height, anchor } = await anchorSteps(city, s)
@@ -80,6 +117,8 @@ export async function verifyAlertEvidence(city: City, shown: ShownAlert): Promis
     return `${proofs.length} evidence item(s) with proofs in the siem/attest transactions of block ${alert!.firstAt} (a proof is checked, not trusted)`
   })
   const checkpoints = new Map<string, StoredCheckpoint>()
+  const apis = s.failed ? new Map<string, string>() : await collectorApis()
+  const contents: EventContent[] = []
   for (const e of [...(alert?.evidence ?? [])].sort((x, y) => (x.index < y.index ? -1 : x.index > y.index ? 1 : 0))) {
     const tag = `Event #${e.index} of collector ${short(toHex(e.collector))}`
     const cpKey = `${toHex(e.collector)}:${e.size}`
@@ -100,6 +139,17 @@ export async function verifyAlertEvidence(city: City, shown: ShownAlert): Promis
       verifyInclusion(Number(e.index), Number(e.size), e.leafHash, p.proof, checkpoints.get(cpKey)!.root)
       return `leaf ${short(toHex(e.leafHash))} is entry ${e.index} of the tree of ${e.size} events (${p.proof.length} proof hashes lead to the anchored root)`
     })
+    const api = apis.get(toHex(e.collector))
+    if (api === undefined) continue
+    await s.run(`${tag}: content from the collector = the proven leaf`, async () => {
+      const entry = await collectorEntry(api, e.index, e.size)
+      const mine = leafHash(utf8(entry))
+      if (!bytesEqual(mine, e.leafHash)) throw new Error(`the collector at ${api} serves content whose leaf hash is ${short(toHex(mine))}, the proven leaf is ${short(toHex(e.leafHash))}: not this event`)
+      contents.push({ index: e.index, collector: toHex(e.collector), entry })
+      return `SHA-256(0x00‖content) = leaf ${short(toHex(e.leafHash))}: the ${entry.length} bytes the collector serves for it are this event (shown below)`
+    })
   }
-  return { steps: s.steps, ok: !s.failed, height, pin: anchor?.pin }
+  const missing = [...new Set((alert?.evidence ?? []).map((e) => toHex(e.collector)).filter((c) => !apis.has(c)))]
+  const note = missing.length && !s.failed ? `The content of events of collector${missing.length > 1 ? 's' : ''} ${missing.map(short).join(', ')} is not shown: no collector API of ${missing.length > 1 ? 'them' : 'it'} is listed for this console (POLIS_SIEM_COLLECTORS on the city) or it did not answer. Their inclusion is verified all the same.` : undefined
+  return { steps: s.steps, ok: !s.failed, height, pin: anchor?.pin, contents, note }
 }

@@ -17,14 +17,14 @@ import type { City } from './cities.ts'
 export interface Pin { chainId: string; genesis: unknown; source: 'file' | 'first use'; pinnedAt: number }
 
 /** What a CometBFT light client takes from a genesis it trusts: the chain and its validator set. */
-export interface CometTrust { chainId: string; validators: ValidatorSet; validatorsHash: Uint8Array; totalPower: bigint }
+export interface CometTrust { chainId: string; initialHeight: bigint; validators: ValidatorSet; validatorsHash: Uint8Array; totalPower: bigint }
 
 export type Trust = { engine: 'solo'; chainId: string; solo: TrustedChain } | { engine: 'cometbft'; chainId: string; comet: CometTrust }
 
 const keyOf = (chainId: string) => `polis.genesis.${chainId}`
 
 /** CometBFT's genesis.json: consensus parameters and validators with typed public keys. */
-const isCometGenesis = (g: unknown): g is { chain_id: unknown; validators: unknown[] } => {
+const isCometGenesis = (g: unknown): g is { chain_id: unknown; initial_height?: unknown; validators: unknown[] } => {
   const x = g as { consensus_params?: unknown; validators?: Array<{ pub_key?: unknown }> } | null
   return !!x && typeof x === 'object' && x.consensus_params !== undefined && Array.isArray(x.validators) && typeof x.validators[0]?.pub_key === 'object'
 }
@@ -35,7 +35,10 @@ export function trustOf(genesis: unknown): Trust {
     if (typeof genesis.chain_id !== 'string' || !genesis.chain_id) throw new Error('the CometBFT genesis has no chain_id')
     const validators = parseValidatorSet({ validators: genesis.validators })
     if (!validators.validators.length) throw new Error('the CometBFT genesis has no validators')
-    return { engine: 'cometbft', chainId: genesis.chain_id, comet: { chainId: genesis.chain_id, validators, validatorsHash: validatorSetHash(validators), totalPower: totalPower(validators) } }
+    const initial = String(genesis.initial_height ?? '1')
+    if (!/^[0-9]{1,19}$/.test(initial)) throw new Error('the CometBFT genesis has a malformed initial_height')
+    const initialHeight = BigInt(initial) || 1n
+    return { engine: 'cometbft', chainId: genesis.chain_id, comet: { chainId: genesis.chain_id, initialHeight, validators, validatorsHash: validatorSetHash(validators), totalPower: totalPower(validators) } }
   }
   const solo = trustGenesis(genesis)
   return { engine: 'solo', chainId: solo.chainId, solo }

@@ -22,7 +22,8 @@ const pinnedFrom = (p: Pin) => `pinned from ${p.source === 'file' ? 'a genesis f
 /**
  * The trust steps every verification starts with: the pinned genesis, then a header of the city
  * checked against it — a solo header's hash and its signature by the pinned validator; a CometBFT
- * header's hash and its commit signed by more than 2/3 of the pinned validator set (cometbft-verify.ts).
+ * header by a light client starting from the pinned genesis' validator set and following its changes
+ * (cometbft-verify.ts).
  * No anchor when a step failed.
  */
 export async function anchorSteps(city: City, s: Steps): Promise<{ height: bigint; anchor?: Anchor }> {

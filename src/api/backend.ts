@@ -46,6 +46,8 @@ export interface ApiBackend {
   /** /v1/blocks/:height and /v1/headers/:height bodies; undefined when there is no such block. */
   blockJson(height: bigint): Promise<object | undefined>
   headerJson(height: bigint): Promise<object | undefined>
+  /** /v1/validators/:height body (CometBFT: the validator set that signs block `height`, every page); undefined when unknown. */
+  validatorsJson?(height: bigint): Promise<object | undefined>
   /** A query through the App of this process. */
   query(q: QueryRequest): QueryResult
   /** Header time (unix ms) of the last committed block, where the engine knows it at once (metrics at start). */

@@ -197,11 +197,16 @@ test('a cross-city transfer made in the UI appears on the other city; the bridge
   const voucher = voucherDenom('transfer/city-a/ucity')
   assert.equal(await new PolisClient(B).balance(receiver, { denom: voucher }), 100n)
   assert.match(await form.locator('[data-transfer=acknowledged]').innerText(), /receiver holds 100 ibc\//)
-  // the relayer's progress on the Network page, from both chains' state: sent, received, acknowledged
+  // the aggregate query the progress is read from, exact over every packet of the channel
+  const endA = await new PolisClient(A).query<Record<string, unknown>>('bridge', 'channel', { client_id: 'city-b' })
+  assert.deepEqual(endA, { client_id: 'city-b', next_sequence: '2', sent: '1', in_flight: 0, in_flight_sequences: [], oldest_in_flight: null, received: 0 })
+  const endB = await new PolisClient(B).query<{ received: number; sent: string }>('bridge', 'channel', { client_id: 'city-a' })
+  assert.deepEqual([endB.received, endB.sent], [1, '0'])
+  // the relayer's progress on the Network page, exact from both chains' state (bridge/channel): sent, received, acknowledged
   await page.goto(`${A}/console/#/network`)
   const relayCells = () => page.evaluate(() => [...(document.querySelector('[data-channel="city-a>city-b"]')?.closest('tr')?.cells ?? [])].slice(1).map((c) => c.innerText).join(' '))
-  await page.waitForFunction(() => [...(document.querySelector('[data-channel="city-a>city-b"]')?.closest('tr')?.cells ?? [])].slice(1).map((c) => c.innerText).join(' ') === '1 1 1 1 0 0 0').catch(async (e: Error) => {
-    throw new Error(`${e.message}\nsent, looked at, received, acknowledged, awaiting ack, timed out, in flight: ${await relayCells()}`)
+  await page.waitForFunction(() => [...(document.querySelector('[data-channel="city-a>city-b"]')?.closest('tr')?.cells ?? [])].slice(1).map((c) => c.innerText).join(' ') === '1 1 1 0 0 0').catch(async (e: Error) => {
+    throw new Error(`${e.message}\nsent, received, acknowledged, awaiting ack, timed out, in flight: ${await relayCells()}`)
   })
   const behind = await page.locator('[data-client-behind="city-a/city-b"]').innerText()
   assert.match(behind, /^\d+ blocks?$/)

@@ -1,9 +1,10 @@
 /**
  * A node that lies, for the console's tests: an HTTP (and WebSocket) proxy in front of a real city
  * that forwards everything, except that, depending on its mode, it tampers with what a light client
- * checks: the ICS-23 proof, the stored value, the signed header, the balance the plain API shows,
- * or the inclusion proofs of SIEM evidence in the correlators' attestations of a block. A solo or a
- * CometBFT city.
+ * checks: the ICS-23 proof, the stored value, the signed header, a CometBFT validator set, the
+ * balance the plain API shows, or the inclusion proofs of SIEM evidence in the correlators'
+ * attestations of a block. A solo or a CometBFT city; or, in front of a SIEM collector, the content
+ * of an event it serves with its inclusion proof (`entry`).
  * `/v1/network` is rewritten so that the console served through the proxy talks to the proxy.
  */
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http'
@@ -16,7 +17,7 @@ import { parseHeader } from '../../src/lightclient/json.js'
 import { headerHash as cometHeaderHash } from '../../src/lightclient/hash.js'
 import { toHex } from '../../src/base/bytes.js'
 
-export type LieMode = 'none' | 'proof' | 'value' | 'header' | 'shown' | 'inclusion'
+export type LieMode = 'none' | 'proof' | 'value' | 'header' | 'validators' | 'shown' | 'inclusion' | 'entry'
 
 const flipHexAt = (hex: string, i: number) => hex.slice(0, i) + ((parseInt(hex[i]!, 16) ^ 1).toString(16)) + hex.slice(i + 1)
 
@@ -37,8 +38,13 @@ function tamperAttestation(hex: string): string {
   return changed ? Buffer.from(encodeCanonical([encodeBody(tx.body), tx.signature])).toString('hex') : hex
 }
 
-function tamper(path: string, body: string, mode: LieMode): string {
+/** The height a `/v1/headers/{h}` or `/v1/validators/{h}` path asks for (none for other paths). */
+const heightOf = (path: string) => /^\/v1\/(?:headers|validators)\/([0-9]+)$/.exec(path)?.[1]
+
+function tamper(path: string, body: string, mode: LieMode, fromHeight: bigint): string {
   if (mode === 'none') return body
+  const h = heightOf(path)
+  if (h !== undefined && BigInt(h) < fromHeight) return body
   const j = JSON.parse(body) as Record<string, any>
   if (path.startsWith('/v1/store/') && mode === 'proof' && typeof j.proof === 'string') j.proof = flipHexAt(j.proof, Math.floor(j.proof.length / 2))
   if (path.startsWith('/v1/store/') && mode === 'value' && typeof j.value === 'string') {
@@ -61,6 +67,14 @@ function tamper(path: string, body: string, mode: LieMode): string {
     if (j.header) j.header.app_hash = forged
     j.hash = createHash('sha256').update(Buffer.from(j.header_cbor, 'hex')).digest('hex')
   }
+  if (path.startsWith('/v1/validators/') && mode === 'validators' && Array.isArray(j.validators) && j.validators.length) {
+    // a validator set with one more unit of power than the real one: its hash is not validators_hash
+    j.validators[0].voting_power = String(BigInt(j.validators[0].voting_power) + 1n)
+  }
+  if (path === '/v1/proof' && mode === 'entry' && typeof j.entry === 'string') {
+    // a collector that shows other content for an event than the entry its log holds
+    j.entry = j.entry.replace(/root/g, 'toor').replace(/[0-9]/, (d: string) => String((Number(d) + 1) % 10))
+  }
   if (path.startsWith('/v1/blocks/') && mode === 'inclusion' && Array.isArray(j.txs)) j.txs = j.txs.map((t: string) => tamperAttestation(t))
   if (path.startsWith('/v1/accounts/') && mode === 'shown' && Array.isArray(j.balances)) {
     for (const b of j.balances) b.amount = (BigInt(b.amount) + 1_000_000n).toString()
@@ -68,11 +82,13 @@ function tamper(path: string, body: string, mode: LieMode): string {
   return JSON.stringify(j)
 }
 
-export interface LyingProxy { url: string; mode: LieMode; close(): Promise<void> }
+/** `fromHeight`: headers and validator sets below it are passed through untouched (default: none are). */
+export interface LyingProxy { url: string; mode: LieMode; fromHeight: bigint; close(): Promise<void> }
 
-export async function lyingProxy(target: string, chainId: string): Promise<LyingProxy> {
+/** `port`: listen there (a port chosen beforehand, e.g. one the console's CSP already allows); default any free port. */
+export async function lyingProxy(target: string, chainId: string, port = 0): Promise<LyingProxy> {
   const t = new URL(target)
-  const state: LyingProxy = { url: '', mode: 'none', close: async () => undefined }
+  const state: LyingProxy = { url: '', mode: 'none', fromHeight: 0n, close: async () => undefined }
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0]!
     const up = request({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: { ...req.headers, host: t.host } }, (r) => {
@@ -85,7 +101,7 @@ export async function lyingProxy(target: string, chainId: string): Promise<Lying
           const j = JSON.parse(body.toString('utf8')) as { cities: Array<{ name: string; url: string }> }
           for (const c of j.cities) if (c.name === chainId) c.url = state.url
           body = JSON.stringify(j)
-        } else if (json) body = tamper(path, body.toString('utf8'), state.mode)
+        } else if (json) body = tamper(path, body.toString('utf8'), state.mode, state.fromHeight)
         const headers = { ...r.headers }
         delete headers['content-length']
         delete headers['transfer-encoding']
@@ -117,9 +133,8 @@ export async function lyingProxy(target: string, chainId: string): Promise<Lying
     up.on('error', () => socket.destroy())
     socket.on('error', () => up.destroy())
   })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  const port = (server.address() as { port: number }).port
-  state.url = `http://127.0.0.1:${port}`
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r))
+  state.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`
   state.close = () => new Promise<void>((r) => {
     server.close(() => r())
     for (const c of sockets) c.destroy() // upgraded WebSocket streams too, which closeAllConnections() leaves open

@@ -5,8 +5,10 @@
  * appears on an open Security page as a confirmed alert without a reload (the page follows the
  * city's WebSocket block stream), and the alert's evidence is verified in the browser: alert record
  * and anchored checkpoints against a header checked against the pinned genesis, each event's
- * RFC 9162 inclusion. A lying node (tampered proof, value, header, or inclusion proof) fails the
- * step it lied in and is never shown as verified.
+ * RFC 9162 inclusion, and each event's content, read from the collector's API (cross-origin: CORS
+ * on the collector, the console's CSP allowing the collectors of POLIS_SIEM_COLLECTORS), hashed to
+ * its proven leaf. A lying node (tampered proof, value, header, or inclusion proof) or a lying
+ * collector (other content for an event) fails the step it lied in and is never shown as verified.
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -18,7 +20,7 @@ import { freePort } from '../../src/kit/free-port.js'
 import { launchProcess, type PolisProcess } from '../../src/kit/node-launcher.js'
 import { cli } from '../helpers/cli.js'
 import { axe, openPage, settled, startBrowser, startNetwork, type ConsoleNet } from './harness.js'
-import { lyingProxy, type LieMode } from './lying-proxy.js'
+import { lyingProxy, type LieMode, type LyingProxy } from './lying-proxy.js'
 
 const SHOTS = new URL('../../docs/console/', import.meta.url).pathname
 
@@ -27,8 +29,13 @@ let browser: Browser
 let ctx: BrowserContext
 let A: string
 const agents: PolisProcess[] = []
+/** The collector's API as the console reaches it: through a proxy that can lie, on a port chosen before the cities start (their CSP lists it). */
+let collectorProxyPort: number
+let collectorProxy: LyingProxy | undefined
 
 before(async () => {
+  collectorProxyPort = await freePort()
+  process.env.POLIS_SIEM_COLLECTORS = `http://127.0.0.1:${collectorProxyPort}`
   n = await startNetwork(2)
   A = n.urlOf('city-a')
   browser = await startBrowser()
@@ -38,6 +45,7 @@ before(async () => {
 after(async () => {
   await ctx?.close()
   await browser?.close()
+  await collectorProxy?.close()
   for (const a of agents) await a.stop()
   await n?.stop()
 })
@@ -45,15 +53,16 @@ after(async () => {
 const words = (line: string) => [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!)
 
 /** The README's Mirai section's commands, for city-a of the network (its home), on free ports. */
-async function readmeCommands(): Promise<string[][]> {
+async function readmeCommands(): Promise<{ cmds: string[][]; apiPort: number }> {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
   const section = readme.split("## A Mirai attack on the city's IoT fleet (Block SIEM)")[1]!.split('\n## ')[0]!
   const lines = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1]!.split('\n').filter((l) => l.trim()))
   const [udp, api] = [await freePort(), await freePort()]
-  return lines.map((l) => {
+  const cmds = lines.map((l) => {
     assert.match(l, /^npx polis /)
     return words(l.replaceAll('5514', String(udp)).replaceAll('8089', String(api)).replace(/--home city(?=\s|$)/g, '--home city-a')).slice(2)
   })
+  return { cmds, apiPort: api }
 }
 
 interface AlertJson { id: string; confirmed_at: string | null; quarantined: boolean; evidence: unknown[] }
@@ -62,7 +71,7 @@ let quarantining: AlertJson
 
 test('a Mirai attack from `polis simulate siem` appears on the open Security page as a confirmed alert, without a reload', async () => {
   const env = { POLIS_NODE: A }
-  const cmds = await readmeCommands()
+  const { cmds, apiPort } = await readmeCommands()
   const attack = cmds.findIndex((c) => c[0] === 'simulate')
   assert.ok(attack > 0, 'the README runs `polis simulate siem`')
   for (const argv of cmds.slice(0, attack)) {
@@ -73,6 +82,7 @@ test('a Mirai attack from `polis simulate siem` appears on the open Security pag
     const r = await cli(argv, { env, cwd: n.home })
     assert.equal(r.code, 0, `polis ${argv.join(' ')}\n${r.stderr}${r.stdout}`)
   }
+  collectorProxy = await lyingProxy(`http://127.0.0.1:${apiPort}`, '', collectorProxyPort)
 
   const { page, errors } = await openPage(ctx)
   const blocksOverWs = new Set<string>()
@@ -116,6 +126,12 @@ test('a Mirai attack from `polis simulate siem` appears on the open Security pag
   const passed = await v.locator('.steps li.pass strong').allInnerTexts()
   assert.equal(passed.filter((s) => /RFC 9162 inclusion in the anchored tree/.test(s)).length, quarantining.evidence.length, text)
   assert.equal(passed.filter((s) => /anchored checkpoint of size \d+/.test(s)).length, quarantining.evidence.length, text)
+  // each event's content, read from the collector across origins, hashed to its proven leaf and shown
+  assert.equal(passed.filter((s) => /content from the collector = the proven leaf/.test(s)).length, quarantining.evidence.length, text)
+  const contents = page.locator('section[aria-labelledby=h-evidence] .event-content pre')
+  assert.equal(await contents.count(), quarantining.evidence.length)
+  assert.match(await contents.first().innerText(), /10\.0\.0\.17/)
+  assert.equal(await page.locator('[data-content-note]').count(), 0)
   assert.ok(quarantining.evidence.length >= 5, `the brute-force correlation's events: ${text}`)
   assert.deepEqual(await axe(page), [], 'serious axe violations on the Security page with an alert and its verification')
   await page.screenshot({ path: join(SHOTS, 'security-alert.png'), fullPage: true })
@@ -126,7 +142,7 @@ test('a Mirai attack from `polis simulate siem` appears on the open Security pag
   await page.close()
 })
 
-test('a lying node: a tampered proof, value, header or inclusion proof fails the step it lied in, never verified', async () => {
+test('a lying node (tampered proof, value, header or inclusion proof) or a lying collector (other content for an event) fails the step it lied in, never verified', async () => {
   assert.ok(quarantining, 'needs the alert of the previous test')
   const proxy = await lyingProxy(A, 'city-a')
   const page: Page = await ctx.newPage()
@@ -145,14 +161,17 @@ test('a lying node: a tampered proof, value, header or inclusion proof fails the
     }
     const honest = await verify('none')
     assert.equal(honest.verdict, 'verified', honest.text)
-    const expect: Array<[LieMode, RegExp]> = [['proof', /Alert record: ICS-23 proof/], ['value', /Alert record: ICS-23 proof/], ['header', /Header signature/], ['inclusion', /RFC 9162 inclusion/]]
+    const expect: Array<[LieMode, RegExp]> = [['proof', /Alert record: ICS-23 proof/], ['value', /Alert record: ICS-23 proof/], ['header', /Header signature/], ['inclusion', /RFC 9162 inclusion/], ['entry', /content from the collector = the proven leaf/]]
     for (const [mode, step] of expect) {
-      const r = await verify(mode)
+      // `entry`: the node is honest, the collector serves other content for the event
+      collectorProxy!.mode = mode === 'entry' ? 'entry' : 'none'
+      const r = await verify(mode === 'entry' ? 'none' : mode)
       assert.equal(r.verdict, 'failed', `${mode}: ${r.text}`)
       assert.equal(r.failed.length, 1, `${mode}: ${r.text}`)
       assert.match(r.failed[0]!, step, `${mode}: ${r.text}`)
       assert.match(r.text, /NOT verified/)
       if (mode === 'inclusion') await page.screenshot({ path: join(SHOTS, 'security-lying-node.png'), fullPage: true })
+      if (mode === 'entry') assert.equal(await page.locator('section[aria-labelledby=h-evidence] .event-content').count(), 0, 'content that does not hash to its leaf is not shown')
     }
   } finally {
     await page.close()

@@ -135,14 +135,16 @@ async function accountView(view: HTMLElement, city: City, address: string): Prom
       h('dt', {}, 'at height'), h('dd', {}, a.height)),
     table(['denomination', 'amount'], a.balances.map((b) => [h('code', {}, b.denom), h('span', { 'data-balance': b.denom }, b.amount)]), 'Balances (as the node says)'),
     h('h3', {}, `Verify the ${denom} balance`),
-    h('p', { class: 'muted' }, 'Checks, in this browser, a header against the pinned genesis (its hash, and its signature by the pinned validator, or for a CometBFT city its commit by more than 2/3 of the pinned validator set), and the ICS-23 proof of the balance against the header\'s app hash.'),
+    h('p', { class: 'muted' }, 'Checks, in this browser, a header against the pinned genesis (its hash, and its signature by the pinned validator; for a CometBFT city, as a light client: the first block signed by more than 2/3 of the pinned validator set, then skipping verification up to the latest header, following validator-set changes), and the ICS-23 proof of the balance against the header\'s app hash.'),
     btn, result), genesisBox(city))
 }
 
 function genesisBox(city: City): HTMLElement {
   const box = h('section', { 'aria-labelledby': 'h-genesis' })
+  let imported: string | undefined // the chain of a file just pinned, before the city's status is known
   const draw = () => {
-    const p = city.status ? pinned(city.status.chain_id) : undefined
+    const chain = city.status?.chain_id ?? imported
+    const p = chain ? pinned(chain) : undefined
     const file = h('input', { type: 'file', accept: '.json,application/json' })
     const out = h('div', {})
     file.addEventListener('change', () => {
@@ -155,6 +157,7 @@ function genesisBox(city: City): HTMLElement {
             replace(out, message('warn', `Pinned the genesis of ${g.chainId}; this city says it runs ${city.status.chain_id}.`))
             return
           }
+          imported = g.chainId
           draw()
         } catch (e) {
           replace(out, message('error', `Not a genesis document: ${describe(e)}`))

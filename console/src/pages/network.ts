@@ -90,10 +90,10 @@ export function networkPage(ctx: Ctx): () => void {
     relayBusy = false
     if (!alive) return
     replace(relayBox, h('h2', { id: 'h-relay' }, 'Relayer progress'),
-      h('p', { class: 'muted' }, 'Per channel and direction, from both chains\' state: packets sent, and of the latest ones how many the other city received, which acknowledgements came back, which timed out and which are still in flight.'),
-      table(['channel', 'sent', 'latest looked at', 'received', 'acknowledged', 'awaiting ack', 'timed out', 'in flight'], rows.map((r) => [
+      h('p', { class: 'muted' }, 'Per channel and direction, over every packet, from both chains\' state (the bridge/channel query): packets sent, how many the other city received, which acknowledgements came back, which timed out and which are still in flight.'),
+      table(['channel', 'sent', 'received', 'acknowledged', 'awaiting ack', 'timed out', 'in flight'], rows.map((r) => [
         h('span', { 'data-channel': `${r.from.name}>${r.to.name}` }, `${r.from.name} (${r.srcClient}) → ${r.to.name} (${r.dstClient})`),
-        r.sent.toString(), r.looked, r.received, r.acknowledged, r.awaitingAck, r.timedOut,
+        r.sent.toString(), r.received.toString(), r.acknowledged.toString(), r.exact ? r.awaitingAck.toString() : `≥ ${r.awaitingAck}`, r.timedOut.toString(),
         r.inFlight ? badge('warn', `${r.inFlight} (oldest #${r.oldestInFlight})`) : badge('ok', '0'),
       ]), 'Packets relayed between the cities'))
   }

@@ -1,6 +1,7 @@
 /**
  * Security (Block SIEM): live alerts with their k-of-n attestations (redrawn as the city's blocks
- * arrive on its WebSocket stream), each alert's evidence verified in this browser (siem-evidence.ts),
+ * arrive on its WebSocket stream), each alert's evidence verified in this browser (siem-evidence.ts)
+ * with each event's content read from its collector and shown once it hashes to its proven leaf,
  * quarantined devices, collectors and their anchored checkpoints over time, threat indicators with
  * provenance, and triage (acknowledge, close with a reason) signed in this browser by a `soc` key.
  */
@@ -35,7 +36,10 @@ export function securityPage(ctx: Ctx): () => void {
     replace(evidenceOut, message('info', `Verifying the evidence of alert ${short(a.id)}…`))
     evidenceBox.scrollIntoView({ block: 'nearest' })
     void verifyAlertEvidence(city, a)
-      .then((v) => replace(evidenceOut, h('p', {}, `Alert ${short(a.id)} (${a.rule})`), verdictView(v)), (e) => replace(evidenceOut, message('error', describe(e))))
+      .then((v) => replace(evidenceOut, h('p', {}, `Alert ${short(a.id)} (${a.rule})`), verdictView(v),
+        v.note ? h('p', { class: 'muted', 'data-content-note': '' }, v.note) : undefined,
+        v.contents.length ? h('section', { 'aria-labelledby': 'h-contents' }, h('h3', { id: 'h-contents' }, 'Evidence events (content hashed to its proven leaf in this browser)'),
+          ...v.contents.map((c) => h('div', { class: 'event-content', 'data-event-index': String(c.index) }, h('p', {}, `Event #${c.index} of collector ${short(c.collector)}`), h('pre', {}, c.entry)))) : undefined), (e) => replace(evidenceOut, message('error', describe(e))))
       .finally(() => (verifying = false))
   }
 

@@ -47,6 +47,13 @@ export async function startCollectorApi(d: CollectorApiDeps, opts: { host?: stri
     const q = url.searchParams
     const route = `${req.method} ${url.pathname}`
     const size = () => col.log.size
+    // CORS as the city API (src/api/routes/console.ts): the city console reads events and proofs
+    // from another origin; reads only — ingestion is not opened to pages of other origins
+    if (req.headers.origin !== undefined && req.method === 'GET') res.setHeader('access-control-allow-origin', '*')
+    if (req.headers.origin !== undefined && req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
+      res.writeHead(204, { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET', 'access-control-allow-headers': 'accept', 'access-control-max-age': '600', vary: 'origin' })
+      return void res.end()
+    }
     try {
       if (route === 'POST /v1/events') {
         const format = q.get('format') ?? 'auto'

@@ -34,6 +34,18 @@ export function chainRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Params: { height: string } }>('/v1/headers/:height', { schema: headerSchema('A signed header: what a light client verifies (solo: hash over header_cbor, Ed25519 signature of the proposer; CometBFT: header + commit signatures)', HeightParam) }, async (req) =>
     header(parseHeight(req.params.height)!))
 
+  const validators = backend.validatorsJson?.bind(backend)
+  if (validators) {
+    // up to the next height: a light client needs the set that signs the block after the latest (next_validators_hash)
+    app.get<{ Params: { height: string } }>('/v1/validators/:height', { schema: { summary: 'The validator set that signs block `height` (CometBFT\'s JSON, every page): a light client checks it against the header\'s validators_hash', tags: ['chain'], params: HeightParam, response: { 200: AnyObject, ...errorResponses } } }, async (req) => {
+      const h = parseHeight(req.params.height)!
+      const latest = await backend.height()
+      const r = h > 0n && h <= latest + 1n ? await validators(h) : undefined
+      if (r === undefined) throw notFoundBlock(h, latest)
+      return r
+    })
+  }
+
   app.get('/v1/genesis', {
     schema: { summary: 'The genesis document', tags: ['chain'], response: { 200: AnyObject, ...errorResponses } },
   }, async () => backend.genesis())

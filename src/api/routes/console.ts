@@ -38,6 +38,15 @@ export function networkFromEnv(env: NodeJS.ProcessEnv = process.env): NetworkCit
   return out
 }
 
+/**
+ * The SIEM collectors' APIs the console may read an event's content from (their CORS allows it,
+ * src/agents/siem/collector-api.ts): `POLIS_SIEM_COLLECTORS="http://127.0.0.1:8089,http://…"`.
+ * Listed in /v1/network and allowed by the console's Content-Security-Policy; nothing else is.
+ */
+export function collectorsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.POLIS_SIEM_COLLECTORS ?? '').split(',').map((u) => u.trim().replace(/\/+$/, '')).filter((u) => /^https?:\/\/[^\s/]+$/.test(u))
+}
+
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -61,6 +70,7 @@ const NetworkSchema = {
       description: 'every city of the network (this one included), as the console should reach them',
       items: { type: 'object', required: ['name', 'url'], additionalProperties: false, properties: { name: { type: 'string' }, url: { type: 'string' } } },
     },
+    collectors: { type: 'array', description: 'SIEM collector APIs the console may read event contents from (POLIS_SIEM_COLLECTORS)', items: { type: 'string' } },
   },
 }
 
@@ -73,8 +83,9 @@ const originOf = (url: string) => {
 }
 
 /** `chainId` may be a function: a CometBFT node learns its chain id at InitChain, after the routes are set up. */
-export function consoleRoutes(app: FastifyInstance, opts: { chainId: string | (() => string); network: NetworkCity[]; dir?: string }): void {
+export function consoleRoutes(app: FastifyInstance, opts: { chainId: string | (() => string); network: NetworkCity[]; collectors?: string[]; dir?: string }): void {
   const dir = resolve(opts.dir ?? CONSOLE_DIST)
+  const collectors = opts.collectors ?? collectorsFromEnv()
   const chainId = () => (typeof opts.chainId === 'function' ? opts.chainId() : opts.chainId)
   const selfUrl = (req: FastifyRequest) => `${req.protocol}://${req.host}`
   const cities = (req: FastifyRequest): NetworkCity[] => {
@@ -101,13 +112,17 @@ export function consoleRoutes(app: FastifyInstance, opts: { chainId: string | ((
 
   app.get('/v1/network', {
     schema: { summary: 'The cities of the network this node belongs to (what the console shows)', tags: ['chain'], response: { 200: NetworkSchema, ...errorResponses } },
-  }, async (req) => ({ chain_id: chainId(), cities: cities(req) }))
+  }, async (req) => ({ chain_id: chainId(), cities: cities(req), collectors }))
 
   const csp = (req: FastifyRequest) => {
     const origins = new Set<string>()
     for (const c of cities(req)) {
       const o = originOf(c.url)
       if (o) origins.add(o).add(o.replace(/^http/, 'ws'))
+    }
+    for (const u of collectors) {
+      const o = originOf(u)
+      if (o) origins.add(o)
     }
     return [
       "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self'", "font-src 'none'",

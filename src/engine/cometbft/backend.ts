@@ -176,6 +176,17 @@ export class CometBackend extends EventEmitter implements ApiBackend {
     return { engine: 'cometbft', height: sh.header.height, hash: String(sh.commit.block_id.hash).toLowerCase(), header: sh.header, commit: sh.commit, canonical: c.canonical }
   }
 
+  /** CometBFT's validator set at `height` (RPC `validators`, every page): what a light client checks against validators_hash. */
+  async validatorsJson(height: bigint): Promise<object | undefined> {
+    const validators: unknown[] = []
+    for (let page = 1; ; page++) {
+      const r = await this.rpc.validators(height, page, 100).catch(notFound)
+      if (!r) return undefined
+      validators.push(...r.validators)
+      if (validators.length >= Number(r.total) || r.validators.length === 0) return { engine: 'cometbft', height: String(r.block_height), validators }
+    }
+  }
+
   async blockJson(height: bigint): Promise<object | undefined> {
     const { block, commit } = await this.fetch(height)
     if (!block || !commit) return undefined
