@@ -27,6 +27,7 @@ const SLOW = [
   // the multi-city network (`npm start`, `polis network up`)
   'test/network/network.test.ts',
   'test/network/cometbft-network.test.ts',
+  'test/network/cometbft-network-failure.test.ts',
   'test/network/deploy-bundle.test.ts',
   'test/cli/start.test.ts',
   // the README walk-throughs, as written
@@ -39,6 +40,7 @@ const SLOW = [
   'test/console/console.test.ts',
   'test/console/siem.test.ts',
   'test/console/cometbft.test.ts',
+  'test/console/voting.test.ts',
 ]
 
 function find(dir) {

@@ -12,6 +12,7 @@ import { securityPage } from './pages/security.ts'
 import { servicesPage } from './pages/services.ts'
 import { transportPage } from './pages/transport.ts'
 import { bridgePage } from './pages/bridge.ts'
+import { votingPage } from './pages/voting.ts'
 
 const PAGES: Array<{ path: string; title: string; page: Page }> = [
   { path: 'network', title: 'Network', page: networkPage },
@@ -22,6 +23,7 @@ const PAGES: Array<{ path: string; title: string; page: Page }> = [
   { path: 'services', title: 'Citizen services', page: servicesPage },
   { path: 'transport', title: 'Transport', page: transportPage },
   { path: 'bridge', title: 'Bridge', page: bridgePage },
+  { path: 'voting', title: 'Voting', page: votingPage },
 ]
 
 const nav = document.getElementById('nav')!
