@@ -25,6 +25,17 @@ import { encodePartialDecryption, partialDecrypt } from '../voting/tally.js'
 import { MODULE, votingMsgs } from '../modules/voting/types.js'
 import type { PolisClient } from './polis-client.js'
 
+/** `voting/record_ballots`: a page of the record's ballots, read at `height`. */
+export interface RecordBallotsPage {
+  election: string
+  height: string
+  ballots_cast: number
+  from: number
+  /** The `from` of the next page; null after the last. */
+  next: number | null
+  ballots: Array<{ account: string; ballot: string; trackingCode: string }>
+}
+
 /** `voting/manifest`: the manifest (src/voting record JSON form) and its hash. */
 export interface ManifestView { election_hash: string; manifest: unknown }
 /** `voting/election` (the fields a client needs). */
@@ -191,8 +202,8 @@ export function selectionsFrom(manifest: Manifest, choices: readonly string[]): 
 
 export class VotingReader {
   constructor(private readonly client: PolisClient) {}
-  private q<T>(name: string, params: Record<string, string | undefined>): Promise<T> {
-    return this.client.query<T>(MODULE, name, params)
+  private q<T>(name: string, params: Record<string, string | undefined>, height?: bigint): Promise<T> {
+    return this.client.query<T>(MODULE, name, params, { height })
   }
   elections(): Promise<{ elections: Array<Record<string, unknown>> }> { return this.q('elections', {}) }
   election(id: string): Promise<ElectionView> { return this.q('election', { election: id }) }
@@ -201,6 +212,27 @@ export class VotingReader {
   aggregate(id: string): Promise<AggregateView> { return this.q('aggregate', { election: id }) }
   ballot(trackingCode: string): Promise<Record<string, unknown>> { return this.q('ballot', { tracking_code: trackingCode }) }
   voter(id: string, account: Uint8Array): Promise<Record<string, unknown>> { return this.q('voter', { election: id, account: toHex(account) }) }
-  /** The election record (format polis-voting-record/1), to verify with verifyElectionRecord. */
-  record(id: string): Promise<unknown> { return this.q('record', { election: id }) }
+  /** The record's head: every field of the record, with an empty ballot list (the pages fill it). */
+  recordHead(id: string, height?: bigint): Promise<Record<string, unknown>> { return this.q('record', { election: id, ballots: 'none' }, height) }
+  /** A page of the record's ballots from the sequence number `from` (cursor: the page's `next`). */
+  recordBallots(id: string, from: number, opts: { limit?: number; height?: bigint } = {}): Promise<RecordBallotsPage> {
+    return this.q('record_ballots', { election: id, from: String(from), limit: opts.limit === undefined ? undefined : String(opts.limit) }, opts.height)
+  }
+  /**
+   * The election record (format polis-voting-record/1), to verify with verifyElectionRecord: the
+   * head and every page read at one height. A large record is better streamed to a file
+   * (writeElectionRecord, src/sdk/voting-record.ts).
+   */
+  async record(id: string): Promise<Record<string, unknown>> {
+    const first = await this.recordBallots(id, 0)
+    const height = BigInt(first.height)
+    const head = await this.recordHead(id, height)
+    const ballots = [...first.ballots]
+    for (let from = first.next; from !== null; ) {
+      const page = await this.recordBallots(id, from, { height })
+      ballots.push(...page.ballots)
+      from = page.next
+    }
+    return { ...head, ballots }
+  }
 }

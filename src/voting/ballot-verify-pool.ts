@@ -5,9 +5,10 @@
  * multiplication for all of them) and the worker's "valid" answers become verdicts. Nothing waits
  * for them: a block that comes first verifies inline, with the same result.
  *
- * Threads: POLIS_BALLOT_VERIFY_THREADS (default 1; 0 = no preverification). A worker that fails
+ * Threads: POLIS_BALLOT_VERIFY_THREADS (default one per core, at most 4; 0 = no preverification). A worker that fails
  * is dropped; its ballots are verified in their block.
  */
+import { availableParallelism } from 'node:os'
 import type { Worker } from 'node:worker_threads'
 import { startTsWorker } from '../util/ts-worker.js'
 import type { ElectionContext } from './context.js'
@@ -19,6 +20,14 @@ export interface BallotJob {
   id: number
   contexts: Array<{ manifest: Manifest; electionHash: Uint8Array; publicKey: Uint8Array }>
   items: Array<{ context: number; account: Uint8Array; bytes: Uint8Array }>
+}
+
+export interface BallotAnswer {
+  id: number
+  /** 1 = valid. */
+  ok: Uint8Array
+  /** A valid ballot's ciphertexts in compact form (running-aggregate.ts). */
+  ciphertexts: Array<Uint8Array | null>
 }
 
 const MAX_BATCH = 256
@@ -36,13 +45,13 @@ class BallotVerifyPool {
     for (let i = 0; i < threads; i++) {
       const w = startTsWorker(new URL('./ballot-verify-worker.ts', import.meta.url))
       w.unref()
-      w.on('message', (m: { id: number; ok: Uint8Array }) => {
+      w.on('message', (m: BallotAnswer) => {
         const job = this.inflight.get(m.id)
         if (!job) return
         this.inflight.delete(m.id)
         job.keys.forEach((k, j) => {
           this.pending.delete(k)
-          if (m.ok[j] === 1) rememberValid(k)
+          if (m.ok[j] === 1) rememberValid(k, m.ciphertexts[j] ?? null)
         })
       })
       w.on('error', (err) => {
@@ -129,10 +138,13 @@ class BallotVerifyPool {
 
 let pool: BallotVerifyPool | undefined
 
+/** One worker per core, at most four (the main thread's share of a ballot is small next to its verification). */
+export const DEFAULT_BALLOT_VERIFY_THREADS = Math.max(1, Math.min(4, availableParallelism()))
+
 function threads(): number {
   const v = process.env.POLIS_BALLOT_VERIFY_THREADS
-  const n = v === undefined || v === '' ? 1 : Number(v)
-  return Number.isInteger(n) && n >= 0 ? Math.min(n, 8) : 1
+  const n = v === undefined || v === '' ? DEFAULT_BALLOT_VERIFY_THREADS : Number(v)
+  return Number.isInteger(n) && n >= 0 ? Math.min(n, 8) : DEFAULT_BALLOT_VERIFY_THREADS
 }
 
 /** Starts verifying a ballot on a worker thread if it is not verified yet; returns at once. */

@@ -19,7 +19,7 @@ import { concatBytes } from '../base/bytes.js'
 import { ByteReader } from './byte-reader.js'
 import type { ElectionContext } from './context.js'
 import { CIPHERTEXT_BYTES, ciphertextEquals, decodeCiphertext, encodeCiphertext, encrypt, type Ciphertext } from './elgamal.js'
-import { ORDER, modq, pointBytes } from './group.js'
+import { ORDER, limbsOf, modq, pointBytes } from './group.js'
 import { ACCOUNT_BYTES, type Question } from './manifest.js'
 import {
   decodeDisjunctiveProof,
@@ -32,7 +32,9 @@ import {
 import { randomScalar, type RandomSource } from './random.js'
 import { batchHolds, failedRelations, type Relation } from './relations.js'
 import { digest, u32 } from './transcript.js'
-import { knownValid, verdictKey } from './verdicts.js'
+import { knownValid, knownValidCiphertexts, verdictKey } from './verdicts.js'
+import { compactPoints } from './running-aggregate.js'
+import type { XPoint } from './limbs/edwards.js'
 
 export interface EncryptedSelection {
   readonly ciphertext: Ciphertext
@@ -245,6 +247,26 @@ export function checkBallot(ctx: ElectionContext, account: Uint8Array, bytes: Ui
   return { ballot, trackingCode: code, failures: verifyBallot(ctx, account, ballot, code) }
 }
 
+/** A ballot's ciphertext points on limbs, question by question, option by option, α then β. */
+export function ciphertextPoints(ballot: EncryptedBallot): XPoint[] {
+  const out: XPoint[] = []
+  for (const q of ballot.questions) for (const s of q.selections) out.push(limbsOf(s.ciphertext.alpha), limbsOf(s.ciphertext.beta))
+  return out
+}
+
+/**
+ * checkBallot as the chain's aggregate wants it: the ciphertexts in compact form
+ * (running-aggregate.ts) instead of group elements. With a verdict that carries them, nothing is
+ * decoded at all; else as checkBallot. `ciphertexts` is null when the ballot failed.
+ */
+export function checkBallotCompact(ctx: ElectionContext, account: Uint8Array, bytes: Uint8Array): { trackingCode: Uint8Array; failures: string[]; ciphertexts: Uint8Array | null } {
+  checkAccount(account)
+  const known = knownValidCiphertexts(verdictKey(ctx, account, bytes))
+  if (known) return { trackingCode: digest('tracking-code', [ctx.electionHash, account, bytes]), failures: [], ciphertexts: known }
+  const checked = checkBallot(ctx, account, bytes)
+  return { trackingCode: checked.trackingCode, failures: checked.failures, ciphertexts: checked.failures.length ? null : compactPoints(ciphertextPoints(checked.ballot)) }
+}
+
 export interface CheckedBallot {
   /** null when the bytes do not decode (the reason is the only failure). */
   readonly ballot: EncryptedBallot | null
@@ -277,6 +299,18 @@ export function checkBallots(ctx: ElectionContext, items: ReadonlyArray<{ readon
     decoded.forEach((x) => x.failures.push(...failedRelations(x.relations!, digest('ballot-batch', [x.trackingCode, pointBytes(ctx.publicKey)]))))
   }
   return out.map(({ ballot, trackingCode, failures }) => ({ ballot, trackingCode, failures }))
+}
+
+/** A ballot's check as the record verifier keeps it: its ciphertexts compact (null when it does not decode). */
+export interface CompactCheck {
+  readonly trackingCode: Uint8Array
+  readonly failures: string[]
+  readonly ciphertexts: Uint8Array | null
+}
+
+/** checkBallots with each decoded ballot's ciphertexts in compact form (running-aggregate.ts). */
+export function checkBallotsCompact(ctx: ElectionContext, items: ReadonlyArray<{ readonly account: Uint8Array; readonly bytes: Uint8Array }>): CompactCheck[] {
+  return checkBallots(ctx, items).map((c) => ({ trackingCode: c.trackingCode, failures: c.failures, ciphertexts: c.ballot ? compactPoints(ciphertextPoints(c.ballot)) : null }))
 }
 
 /** verifyBallot that throws PolisError('proof_invalid') naming the first failed check. */

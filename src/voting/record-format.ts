@@ -43,6 +43,11 @@ export interface RecordInput extends Omit<ElectionRecord, 'manifest'> {
   readonly manifest: Manifest
 }
 
+/** One entry of the record's `ballots`. */
+export function recordBallotJson(b: RecordBallot): { account: string; ballot: string; trackingCode: string } {
+  return { account: toHex(b.account), ballot: toHex(b.ballot), trackingCode: toHex(b.trackingCode) }
+}
+
 export function recordToJson(r: RecordInput): Json {
   return {
     format: RECORD_FORMAT,
@@ -52,7 +57,7 @@ export function recordToJson(r: RecordInput): Json {
     deals: r.deals.map(toHex),
     complaints: r.complaints.map(toHex),
     jointKey: r.jointKey === null ? null : toHex(r.jointKey),
-    ballots: r.ballots.map((b) => ({ account: toHex(b.account), ballot: toHex(b.ballot), trackingCode: toHex(b.trackingCode) })),
+    ballots: r.ballots.map(recordBallotJson),
     aggregate: r.aggregate.map((row) => row.map(toHex)),
     partialDecryptions: r.partialDecryptions.map(toHex),
     result: r.result === null ? null : { counts: r.result.counts.map((row) => [...row]) },

@@ -16,7 +16,7 @@
  */
 import { PolisError } from '../base/errors.js'
 import { bytesEqual, toHex } from '../base/bytes.js'
-import { checkBallots, type EncryptedBallot } from './ballot.js'
+import { checkBallotsCompact, type CompactCheck } from './ballot.js'
 import { electionContext, type ElectionContext } from './context.js'
 import { jointPublicKey, judgeComplaint, verificationShares, verifyDeal, verifyRegistration, type Deal, type DkgContext, type TrusteeRegistration } from './dkg.js'
 import { decodeComplaint, decodeDeal, decodeRegistration } from './dkg-bytes.js'
@@ -24,7 +24,9 @@ import { ciphertextEquals, decodeAggregateCiphertext } from './elgamal.js'
 import { decodePoint } from './group.js'
 import { electionHash, isEligible, manifestFromJson, type Manifest } from './manifest.js'
 import { recordFromJson, type ElectionRecord } from './record-format.js'
-import { aggregateBallots, combinePartialDecryptions, decodePartialDecryption, verifyPartialDecryption, type PartialDecryption } from './tally.js'
+import { combinePartialDecryptions, decodePartialDecryption, verifyPartialDecryption, type Aggregate, type PartialDecryption } from './tally.js'
+import { identity, type XPoint } from './limbs/edwards.js'
+import { accumulate, encodePoints, pointsFromCompact } from './running-aggregate.js'
 
 export interface VerificationReport {
   readonly ok: boolean
@@ -108,37 +110,83 @@ function verifyDkg(ctx: DkgContext, rec: ElectionRecord, failures: string[]): Dk
   return { registrations, deals, qualified }
 }
 
-interface Counted {
-  readonly ballots: Map<string, EncryptedBallot>
-  readonly cast: number
-}
-
 /** Ballots are verified in batches of this many (one multi-scalar multiplication each). */
-const BALLOT_BATCH = 256
+export const BALLOT_BATCH = 256
 
-function verifyBallots(ctx: ElectionContext, rec: ElectionRecord, failures: string[]): Counted {
-  const counted = new Map<string, EncryptedBallot>()
-  for (let start = 0; start < rec.ballots.length; start += BALLOT_BATCH) {
-    const chunk = rec.ballots.slice(start, start + BALLOT_BATCH)
-    const checked = checkBallots(ctx, chunk.map((b) => ({ account: b.account, bytes: b.ballot })))
-    chunk.forEach((b, j) => {
-      const who = `ballot ${start + j} (tracking code ${toHex(b.trackingCode).slice(0, 16)}…)`
-      const c = checked[j]!
-      if (!isEligible(ctx.manifest, b.account)) failures.push(`${who}: account ${toHex(b.account)} is not eligible`)
-      for (const f of c.failures) failures.push(`${who}: ${f}`)
-      if (!bytesEqual(c.trackingCode, b.trackingCode)) failures.push(`${who}: the tracking code is not the hash of the ballot`)
-      if (!c.ballot) return
-      const key = toHex(b.account)
-      counted.delete(key) // keep insertion order = order of each account's last ballot
-      counted.set(key, c.ballot)
-    })
-  }
-  return { ballots: counted, cast: rec.ballots.length }
+/** What the ballot step hands on: each account's last decodable ballot, in compact form, in order. */
+interface Counted {
+  readonly ballots: Map<string, Uint8Array>
+  cast: number
 }
 
-function verifyAggregate(ctx: ElectionContext, rec: ElectionRecord, ballots: Iterable<EncryptedBallot>, failures: string[]) {
-  const agg = aggregateBallots(ctx, ballots)
+/** Everything verified before the ballots: the election's context and what the later checks need. */
+export interface PreparedRecord {
+  readonly rec: ElectionRecord
+  readonly manifest: Manifest
+  readonly ctx: ElectionContext
+  readonly failures: string[]
+  readonly base: { electionHash: string; qualifiedTrustees: number[] }
+  readonly deals: Deal[]
+  readonly qualified: number[]
+  readonly counted: Counted
+}
+
+function emptyReport(failures: string[], extra: Partial<VerificationReport> = {}): VerificationReport {
+  return { ok: failures.length === 0, failures, electionHash: null, qualifiedTrustees: [], ballotsCast: 0, ballotsCounted: 0, decryptedBy: [], counts: null, ...extra }
+}
+
+/** Checks 1–3 (shape, manifest, key generation, joint key); a report when they end the verification. */
+export function prepareRecord(json: unknown): PreparedRecord | VerificationReport {
+  const failures: string[] = []
+  const rec = attempt(failures, '', () => recordFromJson(json))
+  if (!rec) return emptyReport(failures)
+  const manifest: Manifest | undefined = attempt(failures, '', () => manifestFromJson(rec.manifest))
+  if (!manifest) return emptyReport(failures)
+  const hash = electionHash(manifest)
+  if (!bytesEqual(hash, rec.electionHash)) failures.push('election hash: does not match the manifest')
+  const dctx: DkgContext = { manifest, electionHash: hash }
+
+  const dkg = verifyDkg(dctx, rec, failures)
+  if (!dkg) return emptyReport(failures, { electionHash: toHex(hash) })
+  const K = jointPublicKey(dkg.deals, dkg.qualified)
+  if (rec.jointKey === null) failures.push('joint key: missing')
+  else {
+    const given = attempt(failures, 'joint key: ', () => decodePoint(rec.jointKey!, 'joint key'))
+    if (given && !given.equals(K)) failures.push('joint key: not the sum of the qualified dealers\' constant commitments')
+  }
+  const ctx = electionContext(manifest, K)
+  return { rec, manifest, ctx, failures, base: { electionHash: toHex(hash), qualifiedTrustees: dkg.qualified }, deals: dkg.deals, qualified: dkg.qualified, counted: { ballots: new Map(), cast: 0 } }
+}
+
+/**
+ * Check 4 for the record's ballots from `start` on, given their checks (checkBallotsCompact, on
+ * this thread or a worker's): eligibility, the tracking codes, the failures, and which ballot of
+ * each account counts. Must be called for consecutive ranges in order.
+ */
+export function takeBallotChecks(p: PreparedRecord, start: number, checks: readonly CompactCheck[]): void {
+  checks.forEach((c, j) => {
+    const b = p.rec.ballots[start + j]!
+    const who = `ballot ${start + j} (tracking code ${toHex(b.trackingCode).slice(0, 16)}…)`
+    if (!isEligible(p.manifest, b.account)) p.failures.push(`${who}: account ${toHex(b.account)} is not eligible`)
+    for (const f of c.failures) p.failures.push(`${who}: ${f}`)
+    if (!bytesEqual(c.trackingCode, b.trackingCode)) p.failures.push(`${who}: the tracking code is not the hash of the ballot`)
+    if (!c.ciphertexts) return
+    const key = toHex(b.account)
+    p.counted.ballots.delete(key) // keep insertion order = order of each account's last ballot
+    p.counted.ballots.set(key, c.ciphertexts)
+  })
+  p.counted.cast += checks.length
+}
+
+/** Check 5: the sum of the counted ballots (on limbs), compared with the record's aggregate. */
+function verifyAggregate(ctx: ElectionContext, rec: ElectionRecord, ballots: Iterable<Uint8Array>, failures: string[]): Aggregate {
   const qs = ctx.manifest.questions
+  const sum: XPoint[] = []
+  for (const q of qs) for (let i = 0; i < 2 * q.options.length; i++) sum.push(identity())
+  for (const c of ballots) accumulate(sum, pointsFromCompact(c), false)
+  const encoded = encodePoints(sum)
+  let o = 0
+  const agg = qs.map((q) => q.options.map(() => decodeAggregateCiphertext(encoded.subarray(o, (o += 64)), 'aggregate')))
   if (rec.aggregate.length !== qs.length || rec.aggregate.some((row, qi) => row.length !== qs[qi]!.options.length)) {
     failures.push('aggregate: does not have one ciphertext per question and option')
     return agg
@@ -152,65 +200,47 @@ function verifyAggregate(ctx: ElectionContext, rec: ElectionRecord, ballots: Ite
   return agg
 }
 
-export function verifyElectionRecord(json: unknown): VerificationReport {
-  const failures: string[] = []
-  const report = (extra: Partial<VerificationReport> = {}): VerificationReport => ({
-    ok: failures.length === 0,
-    failures,
-    electionHash: null,
-    qualifiedTrustees: [],
-    ballotsCast: 0,
-    ballotsCounted: 0,
-    decryptedBy: [],
-    counts: null,
-    ...extra,
-  })
-  const rec = attempt(failures, '', () => recordFromJson(json))
-  if (!rec) return report()
-  const manifest: Manifest | undefined = attempt(failures, '', () => manifestFromJson(rec.manifest))
-  if (!manifest) return report()
-  const hash = electionHash(manifest)
-  if (!bytesEqual(hash, rec.electionHash)) failures.push('election hash: does not match the manifest')
-  const dctx: DkgContext = { manifest, electionHash: hash }
-
-  const dkg = verifyDkg(dctx, rec, failures)
-  if (!dkg) return report({ electionHash: toHex(hash) })
-  const K = jointPublicKey(dkg.deals, dkg.qualified)
-  if (rec.jointKey === null) failures.push('joint key: missing')
-  else {
-    const given = attempt(failures, 'joint key: ', () => decodePoint(rec.jointKey!, 'joint key'))
-    if (given && !given.equals(K)) failures.push('joint key: not the sum of the qualified dealers\' constant commitments')
-  }
-  const ctx = electionContext(manifest, K)
-  const base = { electionHash: toHex(hash), qualifiedTrustees: dkg.qualified }
-
-  const counted = verifyBallots(ctx, rec, failures)
+/** Checks 5–7 once every ballot was taken. */
+export function finishRecord(p: PreparedRecord): VerificationReport {
+  const { ctx, rec, manifest, failures, counted } = p
+  const report = (extra: Partial<VerificationReport>) => emptyReport(failures, extra)
   const agg = verifyAggregate(ctx, rec, counted.ballots.values(), failures)
-  const tallied = { ...base, ballotsCast: counted.cast, ballotsCounted: counted.ballots.size }
+  const tallied = { ...p.base, ballotsCast: counted.cast, ballotsCounted: counted.ballots.size }
 
-  const X = verificationShares(dkg.deals, dkg.qualified, manifest.trustees.map((_, i) => i + 1))
+  const X = verificationShares(p.deals, p.qualified, manifest.trustees.map((_, i) => i + 1))
   const valid: PartialDecryption[] = []
   rec.partialDecryptions.forEach((b, i) => {
-    const p = attempt(failures, `partial decryption ${i}: `, () => decodePartialDecryption(ctx, b))
-    if (!p) return
-    const Xj = X.get(p.trustee)
-    if (!Xj) return void failures.push(`partial decryption ${i}: trustee ${p.trustee} is not a trustee of this election`)
-    if (valid.some((v) => v.trustee === p.trustee)) return void failures.push(`partial decryption ${i}: trustee ${p.trustee} appears twice`)
-    const f = verifyPartialDecryption(ctx, p, Xj, agg)
+    const pd = attempt(failures, `partial decryption ${i}: `, () => decodePartialDecryption(ctx, b))
+    if (!pd) return
+    const Xj = X.get(pd.trustee)
+    if (!Xj) return void failures.push(`partial decryption ${i}: trustee ${pd.trustee} is not a trustee of this election`)
+    if (valid.some((v) => v.trustee === pd.trustee)) return void failures.push(`partial decryption ${i}: trustee ${pd.trustee} appears twice`)
+    const f = verifyPartialDecryption(ctx, pd, Xj, agg)
     failures.push(...f)
-    if (!f.length) valid.push(p)
+    if (!f.length) valid.push(pd)
   })
-  if (!strictlyAscending(valid.map((p) => p.trustee))) failures.push('partial decryptions: not in strictly ascending trustee order')
+  if (!strictlyAscending(valid.map((v) => v.trustee))) failures.push('partial decryptions: not in strictly ascending trustee order')
 
   if (valid.length < manifest.threshold) {
     if (rec.result !== null) failures.push(`result: given, but only ${valid.length} valid partial decryptions of the ${manifest.threshold} needed`)
-    return report({ ...tallied, decryptedBy: valid.map((p) => p.trustee) })
+    return report({ ...tallied, decryptedBy: valid.map((v) => v.trustee) })
   }
   const counts = attempt(failures, 'result: ', () => combinePartialDecryptions(ctx, agg, valid, counted.ballots.size))
   if (!counts) return report(tallied)
   if (rec.result === null) failures.push('result: missing, though the partial decryptions determine it')
   else if (JSON.stringify(rec.result.counts) !== JSON.stringify(counts)) failures.push(`result: the counts ${JSON.stringify(rec.result.counts)} are not the decryption ${JSON.stringify(counts)}`)
-  return report({ ...tallied, decryptedBy: valid.map((p) => p.trustee), counts })
+  return report({ ...tallied, decryptedBy: valid.map((v) => v.trustee), counts })
+}
+
+/** The whole verification on this thread (record-verify-pool.ts spreads the ballots over workers). */
+export function verifyElectionRecord(json: unknown): VerificationReport {
+  const p = prepareRecord(json)
+  if (!('rec' in p)) return p
+  for (let start = 0; start < p.rec.ballots.length; start += BALLOT_BATCH) {
+    const chunk = p.rec.ballots.slice(start, start + BALLOT_BATCH)
+    takeBallotChecks(p, start, checkBallotsCompact(p.ctx, chunk.map((b) => ({ account: b.account, bytes: b.ballot }))))
+  }
+  return finishRecord(p)
 }
 
 export type { ElectionRecord }

@@ -65,6 +65,19 @@ const ElectionRecord = named('VotingElectionRecord', {
   properties: { format: { type: 'string', enum: ['polis-voting-record/1'] } },
 })
 
+const RecordBallot = {
+  type: 'object', additionalProperties: false, required: ['account', 'ballot', 'trackingCode'],
+  properties: { account: Hash, ballot: { type: 'string', description: 'the ballot bytes (hex), docs/VOTING.md §7' }, trackingCode: Hash },
+}
+const RecordBallotsPage = named('VotingRecordBallots', {
+  type: 'object', additionalProperties: false, required: ['election', 'height', 'ballots_cast', 'from', 'next', 'ballots'],
+  properties: {
+    election: { type: 'string' }, height: Uint, ballots_cast: { type: 'integer' }, from: { type: 'integer' },
+    next: { type: ['integer', 'null'], description: 'the `from` of the next page; null after the last' },
+    ballots: { type: 'array', items: RecordBallot, description: "entries of the record's `ballots`, in order" },
+  },
+})
+
 const json = (schema: object) => ({ 200: schema, ...errorResponses })
 const electionParams = { type: 'object', required: ['election'], additionalProperties: false, properties: { election: ElectionId } }
 const heightOnly = { type: 'object', additionalProperties: false, properties: { height: Uint } }
@@ -109,12 +122,28 @@ export function votingRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   }, async (req) => query('ballots', { election: req.params.election, from: req.query.from, limit: req.query.limit }, req.query.height))
 
-  app.get<{ Params: { election: string }; Querystring: { height?: string } }>('/v1/voting/elections/:election/record', {
+  app.get<{ Params: { election: string }; Querystring: { ballots?: string; height?: string } }>('/v1/voting/elections/:election/record', {
     schema: {
-      summary: 'The election record', description: 'Everything public about the election, enough to verify it with no node (`polis voting verify RECORD.json`).', tags,
-      params: electionParams, querystring: heightOnly, response: json(ElectionRecord),
+      summary: 'The election record',
+      description:
+        'Everything public about the election, enough to verify it with no node (`polis voting verify RECORD.json`). ' +
+        'Whole up to 5,000 ballots; `ballots=none` gives the head (every field, an empty ballot list) and GET …/record/ballots the ballots page by page, ' +
+        'which a client joins into the same document (`polis voting record` does, at one height).',
+      tags, params: electionParams,
+      querystring: { type: 'object', additionalProperties: false, properties: { ballots: { type: 'string', enum: ['all', 'none'] }, height: Uint } },
+      response: json(ElectionRecord),
     },
-  }, async (req) => query('record', { election: req.params.election }, req.query.height))
+  }, async (req) => query('record', { election: req.params.election, ballots: req.query.ballots }, req.query.height))
+
+  app.get<{ Params: { election: string }; Querystring: { from?: string; limit?: string; height?: string } }>('/v1/voting/elections/:election/record/ballots', {
+    schema: {
+      summary: "A page of the election record's ballots",
+      description: 'The record\'s `ballots` entries from the sequence number `from` (default 0), at most `limit` (default and maximum 1,000), with the height read and the cursor of the next page (`next`, null after the last). Pass `height` to read every page of one record at the same height.',
+      tags, params: electionParams,
+      querystring: { type: 'object', additionalProperties: false, properties: { from: Uint, limit: { type: 'string', pattern: '^[1-9][0-9]{0,3}$' }, height: Uint } },
+      response: json(RecordBallotsPage),
+    },
+  }, async (req) => query('record_ballots', { election: req.params.election, from: req.query.from, limit: req.query.limit }, req.query.height))
 
   app.get<{ Params: { tracking_code: string }; Querystring: { height?: string } }>('/v1/voting/ballots/:tracking_code', {
     schema: {

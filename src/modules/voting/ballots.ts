@@ -2,17 +2,21 @@
  * Casting a ballot: the election's key is ready, the block time is in the window, the signer is
  * eligible and has no other ballot in this block, every proof verifies (src/voting/ballot.ts
  * checkBallot), and the tracking code is new. The aggregate is updated at once: the voter's
- * earlier ballot, if any, is subtracted and the new one added (a re-vote replaces).
+ * earlier ballot, if any, is subtracted and the new one added (a re-vote replaces). Within a block
+ * the sum is kept in extended coordinates (key x|id) and encoded once at end-block
+ * (settleAggregates), so a ballot costs point additions, not ten encodings.
  */
 import { fail } from '../../base/errors.js'
 import { toHex } from '../../base/bytes.js'
-import type { TxContext } from '../../app/module.js'
-import { checkBallot, decodeBallot } from '../../voting/ballot.js'
+import type { ExecContext, TxContext } from '../../app/module.js'
+import { checkBallotCompact, ciphertextPoints, decodeBallot } from '../../voting/ballot.js'
 import type { ElectionContext } from '../../voting/context.js'
 import { decodeAggregateCiphertext, CIPHERTEXT_BYTES } from '../../voting/elgamal.js'
-import { addBallot, encodeAggregate, removeBallot, type Aggregate } from '../../voting/tally.js'
+import type { Aggregate } from '../../voting/tally.js'
+import { accumulate, compactPoints, encodePoints, pointsFromAggregate, pointsFromCompact, pointsFromWork, workBytes } from '../../voting/running-aggregate.js'
 import {
-  electionContextOf, findTrackingCode, getAggregateBytes, getBallot, isEligibleVoter, lastBallotOf, putAggregateBytes, putBallot, putElection, requireElection, type Election,
+  deleteAggregateWork, electionContextOf, electionsWithAggregateWork, findTrackingCode, getAggregateBytes, getAggregateWork, getBallot, isEligibleVoter, lastBallotOf,
+  putAggregateBytes, putAggregateWork, putBallot, putElection, requireElection, type Election, type StoredBallot,
 } from './keeper.js'
 import { VOTING_EVENT } from './types.js'
 
@@ -43,20 +47,35 @@ export function ballotPrecheck(kv: TxContext['kv'], time: bigint, height: bigint
 export function castBallot(ctx: TxContext, id: string, bytes: Uint8Array): { trackingCode: Uint8Array; replaced: boolean } {
   const e = ballotPrecheck(ctx.kv, ctx.time, ctx.height, id, ctx.sender)
   const ec = electionContextOf(e)
-  const checked = checkBallot(ec, ctx.sender, bytes) // invalid_message on any malformed or non-canonical byte
-  if (checked.failures.length) fail('proof_invalid', `ballot: ${checked.failures.join('; ')}`)
+  const checked = checkBallotCompact(ec, ctx.sender, bytes) // invalid_message on any malformed or non-canonical byte
+  if (checked.failures.length || !checked.ciphertexts) fail('proof_invalid', `ballot: ${checked.failures.join('; ')}`)
   if (findTrackingCode(ctx.kv, checked.trackingCode)) fail('already_exists', `a ballot with tracking code ${toHex(checked.trackingCode)} was already cast`)
 
-  let agg = decodeAggregate(ec, getAggregateBytes(ctx.kv, id)!)
+  // The sum stays in extended coordinates for the block (no square root per ballot); end-block encodes it.
+  const work = getAggregateWork(ctx.kv, id)
+  const sum = work ? pointsFromWork(work) : pointsFromAggregate(getAggregateBytes(ctx.kv, id)!)
   const last = lastBallotOf(ctx.kv, id, ctx.sender)
-  if (last) agg = removeBallot(agg, decodeBallot(ec, getBallot(ctx.kv, id, last.seq)!.bytes))
-  agg = addBallot(agg, checked.ballot)
-  putAggregateBytes(ctx.kv, id, encodeAggregate(agg))
+  if (last) accumulate(sum, pointsFromCompact(storedCiphertexts(ec, getBallot(ctx.kv, id, last.seq)!)), true)
+  accumulate(sum, pointsFromCompact(checked.ciphertexts), false)
+  putAggregateWork(ctx.kv, id, workBytes(sum))
 
   const seq = e.ballotsCast++
   if (!last) e.ballotsCounted++
-  putBallot(ctx.kv, id, { seq, voter: ctx.sender, bytes, trackingCode: checked.trackingCode, height: ctx.height })
+  putBallot(ctx.kv, id, { seq, voter: ctx.sender, bytes, trackingCode: checked.trackingCode, height: ctx.height, ciphertexts: checked.ciphertexts })
   putElection(ctx.kv, e)
   ctx.emit(VOTING_EVENT.ballot, { election: id, voter: toHex(ctx.sender), tracking_code: toHex(checked.trackingCode), seq: String(seq), replaced: String(!!last) })
   return { trackingCode: checked.trackingCode, replaced: !!last }
+}
+
+/** A stored ballot's ciphertexts in compact form (decoded, ciphertexts only, for a ballot stored without them). */
+function storedCiphertexts(ec: ElectionContext, b: StoredBallot): Uint8Array {
+  return b.ciphertexts ?? compactPoints(ciphertextPoints(decodeBallot(ec, b.bytes, true)))
+}
+
+/** End-block: each running aggregate of this block encoded once into the committed aggregate. */
+export function settleAggregates(ctx: ExecContext): void {
+  for (const id of electionsWithAggregateWork(ctx.kv)) {
+    putAggregateBytes(ctx.kv, id, encodePoints(pointsFromWork(getAggregateWork(ctx.kv, id)!)))
+    deleteAggregateWork(ctx.kv, id)
+  }
 }

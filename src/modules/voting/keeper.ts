@@ -67,6 +67,7 @@ export const keys = {
   lastBallot: (id: string, account: Uint8Array) => concatBytes(utf8(K.lastBallot), idPart(id), account),
   tracking: (code: Uint8Array) => concatBytes(utf8(K.tracking), code),
   aggregate: (id: string) => utf8(K.aggregate + id),
+  aggregateWork: (id: string) => utf8(K.aggregateWork + id),
   partial: (id: string, i: number) => concatBytes(utf8(K.partial), idPart(id), u32be(i)),
   partialPrefix: (id: string) => concatBytes(utf8(K.partial), idPart(id)),
   deadline: (time: bigint, id: string) => concatBytes(utf8(K.deadline), u64be(time), utf8(id)),
@@ -219,18 +220,23 @@ export function complaintsOf(kv: KVReader, id: string): StoredComplaint[] {
 
 // ------------------------------------------------------------------ ballots
 
-export interface StoredBallot { seq: number; voter: Uint8Array; bytes: Uint8Array; trackingCode: Uint8Array; height: bigint }
+export interface StoredBallot {
+  seq: number; voter: Uint8Array; bytes: Uint8Array; trackingCode: Uint8Array; height: bigint
+  /** The ciphertexts as affine points (src/voting/running-aggregate.ts); absent in ballots stored before they were kept. */
+  ciphertexts?: Uint8Array
+}
 
 export function putBallot(kv: KV, id: string, b: StoredBallot): void {
   const s = moduleStore(kv, MODULE)
-  s.set(keys.ballot(id, b.seq), encodeCanonical({ voter: b.voter, bytes: b.bytes, tracking_code: b.trackingCode, height: b.height }))
+  const entry = { voter: b.voter, bytes: b.bytes, tracking_code: b.trackingCode, height: b.height }
+  s.set(keys.ballot(id, b.seq), encodeCanonical(b.ciphertexts ? { ...entry, ciphertexts: b.ciphertexts } : entry))
   s.set(keys.lastBallot(id, b.voter), encodeCanonical({ seq: b.seq, height: b.height }))
   s.set(keys.tracking(b.trackingCode), encodeCanonical({ election: id, seq: b.seq }))
 }
 
 const decodeBallotEntry = (seq: number, v: Uint8Array): StoredBallot => {
   const m = decodeCanonical(v, 'invalid_state') as Record<string, any>
-  return { seq, voter: m.voter, bytes: m.bytes, trackingCode: m.tracking_code, height: big(m.height) }
+  return { seq, voter: m.voter, bytes: m.bytes, trackingCode: m.tracking_code, height: big(m.height), ...(m.ciphertexts ? { ciphertexts: m.ciphertexts } : {}) }
 }
 
 export function getBallot(kv: KVReader, id: string, seq: number): StoredBallot | undefined {
@@ -263,6 +269,22 @@ export function getAggregateBytes(kv: KVReader, id: string): Uint8Array | undefi
 }
 export function putAggregateBytes(kv: KV, id: string, bytes: Uint8Array): void {
   moduleStore(kv, MODULE).set(keys.aggregate(id), bytes)
+}
+
+/** The running aggregate of the block being executed (ballots.ts), if a ballot of this election is in it. */
+export function getAggregateWork(kv: KVReader, id: string): Uint8Array | undefined {
+  return moduleReader(kv, MODULE).get(keys.aggregateWork(id))
+}
+export function putAggregateWork(kv: KV, id: string, bytes: Uint8Array): void {
+  moduleStore(kv, MODULE).set(keys.aggregateWork(id), bytes)
+}
+export function deleteAggregateWork(kv: KV, id: string): void {
+  moduleStore(kv, MODULE).delete(keys.aggregateWork(id))
+}
+/** The elections with a running aggregate in this block, in id order. */
+export function electionsWithAggregateWork(kv: KVReader): string[] {
+  const p = utf8(K.aggregateWork)
+  return [...moduleReader(kv, MODULE).iterate({ gte: p, lt: prefixEnd(p) })].map(([k]) => Buffer.from(k.subarray(p.length)).toString('utf8'))
 }
 
 // ------------------------------------------------------------------ phases and deadlines

@@ -11,10 +11,10 @@ import { compareBytes, toHex } from '../../base/bytes.js'
 import type { CborValue } from '../../codec/cbor.js'
 import { hexParam, limitParam, optionalStringParam } from '../../app/query-params.js'
 import { manifestToJson, MAX_OPTIONS, MAX_QUESTIONS, MAX_TRUSTEES } from '../../voting/manifest.js'
-import { castBallot } from './ballots.js'
+import { castBallot, settleAggregates } from './ballots.js'
 import { preverifyBallot } from '../../voting/ballot-verify-pool.js'
 import { checkShares, createElection, endChecking, endDealing, endRegistration, postDeal, registerTrusteeKey } from './dkg-steps.js'
-import { electionRecord } from './election-record.js'
+import { electionRecord, recordBallotsPage, RECORD_PAGE_MAX } from './election-record.js'
 import {
   ballotsOf, complaintsOf, dealsOf, dropDeadline, dueElections, eligibleAccounts, findTrackingCode, getAggregateBytes, getBallot, isEligibleVoter, lastBallotOf, listElections,
   electionContextOf, manifestOf, partialsOf, phaseDeadline, putElection, registrationsOf, requireElection,
@@ -207,9 +207,15 @@ export function votingModule(): Module {
         const e = requireElection(ctx.kv, electionParam(p))
         return { election: e.id, partials: partialsOf(ctx.kv, e.id).map(([trustee, b]) => ({ trustee, partial: toHex(b) })) }
       },
-      record: (ctx, p) => electionRecord(ctx.kv, requireElection(ctx.kv, electionParam(p))),
+      record: (ctx, p) => {
+        const ballots = optionalStringParam(p, 'ballots') ?? 'all'
+        if (ballots !== 'all' && ballots !== 'none') fail('invalid_request', 'ballots must be "all" or "none"')
+        return electionRecord(ctx.kv, requireElection(ctx.kv, electionParam(p)), ballots === 'all')
+      },
+      record_ballots: (ctx, p) => recordBallotsPage(ctx.kv, requireElection(ctx.kv, electionParam(p)), ctx.height, seqParam(p, 'from'), limitParam(p, RECORD_PAGE_MAX, RECORD_PAGE_MAX)),
     },
     endBlock(ctx) {
+      settleAggregates(ctx)
       endPhases(ctx)
     },
   }

@@ -9,10 +9,14 @@
  *   d|ID|dealer(4)            -> deal (bytes)
  *   k|ID|trustee(4)           -> 0x01  the trustee has checked its shares
  *   c|ID|seq(8)               -> complaint (CBOR: bytes, verdict)
- *   b|ID|seq(8)               -> ballot (CBOR: voter, bytes, tracking code, height)
+ *   b|ID|seq(8)               -> ballot (CBOR: voter, bytes, tracking code, height, ciphertexts as
+ *                                affine points, src/voting/running-aggregate.ts: a re-vote subtracts
+ *                                them without decoding)
  *   l|ID|account(32)          -> the voter's last ballot (CBOR: seq, height)
  *   t|tracking code(32)       -> (CBOR: election, seq)
  *   a|id                      -> the aggregate of the counted ballots (64 bytes per option)
+ *   x|id                      -> within a block only: the running aggregate in extended coordinates
+ *                                (running-aggregate.ts), encoded into a|id and deleted at end-block
  *   p|ID|trustee(4)           -> partial decryption (bytes of src/voting/tally.ts)
  *   w|time(8)|id              -> phase (UTF-8): the phase that ends at this block time
  */
@@ -22,7 +26,7 @@ export const MODULE = 'voting'
 
 export const VOTING_KEY = {
   election: 'e', eligible: 'v', registration: 'r', deal: 'd', checked: 'k', complaint: 'c',
-  ballot: 'b', lastBallot: 'l', tracking: 't', aggregate: 'a', partial: 'p', deadline: 'w',
+  ballot: 'b', lastBallot: 'l', tracking: 't', aggregate: 'a', aggregateWork: 'x', partial: 'p', deadline: 'w',
 } as const
 
 export const VOTING_MSG = {
