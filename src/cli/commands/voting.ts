@@ -4,7 +4,7 @@
  * (vote, with a Benaloh audit; find a ballot by its tracking code), and anyone (show, record, and
  * verify, which needs no node).
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { PolisError } from '../../base/errors.js'
@@ -13,14 +13,19 @@ import {
   VotingReader, auditPreparedBallot, checkedManifest, prepareBallot, prepareCheck, prepareDeal, preparePartialDecryption, prepareRegistration, selectionsFrom,
   type TrusteeSecrets,
 } from '../../sdk/voting.js'
-import { verifyElectionRecord } from '../../voting/record.js'
+import type { VerificationReport } from '../../voting/record.js'
+import { verifyElectionRecordOnWorkers } from '../../voting/record-verify-pool.js'
+import { writeElectionRecord } from '../../sdk/voting-record.js'
 import { systemRandom } from '../../voting/random.js'
 import type { CliContext } from '../context.js'
 import { isoTime, table, text, type Json } from '../format.js'
 import { intArg } from '../args.js'
+import { progress, type Progress } from '../progress.js'
 import { SilentFailure, submit, txOptions, type TxFlags } from './tx.js'
 
 const MINUTE = 60_000
+/** `polis voting verify` checks the ballots on this many worker threads by default. */
+const VERIFY_WORKERS = 2
 
 /** A time: ms since the epoch, an ISO date, or +<n>s / +<n>m / +<n>h / +<n>d from now. */
 export function timeArg(v: string, what: string, now = Date.now()): bigint {
@@ -218,20 +223,39 @@ export function votingCommands(program: Command, ctx: (cmd: Command) => CliConte
     })
 
   // ---------------------------------------------------------------- anyone
-  voting.command('record').description('export the public election record (docs/VOTING.md §9)').argument('<election>', 'the election id')
+  voting.command('record').description('export the public election record (docs/VOTING.md §9), read in pages at one height').argument('<election>', 'the election id')
     .option('--out <file>', 'write it to this file (default: print it)')
     .action(async (election: string, o: { out?: string }, cmd: Command) => {
       const c = ctx(cmd)
-      const rec = await reader(c).record(election)
-      const body = JSON.stringify(rec, null, 2) + '\n'
-      if (!o.out) return void c.io.out(body)
+      const r = reader(c)
+      if (!o.out) return void (await writeElectionRecord(r, election, (t) => c.io.out(t)))
       const path = resolve(c.io.cwd, o.out)
-      writeFileSync(path, body)
+      // Written beside the target and renamed at the end: a failed export leaves no partial record.
+      const partial = `${path}.partial`
+      const fd = openSync(partial, 'w')
+      let bar: Progress | undefined
+      try {
+        await writeElectionRecord(r, election, (t) => void writeSync(fd, t), {
+          onProgress: (done, total) => {
+            bar ??= progress(c.io, { label: 'record', total, unit: 'ballots', json: c.json })
+            bar.update(done)
+          },
+        })
+        closeSync(fd)
+      } catch (e) {
+        closeSync(fd)
+        rmSync(partial, { force: true })
+        throw e
+      } finally {
+        bar?.end()
+      }
+      renameSync(partial, path)
       c.print(`record of ${election} written to ${path}`, { election, file: path })
     })
 
   voting.command('verify').description('verify an election from its record alone (no node): every proof, the tally, the result').argument('<record>', 'RECORD.json')
-    .action(async (file: string, _o: unknown, cmd: Command) => {
+    .option('--workers <n>', 'worker threads checking the ballots', intArg('--workers', 1, 64), VERIFY_WORKERS)
+    .action(async (file: string, o: { workers: number }, cmd: Command) => {
       const c = ctx(cmd)
       const path = resolve(c.io.cwd, file)
       let json: unknown
@@ -240,12 +264,27 @@ export function votingCommands(program: Command, ctx: (cmd: Command) => CliConte
       } catch (e) {
         throw new PolisError('invalid_request', `${path} is not a JSON file: ${(e as Error).message}`)
       }
-      const r = verifyElectionRecord(json)
+      const t0 = performance.now()
+      let bar: Progress | undefined
+      let r: VerificationReport
+      try {
+        r = await verifyElectionRecordOnWorkers(json, {
+          threads: o.workers,
+          onProgress: (done, total) => {
+            bar ??= progress(c.io, { label: 'verify', total, unit: 'ballots', json: c.json })
+            bar.update(done)
+          },
+        })
+      } finally {
+        bar?.end()
+      }
+      const ms = Math.round(performance.now() - t0)
+      const timing = `  checked in ${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s (ballots on ${o.workers} worker${o.workers === 1 ? '' : 's'})`
       const summary = r.ok
         ? [`verified: election ${r.electionHash}`, `  ${r.ballotsCast} ballots cast, ${r.ballotsCounted} counted; qualified trustees [${r.qualifiedTrustees.join(', ')}]`,
-            r.counts ? `  result ${JSON.stringify(r.counts)} decrypted by trustees [${r.decryptedBy.join(', ')}]` : `  sealed: ${r.decryptedBy.length} partial decryptions, fewer than the threshold`]
-        : ['verification FAILED:', ...r.failures.map((f) => `  ${f}`)]
-      c.print(summary, r)
+            r.counts ? `  result ${JSON.stringify(r.counts)} decrypted by trustees [${r.decryptedBy.join(', ')}]` : `  sealed: ${r.decryptedBy.length} partial decryptions, fewer than the threshold`, timing]
+        : ['verification FAILED:', ...r.failures.map((f) => `  ${f}`), timing]
+      c.print(summary, { ...r, elapsedMs: ms, workers: o.workers })
       if (!r.ok) throw new SilentFailure()
     })
 }
