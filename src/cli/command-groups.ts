@@ -35,6 +35,7 @@ export const TOP_LEVEL: Record<string, GroupName[]> = {
   init: ['node'],
   start: ['node'],
   status: ['node'],
+  app: ['node'],
   tx: ['tx', 'services', 'bridge'],
   query: ['query', 'services', 'bridge'],
   testnet: ['testnet'],

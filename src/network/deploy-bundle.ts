@@ -52,6 +52,8 @@ export interface BundleOptions {
   polisRoot?: string
   /** the cometbft binary on each machine (default: the one this machine uses) */
   cometbftBin?: string
+  /** POLIS_COMPILED in node.env: the App runs from dist/ only (default true; false lets it run the sources through tsx) */
+  compiled?: boolean
   timeouts?: Partial<ConsensusTimeouts>
   genesisTime?: Date
   /** further CometBFT settings, e.g. { 'p2p.allow_duplicate_ip': true } for a trial of several hosts on one machine */
@@ -118,7 +120,7 @@ export function writeBundle(o: BundleOptions): Bundle {
         ...o.cometConfig,
       },
     }))
-    writeFileSync(join(dir, 'node.env'), nodeEnv({ host: n.host, ports, polisRoot, cometbftBin }))
+    writeFileSync(join(dir, 'node.env'), nodeEnv({ host: n.host, ports, polisRoot, cometbftBin, compiled: o.compiled ?? true }))
     script(join(dir, 'start.sh'), START_SH)
     script(join(dir, 'stop.sh'), STOP_SH)
     writeFileSync(join(dir, 'polis-app.service'), appUnit(n.host, installDir))
@@ -134,7 +136,7 @@ function script(path: string, text: string): void {
   chmodSync(path, 0o755)
 }
 
-function nodeEnv(o: { host: string; ports: typeof DEFAULT_BUNDLE_PORTS; polisRoot: string; cometbftBin: string }): string {
+function nodeEnv(o: { host: string; ports: typeof DEFAULT_BUNDLE_PORTS; polisRoot: string; cometbftBin: string; compiled: boolean }): string {
   return `# This machine's settings (read by start.sh, stop.sh and the systemd units). Edit the paths if Polis
 # or cometbft live elsewhere on this machine.
 POLIS_ROOT=${o.polisRoot}
@@ -144,6 +146,9 @@ POLIS_ABCI=tcp://${o.host}:${o.ports.abci}
 POLIS_RPC=http://${o.host}:${o.ports.rpc}
 POLIS_API_PORT=${o.ports.api}
 POLIS_VERIFY_THREADS=1
+# 1: the App runs compiled, from $POLIS_ROOT/dist (built by \`npm ci\` or \`npm run build\`), and refuses
+# to start if that build is missing or older than $POLIS_ROOT/src; 0: it may run the sources through tsx
+POLIS_COMPILED=${o.compiled ? 1 : 0}
 # State-sync snapshots every this many blocks (0: none; docs/DEPLOY.md), and the state heights kept
 # (0: all; a snapshot being made and pending bridge packets are always kept)
 POLIS_SNAPSHOT_INTERVAL=1000
@@ -162,7 +167,8 @@ mkdir -p logs run
 if [ -f run/app.pid ] && kill -0 "$(cat run/app.pid)" 2>/dev/null; then echo "already running (pid $(cat run/app.pid))"; exit 1; fi
 from=0
 [ -f logs/app.log ] && from=$(wc -c < logs/app.log)
-node --import "file://$POLIS_ROOT/node_modules/tsx/dist/loader.mjs" "$POLIS_ROOT/src/node/cometbft-process.ts" \\
+export POLIS_COMPILED
+node "$POLIS_ROOT/bin/polis" app \\
   --home "$HERE" --abci "$POLIS_ABCI" --verify-threads "$POLIS_VERIFY_THREADS" \\
   --api-port "$POLIS_API_PORT" --api-host "$POLIS_HOST" --rpc "$POLIS_RPC" \\
   --snapshot-interval "$POLIS_SNAPSHOT_INTERVAL" --pruning-keep-recent "$POLIS_PRUNING_KEEP_RECENT" >> logs/app.log 2>&1 &
@@ -229,7 +235,7 @@ function appUnit(host: string, dir: string): string {
     head: `# The Polis App of validator ${host}. Install: copy both units to /etc/systemd/system/, then\n#   systemctl daemon-reload && systemctl enable --now polis-app polis-cometbft`,
     description: `Polis App (validator ${host})`,
     deps: 'After=network-online.target\nWants=network-online.target',
-    execStart: `ExecStart=/usr/bin/env node --import file://\${POLIS_ROOT}/node_modules/tsx/dist/loader.mjs \${POLIS_ROOT}/src/node/cometbft-process.ts --home ${dir} --abci \${POLIS_ABCI} --verify-threads \${POLIS_VERIFY_THREADS} --api-port \${POLIS_API_PORT} --api-host \${POLIS_HOST} --rpc \${POLIS_RPC} --snapshot-interval \${POLIS_SNAPSHOT_INTERVAL} --pruning-keep-recent \${POLIS_PRUNING_KEEP_RECENT}`,
+    execStart: `ExecStart=/usr/bin/env node \${POLIS_ROOT}/bin/polis app --home ${dir} --abci \${POLIS_ABCI} --verify-threads \${POLIS_VERIFY_THREADS} --api-port \${POLIS_API_PORT} --api-host \${POLIS_HOST} --rpc \${POLIS_RPC} --snapshot-interval \${POLIS_SNAPSHOT_INTERVAL} --pruning-keep-recent \${POLIS_PRUNING_KEEP_RECENT}`,
     // exit status HALT_EXIT_CODE: stopped at the governance halt height; stays down until the operator upgrades
     restart: `Restart=always\nRestartSec=2\nRestartPreventExitStatus=${HALT_EXIT_CODE}`,
   })

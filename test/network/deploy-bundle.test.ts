@@ -4,11 +4,16 @@
  * start/stop scripts; the authority key in no host directory) and refuses to overwrite it; each
  * host's start.sh brings up its validator bound to its own loopback address, the four find each
  * other by host, a transfer sent to one machine's API is read on another's, and stop.sh stops all.
+ *
+ * The App runs as an operator runs it: compiled, from the dist/ of a Polis install (`npm run build`)
+ * through `bin/polis app` with POLIS_COMPILED=1 (the bundle's node.env), never the TypeScript
+ * sources. The install is a private copy of this repository's src/ built here (the shared dist/ goes
+ * stale whenever src/ is edited, and then POLIS_COMPILED=1 rightly refuses to start).
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { cli } from '../helpers/cli.js'
@@ -21,7 +26,19 @@ import { CometRpc } from '../../src/engine/cometbft/rpc.js'
 import { missingCometbft, until } from '../cometbft/net.js'
 
 const HOSTS = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5']
+const REPO = new URL('../../', import.meta.url).pathname
 
+/** A Polis install in `dir` as `npm ci` leaves one: src/, bin/polis, node_modules, and dist/ built by `npm run build`. */
+function compiledInstall(dir: string): string {
+  mkdirSync(join(dir, 'bin'), { recursive: true })
+  mkdirSync(join(dir, 'scripts'))
+  cpSync(join(REPO, 'src'), join(dir, 'src'), { recursive: true })
+  for (const f of ['bin/polis', 'scripts/build.mjs', 'package.json', 'tsconfig.json', 'tsconfig.build.json']) copyFileSync(join(REPO, f), join(dir, f))
+  symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'))
+  execFileSync(process.execPath, [join(dir, 'scripts', 'build.mjs')], { stdio: 'pipe' })
+  assert.ok(existsSync(join(dir, 'dist', 'cli', 'main.js')) && existsSync(join(dir, 'dist', '.build-stamp')))
+  return dir
+}
 
 /** A p2p base port whose whole block (base … base+24) is free on every host address. */
 async function freeBundleBase(): Promise<number> {
@@ -41,8 +58,9 @@ test('polis testnet --hosts: one directory per machine, started on 127.0.0.2…1
   const base = await freeBundleBase()
   const started: string[] = []
   try {
+    const install = compiledInstall(join(root, 'polis'))
     // connections between loopback addresses all come from 127.0.0.1: CometBFT must allow that here
-    const r = await cli(['testnet', '--out', out, '--hosts', HOSTS.join(','), '--citizens', '2', '--chain-id', 'metro', '--base-port', String(base), '--comet-config', 'p2p.allow_duplicate_ip=true', '--json'])
+    const r = await cli(['testnet', '--out', out, '--hosts', HOSTS.join(','), '--citizens', '2', '--chain-id', 'metro', '--base-port', String(base), '--comet-config', 'p2p.allow_duplicate_ip=true', '--polis-root', install, '--json'])
     assert.equal(r.code, 0, r.stderr)
     const b = r.json<{ hosts: Array<{ host: string; dir: string; node_id: string }> }>()
     assert.deepEqual(b.hosts.map((h) => h.host), HOSTS)
@@ -59,6 +77,11 @@ test('polis testnet --hosts: one directory per machine, started on 127.0.0.2…1
       assert.match(readFileSync(join(h.dir, 'polis-cometbft.service'), 'utf8'), /Requires=polis-app\.service/)
       assert.match(readFileSync(join(h.dir, 'polis-app.service'), 'utf8'), /RestartPreventExitStatus=3/)
       assert.equal(existsSync(join(h.dir, 'keys')), false)
+      // the App from the install's dist/, compiled only
+      const env = readFileSync(join(h.dir, 'node.env'), 'utf8')
+      assert.match(env, new RegExp(`^POLIS_ROOT=${install}$`, 'm'))
+      assert.match(env, /^POLIS_COMPILED=1$/m)
+      assert.match(readFileSync(join(h.dir, 'polis-app.service'), 'utf8'), /^ExecStart=\/usr\/bin\/env node \$\{POLIS_ROOT\}\/bin\/polis app --home /m)
     }
     assert.equal(statSync(join(out, 'keys', 'authority.json')).mode & 0o777, 0o600)
     // never overwritten
@@ -70,6 +93,12 @@ test('polis testnet --hosts: one directory per machine, started on 127.0.0.2…1
       const s = spawnSync('sh', [join(h.dir, 'start.sh')], { encoding: 'utf8', timeout: 90_000 })
       assert.equal(s.status, 0, `${h.host}: ${s.stdout}${s.stderr}`)
       started.push(h.dir)
+    }
+    // each App is the compiled one: `node <install>/bin/polis app`, with the install's dist/ loaded
+    for (const dir of started) {
+      const pid = Number(readFileSync(join(dir, 'run', 'app.pid'), 'utf8'))
+      assert.match(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '), new RegExp(`${install}/bin/polis app --home ${dir} `))
+      assert.match(readFileSync(join(dir, 'logs', 'app.log'), 'utf8'), new RegExp(`running compiled from ${install}/dist/`))
     }
     const rpc = (host: string) => new CometRpc(`http://${host}:${base + 1}`)
     // the four find each other by host: three peers each, at the other addresses

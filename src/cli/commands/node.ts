@@ -1,4 +1,4 @@
-/** `polis init`, `polis start`, `polis status`. */
+/** `polis init`, `polis start`, `polis status`, `polis app` (one CometBFT validator's App process). */
 import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { Option, type Command } from 'commander'
@@ -210,6 +210,30 @@ export function nodeCommands(program: Command, ctx: (cmd: Command) => CliContext
     if (c.json) c.io.out(JSON.stringify({ event: 'stopped', signal }) + '\n')
     else c.io.out('Stopped.\n')
   }
+
+  program.command('app')
+    .description("run one CometBFT validator's Polis App (its proxy_app) in the validator's directory (--home: cometbft/ and app/ inside), until SIGTERM; what a deploy bundle's start.sh and systemd unit run (docs/DEPLOY.md)")
+    .option('--abci <addr>', 'where CometBFT connects to the App: tcp://HOST:PORT or unix:///path', 'tcp://127.0.0.1:26658')
+    .option('--db <dir>', "the App's database (default <home>/app)")
+    .option('--verify-threads <n>', 'signature verification threads (0: inline)', intArg('--verify-threads', 0, 64), 1)
+    .option('--cache-size <n>', 'state tree node cache entries', intArg('--cache-size', 1, 100_000_000))
+    .option('--api-port <port>', 'also serve the HTTP API (docs/API.md) on this port', intArg('--api-port', 1, 65535))
+    .option('--api-host <host>', 'address of the HTTP API', '127.0.0.1')
+    .option('--rpc <url>', "this validator's CometBFT RPC (for the HTTP API)", 'http://127.0.0.1:26657')
+    .option('--snapshot-interval <n>', 'a state-sync snapshot every N blocks (0: none)', intArg('--snapshot-interval', 0, 1_000_000_000), 0)
+    .option('--snapshot-keep <n>', 'snapshots kept', intArg('--snapshot-keep', 1, 1000), 2)
+    .option('--pruning-keep-recent <n>', 'state heights kept (0: all)', intArg('--pruning-keep-recent', 0, 1_000_000_000), 0)
+    .option('--no-index', 'do not index events (for transaction search)')
+    .option('--quiet', 'no line per committed block')
+    .action(async (o: { abci: string; db?: string; verifyThreads: number; cacheSize?: number; apiPort?: number; apiHost: string; rpc: string; snapshotInterval: number; snapshotKeep: number; pruningKeepRecent: number; index: boolean; quiet?: boolean }, cmd: Command) => {
+      const c = ctx(cmd)
+      if (!existsSync(join(c.home, 'cometbft', 'config', 'genesis.json'))) throw new PolisError('not_found', `${c.home} is not a validator's directory (no cometbft/config/genesis.json): --home names one host directory of \`polis testnet --hosts\``)
+      const { runCometApp } = await import('../../node/cometbft-process.js')
+      await runCometApp({
+        home: c.home, abci: o.abci, db: o.db, verifyThreads: o.verifyThreads, cacheSize: o.cacheSize, quiet: !!o.quiet, noIndex: !o.index,
+        apiPort: o.apiPort, apiHost: o.apiHost, rpc: o.rpc, snapshotInterval: o.snapshotInterval, snapshotKeep: o.snapshotKeep, pruningKeepRecent: o.pruningKeepRecent,
+      })
+    })
 
   program.command('status')
     .description("show the node's chain, height, app hash and mempool")
