@@ -11,8 +11,12 @@
 
 import { encodeUvarint, lengthDelimited } from '../../codec/uvarint.js'
 
-/** CometBFT's own reader refuses messages above 100 MiB; we allow a little more for headroom. */
-export const DEFAULT_MAX_FRAME = 128 * 1024 * 1024
+/**
+ * The largest request accepted from CometBFT. Blocks stay far below it (CometBFT caps a block at
+ * 100 MiB), but InitChain carries the whole genesis app_state: ~190 MiB of JSON at a million
+ * accounts (docs/BENCHMARKS.md, state sync), more when CometBFT's genesis.json is indented.
+ */
+export const DEFAULT_MAX_FRAME = 1024 * 1024 * 1024
 
 export class FrameError extends Error {
   override readonly name = 'FrameError'

@@ -165,8 +165,9 @@ export class SnapshotStore {
     if (this.running) return log(`snapshot of height ${height} skipped: the previous one is still being made`)
     const start = startSnapshot(db, height)
     this.exporting = Number(height)
+    const t0 = process.hrtime.bigint()
     this.running = this.take(db, start).then(
-      (info) => log(`snapshot of height ${info.height}: ${info.chunks} chunks`),
+      (info) => log(`snapshot of height ${info.height}: ${info.chunks} chunks, ${JSON.parse(Buffer.from(info.metadata).toString('utf8')).bytes} bytes, made in ${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1)} s`),
       (e: Error) => log(`snapshot of height ${height} failed: ${e.message}`),
     ).finally(() => {
       this.running = undefined
