@@ -65,7 +65,7 @@ async function readmeCommands(): Promise<{ cmds: string[][]; apiPort: number }> 
   return { cmds, apiPort: api }
 }
 
-interface AlertJson { id: string; confirmed_at: string | null; quarantined: boolean; evidence: unknown[] }
+interface AlertJson { id: string; subject: string | null; confirmed_at: string | null; quarantined: boolean; evidence: unknown[] }
 
 let quarantining: AlertJson
 
@@ -177,4 +177,37 @@ test('a lying node (tampered proof, value, header or inclusion proof) or a lying
     await page.close()
     await proxy.close()
   }
+})
+
+test('the alert\'s indicator shared with city-b: listed there with its provenance, and city-a shows city-b\'s answer, live', async () => {
+  assert.ok(quarantining?.subject, 'needs the alert of the first test')
+  const { page, errors } = await openPage(ctx)
+  await page.setViewportSize({ width: 1280, height: 800 })
+  await page.goto(`${A}/console/#/security/city-a`)
+  await settled(page)
+  const intelA = page.locator('section[aria-labelledby=h-intel]')
+  await intelA.getByRole('table', { name: /shared with other cities/ }).getByRole('row', { name: 'none' }).waitFor()
+  // city-b's authority accepts city-a's indicators; city-a's authority shares the camera's key (the alert's subject)
+  for (const argv of [
+    ['tx', 'threat-intel', 'accept-peer', 'city-a', '--from', 'authority', '--home', 'city-b'],
+    ['tx', 'bridge', 'share-indicators', 'city-b', quarantining.id, `device:${quarantining.subject}`, '--from', 'authority', '--home', 'city-a'],
+  ]) {
+    const r = await cli(argv, { cwd: n.home })
+    assert.equal(r.code, 0, `polis ${argv.join(' ')}\n${r.stderr}${r.stdout}`)
+  }
+  // city-a: the share, then city-b's acknowledgement (relayed back) turns it accepted without a reload
+  await intelA.locator('[data-share-outcome=accepted]').waitFor()
+  assert.match(await intelA.getByRole('table', { name: /shared with other cities/ }).innerText(), new RegExp(`city-b \\(client city-b\\)\\s+#\\d+\\s+${quarantining.id.slice(0, 8)}…`))
+  // city-b: the indicator listed, with where it came from and the alert confirmed there
+  await page.goto(`${A}/console/#/security/city-b`)
+  await settled(page)
+  const received = page.locator('section[aria-labelledby=h-intel]').getByRole('table', { name: /received from other cities/ })
+  const row = received.getByRole('row', { name: new RegExp(`device:${quarantining.subject.slice(0, 8)}`) })
+  await row.waitFor()
+  assert.match(await row.innerText(), new RegExp(`city-a \\(packet #\\d+ over client city-a, at block \\d+\\)\\s+${quarantining.id.slice(0, 8)}…\\S* corr_bruteforce_remote_shell v1, confirmed there at ${quarantining.confirmed_at} by 2 correlators\\s+listed until block \\d+`))
+  assert.match(await page.locator('section[aria-labelledby=h-intel]').innerText(), /this city accepts them from city-a \(client city-a\)/)
+  assert.deepEqual(await axe(page), [], 'serious axe violations on the Security page with threat indicators')
+  await page.locator('section[aria-labelledby=h-intel]').screenshot({ path: join(SHOTS, 'security-threat-intel.png') })
+  assert.deepEqual(errors, [])
+  await page.close()
 })

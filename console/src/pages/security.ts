@@ -6,6 +6,7 @@
  * provenance, and triage (acknowledge, close with a reason) signed in this browser by a `soc` key.
  */
 import { act, citySelect, describe, keySelect, type Ctx } from '../app.ts'
+import type { City } from '../cities.ts'
 import { siemMsgs } from '../../../src/modules/siem/types.ts'
 import { fromHex } from '../../../src/base/bytes.ts'
 import { lineChart } from '../ui/chart.ts'
@@ -17,7 +18,9 @@ import { verdictView } from '../ui/verdict.ts'
 interface Alert { id: string; rule: string; version: string; subject: string | null; attestations: string; first_at: string; confirmed_at: string | null; quarantined: boolean; status: string; status_reason: string | null }
 interface Collector { address: string; name?: string; size: string; anchors: string }
 interface Checkpoint { size: string; height: string; time: string }
-interface Indicator { kind: string; value: string; [k: string]: unknown }
+interface Indicator { kind: string; value: string; active: boolean; first_at: string; expires_at: string; sources: string }
+interface Provenance { source_chain: string; client_id: string; sequence: string; alert: string; rule: string; rule_version: string; confirmed_at: string; attesters: string[]; received_at: string; expires_at: string }
+interface Share { client_id: string; sequence: string; alert: string; indicators: string; sent_at: string; outcome: string; error: string | null; settled_at: string | null }
 
 export function securityPage(ctx: Ctx): () => void {
   const cs = citySelect(ctx, ctx.params[0])
@@ -69,7 +72,7 @@ export function securityPage(ctx: Ctx): () => void {
         city.client.query<{ k: string }>('siem', 'params'),
         city.client.query<{ alerts: Alert[] }>('siem', 'alerts', { limit: '50' }),
         city.client.query<{ collectors: Collector[] }>('siem', 'collectors'),
-        city.client.query<{ entries: Indicator[] }>('threatintel', 'blocklist').catch(() => ({ entries: [] as Indicator[] })),
+        threatIntel(ctx, city).catch((e) => [h('h2', { id: 'h-intel' }, 'Threat indicators'), message('error', describe(e))]),
       ])
       replace(alertsBox, h('h2', { id: 'h-alerts' }, `Alerts (${alerts.alerts.length}, live)`), table(['alert', 'rule', 'attestations', 'state', 'subject', 'triage', 'evidence'], alerts.alerts.map((a) => [
         h('span', {}, h('code', { title: a.id }, short(a.id)), ' ', h('button', { type: 'button', class: 'secondary', 'aria-label': `Triage alert ${a.id}`, onclick: () => { alertId.value = a.id; reason.focus() } }, 'Triage')),
@@ -89,10 +92,49 @@ export function securityPage(ctx: Ctx): () => void {
       replace(collectorsBox, h('h2', { id: 'h-coll' }, 'Collectors and anchored checkpoints'),
         table(['collector', 'log size anchored', 'checkpoints'], collectors.collectors.map((c) => [c.name ? `${c.name} (${short(c.address)})` : short(c.address), c.size, c.anchors]), 'Registered log collectors'),
         series.some((x) => x.values.length) ? lineChart(series, { label: 'anchored log size per checkpoint, per collector', unit: 'events' }) : h('p', { class: 'muted' }, 'No checkpoint anchored yet.'))
-      replace(intelBox, h('h2', { id: 'h-intel' }, 'Threat indicators (blocklist)'), table(['kind', 'value', 'provenance'], intel.entries.map((e) => [e.kind, h('code', {}, e.value), Object.entries(e).filter(([x]) => !['kind', 'value'].includes(x)).map(([x, v]) => `${x}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' ')]), 'Indicators in force: local and received from other cities'))
+      replace(intelBox, ...intel)
     } catch (e) {
       replace(alertsBox, h('h2', { id: 'h-alerts' }, 'Alerts'), message('error', describe(e)))
     }
   }
   return liveLoad(ctx, city, load)
+}
+
+const outcomeBadge = (x: Share) => x.outcome === 'accepted' ? badge('ok', 'accepted') : x.outcome === 'pending' ? badge('warn', 'pending (packet in flight)') : badge('error', `${x.outcome.replace('_', ' ')}${x.error ? `: ${x.error}` : ''}`)
+
+/**
+ * Threat indicators: those this city lists, received from other cities over the bridge, each with
+ * its provenance (the sending city, the packet, the alert confirmed there with its rule and its
+ * attesters), and what this city shared with the others with each one's answer.
+ */
+async function threatIntel(ctx: Ctx, city: City): Promise<Node[]> {
+  const q = city.client
+  const [list, shared, peers, clients] = await Promise.all([
+    q.query<{ entries: Indicator[] }>('threatintel', 'blocklist', { limit: '20' }),
+    q.query<{ shares: Share[] }>('threatintel', 'shared', { limit: '20' }),
+    q.query<{ accepted: string[] }>('threatintel', 'peers'),
+    q.query<{ clients: Array<{ client_id: string; chain_id: string }> }>('bridge', 'clients'),
+  ])
+  const cityOfChain = (chain: string) => ctx.net.cities.find((c) => c.chainId === chain)?.name ?? chain
+  const cityOfClient = (client: string) => {
+    const c = clients.clients.find((x) => x.client_id === client)
+    return c ? `${cityOfChain(c.chain_id)} (client ${client})` : client
+  }
+  const received = (await Promise.all(list.entries.map(async (e) => {
+    const r = await q.query<{ provenance: Provenance[] }>('threatintel', 'indicator', { kind: e.kind, value: e.value })
+    return r.provenance.map((p) => [
+      h('code', { title: `${e.kind}:${e.value}` }, `${e.kind}:${e.value.length > 20 ? short(e.value) : e.value}`),
+      `${cityOfChain(p.source_chain)} (packet #${p.sequence} over client ${p.client_id}, at block ${p.received_at})`,
+      h('span', {}, h('code', { title: p.alert }, short(p.alert)), ` ${p.rule} v${p.rule_version}, confirmed there at ${p.confirmed_at} by ${p.attesters.length} correlator${p.attesters.length === 1 ? '' : 's'}`),
+      e.active ? badge('error', `listed until block ${e.expires_at}`) : badge('info', 'expired or delisted'),
+    ])
+  }))).flat()
+  return [
+    h('h2', { id: 'h-intel' }, 'Threat indicators'),
+    h('p', { class: 'muted' }, `Indicators of alerts confirmed in other cities, shared over the bridge; this city accepts them from ${peers.accepted.length ? peers.accepted.map(cityOfClient).join(', ') : 'no city yet (an authority accepts a peer: polis tx threat-intel accept-peer)'}.`),
+    table(['indicator', 'received from', 'alert there (provenance)', 'here'], received, 'Indicators received from other cities, with their provenance'),
+    table(['shared with', 'packet', 'alert', 'indicators', 'sent at block', 'answer'], shared.shares.map((x) => [
+      cityOfClient(x.client_id), `#${x.sequence}`, h('code', { title: x.alert }, short(x.alert)), x.indicators, x.sent_at, h('span', { 'data-share-outcome': x.outcome }, outcomeBadge(x)),
+    ]), 'Indicators this city shared with other cities, and their answers'),
+  ]
 }
