@@ -13,11 +13,15 @@
  *               receipt − first send), and the same to the last ack; latencies (queueing included)
  *   steady      --rate R transfers/s offered for --seconds S: send→receipt and send→ack p50/p99
  *
- * Profile: CPU time of each process (city-a, city-b, supervisor = relayer) during each phase, from
+ * Profile: CPU time of each process (city-a, city-b, supervisor = relayer, this load generator) during each phase, from
  * /proc. The one-core Ed25519 verification limit is measured in this run (bench/ed25519-limit.ts,
  * before, between and after the phases, median) and the received rate reported against it.
  * Writes bench/results/bridge.json.
  * Options: --senders N --transfers N --rate R --seconds S --block-interval-ms MS --batch-size N
+ * --log-level L (the network's, default warn) --keep (keep the temp home).
+ * CPU profiles of the three processes: POLIS_CPU_PROFILE_DIR=DIR POLIS_CPU_PROFILE_MATCH=polis
+ * NODE_OPTIONS="--import $PWD/bench/cpu-profile-preload.mjs" npm run bench:bridge (one
+ * DIR/<pid>.cpuprofile per process, the pids of city-a, city-b and the supervisor are printed).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
@@ -37,6 +41,8 @@ const RATE = arg('rate', 1_000)
 const SECONDS = arg('seconds', 5)
 const BLOCK_INTERVAL_MS = arg('block-interval-ms', 50)
 const BATCH_SIZE = arg('batch-size', 31)
+/** the network's log level (debug: the relayer logs each pass's timings in relayer/relayer.log, see --keep) */
+const LOG_LEVEL = process.argv.includes('--log-level') ? process.argv[process.argv.indexOf('--log-level') + 1]! : 'warn'
 
 /** CPU seconds (user + system) of a process, from /proc. */
 function cpuSeconds(pid: number): number {
@@ -49,11 +55,17 @@ function childrenOf(pid: number): number[] {
 
 // ------------------------------------------------------------------ the network
 
+/** bench/cpu-profile-preload.mjs's settings, passed on to the network (the launcher drops POLIS_* otherwise). */
+function profiling(): Record<string, string> {
+  const keep = ['POLIS_CPU_PROFILE_DIR', 'POLIS_CPU_PROFILE_MATCH'] as const
+  return Object.fromEntries(keep.flatMap((k) => (process.env[k] !== undefined ? [[k, process.env[k]!]] : [])))
+}
+
 const root = mkdtempSync(join(tmpdir(), 'polis-bench-bridge-'))
 const home = join(root, '.polis')
 const base = await freeBasePort(consecutive(2))
 const net = await launchProcess([...NPM_START, '--json', '--base-port', String(base), '--sample-accounts', String(SENDERS), '--block-interval-ms', String(BLOCK_INTERVAL_MS), '--batch-size', String(BATCH_SIZE)], {
-  ready: /"event":"listening"/, env: { POLIS_HOME: home, POLIS_LOG_LEVEL: 'warn' }, timeoutMs: 120_000,
+  ready: /"event":"listening"/, env: { POLIS_HOME: home, POLIS_LOG_LEVEL: LOG_LEVEL, ...profiling() }, timeoutMs: 120_000,
 })
 const urlA = `http://127.0.0.1:${base}`
 const urlB = `http://127.0.0.1:${base + 1}`
@@ -61,8 +73,9 @@ const A = new PolisClient(urlA)
 const keys = new Keyring(join(home, 'city-a', 'keys'))
 const senders = Array.from({ length: SENDERS }, (_, i) => keys.get(`citizen-${i + 1}`))
 const cities = childrenOf(net.child.pid!) // city-a, city-b (forked in that order)
-const procs: Record<string, number> = { 'city-a': cities[0]!, 'city-b': cities[1]!, 'relayer (supervisor)': net.child.pid! }
-process.stderr.write(`network up (${urlA}, ${urlB}); ${SENDERS} senders\n`)
+// the load generator shares the machine's cores: its CPU (posting, reading both event streams) is reported too
+const procs: Record<string, number> = { 'city-a': cities[0]!, 'city-b': cities[1]!, 'relayer (supervisor)': net.child.pid!, 'bench (load generator)': process.pid }
+process.stderr.write(`network up (${urlA}, ${urlB}); ${SENDERS} senders; pids ${JSON.stringify(procs)}\n`)
 
 // ------------------------------------------------------------------ observing
 
@@ -135,6 +148,11 @@ function cpuShare(before: Record<string, number>, seconds: number): Record<strin
   const now = cpuOf()
   return Object.fromEntries(Object.keys(procs).map((k) => [k, `${round(((now[k]! - before[k]!) / seconds) * 100, 0)} %`]))
 }
+/** CPU milliseconds each process spent per transfer since `before`. */
+function cpuPerTransfer(before: Record<string, number>, transfers: number): Record<string, number> {
+  const now = cpuOf()
+  return Object.fromEntries(Object.keys(procs).map((k) => [k, round(((now[k]! - before[k]!) * 1000) / transfers, 3)]))
+}
 
 function latencies(seqs: string[]) {
   return {
@@ -168,6 +186,7 @@ const saturation = {
   acknowledged_per_s: round(sat.length / ((lastAck - s0) / 1000)),
   ...latencies(satSeqs),
   cpu: cpuShare(cpu0, (lastAck - s0) / 1000),
+  cpu_ms_per_transfer: cpuPerTransfer(cpu0, sat.length),
 }
 process.stderr.write(`saturation: ${JSON.stringify(saturation)}\n`)
 

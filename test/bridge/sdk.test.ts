@@ -58,3 +58,15 @@ test('send, relay, acknowledge and time out with the SDK builders', async () => 
   assert.throws(() => bridge.timeout(q!, { ...absent, value: '01' }), /received/)
   assert.throws(() => bridge.transfer({ clientId: 'to-b', amount: 1, receiver: bob }), /timeout/)
 })
+
+test('the builders refuse hex that is not hex (odd length, other characters) and take either case', () => {
+  const packet = { sequence: 1n, sourceClient: 'to-b', destClient: 'to-a', payload: new Uint8Array([1, 2]), timeoutHeight: 0n, timeoutTime: 1n }
+  const resp = (proof: string): StoreResponse => ({ key: '00', value: '01', height: '5', proof })
+  for (const bad of ['abc', 'zz', '0g', 'ab cd', ' ab', 'ab\n', 'a']) {
+    assert.throws(() => bridge.recvPacket(packet, resp(bad)), (e: Error & { errorName?: string }) => e.errorName === 'invalid_request' && /proof must be hex/.test(e.message), bad)
+  }
+  const upper = bridge.recvPacket(packet, resp('0A0b'))
+  const lower = bridge.recvPacket(packet, resp('0a0b'))
+  assert.deepEqual(upper, lower)
+  assert.deepEqual(lower.value.proof, new Uint8Array([10, 11]))
+})
