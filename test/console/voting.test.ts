@@ -25,8 +25,13 @@ import { assertText, axe, openPage, settled, startBrowser, startNetwork, type Co
 const SHOTS = new URL('../../docs/console/', import.meta.url).pathname
 const PASS = 'correct horse battery'
 const ID = 'town-2027'
-/** The voting window: long enough for the in-window steps below (a few seconds each), then the test waits for it to close. */
-const WINDOW_MS = 120_000n
+/**
+ * The voting window. The trustees' key generation and every in-window step below must finish before
+ * it closes (they take about 20 s on an idle machine; the test logs how much of the window was left);
+ * then the test waits for it to close. The key-generation deadlines sit at the end of the window:
+ * each phase advances as soon as all trustees have done their step, so only the window bounds them.
+ */
+const WINDOW_MS = 180_000n
 
 let n: ConsoleNet
 let browser: Browser
@@ -74,7 +79,7 @@ async function createElection(client: PolisClient): Promise<{ trustees: NamedKey
       { title: 'Which extras? (up to two)', options: ['trees', 'benches', 'lights'], minSelections: 0, maxSelections: 2 },
     ],
     trustees: trustees.map((t) => t.publicKey), threshold: 2, voters: ['citizen-1', 'citizen-2'].map((c) => ring.get(c).publicKey),
-    opensAt: now, closesAt, registerBy: now + 20_000n, dealBy: now + 40_000n, checkBy: now + 60_000n, tallyBy: closesAt + 600_000n,
+    opensAt: now, closesAt, registerBy: closesAt - 3n, dealBy: closesAt - 2n, checkBy: closesAt - 1n, tallyBy: closesAt + 600_000n,
   })])
   assert.equal(r.code, 0, r.log)
   const v = new VotingReader(client)
@@ -214,6 +219,9 @@ test('voting in the console: list, ballot rules, encrypt and cast in the browser
   const v = new VotingReader(client)
   const b2 = prepareBallot(await v.manifest(ID), await v.election(ID), ring.get('citizen-2').publicKey, [[0, 0, 1], [0, 1, 0]], systemRandom)
   await client.signAndSubmit(ring.get('citizen-2'), [b2.msg])
+  const left = closesAt - BigInt((await client.status()).time)
+  console.log(`voting window: ${left / 1000n} s of ${WINDOW_MS / 1000n} s left after the in-window steps`)
+  assert.ok(left > 0n, `the in-window steps took longer than the ${WINDOW_MS / 1000n} s window (machine very loaded?)`)
   while (BigInt((await client.status()).time) < closesAt) await new Promise((r) => setTimeout(r, 500))
   await page.locator('section[data-election] [data-stage=closed]').first().waitFor()
   for (const i of [0, 2]) {
@@ -249,8 +257,9 @@ test('voting in the console: list, ballot rules, encrypt and cast in the browser
   assert.ok(overflow <= 1, `the voting page at 390 px is ${overflow} px wider than the screen`)
   await page.screenshot({ path: join(SHOTS, 'voting-phone.png'), fullPage: true })
 
-  // the only console error: the browser's own log of the refused ballot's HTTP status
-  assert.deepEqual(errors.filter((e) => !/the server responded with a status of 4\d\d/.test(e)), [])
-  assert.ok(errors.length <= 1, errors.join('\n'))
+  // the only console errors: the browser's own logs of two HTTP statuses the page expected and
+  // explained in words: the lookup of the audited (never cast) ballot, and the refused ballot
+  assert.deepEqual(errors.map((e) => e.replace(/^console: Failed to load resource: the server responded with a status of (\d+) .*? (http:\S+)$/, (_, st: string, u: string) => `${st} ${new URL(u).pathname}${new URL(u).search}`)),
+    [`404 /v1/query/voting/ballot?tracking_code=${auditedCode}`, '403 /v1/txs'])
   await page.close()
 })
