@@ -133,7 +133,9 @@ export function testnetPorts(basePort: number, n: number): number[] {
 export const keyJson = (k: KeyPair) => ({ pub_key: toHex(k.publicKey), seed: toHex(k.seed) })
 
 /** The default app_state of a testnet: the authority, the validators (role and the validators module's set), funded citizens. */
-export function testnetAppState(o: { authority: KeyPair; validators: KeyPair[]; power: number; citizens: KeyPair[]; balance: bigint }): Record<string, unknown> {
+/** `power`: every validator's, or one per validator. */
+export function testnetAppState(o: { authority: KeyPair; validators: KeyPair[]; power: number | number[]; citizens: KeyPair[]; balance: bigint }): Record<string, unknown> {
+  const powerOf = (i: number) => String(typeof o.power === 'number' ? o.power : o.power[i]!)
   return {
     identity: {
       accounts: [
@@ -143,7 +145,7 @@ export function testnetAppState(o: { authority: KeyPair; validators: KeyPair[]; 
       ],
     },
     bank: { denom: 'ucity', balances: o.citizens.map((c) => ({ address: toHex(c.publicKey), amount: o.balance.toString() })) },
-    validators: { validators: o.validators.map((v) => ({ pub_key: toHex(v.publicKey), power: String(o.power) })) },
+    validators: { validators: o.validators.map((v, i) => ({ pub_key: toHex(v.publicKey), power: powerOf(i) })) },
   }
 }
 

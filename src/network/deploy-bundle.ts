@@ -29,6 +29,7 @@ import { generateKeyPair } from '../crypto/keys.js'
 import { PolisError } from '../base/errors.js'
 import { cometbftBinary } from '../engine/cometbft/binary.js'
 import { HALT_EXIT_CODE } from '../engine/cometbft/abci-app.js'
+import { BundleConfigError } from './bundle-config.js'
 import { cometConfigToml, cometGenesis, keyJson, nodeIdOf, testnetAppState, writeNodeKeys, type ConsensusTimeouts } from './cometbft-testnet.js'
 
 /** CometBFT's own defaults (`cometbft init`): for validators on separate machines over a WAN. */
@@ -37,11 +38,20 @@ export const WAN_TIMEOUTS: ConsensusTimeouts = {
 }
 
 export const DEFAULT_BUNDLE_PORTS = { p2p: 26656, rpc: 26657, abci: 26658, metrics: 26660, api: 26680 } as const
+export type BundlePorts = { -readonly [K in keyof typeof DEFAULT_BUNDLE_PORTS]: number }
 const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/
 
 export interface BundleOptions {
   out: string
   hosts: string[]
+  /** per host: its directory's name and its moniker (default: the host) */
+  names?: string[]
+  /** per host: its voting power (default 10) */
+  powers?: number[]
+  /** per host: ports that differ from the defaults (after basePort) */
+  hostPorts?: Array<Partial<BundlePorts>>
+  /** the config file these options come from (`--config`): errors then name its field */
+  source?: string
   chainId?: string
   citizens?: number
   /** p2p port; the others keep their distance from it (default 26656) */
@@ -60,30 +70,56 @@ export interface BundleOptions {
   cometConfig?: Record<string, string | number | boolean>
 }
 
-export interface BundleHost { host: string; dir: string; nodeId: string; validatorPubKey: string; ports: typeof DEFAULT_BUNDLE_PORTS }
+export interface BundleHost { host: string; name: string; dir: string; nodeId: string; validatorPubKey: string; power: number; ports: BundlePorts }
 export interface Bundle { out: string; chainId: string; hosts: BundleHost[] }
 
 export function writeBundle(o: BundleOptions): Bundle {
   const out = resolve(o.out)
   if (existsSync(out)) throw new PolisError('already_exists', `${out} exists: the bundle goes into a new directory (nothing is overwritten)`)
   const hosts = o.hosts
-  if (hosts.length < 1 || hosts.length > 64) throw new PolisError('invalid_request', '--hosts must name 1 to 64 machines')
-  for (const h of hosts) if (!HOST.test(h)) throw new PolisError('invalid_request', `--hosts: "${h}" is not a host name or IPv4 address`)
-  if (new Set(hosts).size !== hosts.length) throw new PolisError('invalid_request', '--hosts names a machine twice')
+  // a field of the config file (--config), else the flag
+  const bad = (field: string, flag: string, message: string): never => {
+    throw o.source ? new BundleConfigError(o.source, field, message) : new PolisError('invalid_request', `${flag}: ${message}`)
+  }
+  if (hosts.length < 1 || hosts.length > 64) bad('hosts', '--hosts', 'name 1 to 64 machines')
+  hosts.forEach((h, i) => {
+    if (!HOST.test(h)) bad(`hosts[${i}].host`, '--hosts', `"${h}" is not a host name or IPv4 address`)
+  })
+  const names = o.names ?? hosts
+  const powers = o.powers ?? hosts.map(() => 10)
+  if (names.length !== hosts.length || powers.length !== hosts.length) throw new PolisError('invalid_request', 'one name and one power per host')
+  names.forEach((n, i) => {
+    if (!/^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$/.test(n) || n === 'keys') bad(`hosts[${i}].name`, '--hosts', `"${n}" cannot name a directory (letters, digits, . _ -; not "keys")`)
+    if (names.indexOf(n) !== i) bad(`hosts[${i}].name`, '--hosts', o.source ? `"${n}" is already the name of hosts[${names.indexOf(n)}]` : 'names a machine twice')
+  })
+  powers.forEach((p, i) => {
+    if (!Number.isSafeInteger(p) || p < 1) bad(`hosts[${i}].power`, '--hosts', `power must be a positive integer (got ${p})`)
+  })
   const shift = (o.basePort ?? DEFAULT_BUNDLE_PORTS.p2p) - DEFAULT_BUNDLE_PORTS.p2p
-  const ports = Object.fromEntries(Object.entries(DEFAULT_BUNDLE_PORTS).map(([k, v]) => [k, v + shift])) as unknown as typeof DEFAULT_BUNDLE_PORTS
-  if (ports.p2p < 1024 || ports.api > 65535) throw new PolisError('invalid_request', `--base-port must leave ports ${ports.p2p}..${ports.api} between 1024 and 65535`)
+  const defaults = Object.fromEntries(Object.entries(DEFAULT_BUNDLE_PORTS).map(([k, v]) => [k, v + shift])) as BundlePorts
+  if (defaults.p2p < 1024 || defaults.api > 65535) bad('base_port', '--base-port', `must leave ports ${defaults.p2p}..${defaults.api} between 1024 and 65535`)
+  const hostPorts = hosts.map((_, i): BundlePorts => ({ ...defaults, ...o.hostPorts?.[i] }))
+  // every host:port once (two entries may share a machine on other ports)
+  const used = new Map<string, string>()
+  hostPorts.forEach((ports, i) => {
+    for (const [k, port] of Object.entries(ports)) {
+      const at = `${hosts[i]}:${port}`
+      const field = `hosts[${i}].ports.${k}`
+      const other = used.get(at)
+      if (other) bad(field, '--hosts', `${at} is already ${other}`)
+      used.set(at, field)
+    }
+  })
   const chainId = o.chainId ?? 'polis-city'
   const polisRoot = o.polisRoot ?? fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '')
   const cometbftBin = o.cometbftBin ?? cometbftBinary() ?? '/usr/local/bin/cometbft'
   const installDir = o.installDir ?? '/srv/polis'
 
-  const power = 10
   const authority = generateKeyPair()
   const citizens = Array.from({ length: o.citizens ?? 0 }, () => generateKeyPair())
   const nodes = hosts.map((host) => ({ host, val: generateKeyPair(), p2p: generateKeyPair() }))
-  const appState = testnetAppState({ authority, validators: nodes.map((n) => n.val), power, citizens, balance: 1_000_000_000n })
-  const genesis = cometGenesis({ chainId, time: o.genesisTime ?? new Date(), validators: nodes.map((n) => ({ pubKey: n.val.publicKey, power, name: n.host })), appState })
+  const appState = testnetAppState({ authority, validators: nodes.map((n) => n.val), power: powers, citizens, balance: 1_000_000_000n })
+  const genesis = cometGenesis({ chainId, time: o.genesisTime ?? new Date(), validators: nodes.map((n, i) => ({ pubKey: n.val.publicKey, power: powers[i]!, name: names[i]! })), appState })
   const genesisText = JSON.stringify(genesis, null, 2) + '\n'
   const ids = nodes.map((n) => nodeIdOf(n.p2p.publicKey))
   const timeouts = { ...WAN_TIMEOUTS, ...o.timeouts }
@@ -94,14 +130,15 @@ export function writeBundle(o: BundleOptions): Bundle {
   writeFileSync(join(out, 'genesis.json'), genesisText)
 
   const result: BundleHost[] = nodes.map((n, i) => {
-    const dir = join(out, n.host)
+    const ports = hostPorts[i]!
+    const dir = join(out, names[i]!)
     const home = join(dir, 'cometbft')
     writeNodeKeys(home, n.val, n.p2p)
     for (const d of ['app', 'logs']) mkdirSync(join(dir, d), { recursive: true })
     writeFileSync(join(home, 'config', 'genesis.json'), genesisText)
-    const peers = nodes.map((p, j) => (j === i ? undefined : `${ids[j]}@${p.host}:${ports.p2p}`)).filter(Boolean).join(',')
+    const peers = nodes.map((p, j) => (j === i ? undefined : `${ids[j]}@${p.host}:${hostPorts[j]!.p2p}`)).filter(Boolean).join(',')
     writeFileSync(join(home, 'config', 'config.toml'), cometConfigToml({
-      moniker: n.host,
+      moniker: names[i]!,
       proxyApp: `tcp://${n.host}:${ports.abci}`,
       rpc: `tcp://${n.host}:${ports.rpc}`,
       p2p: `tcp://${n.host}:${ports.p2p}`,
@@ -123,9 +160,9 @@ export function writeBundle(o: BundleOptions): Bundle {
     writeFileSync(join(dir, 'node.env'), nodeEnv({ host: n.host, ports, polisRoot, cometbftBin, compiled: o.compiled ?? true }))
     script(join(dir, 'start.sh'), START_SH)
     script(join(dir, 'stop.sh'), STOP_SH)
-    writeFileSync(join(dir, 'polis-app.service'), appUnit(n.host, installDir))
-    writeFileSync(join(dir, 'polis-cometbft.service'), cometUnit(n.host, installDir))
-    return { host: n.host, dir, nodeId: ids[i]!, validatorPubKey: keyJson(n.val).pub_key, ports }
+    writeFileSync(join(dir, 'polis-app.service'), appUnit(names[i]!, installDir))
+    writeFileSync(join(dir, 'polis-cometbft.service'), cometUnit(names[i]!, installDir))
+    return { host: n.host, name: names[i]!, dir, nodeId: ids[i]!, validatorPubKey: keyJson(n.val).pub_key, power: powers[i]!, ports }
   })
   writeFileSync(join(out, 'README.txt'), readme(chainId, result, installDir))
   return { out, chainId, hosts: result }
@@ -136,7 +173,7 @@ function script(path: string, text: string): void {
   chmodSync(path, 0o755)
 }
 
-function nodeEnv(o: { host: string; ports: typeof DEFAULT_BUNDLE_PORTS; polisRoot: string; cometbftBin: string; compiled: boolean }): string {
+function nodeEnv(o: { host: string; ports: BundlePorts; polisRoot: string; cometbftBin: string; compiled: boolean }): string {
   return `# This machine's settings (read by start.sh, stop.sh and the systemd units). Edit the paths if Polis
 # or cometbft live elsewhere on this machine.
 POLIS_ROOT=${o.polisRoot}
@@ -254,13 +291,15 @@ function cometUnit(host: string, dir: string): string {
 }
 
 function readme(chainId: string, hosts: BundleHost[], dir: string): string {
+  const same = hosts.every((h) => JSON.stringify(h.ports) === JSON.stringify(hosts[0]!.ports))
+  const portsOf = (p: BundlePorts) => `p2p ${p.p2p}, API ${p.api}, metrics ${p.metrics}, RPC ${p.rpc}, ABCI ${p.abci}`
   return `Polis city "${chainId}" across ${hosts.length} machines (see docs/DEPLOY.md).
 
 Copy each host directory to its machine as ${dir}:
-${hosts.map((h) => `  ${h.host}/  ->  ${h.host}:${dir}   node id ${h.nodeId}`).join('\n')}
+${hosts.map((h) => `  ${h.name}/  ->  ${h.host}:${dir}   node id ${h.nodeId}, power ${h.power}${same ? '' : `; ${portsOf(h.ports)}`}`).join('\n')}
 Then on each machine: ./start.sh (or install the two systemd units). keys/ stays with the coordinator:
 keys/authority.json is the city's governance key and belongs on no validator machine.
-Open to the other validators only the p2p port ${hosts[0]!.ports.p2p}; the API ${hosts[0]!.ports.api} to clients; metrics
-${hosts[0]!.ports.metrics} (CometBFT) and ${hosts[0]!.ports.api}/metrics (Polis) to monitoring; RPC ${hosts[0]!.ports.rpc} and ABCI ${hosts[0]!.ports.abci} to no one.
+Open to the other validators only the p2p port${same ? ` ${hosts[0]!.ports.p2p}` : ''}; the API${same ? ` ${hosts[0]!.ports.api}` : ''} to clients; the metrics port${same ? ` ${hosts[0]!.ports.metrics}` : ''}
+(CometBFT) and the API's /metrics (Polis) to monitoring; RPC${same ? ` ${hosts[0]!.ports.rpc}` : ''} and ABCI${same ? ` ${hosts[0]!.ports.abci}` : ''} to no one.
 `
 }

@@ -1,5 +1,5 @@
 /** `polis testnet`: write and run a loopback city of N CometBFT validators (src/engine/cometbft). */
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { PolisError } from '../../base/errors.js'
@@ -8,7 +8,7 @@ import type { CliContext } from '../context.js'
 import { intArg } from '../args.js'
 
 
-interface GenOpts { validators: number; out?: string; chainId?: string; basePort?: number; citizens?: number; hosts?: string; installDir?: string; polisRoot?: string; cometbftBin?: string; cometConfig?: string[] }
+interface GenOpts { validators: number; out?: string; chainId?: string; basePort?: number; citizens?: number; hosts?: string; config?: string; installDir?: string; polisRoot?: string; cometbftBin?: string; cometConfig?: string[] }
 
 /** `--comet-config section.key=value`: a boolean, an integer or a string. */
 function cometSetting(kv: string): [string, string | number | boolean] {
@@ -27,6 +27,7 @@ export function testnetCommands(program: Command, ctx: (cmd: Command) => CliCont
     .option('--base-port <port>', 'first port; each validator uses a block of ports from there', intArg('--base-port', 1024, 65000))
     .option('--citizens <n>', 'sample citizen accounts with balances', intArg('--citizens', 0, 1000))
     .option('--hosts <list>', 'a city across machines: one validator per host (comma-separated names or addresses); writes one self-contained directory per host (docs/DEPLOY.md)')
+    .option('--config <file>', 'a city across machines described in a file (YAML): hosts with their names, ports and powers, chain id, … (docs/DEPLOY.md, "A config file"); flags given as well override the file')
     .option('--install-dir <dir>', 'with --hosts: where each host directory lives on its machine (systemd units)', '/srv/polis')
     .option('--polis-root <dir>', 'with --hosts: the Polis repository on the machines (default: this one)')
     .option('--cometbft-bin <path>', 'with --hosts: the cometbft binary on the machines (default: the one used here)')
@@ -34,15 +35,33 @@ export function testnetCommands(program: Command, ctx: (cmd: Command) => CliCont
     .action(async (o: GenOpts, cmd: Command) => {
       const c = ctx(cmd)
       if (!o.out) throw new PolisError('invalid_request', 'say where to write the testnet: --out DIR')
-      if (o.hosts !== undefined) {
+      if (o.hosts !== undefined && o.config !== undefined) throw new PolisError('invalid_request', '--hosts and --config both name the machines: give one')
+      if (o.hosts !== undefined || o.config !== undefined) {
         const { writeBundle } = await import('../../network/deploy-bundle.js')
+        const given = (flag: string) => cmd.getOptionValueSource(flag) === 'cli'
+        let fromFile = {}
+        if (o.config !== undefined) {
+          const file = resolve(c.io.cwd, o.config)
+          if (!existsSync(file)) throw new PolisError('not_found', `--config: no file ${file}`)
+          const { parseBundleConfig } = await import('../../network/bundle-config.js')
+          fromFile = parseBundleConfig(readFileSync(file, 'utf8'), o.config)
+        }
+        const flags = {
+          ...(o.hosts !== undefined ? { hosts: o.hosts.split(',').map((h) => h.trim()).filter(Boolean) } : {}),
+          ...(given('chainId') ? { chainId: o.chainId } : {}),
+          ...(given('citizens') ? { citizens: o.citizens } : {}),
+          ...(given('basePort') ? { basePort: o.basePort } : {}),
+          ...(given('installDir') || o.config === undefined ? { installDir: o.installDir } : {}),
+          ...(given('polisRoot') ? { polisRoot: o.polisRoot } : {}),
+          ...(given('cometbftBin') ? { cometbftBin: o.cometbftBin } : {}),
+        }
+        const fileConfig = (fromFile as { cometConfig?: Record<string, string | number | boolean> }).cometConfig
         const b = writeBundle({
-          out: resolve(c.io.cwd, o.out), hosts: o.hosts.split(',').map((h) => h.trim()).filter(Boolean), chainId: o.chainId, citizens: o.citizens,
-          basePort: o.basePort, installDir: o.installDir, polisRoot: o.polisRoot, cometbftBin: o.cometbftBin,
-          cometConfig: Object.fromEntries((o.cometConfig ?? []).map(cometSetting)),
+          hosts: [], ...fromFile, ...flags, out: resolve(c.io.cwd, o.out),
+          cometConfig: { ...fileConfig, ...Object.fromEntries((o.cometConfig ?? []).map(cometSetting)) },
         })
-        if (c.json) c.io.out(JSON.stringify({ out: b.out, chain_id: b.chainId, hosts: b.hosts.map((h) => ({ host: h.host, dir: h.dir, node_id: h.nodeId, validator: h.validatorPubKey })) }) + '\n')
-        else c.io.out([`wrote a ${b.hosts.length}-machine city "${b.chainId}" to ${b.out}:`, ...b.hosts.map((h) => `  ${h.host}: ${h.dir}  (node id ${h.nodeId})`), `copy each host directory to its machine and run ./start.sh there (or install the systemd units); see ${b.out}/README.txt and docs/DEPLOY.md`].join('\n') + '\n')
+        if (c.json) c.io.out(JSON.stringify({ out: b.out, chain_id: b.chainId, hosts: b.hosts.map((h) => ({ host: h.host, name: h.name, dir: h.dir, node_id: h.nodeId, validator: h.validatorPubKey, power: h.power, ports: h.ports })) }) + '\n')
+        else c.io.out([`wrote a ${b.hosts.length}-machine city "${b.chainId}" to ${b.out}:`, ...b.hosts.map((h) => `  ${h.name === h.host ? h.host : `${h.name} (${h.host})`}: ${h.dir}  (node id ${h.nodeId}, power ${h.power})`), `copy each host directory to its machine and run ./start.sh there (or install the systemd units); see ${b.out}/README.txt and docs/DEPLOY.md`].join('\n') + '\n')
         return
       }
       const out = resolve(c.io.cwd, o.out)
