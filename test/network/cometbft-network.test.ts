@@ -3,6 +3,8 @@
  * CometBFT validators each (an App process and a cometbft process per validator, logs per node),
  * creates on each a `cometbft` light client of the other, and relays; the CLI, unchanged, sends a
  * cross-city transfer and reads the voucher on the other city; Ctrl-C stops every process.
+ * `polis start --engine cometbft`: `polis status` shows engine, validators, sync, peers and the App
+ * version, which CometBFT has from ABCI Info and writes into every block header.
  */
 import { test } from 'node:test'
 import { execFileSync } from 'node:child_process'
@@ -15,6 +17,7 @@ import { launchProcess, type PolisProcess } from '../../src/kit/node-launcher.js
 import { freeBasePort } from '../../src/kit/free-port.js'
 import { ephemeralLow } from '../../src/network/port-check.js'
 import { voucherDenom } from '../../src/modules/bridge/index.js'
+import { APP_VERSION } from '../../src/engine/cometbft/abci-app.js'
 import { missingCometbft, until } from '../cometbft/net.js'
 
 const VALIDATORS = 2
@@ -113,6 +116,13 @@ test('polis start --engine cometbft: a home\'s city as CometBFT validators; the 
     assert.match(status.stdout, /validators\s+2, total power 20/)
     assert.match(status.stdout, /sync\s+in sync/)
     assert.match(status.stdout, /peers\s+1 /)
+    // the App's version: reported in ABCI Info (CometBFT's abci_info), in every block header, and by `polis status`
+    assert.match(status.stdout, /app version\s+1\n/)
+    const rpcUrl = String(first.ready.rpc)
+    const info = (await (await fetch(`${rpcUrl}/abci_info`)).json()) as { result: { response: { app_version: string } } }
+    assert.equal(info.result.response.app_version, APP_VERSION.toString())
+    const block = (await (await fetch(`${rpcUrl}/block`)).json()) as { result: { block: { header: { version: { app: string } } } } }
+    assert.equal(block.result.block.header.version.app, APP_VERSION.toString())
     assert.equal((await p.stop('SIGINT')).code, 0, p.stderr())
     p = undefined
     // the chain continues under CometBFT; the solo engine refuses it
