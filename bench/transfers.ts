@@ -43,11 +43,14 @@ export class Tracker {
   committed = 0
   failed = 0
   lastCommit = 0
+  /** blocks that carried at least one tracked transaction */
+  blocks = 0
   private waiting?: { n: number; resolve: () => void }
   submitted(hash: string, t: number) {
     this.at.set(hash, t)
   }
   onCommit(hashes: string[], codes: number[] | undefined, now: number) {
+    const before = this.committed + this.failed
     hashes.forEach((h, i) => {
       const t = this.at.get(h)
       if (t === undefined) return
@@ -57,6 +60,7 @@ export class Tracker {
       this.lat.push(now - t)
       this.lastCommit = now
     })
+    if (this.committed + this.failed > before) this.blocks++
     if (this.waiting && this.committed + this.failed >= this.waiting.n) this.waiting.resolve()
   }
   until(n: number): Promise<void> {
@@ -130,7 +134,7 @@ export async function fixedRate(txs: Uint8Array[], rate: number, submit: (tx: Ui
   }
   await Promise.all(pending)
   await tr.until(txs.length)
-  return { offeredPerSec: rate, achievedPerSec: round(txs.length / ((tr.lastCommit - t0) / 1000)), latencyMs: summarize(tr.lat) }
+  return { offeredPerSec: rate, achievedPerSec: round(txs.length / ((tr.lastCommit - t0) / 1000)), latencyMs: summarize(tr.lat), blocks: tr.blocks, meanBlockTxs: round(txs.length / Math.max(1, tr.blocks)) }
 }
 
 /** In process, one transfer at a time offered at a fixed rate: submit → commit latency. */

@@ -55,6 +55,8 @@ export class SoloEngine extends EventEmitter {
   readonly blocks: BlockStore
   readonly hasher: HeaderHasher
   private timer?: NodeJS.Timeout
+  /** the next block, cut as soon as the last one committed while transactions were waiting */
+  private backlogCut?: NodeJS.Immediate
   private idleTimer?: NodeJS.Timeout
   private producing?: Promise<CommittedBlock | undefined>
   /** the txKeys of the block being committed (between leaving the mempool and their results) */
@@ -130,6 +132,8 @@ export class SoloEngine extends EventEmitter {
     this.stopped = true
     if (this.timer) clearTimeout(this.timer)
     this.timer = undefined
+    if (this.backlogCut) clearImmediate(this.backlogCut)
+    this.backlogCut = undefined
     if (this.idleTimer) clearTimeout(this.idleTimer)
     this.idleTimer = undefined
     await this.producing
@@ -211,22 +215,45 @@ export class SoloEngine extends EventEmitter {
     return { status: 'unknown' }
   }
 
-  private schedule(): void {
+  /**
+   * When to cut the next block. A full block's worth in the mempool: now. Transactions that
+   * arrived while the last block was being produced (`backlog`): as soon as the events already
+   * due have run (signature results from the workers, so that their transactions join), without
+   * waiting for the interval: they have waited one block already, and a block cut at once stays
+   * about as small as what arrived during the last one, so under a steady load blocks size
+   * themselves to the arrival rate instead of growing to the limit. Otherwise (the first
+   * transaction after an idle spell): after `blockIntervalMs`, to batch what follows it.
+   */
+  private schedule(backlog = false): void {
     if (this.stopped || this.producing) return
+    if (backlog && this.mempool.size < this.genesis.maxBlockTxs) {
+      if (this.timer) clearTimeout(this.timer)
+      this.timer = undefined
+      this.backlogCut ??= setImmediate(() => {
+        this.backlogCut = undefined
+        if (!this.stopped && !this.producing && this.mempool.size > 0) void this.produceBlock({}, true)
+      })
+      return
+    }
+    if (this.backlogCut && this.mempool.size < this.genesis.maxBlockTxs) return
     if (this.mempool.size >= this.genesis.maxBlockTxs) {
       if (this.timer) clearTimeout(this.timer)
       this.timer = undefined
-      void this.produceBlock()
+      void this.produceBlock({}, true)
       return
     }
     if (!this.timer) this.timer = setTimeout(() => {
       this.timer = undefined
-      void this.produceBlock()
+      void this.produceBlock({}, true)
     }, this.blockIntervalMs)
   }
 
-  /** Cuts a block from the mempool now (also used by tests); resolves when it is committed. */
-  async produceBlock(opts: { allowEmpty?: boolean } = {}): Promise<CommittedBlock | undefined> {
+  /**
+   * Cuts a block from the mempool now (also used by tests); resolves when it is committed.
+   * `scheduled`: cut by the engine's own schedule, which then cuts the next block at once if
+   * transactions are waiting; a block cut by a caller leaves the rest to the interval as before.
+   */
+  async produceBlock(opts: { allowEmpty?: boolean } = {}, scheduled = false): Promise<CommittedBlock | undefined> {
     while (this.producing) await this.producing
     if (this.mempool.size === 0 && !opts.allowEmpty) return undefined
     this.producing = this.cutBlock(opts.allowEmpty ?? false)
@@ -234,7 +261,7 @@ export class SoloEngine extends EventEmitter {
       return await this.producing
     } finally {
       this.producing = undefined
-      if (this.mempool.size > 0) this.schedule()
+      if (this.mempool.size > 0) this.schedule(scheduled)
     }
   }
 
