@@ -1,7 +1,7 @@
 /**
  * The console on a CometBFT network, as `polis network up --engine cometbft --validators 2` makes
  * it: two cities of two CometBFT validators each, light clients of each other, the relayer. The
- * Network page lists both cities live (heights, block interval, light clients, relayer); the
+ * Network page lists both cities live (heights, block interval, validator sets, light clients, relayer); the
  * Explorer reads CometBFT's blocks; Verify checks a CometBFT header in the browser with the
  * project's light-client code — the first block's commit signed by more than 2/3 of the validator
  * set pinned from the genesis file, then skipping verification up to the latest header — then the
@@ -65,6 +65,8 @@ test('the Network page and the Explorer work for CometBFT cities: heights, block
   await clients.getByRole('row', { name: /city-a city-b city-b cometbft/ }).waitFor()
   await clients.getByRole('row', { name: /city-b city-a city-a cometbft/ }).waitFor()
   await page.locator('[data-channel="city-a>city-b"]').waitFor()
+  // each city's validator set, read from its /v1/validators/{h}: two validators of power 10
+  for (const c of ['city-a', 'city-b']) await page.locator(`[data-validators="${c}"]`).filter({ hasText: /^2 \(power 20\)$/ }).waitFor()
   const text = await page.locator('main').innerText()
   assert.doesNotMatch(text, /NaN|Invalid Date/)
   assert.deepEqual(await axe(page), [])

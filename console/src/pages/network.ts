@@ -28,6 +28,17 @@ async function clientsOf(c: City): Promise<ClientRow[]> {
   }))
 }
 
+interface ValidatorSet { validators: Array<{ address: string; pub_key: { value: string }; voting_power: string }> }
+/** A CometBFT city's validator set at its latest height (/v1/validators/{h}): how many, their power, who. */
+interface SetView { count: number; power: bigint; list: string }
+
+async function validatorSet(c: City): Promise<SetView | undefined> {
+  if (c.status?.engine !== 'cometbft' || !c.up) return undefined
+  const r = await c.client.get<ValidatorSet>(`/v1/validators/${c.height}`)
+  const power = r.validators.reduce((a, v) => a + BigInt(v.voting_power), 0n)
+  return { count: r.validators.length, power, list: r.validators.map((v) => `${v.address} power ${v.voting_power}`).join('\n') }
+}
+
 export function networkPage(ctx: Ctx): () => void {
   const cityBox = h('section', { 'aria-labelledby': 'h-cities' })
   const chartBox = h('section', { 'aria-labelledby': 'h-tps' })
@@ -35,10 +46,11 @@ export function networkPage(ctx: Ctx): () => void {
   const relayBox = h('section', { 'aria-labelledby': 'h-relay' }, h('h2', { id: 'h-relay' }, 'Relayer progress'), h('p', { class: 'muted' }, 'Loading…'))
   replace(ctx.root, h('h1', {}, 'Network'), cityBox, chartBox, clientBox, relayBox)
 
+  const sets = new Map<string, SetView>()
   const draw = () => {
     const now = Date.now()
     replace(cityBox, h('h2', { id: 'h-cities' }, `Cities (${ctx.net.cities.length})`), table(
-      ['city', 'state', 'height', 'last block', 'block interval', 'tx/s (10 s)', 'txs (60 s)', 'validator', 'mempool', 'API'],
+      ['city', 'state', 'height', 'last block', 'block interval', 'tx/s (10 s)', 'txs (60 s)', 'validators', 'mempool', 'API'],
       ctx.net.cities.map((c) => {
         const tps = c.txPerSecond(10, now).reduce((a, b) => a + b, 0) / 10
         const iv = c.blockInterval()
@@ -50,7 +62,8 @@ export function networkPage(ctx: Ctx): () => void {
           iv === undefined ? '–' : `${(iv / 1000).toFixed(2)} s`,
           tps.toFixed(1),
           h('span', { 'data-txs-60s': c.name }, c.txPerSecond(60, now).reduce((a, b) => a + b, 0)),
-          c.status?.validator ? h('code', { title: String(c.status.validator) }, short(String(c.status.validator))) : '–',
+          sets.get(c.name) ? h('span', { title: sets.get(c.name)!.list, 'data-validators': c.name }, `${sets.get(c.name)!.count} (power ${sets.get(c.name)!.power})`)
+            : c.status?.validator ? h('code', { title: String(c.status.validator) }, short(String(c.status.validator))) : '–',
           c.status ? String(c.status.mempool_size) : '–',
           h('code', {}, c.url),
         ]
@@ -64,6 +77,14 @@ export function networkPage(ctx: Ctx): () => void {
   const tick = setInterval(draw, 1000)
 
   let alive = true
+  const loadSets = async () => {
+    await Promise.all(ctx.net.cities.map(async (c) => {
+      const v = await validatorSet(c).catch(() => undefined)
+      if (v) sets.set(c.name, v)
+      else sets.delete(c.name)
+    }))
+    if (alive) draw()
+  }
   const loadClients = async () => {
     const rows = (await Promise.all(ctx.net.cities.filter((c) => c.up || !c.everUp).map((c) => clientsOf(c).catch(() => [] as ClientRow[])))).flat()
     if (!alive) return
@@ -99,7 +120,9 @@ export function networkPage(ctx: Ctx): () => void {
   }
   void loadRelay()
   void loadClients()
+  void loadSets()
   const clientsTimer = setInterval(() => {
+    void loadSets()
     void loadClients()
     void loadRelay()
   }, 5000)
