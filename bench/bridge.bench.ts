@@ -87,8 +87,12 @@ const ackAt = new Map<string, number>()
 type TxMsg = { kind: string; hash: string; code: number; events: Array<{ type: string; attributes: Array<{ key: string; value: string }> }> }
 const attr = (e: TxMsg['events'][number], k: string) => e.attributes.find((a) => a.key === k)?.value
 function watch(url: string, onTx: (m: TxMsg, t: number) => void): Promise<WebSocket> {
-  const ws = new WebSocket(url.replace(/^http/, 'ws') + '/v1/events?kinds=tx&module=bridge')
-  ws.on('message', (d) => onTx(JSON.parse(d.toString()) as TxMsg, performance.now()))
+  // one frame per block: the JSON array of its bridge transactions
+  const ws = new WebSocket(url.replace(/^http/, 'ws') + '/v1/events?kinds=tx&module=bridge&frames=block')
+  ws.on('message', (d) => {
+    const t = performance.now()
+    for (const m of JSON.parse(d.toString()) as TxMsg[]) onTx(m, t)
+  })
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(ws))
     ws.once('error', reject)

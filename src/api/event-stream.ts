@@ -9,6 +9,10 @@
  *   module   a tx touching the module: a message of it ("bank/send") or an event of it ("bank.transfer")
  *   type     a message type ("bank/send") or an event type ("bank.transfer") the tx holds
  *   account  hex public key: the tx's sender, or any event attribute equal to it (recipient, account…)
+ * Framing (optional): `frames=message` (default) sends each message in its own frame; `frames=block`
+ * sends one frame per block, a JSON array of the same messages in the same order (none: no frame) —
+ * for busy subscribers such as the relayer, one WebSocket frame and one parse per block instead of
+ * one per transaction.
  * A client that does not keep up (more than 8 MiB buffered) is disconnected with close code 1013.
  */
 import type { FastifyInstance } from 'fastify'
@@ -24,7 +28,7 @@ import { withCorkedSockets } from './corked-sends.js'
 
 const MAX_BUFFERED = 8 * 1024 * 1024
 
-export interface EventFilter { blocks: boolean; txs: boolean; module?: string; type?: string; account?: string }
+export interface EventFilter { blocks: boolean; txs: boolean; module?: string; type?: string; account?: string; /** one frame per block (a JSON array of its messages) */ perBlock?: boolean }
 
 interface TxView { hash: string; height: string; index: number; code: number; log: string; events: ReturnType<typeof eventsJson>; sender?: string }
 
@@ -61,6 +65,7 @@ export const eventsQuerySchema = {
     module: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,31}$' },
     type: { type: 'string', minLength: 1, maxLength: 64 },
     account: Hash,
+    frames: { type: 'string', enum: ['message', 'block'], description: 'message (default): one frame per message; block: one frame per block, a JSON array of its messages' },
   },
 }
 
@@ -80,7 +85,7 @@ export const EventMessage = {
   ],
 }
 
-interface Client { ws: WebSocket; filter: EventFilter }
+interface Client { ws: WebSocket; filter: EventFilter; /** frames=block: this block's messages so far */ batch?: string[] }
 
 export class EventHub {
   private readonly clients = new Set<Client>()
@@ -117,8 +122,21 @@ export class EventHub {
     })
     const txClients = [...this.clients].filter((c) => c.filter.txs)
     const needSender = txClients.some((c) => c.filter.account !== undefined)
-    for (const c of this.clients) if (c.filter.blocks) this.send(c, blockMsg)
-    if (txClients.length === 0) return
+    for (const c of this.clients) if (c.filter.perBlock) c.batch = []
+    try {
+      for (const c of this.clients) if (c.filter.blocks) this.send(c, blockMsg)
+      if (txClients.length > 0) this.publishTxs(b, height, txClients, needSender)
+    } finally {
+      for (const c of this.clients) {
+        if (!c.batch) continue
+        const msgs = c.batch
+        c.batch = undefined
+        if (msgs.length) this.write(c, '[' + msgs.join(',') + ']')
+      }
+    }
+  }
+
+  private publishTxs(b: BlockEvent, height: string, txClients: Client[], needSender: boolean): void {
     b.results.forEach((r, i) => {
       const view: TxView = { hash: toHex(r.hash), height, index: r.index, code: r.code, log: r.log, events: eventsJson(r.events) }
       if (needSender) {
@@ -138,6 +156,11 @@ export class EventHub {
   }
 
   private send(c: Client, msg: string): void {
+    if (c.batch) c.batch.push(msg)
+    else this.write(c, msg)
+  }
+
+  private write(c: Client, msg: string): void {
     if (c.ws.readyState !== c.ws.OPEN) return
     if (c.ws.bufferedAmount > MAX_BUFFERED) {
       c.ws.close(1013, 'client too slow')
@@ -152,11 +175,11 @@ export class EventHub {
 }
 
 export function registerEvents(app: FastifyInstance, hub: EventHub, isStopping: () => boolean): void {
-  app.get<{ Querystring: { kinds?: string; module?: string; type?: string; account?: string } }>('/v1/events', {
+  app.get<{ Querystring: { kinds?: string; module?: string; type?: string; account?: string; frames?: 'message' | 'block' } }>('/v1/events', {
     websocket: true,
     schema: {
       summary: 'Stream of committed blocks and transactions (WebSocket)',
-      description: 'Upgrade to WebSocket. Each message is a JSON text frame: a block message, then one tx message per matching transaction of that block. Filters select tx messages and combine with AND; block messages always pass unless kinds=tx.',
+      description: 'Upgrade to WebSocket. Each message is a JSON text frame: a block message, then one tx message per matching transaction of that block. Filters select tx messages and combine with AND; block messages always pass unless kinds=tx. With frames=block, each block\'s messages come as one frame holding their JSON array.',
       tags: ['events'],
       querystring: eventsQuerySchema,
       response: errorResponses,
@@ -168,6 +191,6 @@ export function registerEvents(app: FastifyInstance, hub: EventHub, isStopping: 
   }, (socket, req) => {
     const q = req.query
     const kinds = (q.kinds ?? 'block,tx').split(',')
-    hub.add(socket, { blocks: kinds.includes('block'), txs: kinds.includes('tx'), module: q.module, type: q.type, account: q.account?.toLowerCase() })
+    hub.add(socket, { blocks: kinds.includes('block'), txs: kinds.includes('tx'), module: q.module, type: q.type, account: q.account?.toLowerCase(), perBlock: q.frames === 'block' })
   })
 }

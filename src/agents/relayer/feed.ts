@@ -1,8 +1,9 @@
 /**
  * A node's committed blocks with their transactions (hash, code, events), pushed over the
- * WebSocket event stream (`GET /v1/events`, src/api/event-stream.ts): for each block the node sends the
- * block message (with `num_txs`), then one message per transaction, in commit order, so a block is
- * complete once `num_txs` transaction messages of its height have arrived.
+ * WebSocket event stream (`GET /v1/events?frames=block`, src/api/event-stream.ts): for each block the
+ * node sends one frame, the JSON array of the block message (with `num_txs`) and one message per
+ * transaction, in commit order, so a block is complete once `num_txs` transaction messages of its
+ * height have arrived (single-message frames are read the same way).
  *
  * The feed covers every block from the first one it saw after (re)connecting (`from`) to the
  * last complete one (`to`); the relayer reads older blocks over HTTP. A dropped connection (the
@@ -84,7 +85,8 @@ export class EventFeed {
 
   private connect(): void {
     if (this.stopped) return
-    const ws = new WebSocket(this.url.replace(/^http/, 'ws') + '/v1/events?kinds=block,tx')
+    // one frame per block (a JSON array of its block and tx messages): one parse per block
+    const ws = new WebSocket(this.url.replace(/^http/, 'ws') + '/v1/events?kinds=block,tx&frames=block')
     this.ws = ws
     ws.on('open', () => {
       this.open = true
@@ -104,12 +106,21 @@ export class EventFeed {
   }
 
   private onMessage(text: string): void {
-    let m: BlockMsg | TxMsg
+    let parsed: BlockMsg | TxMsg | Array<BlockMsg | TxMsg>
     try {
-      m = JSON.parse(text) as BlockMsg | TxMsg
+      parsed = JSON.parse(text) as BlockMsg | TxMsg | Array<BlockMsg | TxMsg>
     } catch {
       return
     }
+    if (!Array.isArray(parsed)) return this.onEvent(parsed)
+    for (const m of parsed) {
+      if (this.ws?.readyState !== WebSocket.OPEN) break // terminated (the relayer fell behind)
+      this.onEvent(m)
+    }
+  }
+
+  private onEvent(m: BlockMsg | TxMsg): void {
+    if (typeof m !== 'object' || m === null) return
     const height = BigInt(m.height)
     if (m.kind === 'block') {
       this.current = { height, need: m.num_txs, got: 0, txs: [] }
