@@ -23,9 +23,10 @@ import { assertText, axe, openPage, settled, startBrowser, startNetwork, type Co
 import { lyingProxy } from './lying-proxy.js'
 import { launchNode } from '../../src/kit/node-launcher.js'
 import { testCity } from '../../src/kit/genesis-builder.js'
+import { cli } from '../helpers/cli.js'
 
 const SHOTS = new URL('../../docs/console/', import.meta.url).pathname
-const PAGES = ['network', 'explorer', 'keys', 'transfer', 'security', 'services', 'transport', 'bridge']
+const PAGES = ['network', 'explorer', 'keys', 'transfer', 'security', 'services', 'transport', 'bridge', 'voting']
 const PASS = 'correct horse battery'
 
 let n: ConsoleNet
@@ -103,7 +104,8 @@ test('every page loads without console errors and without serious accessibility 
     await page.goto(`${A}/console/#/${p}`)
     await settled(page)
     assert.deepEqual(await axe(page), [], `${p}: serious axe violations`)
-    await page.screenshot({ path: join(SHOTS, `${p}.png`), fullPage: true })
+    // the Transport page's screenshot, with a replayed city, is taken below; the Voting page's, with an election, by voting.test.ts
+    if (p !== 'voting' && p !== 'transport') await page.screenshot({ path: join(SHOTS, `${p}.png`), fullPage: true })
   }
   await page.setViewportSize({ width: 390, height: 844 })
   for (const p of PAGES) {
@@ -315,8 +317,9 @@ test('`polis start` (a single city) serves the console for itself: its network i
   const { page, errors } = await openPage(ctx)
   try {
     const url = node.url.replace(/\/+$/, '')
-    const net = (await (await fetch(`${url}/v1/network`)).json()) as { chain_id: string; cities: Array<{ name: string; url: string }> }
-    assert.deepEqual(net, { chain_id: 'solo-city', cities: [{ name: 'solo-city', url }] })
+    const net = (await (await fetch(`${url}/v1/network`)).json()) as { chain_id: string; cities: Array<{ name: string; url: string }>; collectors: string[] }
+    // no SIEM collector API listed: the city was started without POLIS_SIEM_COLLECTORS
+    assert.deepEqual(net, { chain_id: 'solo-city', cities: [{ name: 'solo-city', url }], collectors: [] })
     await page.goto(`${url}/console/#/network`)
     await page.locator('section[aria-labelledby=h-cities]').getByRole('row', { name: /^solo-city up / }).waitFor()
     assert.equal(await page.locator('section[aria-labelledby=h-cities] tbody tr').count(), 1)
@@ -326,6 +329,39 @@ test('`polis start` (a single city) serves the console for itself: its network i
     await node.stop()
     node.cleanup()
   }
+})
+
+test('transport: the README\'s simulated city replayed on city-a; the map shows its RSUs and coverage, traffic per road segment, the confirmed accident, the flagged vehicles and the reputations', async () => {
+  // the README's "A simulated city with attackers" commands against city-a of this network (whose
+  // sample departments already include transport-clerk with the transport role)
+  for (const argv of [
+    ['simulate', 'transport', '--out', 'traffic', '--attack', 'constPosOffset', '--share', '20', '--rsus', '6', '--seed', '1'],
+    ['transport', 'replay', 'traffic', '--from', 'transport-clerk', '--home', 'city-a'],
+  ]) {
+    const r = await cli(argv, { cwd: n.home })
+    assert.equal(r.code, 0, `polis ${argv.join(' ')}\n${r.stderr}${r.stdout}`)
+  }
+  const { page, errors } = await openPage(ctx)
+  await page.goto(`${A}/console/#/transport/city-a`)
+  await settled(page)
+  const map = page.locator('section[aria-labelledby=h-map] svg.map')
+  await map.locator('rect.rsu').first().waitFor()
+  assert.equal(await map.locator('rect.rsu').count(), 6)
+  assert.equal(await map.locator('circle.cov').count(), 6)
+  const segments = await map.locator('line.seg').count()
+  assert.ok(segments > 0, 'traffic of the settled window drawn on its road segments')
+  assert.equal(await map.locator('circle.seg').count(), 0, 'every traffic report lies on a road segment of the grid')
+  assert.equal(await map.locator('path.event').count(), 1)
+  const section = (name: string) => page.locator('section', { has: page.getByRole('heading', { name, exact: true }) })
+  assert.match(await section('Confirmed events').innerText(), /accident\s+\(662, 600\)\s+5/)
+  assert.equal(await section('Flagged vehicles').locator('tbody tr').count(), 8)
+  const scored = /(\d+) vehicles with evidence/.exec(await section('Reputation distribution').innerText())
+  assert.ok(scored && Number(scored[1]) >= 8, `vehicles with reputation: ${scored?.[0]}`)
+  console.log(`transport page: ${segments} road segments with traffic, ${scored[1]} vehicles with a reputation`)
+  assert.deepEqual(await axe(page), [], 'serious axe violations on the Transport page with a replayed city')
+  await page.screenshot({ path: join(SHOTS, 'transport.png'), fullPage: true })
+  assert.deepEqual(errors, [])
+  await page.close()
 })
 
 test('keyboard: skip link, then the pages through the navigation, each focusable control with a visible label', async () => {

@@ -12,6 +12,9 @@ interface Rsu { rsu: string; x: string; y: string; radius: string; last_window: 
 interface Traffic { x: string; y: string; flow: string; speed_cms: string }
 interface Event { window: string; event: string; x: string; y: string; reporters: string; rsus: number | string[] }
 
+/** The road grid's block length (m): the simulator's and replay's grid (src/transport/roads.ts). */
+const BLOCK = 200
+
 const speedClass = (cms: number) => (cms >= 1100 ? 'fast' : cms >= 600 ? 'mid' : 'slow')
 
 export function transportPage(ctx: Ctx): () => void {
@@ -36,8 +39,11 @@ async function draw(city: City, mapBox: HTMLElement, listBox: HTMLElement): Prom
     ])
     const rsus = (await Promise.all(rsuMembers.members.map((r) => q.query<Rsu>('transport', 'rsu', { rsu: r }).catch(() => undefined)))).filter((x): x is Rsu => !!x)
     const w = params.settled_window
-    const traffic = w === null ? [] : (await Promise.all(rsus.map((r) => q.query<{ traffic: Traffic[] }>('transport', 'window', { rsu: r.rsu, window: w }).then((x) => x.traffic, () => [] as Traffic[])))).flat()
-    const reps = await Promise.all(devices.members.slice(0, 200).map((v) => q.query<{ score_permille: string; flagged: boolean; last_window: string; alpha: string }>('transport', 'reputation', { vehicle: v }).catch(() => undefined)))
+    const submissions = w === null ? [] : (await Promise.all(rsus.map((r) => q.query<{ traffic: Traffic[]; verdicts: Array<{ vehicle: string }> }>('transport', 'window', { rsu: r.rsu, window: w }).catch(() => undefined)))).filter((x) => !!x)
+    const traffic = submissions.flatMap((x) => x.traffic)
+    // the vehicles with evidence: those the RSUs judged in the settled window, the flagged ones, and registered devices
+    const vehicles = [...new Set([...submissions.flatMap((x) => x.verdicts.map((v) => v.vehicle)), ...flagged.flagged.map((f) => f.vehicle), ...devices.members])].sort().slice(0, 300)
+    const reps = await Promise.all(vehicles.map((v) => q.query<{ score_permille: string; flagged: boolean; last_window: string; alpha: string }>('transport', 'reputation', { vehicle: v }).catch(() => undefined)))
     const scored = reps.filter((r) => r && (r.alpha !== '0' || r.flagged)) as Array<{ score_permille: string; flagged: boolean }>
 
     // the map: extent from what is known, roads every 200 m (the simulator's grid)
@@ -45,16 +51,26 @@ async function draw(city: City, mapBox: HTMLElement, listBox: HTMLElement): Prom
     const maxX = Math.max(800, ...pts.map((p) => p[0]!)) + 100
     const maxY = Math.max(800, ...pts.map((p) => p[1]!)) + 100
     const svg = s('svg', { viewBox: `-100 -100 ${maxX + 100} ${maxY + 100}`, class: 'map', role: 'img', 'aria-label': `Road grid of ${city.name}: ${rsus.length} RSUs, ${events.events.length} confirmed events, traffic of window ${w ?? 'none'}` })
-    for (let x = 0; x <= maxX - 100; x += 200) svg.append(s('line', { x1: x, y1: 0, x2: x, y2: maxY - 100, class: 'road' }))
-    for (let y = 0; y <= maxY - 100; y += 200) svg.append(s('line', { x1: 0, y1: y, x2: maxX - 100, y2: y, class: 'road' }))
+    for (let x = 0; x <= maxX - 100; x += BLOCK) svg.append(s('line', { x1: x, y1: 0, x2: x, y2: maxY - 100, class: 'road' }))
+    for (let y = 0; y <= maxY - 100; y += BLOCK) svg.append(s('line', { x1: 0, y1: y, x2: maxX - 100, y2: y, class: 'road' }))
     for (const r of rsus) {
       svg.append(s('circle', { cx: r.x, cy: r.y, r: r.radius, class: 'cov' }))
       svg.append(s('rect', { x: Number(r.x) - 12, y: Number(r.y) - 12, width: 24, height: 24, class: 'rsu' }, s('title', {}, `RSU ${short(r.rsu)} (coverage ${r.radius} m)`)))
     }
-    for (const t of traffic) svg.append(s('circle', { cx: t.x, cy: t.y, r: 14, class: `seg ${speedClass(Number(t.speed_cms))}` }, s('title', {}, `${t.flow} vehicles, mean ${(Number(t.speed_cms) / 100).toFixed(1)} m/s`)))
+    // a report is one road segment, at its midpoint: on a grid line one way, half a block off the other
+    const maxFlow = Math.max(1, ...traffic.map((t) => Number(t.flow)))
+    for (const t of traffic) {
+      const [x, y] = [Number(t.x), Number(t.y)]
+      const title = s('title', {}, `segment at (${x}, ${y}): ${t.flow} vehicles, mean ${(Number(t.speed_cms) / 100).toFixed(1)} m/s`)
+      const cls = `seg ${speedClass(Number(t.speed_cms))}`
+      const width = 8 + (Number(t.flow) / maxFlow) * 16 // wider: more vehicles
+      if (x % BLOCK === 0 && y % BLOCK === BLOCK / 2) svg.append(s('line', { x1: x, y1: y - BLOCK / 2, x2: x, y2: y + BLOCK / 2, class: cls, 'stroke-width': width }, title))
+      else if (y % BLOCK === 0 && x % BLOCK === BLOCK / 2) svg.append(s('line', { x1: x - BLOCK / 2, y1: y, x2: x + BLOCK / 2, y2: y, class: cls, 'stroke-width': width }, title))
+      else svg.append(s('circle', { cx: x, cy: y, r: 14, class: cls }, title))
+    }
     for (const e of events.events) svg.append(s('path', { d: `M${e.x} ${Number(e.y) - 22} l20 36 h-40 z`, class: 'event' }, s('title', {}, `${e.event} in window ${e.window}: ${e.reporters} reporters`)))
     replace(mapBox, h('h2', { id: 'h-map' }, 'Road grid'), svg,
-      h('ul', { class: 'legend' }, h('li', { class: 'k-rsu' }, 'RSU and its coverage'), h('li', { class: 'k-fast' }, 'traffic ≥ 11 m/s'), h('li', { class: 'k-mid' }, '6–11 m/s'), h('li', { class: 'k-slow' }, '< 6 m/s'), h('li', { class: 'k-event' }, 'confirmed event')),
+      h('ul', { class: 'legend' }, h('li', { class: 'k-rsu' }, 'RSU and its coverage'), h('li', { class: 'k-fast' }, 'segment: mean speed ≥ 11 m/s (wider: more vehicles)'), h('li', { class: 'k-mid' }, '6–11 m/s'), h('li', { class: 'k-slow' }, '< 6 m/s'), h('li', { class: 'k-event' }, 'confirmed event')),
       h('p', { class: 'muted' }, w === null ? 'No window settled yet: run `polis transport replay` against this city.' : `Traffic of settled window ${w}, as reported by the RSUs.`))
 
     const buckets = new Array<number>(10).fill(0)
