@@ -1,6 +1,7 @@
 /**
  * Validator-set changes by governance on a real 4-validator CometBFT city, while transfers flow:
- * the authority registers a fifth key with identity, starts its node and gives it power (CometBFT
+ * the authority registers a fifth key with identity, starts its node, which joins by state sync
+ * (restoring the others' snapshot, executing no block below it), and gives it power (CometBFT
  * makes it a validator and it signs); removes another validator (then its node is stopped: the
  * chain does not need it); re-weights one; a change removing a third or more at once is refused
  * with a typed error. The chain keeps committing every transfer, and a solo city's `cometbft`
@@ -30,6 +31,8 @@ import type { KeyPair } from '../../src/crypto/keys.js'
 import { missingCometbft, until } from './net.js'
 
 const SEED = 'valchange'
+/** every App makes a state-sync snapshot every this many blocks (the fifth validator joins from one) */
+const SNAPSHOT_INTERVAL = 40
 const key = (label: string) => testnetKey(SEED, label)
 
 
@@ -39,7 +42,7 @@ test('validator-set changes by governance on a live 4-validator city; a light cl
   const base = await freeBasePort((b) => testnetPorts(b, 5))
   generateTestnet({ out: dir, validators: 4, chainId: 'val-city', keySeed: SEED, citizens: 4, basePort: base })
   const apiPort = await freePort()
-  const tn = new Testnet(dir, { apiPort: (i) => (i === 0 ? apiPort : undefined), log: process.env.POLIS_TEST_VERBOSE ? (m) => console.log(m) : undefined })
+  const tn = new Testnet(dir, { apiPort: (i) => (i === 0 ? apiPort : undefined), snapshotInterval: SNAPSHOT_INTERVAL, log: process.env.POLIS_TEST_VERBOSE ? (m) => console.log(m) : undefined })
   const soloRelayer = testKey('valchange/solo-relayer')
   const solo = testCity({ chainId: 'solo-city', citizens: 1, accounts: [{ key: soloRelayer, roles: ['relayer'] }] })
   const soloDir = tmpDir('valchange-solo')
@@ -86,9 +89,30 @@ test('validator-set changes by governance on a live 4-validator city; a light cl
     const refusedUnregistered = await submit(authority, [validatorsMsgs.set({ pubKey: fifth.publicKey, power: 10n })])
     assert.equal(refusedUnregistered.code, ErrorCodes.validator_key_unregistered, refusedUnregistered.log)
     assert.ok((await submit(authority, [identityMsgs.register({ pubKey: fifth.publicKey, roles: ['validator'] })])).ok)
-    const i5 = tn.addNode({ validatorKey: fifth })
+    // it joins by state sync: a snapshot the others made, a trust anchor learned out of band
+    await until('a snapshot on node0', async () => (/snapshot of height \d+: \d+ chunks/.test(readFileSync(join(tn.nodeDir(0), 'logs', 'app.log'), 'utf8')) ? true : undefined))
+    const trustHeight = (await rpc.height()) - 1n
+    const trustHash = String((await rpc.block(trustHeight)).block_id.hash)
+    const i5 = tn.addNode({
+      validatorKey: fifth,
+      config: {
+        'statesync.enable': true, 'statesync.rpc_servers': `${rpc.url},${tn.rpc(2).url}`, 'statesync.trust_height': Number(trustHeight),
+        'statesync.trust_hash': trustHash, 'statesync.trust_period': '168h0m0s', 'statesync.discovery_time': '5s',
+      },
+    })
     await tn.startNode(i5)
-    await until('the fifth node to catch up', async () => ((await tn.rpc(i5).height()) >= (await rpc.height()) - 1n ? true : undefined))
+    await until('the fifth node to catch up', async () => {
+      const st = await tn.rpc(i5).status()
+      return !st.sync_info.catching_up && BigInt(st.sync_info.latest_block_height) >= (await rpc.height()) - 1n ? true : undefined
+    })
+    const log5 = readFileSync(join(tn.nodeDir(i5), 'logs', 'app.log'), 'utf8')
+    const restored = /restored the snapshot of height (\d+), app hash ([0-9a-f]+)/.exec(log5)
+    assert.ok(restored, log5.slice(0, 3000))
+    const at = BigInt(restored[1]!)
+    assert.equal(at % BigInt(SNAPSHOT_INTERVAL), 0n)
+    assert.equal(restored[2], String((await rpc.block(at + 1n)).block.header.app_hash).toLowerCase())
+    const executed5 = [...log5.matchAll(/committed height (\d+)/g)].map((m) => BigInt(m[1]!))
+    assert.ok(executed5.every((h) => h > at), `the fifth node executed block ${executed5[0]}, below its snapshot ${at}`)
     const added = await submit(authority, [validatorsMsgs.set({ pubKey: fifth.publicKey, power: 10n })])
     assert.ok(added.ok, added.log)
     await until('CometBFT to apply the fifth validator', async () => ((await cometValidators()).length === 5 ? true : undefined))
