@@ -58,6 +58,8 @@ interface RunResult {
   seconds: number
   txPerSec: number
   latencyMs: ReturnType<typeof summarize>
+  /** broadcast_tx_sync round trips (submission → CheckTx answer): what paces the closed-loop senders. */
+  submitMs: ReturnType<typeof summarize>
   blocks: number
   maxTxsPerBlock: number
   /** CPU time (user + system) of all App and all CometBFT processes during the run, per committed tx. */
@@ -142,6 +144,7 @@ async function runOne(app: 'polis' | 'kvstore'): Promise<RunResult> {
     const committedAt = new Map<string, number>()
     const txBlocks: bigint[] = []
     let refused = 0
+    const rtts: number[] = []
     let blocks = 0
     let maxTxs = 0
     // -------- follow node0's blocks
@@ -185,13 +188,15 @@ async function runOne(app: 'polis' | 'kvstore'): Promise<RunResult> {
       const rpc = tn.rpc(s % VALIDATORS)
       for (const tx of txs) {
         const k = toHex(sha256(tx))
-        submitted.set(k, performance.now())
+        const ts = performance.now()
+        submitted.set(k, ts)
         try {
           const r = await rpc.broadcastTxSync(tx)
           if (r.code !== 0) refused++
         } catch {
           refused++
         }
+        rtts.push(performance.now() - ts)
       }
     }))
     const deadline = Date.now() + 120_000
@@ -231,11 +236,17 @@ async function runOne(app: 'polis' | 'kvstore'): Promise<RunResult> {
         bad += (res.txs_results ?? []).filter((r: { code?: number }) => (r.code ?? 0) !== 0).length
       }
       if (bad) throw new Error(`${bad} transfers committed with a non-zero code`)
+      // a block is in node0's store before node0's App has committed it: read the balance once it has
+      const lastTxBlock = txBlocks.reduce((m, h) => (h > m ? h : m), 0n)
+      for (let tries = 0; BigInt((await rpc0.abciInfo()).response.last_block_height ?? 0) < lastTxBlock; tries++) {
+        if (tries > 400) throw new Error(`node0's App did not reach height ${lastTxBlock}`)
+        await sleep(50)
+      }
       const q = await rpc0.abciQuery('bank/balance', utf8(JSON.stringify({ address: toHex(sink.publicKey) })))
       const bal = BigInt(JSON.parse(Buffer.from(q.response.value, 'base64').toString()).amount)
       if (bal !== 1_000_000_000n + BigInt(committedAt.size)) throw new Error(`sink balance ${bal} != ${1_000_000_000n + BigInt(committedAt.size)}`)
     }
-    return { app, txs: total, committed: committedAt.size, refused, seconds: round(seconds, 2), txPerSec: round(committedAt.size / seconds), latencyMs: summarize(lat), blocks, maxTxsPerBlock: maxTxs, cpuMsPerTx, idleCpuMsPerSec, cpuMsPerTxNetOfIdle }
+    return { app, txs: total, committed: committedAt.size, refused, seconds: round(seconds, 2), txPerSec: round(committedAt.size / seconds), latencyMs: summarize(lat), submitMs: summarize(rtts), blocks, maxTxsPerBlock: maxTxs, cpuMsPerTx, idleCpuMsPerSec, cpuMsPerTxNetOfIdle }
   } finally {
     await tn.stop()
     if (process.env.POLIS_KEEP_TESTNET) console.log(`testnet kept in ${dir}`)
@@ -278,9 +289,9 @@ const summary = {
   ed25519PerSecOneCore: ed25519,
   polisToEd25519: p ? round(p.txPerSec / ed25519, 3) : undefined,
 }
-console.log('\n| app | tx/s | p50 commit latency (ms) | p99 (ms) | committed | blocks | max txs/block | CPU ms/tx Apps / CometBFT | net of idle | idle CPU ms/s Apps / CometBFT |')
-console.log('|---|---|---|---|---|---|---|---|---|---|')
-for (const x of results) console.log(`| ${x.app} | ${x.txPerSec} | ${x.latencyMs.p50} | ${x.latencyMs.p99} | ${x.committed}/${x.txs} | ${x.blocks} | ${x.maxTxsPerBlock} | ${x.cpuMsPerTx.app} / ${x.cpuMsPerTx.cometbft} | ${x.cpuMsPerTxNetOfIdle.app} / ${x.cpuMsPerTxNetOfIdle.cometbft} | ${x.idleCpuMsPerSec.app} / ${x.idleCpuMsPerSec.cometbft} |`)
+console.log('\n| app | tx/s | p50 commit latency (ms) | p99 (ms) | submit p50 / p99 (ms) | committed | blocks | max txs/block | CPU ms/tx Apps / CometBFT | net of idle | idle CPU ms/s Apps / CometBFT |')
+console.log('|---|---|---|---|---|---|---|---|---|---|---|')
+for (const x of results) console.log(`| ${x.app} | ${x.txPerSec} | ${x.latencyMs.p50} | ${x.latencyMs.p99} | ${x.submitMs.p50} / ${x.submitMs.p99} | ${x.committed}/${x.txs} | ${x.blocks} | ${x.maxTxsPerBlock} | ${x.cpuMsPerTx.app} / ${x.cpuMsPerTx.cometbft} | ${x.cpuMsPerTxNetOfIdle.app} / ${x.cpuMsPerTxNetOfIdle.cometbft} | ${x.idleCpuMsPerSec.app} / ${x.idleCpuMsPerSec.cometbft} |`)
 if (summary.ratio !== undefined) console.log(`\nratio polis/kvstore (tx/s, best round each): ${summary.ratio}`)
 console.log(`Ed25519 one core, same run: ${ed25519}/s${p ? `; Polis committed / limit ${summary.polisToEd25519}` : ''}`)
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true })

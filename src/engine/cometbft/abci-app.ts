@@ -16,6 +16,19 @@
  *   re-admission's result. A transaction that fails re-admission stays in CometBFT's mempool when
  *   recheck is off: its block refuses it with its code and records it, like any transaction that
  *   passed admission and fails in its block; later transactions of its sender are refused (nonce).
+ * * **What CometBFT's mempool holds** must never be less than what the App counts as pending: a
+ *   transaction the App holds as pending but CometBFT does not would keep its sender's nonce taken
+ *   forever (its re-admission passes every block, nothing ever commits it, a resubmission is refused
+ *   as a nonce conflict). Two ways CometBFT drops a transaction without a block carrying it: its
+ *   mempool was full when the App's answer came back (CometBFT checks the size again then), and
+ *   CometBFT itself stopped (its mempool lives in memory). So the App tracks `held`, every
+ *   transaction it answered with code 0 and no committed block has carried (a superset of
+ *   CometBFT's mempool), refuses `mempool_full` once `held` reaches CometBFT's `mempool.size`
+ *   (so CometBFT is never full when an admitted transaction comes back), and forgets `held` and
+ *   `pending` when CometBFT's mempool connection closes. The other way round, CometBFT holding a
+ *   transaction the App does not count as pending (refused at re-admission), is harmless: its block
+ *   refuses it. Without recheck such a transaction leaves the mempool only in a block: on a validator
+ *   that is its next proposal; a non-validator node keeps it until it restarts (counted in `held`).
  * * **CheckTx while a block is in progress.** CometBFT may send CheckTx on the mempool connection
  *   between FinalizeBlock and Commit, and before Commit it Flushes the mempool connection and waits
  *   for those answers. The App holds mempool admission until the block commits, so waiting for it
@@ -87,6 +100,12 @@ export interface PolisAbciOptions {
   db?: ClassicLevel<Uint8Array, Uint8Array>
   /** Snapshots this node serves (made at its interval after commits). */
   snapshots?: SnapshotStore
+  /**
+   * CometBFT's `mempool.size` (default 5000, CometBFT's own default). CheckTx refuses
+   * (`mempool_full`) what CometBFT could not keep, so the App never holds as pending a transaction
+   * CometBFT dropped after admitting it (see "What CometBFT's mempool holds" above).
+   */
+  mempoolSize?: number
 }
 
 /** A snapshot being restored (OfferSnapshot accepted it; ApplySnapshotChunk feeds it in order). */
@@ -168,6 +187,9 @@ export class PolisAbciApp implements AbciHandler {
   private windowTxs: Array<[string, Uint8Array]> = []
   /** Pending transactions the last re-admission refused (answers CometBFT's RECHECK, if it sends one). */
   private refusedAtReadmit = new Map<string, CheckTxResult>()
+  /** Every transaction answered with code 0 that no committed block has carried (⊇ CometBFT's mempool). */
+  private readonly held = new Set<string>()
+  private readonly mempoolSize: number
   private blockTxKeys: string[] = []
   private readonly internMax: number
   private readonly indexEvents: boolean
@@ -177,11 +199,12 @@ export class PolisAbciApp implements AbciHandler {
   /** Called after each Commit with the committed block (the API's block events). */
   readonly blockListeners = new Set<(b: CommittedAbciBlock) => void>()
   /** Counters, for tests and metrics. */
-  readonly stats = { checkTx: 0, statelessCheckTx: 0, recheckTx: 0, readmitted: 0, readmitRefused: 0, blocks: 0, resets: 0 }
+  readonly stats = { checkTx: 0, statelessCheckTx: 0, recheckTx: 0, readmitted: 0, readmitRefused: 0, mempoolFull: 0, blocks: 0, resets: 0 }
 
   constructor(private readonly opts: PolisAbciOptions) {
     this.appRef = opts.openApp()
     this.internMax = opts.internMax ?? 200_000
+    this.mempoolSize = opts.mempoolSize ?? 5000
     this.indexEvents = opts.indexEvents ?? true
     this.log = opts.log ?? ((m) => process.stderr.write(m + '\n'))
   }
@@ -254,6 +277,14 @@ export class PolisAbciApp implements AbciHandler {
   }
 
   async onClose(conn: AbciConnection): Promise<void> {
+    if (conn.seen.has('checkTx')) {
+      // CometBFT's mempool connection: its mempool (in memory) is gone with it
+      this.held.clear()
+      this.pending.clear()
+      this.windowTxs = []
+      this.refusedAtReadmit.clear()
+      if (this.phase === 'idle') this.appRef.resetCheckState()
+    }
     const consensus = conn.seen.has('finalizeBlock') || conn.seen.has('commit') || conn.seen.has('initChain')
     if (consensus && this.dirty) {
       this.log(`consensus connection closed with an uncommitted ${this.phase === 'finalized' ? 'block' : 'genesis'}: rolling the App back to height ${this.appRef.info().lastHeight}`)
@@ -273,6 +304,7 @@ export class PolisAbciApp implements AbciHandler {
     this.pending.clear()
     this.windowTxs = []
     this.refusedAtReadmit.clear()
+    this.held.clear()
     this.stats.resets++
   }
 
@@ -346,7 +378,10 @@ export class PolisAbciApp implements AbciHandler {
   private async commit(): Promise<Response> {
     if (this.phase !== 'finalized') fail('invalid_state', 'Commit without FinalizeBlock')
     this.phase = 'committing'
-    for (const k of this.blockTxKeys) this.pending.delete(k)
+    for (const k of this.blockTxKeys) {
+      this.pending.delete(k)
+      this.held.delete(k)
+    }
     const keys = [...this.pending.keys()]
     let readmit: CheckTxResult[]
     try {
@@ -477,9 +512,14 @@ export class PolisAbciApp implements AbciHandler {
 
   private async checkTx(raw: Uint8Array, type: CheckTxType): Promise<Response> {
     let r: CheckTxResult
+    const k = latin1(raw)
+    const recheck = type === CheckTxType.RECHECK
     try {
-      const k = latin1(raw)
-      const readmitted = type === CheckTxType.RECHECK && this.phase === 'idle' ? this.readmission(k) : undefined
+      const readmitted = recheck && this.phase === 'idle' ? this.readmission(k) : undefined
+      if (!recheck && !this.held.has(k) && this.held.size >= this.mempoolSize) {
+        this.stats.mempoolFull++
+        fail('mempool_full', `the mempool holds ${this.held.size} transactions (mempool.size ${this.mempoolSize})`)
+      }
       if (readmitted) {
         this.stats.recheckTx++
         r = readmitted
@@ -490,6 +530,7 @@ export class PolisAbciApp implements AbciHandler {
         if (r.code === 0) {
           this.remember(k, tx)
           this.windowTxs.push([k, tx])
+          this.held.add(k)
         }
       } else {
         if (type === CheckTxType.RECHECK) this.stats.recheckTx++
@@ -505,11 +546,14 @@ export class PolisAbciApp implements AbciHandler {
         if (r.code === 0) {
           this.remember(k, tx)
           this.admitted(k, tx)
+          this.held.add(k)
         } else this.intern.delete(k)
       }
     } catch (e) {
       r = e instanceof PolisError ? { code: e.code, log: `${e.errorName}: ${e.message}` } : { code: 1, log: `internal: ${(e as Error)?.message ?? String(e)}` }
     }
+    // a refused recheck: CometBFT drops the transaction from its mempool
+    if (recheck && r.code !== 0) this.held.delete(k)
     return Response.fromPartial({
       checkTx: { code: r.code, log: r.log, codespace: r.code ? CODESPACE : '', gasWanted: 1n, data: r.hash ?? EMPTY },
     })

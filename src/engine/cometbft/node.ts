@@ -2,7 +2,7 @@
  * One Polis App process behind CometBFT: opens the App's database, serves it over the ABCI socket.
  * `src/node/cometbft-process.ts` is the command-line entry; the node service can embed this too.
  */
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ClassicLevel } from 'classic-level'
 import { PolisApp } from '../../chain/app.js'
@@ -36,6 +36,30 @@ export interface AbciNodeOptions {
    * pending bridge packet needs), never past a snapshot being exported; 0 or absent: keep all.
    */
   pruning?: { keepRecent: number }
+  /**
+   * CometBFT's `mempool.size` (CheckTx refuses beyond it, abci-app.ts); by default read from
+   * `<home>/cometbft/config/config.toml` when it is there, else CometBFT's default 5000.
+   */
+  mempoolSize?: number
+}
+
+/** `[mempool] size` of a CometBFT config.toml (undefined if the file or the key is absent). */
+export function cometMempoolSize(configToml: string): number | undefined {
+  let section = ''
+  for (const line of configToml.split('\n')) {
+    const sec = /^\s*\[([^\]]+)\]/.exec(line)
+    if (sec) section = sec[1]!.trim()
+    else if (section === 'mempool') {
+      const m = /^\s*size\s*=\s*(\d+)/.exec(line)
+      if (m) return Number(m[1])
+    }
+  }
+  return undefined
+}
+
+function mempoolSizeOf(home: string): number | undefined {
+  const f = join(home, 'cometbft', 'config', 'config.toml')
+  return existsSync(f) ? cometMempoolSize(readFileSync(f, 'utf8')) : undefined
 }
 
 export interface AbciNode {
@@ -65,6 +89,7 @@ export async function startAbciNode(opts: AbciNodeOptions): Promise<AbciNode> {
       onHalt: opts.onHalt,
       db,
       snapshots,
+      mempoolSize: opts.mempoolSize ?? mempoolSizeOf(opts.home),
     })
   } catch (e) {
     await pool.close()
