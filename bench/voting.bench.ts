@@ -12,7 +12,11 @@
  *     verified, combined, bounded discrete log up to 100,000);
  *  4. the record verifier on the chain's record, per ballot and extrapolated to 100,000 ballots.
  *
+ *  5. with --record N, only this: a real N-ballot election record built on chain, its tally, and
+ *     `polis voting verify` on it (bench/voting-record.ts; JSON in bench/results/voting-record.json).
+ *
  *   npm run bench:voting -- [--voters 400] [--block 100] [--rounds 3]
+ *   npm run bench:voting -- --record 100000 [--block 200]
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
@@ -27,6 +31,7 @@ import { forgetVerdicts } from '../src/voting/verdicts.js'
 import { account, makeManifest, rngFor, runDkg } from '../test/voting/fixture.js'
 import { Election, QUESTION, createMsg, ok, timeline, votingChain } from '../test/voting/module-harness.js'
 import { arg, machine, median, round } from './stats.js'
+import { largeRecord } from './voting-record.js'
 
 const VOTERS = arg('voters', 400)
 const BLOCK = arg('block', 100)
@@ -155,6 +160,16 @@ function verifier(record: unknown) {
   return { ballots, verify_ms: round(ms), per_ballot_ms: round(ms / ballots, 3), extrapolated_100k_s: round((ms / ballots) * 100_000 / 1000) }
 }
 
+const RECORD = arg('record', 0)
+if (RECORD > 0) {
+  const l0 = loadavg()
+  const large = await largeRecord(RECORD, arg('block', 200))
+  const out = { bench: 'voting-record', date: new Date().toISOString(), machine: machine(), load_average: [l0.map((x) => round(x, 2)), loadavg().map((x) => round(x, 2))], shape: 'one question, five options, choose one; 3 trustees, 2 of 3', ...large }
+  mkdirSync('bench/results', { recursive: true })
+  writeFileSync('bench/results/voting-record.json', JSON.stringify(out, null, 2) + '\n')
+  console.log(JSON.stringify(out, null, 2))
+  process.exit(0)
+}
 const load0 = loadavg()[0]!
 const lib = await library()
 log('library', lib)
